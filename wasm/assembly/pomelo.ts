@@ -1,0 +1,1 @@
+// pomelo routines: see wasm/README.md for the ABI.

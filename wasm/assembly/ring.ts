@@ -1,0 +1,1 @@
+// ring routines: see wasm/README.md for the ABI.

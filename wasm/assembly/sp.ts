@@ -1,0 +1,1 @@
+// sp routines: see wasm/README.md for the ABI.

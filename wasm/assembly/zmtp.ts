@@ -1,0 +1,1 @@
+// zmtp routines: see wasm/README.md for the ABI.
