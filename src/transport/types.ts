@@ -1,0 +1,107 @@
+/**
+ * The transport contract: a transport owns bytes, never messages. `dial` and `listen` produce
+ * {@link ByteStream}s; protocols run on top of them (ZMTP, SP, pomelo). Runtime transports live
+ * in `deno/` and `bun/`, the in-memory one in `inproc/`; they are chosen once, in a
+ * {@link TransportRegistry}, never in a hot loop.
+ *
+ * Streams are push-based: the transport calls {@link StreamHandler.data} with each chunk it
+ * reads. One shape serves Deno (a read loop) and Bun (socket callbacks) without a promise per
+ * chunk.
+ * @module
+ */
+
+import type { Endpoint } from "../core/endpoint.ts";
+
+/** Callbacks a stream's owner installs with {@link ByteStream.start}. */
+export interface StreamHandler {
+  /**
+   * A chunk of received bytes. The chunk is owned by the handler from now on: the transport
+   * never reuses or mutates it, so protocols may keep subarrays of it.
+   */
+  data(chunk: Uint8Array): void;
+  /** The stream can take more writes after {@link ByteStream.write} returned `false`. */
+  drain(): void;
+  /**
+   * The stream ended: the peer closed it (`error` undefined), it failed (`error` set), or it
+   * was closed locally. Called exactly once; no `data` follows.
+   */
+  end(error?: Error): void;
+}
+
+/** A connected, ordered, reliable byte stream. */
+export interface ByteStream {
+  /** The local address, e.g. `tcp://127.0.0.1:5555` (for events and logs). */
+  readonly localAddress: string;
+  /** The remote address, e.g. `tcp://127.0.0.1:40112`. */
+  readonly remoteAddress: string;
+  /** Installs the handler and starts delivering data. Call once. */
+  start(handler: StreamHandler): void;
+  /**
+   * Queues bytes for sending, in order, without blocking. Ownership of `bytes` passes to the
+   * transport (the caller must not reuse the buffer). Returns `false` when the transport's own
+   * buffer is above its limit: the caller should stop writing until `drain()`. Writes after
+   * close are ignored.
+   */
+  write(bytes: Uint8Array): boolean;
+  /** Stops delivering data (inbound back-pressure: the kernel buffer fills, the peer slows). */
+  pause(): void;
+  /** Resumes delivering data after {@link ByteStream.pause}. */
+  resume(): void;
+  /**
+   * Closes the stream after flushing queued writes (at most `lingerMs` for them; 0 discards).
+   * Idempotent and synchronous; `closed` settles when the stream is fully closed.
+   */
+  close(lingerMs?: number): void;
+  /** Settles once the stream is closed, whoever closed it. Never rejects. */
+  readonly closed: Promise<void>;
+}
+
+/** A bound listener accepting streams. */
+export interface StreamListener {
+  /** The bound endpoint with the real port (e.g. `tcp://127.0.0.1:43121` after `:0`). */
+  readonly endpoint: string;
+  /** Stops accepting (already accepted streams live on). Idempotent. */
+  close(): void;
+  /** Settles once the listener is closed. */
+  readonly closed: Promise<void>;
+}
+
+/** Options passed to {@link Transport.dial}. */
+export interface DialOptions {
+  /** Give up connecting after this many milliseconds (0 = the OS default). */
+  readonly connectTimeoutMs?: number;
+}
+
+/** Options passed to {@link Transport.listen}. */
+export interface ListenOptions {
+  /** Listen backlog hint. */
+  readonly backlog?: number;
+}
+
+/** One transport (scheme) implementation. */
+export interface Transport {
+  /** The URL scheme it serves: `tcp`, `ipc`, `inproc`, `ws`, … */
+  readonly scheme: string;
+  /**
+   * Connects to the endpoint. Rejects with a `WeftError` (`ECONNREFUSED`, `ETIMEDOUT`,
+   * `EINVAL`…) on failure; the caller retries with back-off.
+   */
+  dial(endpoint: Endpoint, options?: DialOptions): Promise<ByteStream>;
+  /**
+   * Binds and starts accepting; each accepted stream is passed to `accept`. Rejects with a
+   * `WeftError` (`EADDRINUSE`, `EINVAL`…) when binding fails.
+   */
+  listen(
+    endpoint: Endpoint,
+    accept: (stream: ByteStream) => void,
+    options?: ListenOptions,
+  ): Promise<StreamListener>;
+}
+
+/** The transports a socket may use, by scheme. Built once and passed in (no global registry). */
+export interface TransportRegistry {
+  /** The transport for a scheme, or `undefined` when none is registered. */
+  get(scheme: string): Transport | undefined;
+  /** The schemes on offer (for error messages). */
+  schemes(): string[];
+}
