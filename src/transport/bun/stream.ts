@@ -1,0 +1,226 @@
+/**
+ * A {@link ByteStream} over a Bun socket (tcp or unix). Bun pushes `data` callbacks and its
+ * `write` may be partial; the stream keeps the rest queued and flushes it on Bun's `drain`.
+ * @module
+ */
+
+import type { ByteStream, StreamHandler } from "../types.ts";
+import { HIGH_WATER_BYTES, WriteQueue } from "../write_queue.ts";
+import type { BunSocket, BunSocketHandler } from "./_bun_types.ts";
+import { toWeftError } from "./errors.ts";
+
+/**
+ * A stream over a connected Bun socket. Create it in the socket's `open` callback and route the
+ * socket's callbacks to it with {@link socketHandler}.
+ *
+ * Inbound back-pressure uses Bun's `socket.pause()`/`resume()` (they stop and restart reading
+ * from the kernel); a chunk Bun had already read when `pause()` came is held until `resume()`.
+ * Bun hands each `data` callback a freshly allocated `Buffer`; the stream passes it on as a
+ * plain `Uint8Array` view (so `slice()` copies, as protocols expect), without copying bytes.
+ *
+ * @example
+ * ```ts
+ * import { BunStream, socketHandler } from "./stream.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(typeof BunStream, "function");
+ * assert.equal(typeof socketHandler().data, "function");
+ * ```
+ */
+export class BunStream implements ByteStream {
+  readonly localAddress: string;
+  readonly remoteAddress: string;
+  #socket: BunSocket<BunStream | undefined>;
+  #handler: StreamHandler | undefined;
+  #held: Uint8Array[] = [];
+  #paused = false;
+  #queue = new WriteQueue();
+  #flushScheduled = false;
+  #blocked = false;
+  #wantDrain = false;
+  #closing = false;
+  #ended = false;
+  #endError: Error | undefined;
+  #socketClosed = false;
+  #lingerTimer: ReturnType<typeof setTimeout> | undefined;
+  #resolveClosed!: () => void;
+  readonly closed: Promise<void> = new Promise((r) => (this.#resolveClosed = r));
+
+  /** Wraps an open socket; `addresses` are the endpoint texts shown in events and errors. */
+  constructor(
+    socket: BunSocket<BunStream | undefined>,
+    addresses: { local: string; remote: string },
+  ) {
+    this.#socket = socket;
+    this.localAddress = addresses.local;
+    this.remoteAddress = addresses.remote;
+    socket.data = this;
+    // Nothing is delivered before start(): let the kernel hold it.
+    socket.pause();
+  }
+
+  start(handler: StreamHandler): void {
+    if (this.#handler) return;
+    this.#handler = handler;
+    if (this.#ended) {
+      const error = this.#endError;
+      queueMicrotask(() => handler.end(error));
+      return;
+    }
+    if (!this.#paused) queueMicrotask(() => this.#deliverHeld());
+  }
+
+  write(bytes: Uint8Array): boolean {
+    if (this.#closing || this.#ended) return true;
+    this.#queue.push(bytes);
+    this.#scheduleFlush();
+    if (this.#queue.bytes > HIGH_WATER_BYTES) {
+      this.#wantDrain = true;
+      return false;
+    }
+    return true;
+  }
+
+  pause(): void {
+    if (this.#paused) return;
+    this.#paused = true;
+    if (!this.#socketClosed) this.#socket.pause();
+  }
+
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    if (this.#handler) this.#deliverHeld();
+  }
+
+  close(lingerMs?: number): void {
+    if (this.#closing || this.#ended) return;
+    this.#closing = true;
+    this.#end(undefined);
+    this.#held = [];
+    if (lingerMs === 0 || this.#queue.bytes === 0) {
+      this.#closeSocket(false);
+      return;
+    }
+    if (lingerMs !== undefined && Number.isFinite(lingerMs)) {
+      this.#lingerTimer = setTimeout(() => this.#closeSocket(true), lingerMs);
+    }
+    // Keep reading (and discarding) while flushing, so a peer flushing to us cannot stall us.
+    if (!this.#socketClosed) this.#socket.resume();
+    this.#scheduleFlush();
+  }
+
+  /** Bun's `data` callback. */
+  onData(bytes: Uint8Array): void {
+    if (this.#closing || this.#ended) return;
+    const chunk = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (!this.#handler || this.#paused || this.#held.length > 0) this.#held.push(chunk);
+    else this.#handler.data(chunk);
+  }
+
+  /** Bun's `drain` callback: the kernel takes writes again. */
+  onDrain(): void {
+    this.#blocked = false;
+    this.#flush();
+  }
+
+  /** Bun's `end`, `close` and `error` callbacks: the stream is over. */
+  onGone(error?: Error): void {
+    const wasClosed = this.#socketClosed;
+    this.#socketClosed = true;
+    this.#end(error ? toWeftError(error, `the connection to ${this.remoteAddress}`) : undefined);
+    if (!wasClosed) this.#closeSocket(false);
+  }
+
+  #deliverHeld(): void {
+    while (this.#held.length > 0 && !this.#paused && !this.#ended) {
+      this.#handler!.data(this.#held.shift()!);
+    }
+    if (!this.#paused && !this.#ended && !this.#socketClosed) this.#socket.resume();
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushScheduled || this.#blocked) return;
+    this.#flushScheduled = true;
+    queueMicrotask(() => {
+      this.#flushScheduled = false;
+      this.#flush();
+    });
+  }
+
+  #flush(): void {
+    const queue = this.#queue;
+    while (!this.#blocked && !this.#socketClosed) {
+      const next = queue.take();
+      if (!next) break;
+      const n = Math.max(0, this.#socket.write(next));
+      queue.written(n);
+      if (n < next.length) {
+        queue.unshift(next.subarray(n));
+        this.#blocked = true;
+      }
+    }
+    if (this.#wantDrain && queue.bytes <= HIGH_WATER_BYTES / 2 && !this.#ended) {
+      this.#wantDrain = false;
+      this.#handler?.drain();
+    }
+    if (this.#closing && queue.bytes === 0) this.#closeSocket(false);
+  }
+
+  #end(error: Error | undefined): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#endError = error;
+    this.#handler?.end(error);
+  }
+
+  #closeSocket(abort: boolean): void {
+    const wasClosed = this.#socketClosed;
+    this.#socketClosed = true;
+    this.#closing = true;
+    clearTimeout(this.#lingerTimer);
+    this.#queue.clear();
+    this.#held = [];
+    if (!wasClosed) {
+      if (abort) this.#socket.terminate();
+      else this.#socket.end();
+    }
+    this.#resolveClosed();
+  }
+}
+
+/**
+ * The Bun socket callbacks that route to the {@link BunStream} in `socket.data`. `onOpen` runs
+ * for each new socket and must create the stream (its constructor attaches itself).
+ *
+ * @example
+ * ```ts
+ * import { socketHandler } from "./stream.ts";
+ * import assert from "node:assert/strict";
+ * const handler = socketHandler();
+ * assert.equal(typeof handler.drain, "function");
+ * ```
+ */
+export function socketHandler(
+  onOpen?: (socket: BunSocket<BunStream | undefined>) => void,
+): BunSocketHandler<BunStream | undefined> {
+  return {
+    open(socket) {
+      onOpen?.(socket);
+    },
+    data(socket, data) {
+      socket.data?.onData(data);
+    },
+    drain(socket) {
+      socket.data?.onDrain();
+    },
+    end(socket) {
+      socket.data?.onGone();
+    },
+    close(socket, error) {
+      socket.data?.onGone(error);
+    },
+    error(socket, error) {
+      socket.data?.onGone(error);
+    },
+  };
+}

@@ -1,0 +1,82 @@
+/**
+ * The accept loop shared by Deno's tcp and ipc listeners.
+ * @module
+ */
+
+import type { StreamListener } from "../types.ts";
+import { isClosedLocally } from "./errors.ts";
+
+/** What {@link acceptLoop} calls. */
+export interface AcceptHooks {
+  /** Each accepted conn. */
+  onConn(conn: Deno.Conn): void;
+  /** Once, after the listener is closed. */
+  onClose?(): void;
+}
+
+/**
+ * Runs `listener.accept()` until the listener closes, handing each conn to `onConn`.
+ * Transient accept errors (e.g. too many open files) are skipped after a short pause.
+ * `onClose` runs once, after the listener is closed (the ipc transport removes its file there).
+ *
+ * @example
+ * ```ts
+ * import { acceptLoop } from "./listener.ts";
+ * import assert from "node:assert/strict";
+ * const raw = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const listener = acceptLoop(raw, "tcp://127.0.0.1:" + raw.addr.port, {
+ *   onConn: (conn) => conn.close(),
+ * });
+ * assert.ok(listener.endpoint.startsWith("tcp://127.0.0.1:"));
+ * listener.close();
+ * await listener.closed;
+ * ```
+ */
+export function acceptLoop(
+  listener: Deno.Listener,
+  endpoint: string,
+  hooks: AcceptHooks,
+): StreamListener {
+  let closing = false;
+  let resolveClosed!: () => void;
+  const closed = new Promise<void>((r) => (resolveClosed = r));
+  (async () => {
+    while (!closing) {
+      let conn: Deno.Conn;
+      try {
+        conn = await listener.accept();
+      } catch (error) {
+        if (closing || isClosedLocally(error)) break;
+        await new Promise((r) => setTimeout(r, 50));
+        continue;
+      }
+      if (closing) {
+        conn.close();
+        break;
+      }
+      hooks.onConn(conn);
+    }
+  })().finally(() => {
+    closing = true;
+    try {
+      listener.close();
+    } catch {
+      // already closed
+    }
+    hooks.onClose?.();
+    resolveClosed();
+  });
+  return {
+    endpoint,
+    closed,
+    close() {
+      if (closing) return;
+      closing = true;
+      try {
+        listener.close();
+      } catch {
+        // already closed
+      }
+    },
+  };
+}

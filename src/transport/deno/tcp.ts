@@ -1,0 +1,94 @@
+/**
+ * `tcp://host:port` on Deno: `Deno.connect` / `Deno.listen`, TCP_NODELAY on, IPv4 and IPv6
+ * (`tcp://[::1]:port`), `*` for every interface and port 0 for an ephemeral port.
+ * @module
+ */
+
+import { type Endpoint, formatEndpoint } from "../../core/endpoint.ts";
+import { WeftError } from "../../core/errors.ts";
+import type { ByteStream, DialOptions, StreamListener, Transport } from "../types.ts";
+import { toWeftError } from "./errors.ts";
+import { acceptLoop } from "./listener.ts";
+import { DenoStream } from "./stream.ts";
+
+function address(addr: Deno.Addr): string {
+  return addr.transport === "tcp" || addr.transport === "udp"
+    ? formatEndpoint("tcp", addr.hostname, addr.port)
+    : `tcp://${addr.transport}`;
+}
+
+function wrap(conn: Deno.TcpConn): DenoStream {
+  conn.setNoDelay(true);
+  return new DenoStream(conn, { local: address(conn.localAddr), remote: address(conn.remoteAddr) });
+}
+
+function bindHost(host: string): string {
+  return host === "*" ? "0.0.0.0" : host;
+}
+
+/**
+ * The tcp transport for Deno.
+ *
+ * @example
+ * ```ts
+ * import { DenoTcpTransport } from "./tcp.ts";
+ * import { parseEndpoint } from "../../core/endpoint.ts";
+ * import assert from "node:assert/strict";
+ * const tcp = new DenoTcpTransport();
+ * const listener = await tcp.listen(parseEndpoint("tcp://127.0.0.1:0"), (s) => s.close());
+ * assert.match(listener.endpoint, /^tcp:\/\/127\.0\.0\.1:[1-9]\d*$/);
+ * const client = await tcp.dial(parseEndpoint(listener.endpoint));
+ * const ended = new Promise<void>((resolve) =>
+ *   client.start({ data() {}, drain() {}, end: () => resolve() })
+ * );
+ * await ended; // the server closed it
+ * listener.close();
+ * await Promise.all([client.closed, listener.closed]);
+ * ```
+ */
+export class DenoTcpTransport implements Transport {
+  readonly scheme = "tcp";
+
+  async dial(endpoint: Endpoint, options?: DialOptions): Promise<ByteStream> {
+    if (endpoint.port === 0 || endpoint.host === "*") {
+      throw new WeftError("EINVAL", `expected a host and port to connect to, got ${endpoint.url}`);
+    }
+    const timeoutMs = options?.connectTimeoutMs ?? 0;
+    const abort = new AbortController();
+    const timer = timeoutMs > 0 ? setTimeout(() => abort.abort(), timeoutMs) : undefined;
+    try {
+      return wrap(
+        await Deno.connect({
+          hostname: endpoint.host,
+          port: endpoint.port,
+          transport: "tcp",
+          signal: abort.signal,
+        }),
+      );
+    } catch (error) {
+      if (abort.signal.aborted) {
+        throw new WeftError(
+          "ETIMEDOUT",
+          `connect to ${endpoint.url} did not complete within ${timeoutMs} ms`,
+          { cause: error },
+        );
+      }
+      throw toWeftError(error, `connect to ${endpoint.url}`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  listen(endpoint: Endpoint, accept: (stream: ByteStream) => void): Promise<StreamListener> {
+    let listener: Deno.TcpListener;
+    try {
+      listener = Deno.listen({ hostname: bindHost(endpoint.host), port: endpoint.port });
+    } catch (error) {
+      return Promise.reject(toWeftError(error, `bind to ${endpoint.url}`));
+    }
+    const bound = formatEndpoint("tcp", listener.addr.hostname, listener.addr.port);
+    return Promise.resolve(
+      acceptLoop(listener, bound, { onConn: (conn) => accept(wrap(conn as Deno.TcpConn)) }),
+    );
+  }
+}
