@@ -1,0 +1,142 @@
+/**
+ * DEALER and ROUTER: the asynchronous request-reply pair. DEALER round-robins sends and
+ * fair-queues receives; ROUTER prefixes every received message with the sender's routing id
+ * and routes every sent message by its first frame.
+ * @module
+ */
+
+import { WeftError } from "../../core/errors.ts";
+import { FairQueue, LoadBalancer } from "./distribution.ts";
+import type { Message, Pipe } from "./pipe.ts";
+import { Socket } from "./socket.ts";
+import type { SocketOptions } from "./options.ts";
+import { topicKey } from "./subscriptions.ts";
+
+/** Round-robin sends, fair-queued receives, no envelope. */
+export class DealerSocket extends Socket {
+  #lb = new LoadBalancer();
+  #fq = new FairQueue();
+
+  /** Creates a DEALER socket (see {@link SocketOptions}). */
+  constructor(options: SocketOptions) {
+    super("DEALER", options);
+  }
+
+  protected xattach(pipe: Pipe): void {
+    this.#lb.add(pipe);
+    this.#fq.add(pipe);
+  }
+
+  protected xdetach(pipe: Pipe): void {
+    this.#lb.remove(pipe);
+    this.#fq.remove(pipe);
+  }
+
+  protected override xsend(message: Message): boolean {
+    return this.#lb.send(message) !== undefined;
+  }
+
+  protected override xrecv(): Message | undefined {
+    return this.#fq.read()?.message;
+  }
+}
+
+/** Options of ROUTER sockets. */
+export interface RouterOptions extends SocketOptions {
+  /** Reject unroutable messages with EHOSTUNREACH and wait at the HWM instead of dropping. */
+  routerMandatory?: boolean;
+  /** A peer reusing a connected routing id takes it over (the old connection is closed). */
+  routerHandover?: boolean;
+}
+
+/** Routes by routing id: the first frame of every message names the peer. */
+export class RouterSocket extends Socket {
+  #fq = new FairQueue();
+  #byId = new Map<string, Pipe>();
+  #nextId = (Math.random() * 0xffffffff) >>> 0;
+  #mandatory: boolean;
+  #handover: boolean;
+
+  /** Creates a ROUTER socket (see {@link RouterOptions}). */
+  constructor(options: RouterOptions) {
+    super("ROUTER", options);
+    this.#mandatory = options.routerMandatory ?? false;
+    this.#handover = options.routerHandover ?? false;
+  }
+
+  /** Reject unroutable messages with EHOSTUNREACH (instead of dropping them). */
+  get routerMandatory(): boolean {
+    return this.#mandatory;
+  }
+  set routerMandatory(value: boolean) {
+    this.#mandatory = value;
+  }
+
+  /** Let a reconnecting peer take over its routing id. */
+  get routerHandover(): boolean {
+    return this.#handover;
+  }
+  set routerHandover(value: boolean) {
+    this.#handover = value;
+  }
+
+  /** A ROUTER needs the peer's identity before routing to it. */
+  protected override attachBeforeHandshake(): boolean {
+    return false;
+  }
+
+  protected override xaccept(pipe: Pipe): string | undefined {
+    if (pipe.attached) return undefined; // a reconnect of a known pipe keeps its id
+    const identity = pipe.peer?.identity ?? new Uint8Array(0);
+    if (identity.length === 0) {
+      const id = new Uint8Array(5); // libzmq: 0x00 + u32 counter from a random start
+      new DataView(id.buffer).setUint32(1, this.#nextId);
+      this.#nextId = (this.#nextId + 1) >>> 0;
+      pipe.routingId = id;
+      return undefined;
+    }
+    const existing = this.#byId.get(topicKey(identity));
+    if (existing && existing !== pipe) {
+      if (!this.#handover) return "duplicate routing id (set routerHandover to let it take over)";
+      existing.close(0);
+      this.#byId.delete(topicKey(identity));
+    }
+    pipe.routingId = identity;
+    return undefined;
+  }
+
+  protected xattach(pipe: Pipe): void {
+    this.#byId.set(topicKey(pipe.routingId), pipe);
+    this.#fq.add(pipe);
+  }
+
+  protected xdetach(pipe: Pipe): void {
+    const key = topicKey(pipe.routingId);
+    if (this.#byId.get(key) === pipe) this.#byId.delete(key);
+    this.#fq.remove(pipe);
+  }
+
+  protected override xsend(message: Message): boolean {
+    if (message.length < 2) {
+      throw new WeftError(
+        "EINVAL",
+        "ROUTER send: expected [routingId, ...frames] (at least two frames)",
+      );
+    }
+    const pipe = this.#byId.get(topicKey(message[0]!));
+    if (!pipe) {
+      if (this.#mandatory) {
+        throw new WeftError("EHOSTUNREACH", "ROUTER send: no connected peer has that routing id");
+      }
+      return true; // dropped silently, as libzmq does
+    }
+    const body = message.slice(1);
+    if (pipe.send(body)) return true;
+    return !this.#mandatory; // full: drop, or wait when mandatory
+  }
+
+  protected override xrecv(): Message | undefined {
+    const next = this.#fq.read();
+    return next ? [next.pipe.routingId, ...next.message] : undefined;
+  }
+}

@@ -1,0 +1,306 @@
+/**
+ * A pipe: the socket's view of one peer. It owns the peer's outbound queue (bounded by the send
+ * high-water mark) and inbound queue (bounded by the receive high-water mark), and carries the
+ * current connection: a byte stream with a ZMTP session on it. A pipe made by `connect` outlives
+ * its connections (unless `immediate`), so messages queued while the peer is away are sent
+ * after the reconnect, as libzmq does.
+ *
+ * Outbound messages are flushed once per microtask: every message queued in one turn of the
+ * event loop goes out in one encoder burst and one transport write.
+ * @module
+ */
+
+import { Fifo } from "../../core/fifo.ts";
+import type { SocketEvent } from "../../core/events.ts";
+import type { ByteStream } from "../../transport/types.ts";
+import { ZmtpSession } from "../../protocol/zmtp/mod.ts";
+import type { ZmtpPeer, ZmtpSessionError } from "../../protocol/zmtp/mod.ts";
+import type { ResolvedOptions } from "./options.ts";
+
+/** A multipart message: one or more frames. */
+export type Message = Uint8Array[];
+
+/** A subscription change queued in order with messages. */
+interface Subscription {
+  readonly topic: Uint8Array;
+  readonly subscribe: boolean;
+}
+
+/** What a pipe needs from its socket. */
+export interface PipeHost {
+  /** Our ZMTP socket type (`PUSH`, `ROUTER`, …). */
+  readonly socketType: string;
+  /** The socket's current options. */
+  readonly options: ResolvedOptions;
+  /** The handshake completed; `peer` is now known. */
+  pipeReady(pipe: Pipe): void;
+  /** A message arrived in the pipe's inbound queue. */
+  pipeReadable(pipe: Pipe): void;
+  /** The outbound queue has room again. */
+  pipeWritable(pipe: Pipe): void;
+  /** The peer (un)subscribed (PUB/XPUB only). */
+  pipeSubscription(pipe: Pipe, topic: Uint8Array, subscribe: boolean): void;
+  /** The pipe's connection ended; `terminal` when the pipe itself is finished. */
+  pipeDisconnected(pipe: Pipe, terminal: boolean): void;
+  /** Records a monitor event. */
+  emit(event: SocketEvent): void;
+}
+
+/** The socket's view of one peer (see the module doc). */
+export class Pipe {
+  /** Unique within its socket; stable across reconnects. */
+  readonly id: number;
+  /** The endpoint this pipe came from (bound or connected URL). */
+  readonly endpoint: string;
+  /** True when made by `connect` (reconnects), false when accepted by `bind`. */
+  readonly fromDialer: boolean;
+  /** The peer as its handshake described it (undefined until the first handshake). */
+  peer: ZmtpPeer | undefined;
+  /** Routing id assigned by a ROUTER socket (peer identity or generated). */
+  routingId: Uint8Array = new Uint8Array(0);
+  /** Whether the socket's pattern has this pipe attached. */
+  attached = false;
+  /** Pattern-private state (e.g. subscriptions of a PUB peer). */
+  state: unknown;
+  /** Remote address of the current (or last) connection. */
+  remoteAddress = "";
+
+  #host: PipeHost;
+  #outbox = new Fifo<Message | Subscription>(64);
+  #inbox = new Fifo<Message>(64);
+  #session: ZmtpSession | undefined;
+  #stream: ByteStream | undefined;
+  #ready = false;
+  #blocked = false;
+  #paused = false;
+  #flushQueued = false;
+  #wasFull = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timerAt = Infinity;
+  #closed = false;
+
+  constructor(host: PipeHost, id: number, endpoint: string, fromDialer: boolean) {
+    this.#host = host;
+    this.id = id;
+    this.endpoint = endpoint;
+    this.fromDialer = fromDialer;
+  }
+
+  /** True while a connection has completed its handshake. */
+  get connected(): boolean {
+    return this.#ready;
+  }
+
+  /** Whether another message fits under the send high-water mark. */
+  get writable(): boolean {
+    const hwm = this.#host.options.sendHighWaterMark;
+    return !this.#closed && (hwm === 0 || this.#outbox.length < hwm);
+  }
+
+  /** Messages waiting in the inbound queue. */
+  get readable(): number {
+    return this.#inbox.length;
+  }
+
+  /** Queues a message if it fits under the HWM; returns whether it was queued. */
+  send(message: Message): boolean {
+    if (!this.writable) {
+      this.#wasFull = true;
+      return false;
+    }
+    if (this.#host.options.conflate) this.#dropQueuedMessages();
+    this.#outbox.push(message);
+    this.#scheduleFlush();
+    return true;
+  }
+
+  /** Queues a subscription change (not counted against the HWM). */
+  sendSubscription(topic: Uint8Array, subscribe: boolean): void {
+    if (this.#closed) return;
+    this.#outbox.push({ topic, subscribe });
+    this.#scheduleFlush();
+  }
+
+  /** Takes the oldest inbound message. */
+  read(): Message | undefined {
+    const message = this.#inbox.shift();
+    if (this.#paused && this.#inbox.length <= this.#host.options.receiveHighWaterMark >> 1) {
+      this.#paused = false;
+      this.#stream?.resume();
+    }
+    return message;
+  }
+
+  #dropQueuedMessages(): void {
+    const keep = this.#outbox.drain().filter((item) => !Array.isArray(item));
+    for (const item of keep) this.#outbox.push(item);
+  }
+
+  /** Drops queued outbound messages (e.g. REQ abandoning a request). */
+  clearOutbox(): void {
+    this.#outbox = new Fifo(64);
+  }
+
+  /** Starts a connection on `stream`; `asServer` for accepted streams. */
+  attachStream(stream: ByteStream, asServer: boolean): void {
+    if (this.#closed) {
+      stream.close(0);
+      return;
+    }
+    const o = this.#host.options;
+    this.#stream = stream;
+    this.remoteAddress = stream.remoteAddress;
+    this.#ready = false;
+    this.#blocked = false;
+    const session = new ZmtpSession({
+      socketType: this.#host.socketType,
+      asServer,
+      routingId: o.routingId,
+      maxMessageSize: o.maxMessageSize,
+      heartbeatIntervalMs: o.heartbeatInterval,
+      heartbeatTimeoutMs: o.heartbeatTimeout >= 0 ? o.heartbeatTimeout : o.heartbeatInterval,
+      heartbeatTtlMs: o.heartbeatTimeToLive,
+      handshakeIntervalMs: o.handshakeInterval,
+    }, {
+      write: (bytes) => {
+        if (this.#stream === stream && !stream.write(bytes)) this.#blocked = true;
+      },
+      ready: (peer) => {
+        this.peer = peer;
+        this.#ready = true;
+        this.#host.pipeReady(this);
+        this.#scheduleFlush();
+      },
+      message: (frames) => {
+        if (o.conflate) this.#inbox = new Fifo(4);
+        this.#inbox.push(frames);
+        const hwm = o.receiveHighWaterMark;
+        if (hwm > 0 && this.#inbox.length >= hwm && !this.#paused) {
+          this.#paused = true;
+          stream.pause();
+        }
+        this.#host.pipeReadable(this);
+      },
+      subscription: (topic, subscribe) => this.#host.pipeSubscription(this, topic, subscribe),
+      error: (error) => this.#fail(stream, error),
+    });
+    this.#session = session;
+    stream.start({
+      data: (chunk) => {
+        if (this.#session === session) {
+          session.feed(chunk, performance.now());
+          this.#armTimer(session);
+        }
+      },
+      drain: () => {
+        if (this.#stream !== stream) return;
+        this.#blocked = false;
+        this.#flush();
+      },
+      end: (error) => this.#ended(stream, error ? error.message : undefined),
+    });
+    session.start(performance.now());
+    this.#armTimer(session);
+  }
+
+  /** Closes the pipe: flushes what is queued (for `lingerMs`), then closes the stream. */
+  close(lingerMs: number): void {
+    if (this.#closed) return;
+    this.#flush();
+    this.#closed = true;
+    this.#clearTimer();
+    const stream = this.#stream;
+    this.#stream = undefined;
+    this.#session = undefined;
+    this.#ready = false;
+    stream?.close(lingerMs < 0 ? 2 ** 31 - 1 : lingerMs);
+  }
+
+  /** Whether {@link Pipe.close} has been called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushQueued || !this.#ready) return;
+    this.#flushQueued = true;
+    queueMicrotask(() => {
+      this.#flushQueued = false;
+      this.#flush();
+    });
+  }
+
+  #flush(): void {
+    const session = this.#session;
+    if (!session || !this.#ready || this.#blocked) return;
+    let moved = 0;
+    for (let item = this.#outbox.shift(); item !== undefined; item = this.#outbox.shift()) {
+      if (Array.isArray(item)) session.send(item);
+      else session.sendSubscription(item.topic, item.subscribe);
+      moved++;
+    }
+    if (moved > 0) session.flush();
+    if (this.#wasFull && this.writable) {
+      this.#wasFull = false;
+      this.#host.pipeWritable(this);
+    }
+  }
+
+  #fail(stream: ByteStream, error: ZmtpSessionError): void {
+    if (this.#stream !== stream) return;
+    const handshake = error.phase === "handshake";
+    this.#host.emit({
+      type: handshake ? "handshake:error" : "disconnect",
+      endpoint: this.endpoint,
+      remoteAddress: stream.remoteAddress,
+      reason: error.reason,
+      code: error.code,
+    });
+    this.#detachStream(stream, true);
+    stream.close(0);
+  }
+
+  #ended(stream: ByteStream, reason: string | undefined): void {
+    if (this.#stream !== stream) return;
+    this.#host.emit({
+      type: "disconnect",
+      endpoint: this.endpoint,
+      remoteAddress: stream.remoteAddress,
+      reason: reason ?? "peer closed the connection",
+    });
+    this.#detachStream(stream, false);
+  }
+
+  #detachStream(stream: ByteStream, _failed: boolean): void {
+    if (this.#stream !== stream) return;
+    this.#stream = undefined;
+    this.#session = undefined;
+    this.#ready = false;
+    this.#paused = false;
+    this.#clearTimer();
+    const terminal = !this.fromDialer || this.#host.options.immediate;
+    if (terminal) this.#closed = true;
+    this.#host.pipeDisconnected(this, terminal);
+  }
+
+  #armTimer(session: ZmtpSession): void {
+    const deadline = session.tick(performance.now());
+    if (deadline >= this.#timerAt || !Number.isFinite(deadline)) {
+      if (!Number.isFinite(deadline)) this.#clearTimer();
+      return;
+    }
+    this.#clearTimer();
+    this.#timerAt = deadline;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#timerAt = Infinity;
+      if (this.#session === session) this.#armTimer(session);
+    }, Math.max(0, deadline - performance.now()));
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
+  }
+}

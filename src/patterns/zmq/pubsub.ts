@@ -1,0 +1,235 @@
+/**
+ * PUB, SUB, XPUB and XSUB. Filtering happens on the publisher side (each peer's subscriptions
+ * are kept per pipe), and SUB filters again locally, as libzmq does (an XPUB upstream may
+ * forward everything). PUB and XPUB never block: a peer at its high-water mark misses the
+ * message.
+ * @module
+ */
+
+import { WeftError } from "../../core/errors.ts";
+import { FairQueue } from "./distribution.ts";
+import { Fifo } from "../../core/fifo.ts";
+import type { Message, Pipe } from "./pipe.ts";
+import { Socket } from "./socket.ts";
+import type { SocketOptions } from "./options.ts";
+import { Subscriptions } from "./subscriptions.ts";
+
+const EMPTY = new Uint8Array(0);
+const encoder = new TextEncoder();
+
+function toTopic(prefix: string | Uint8Array): Uint8Array {
+  return typeof prefix === "string" ? encoder.encode(prefix) : prefix;
+}
+
+function pipeSubscriptions(pipe: Pipe): Subscriptions {
+  return (pipe.state ??= new Subscriptions()) as Subscriptions;
+}
+
+/** Options of XPUB sockets. */
+export interface XPubOptions extends SocketOptions {
+  /** Pass every subscription up, not only new topics (ZMQ_XPUB_VERBOSE). */
+  xpubVerbose?: boolean;
+  /** Also pass every unsubscription up (ZMQ_XPUB_VERBOSER). */
+  xpubVerboser?: boolean;
+}
+
+/** The publisher side shared by PUB and XPUB. */
+abstract class PublisherBase extends Socket {
+  #pipes = new Set<Pipe>();
+
+  protected xattach(pipe: Pipe): void {
+    this.#pipes.add(pipe);
+  }
+
+  protected xdetach(pipe: Pipe): void {
+    this.#pipes.delete(pipe);
+  }
+
+  protected override xsend(message: Message): boolean {
+    const first = message[0]!;
+    for (const pipe of this.#pipes) {
+      const subs = pipe.state as Subscriptions | undefined;
+      if (subs && subs.matches(first)) pipe.send(message); // full pipes drop: PUB never blocks
+    }
+    return true;
+  }
+}
+
+/** Publishes messages to subscribers whose topic prefixes match the first frame. */
+export class PubSocket extends PublisherBase {
+  /** Creates a PUB socket (see {@link SocketOptions}). */
+  constructor(options: SocketOptions) {
+    super("PUB", options);
+  }
+
+  protected override xsubscription(pipe: Pipe, topic: Uint8Array, subscribe: boolean): void {
+    const subs = pipeSubscriptions(pipe);
+    if (subscribe) subs.add(topic);
+    else subs.remove(topic);
+  }
+}
+
+/**
+ * Like PUB, but subscriptions reach the application as messages `[0x01|topic]` (subscribe)
+ * and `[0x00|topic]` (unsubscribe): new topics only, unless `xpubVerbose`/`xpubVerboser`.
+ */
+export class XPubSocket extends PublisherBase {
+  #verbose: boolean;
+  #verboser: boolean;
+  #all = new Subscriptions(); // union over pipes, to report only first/last references
+  #pending = new Fifo<Message>();
+
+  /** Creates an XPUB socket (see {@link XPubOptions}). */
+  constructor(options: XPubOptions) {
+    super("XPUB", options);
+    this.#verbose = options.xpubVerbose ?? false;
+    this.#verboser = options.xpubVerboser ?? false;
+  }
+
+  /** Pass every subscription up, not only new topics. */
+  get xpubVerbose(): boolean {
+    return this.#verbose;
+  }
+  set xpubVerbose(value: boolean) {
+    this.#verbose = value;
+  }
+
+  /** Also pass every unsubscription up. */
+  get xpubVerboser(): boolean {
+    return this.#verboser;
+  }
+  set xpubVerboser(value: boolean) {
+    this.#verboser = value;
+  }
+
+  protected override xsubscription(pipe: Pipe, topic: Uint8Array, subscribe: boolean): void {
+    const subs = pipeSubscriptions(pipe);
+    if (subscribe) {
+      subs.add(topic);
+      const first = this.#all.add(topic);
+      if (first || this.#verbose || this.#verboser) this.#report(topic, true);
+    } else {
+      if (!subs.remove(topic) && !this.#verboser) {
+        // Still referenced by this peer: libzmq passes it up only when verboser.
+        return;
+      }
+      const last = this.#all.remove(topic);
+      if (last || this.#verboser) this.#report(topic, false);
+    }
+  }
+
+  protected override xdetach(pipe: Pipe): void {
+    super.xdetach(pipe);
+    const subs = pipe.state as Subscriptions | undefined;
+    if (!subs) return;
+    for (const [topic, count] of subs.entries()) {
+      for (let i = 0; i < count; i++) {
+        if (this.#all.remove(topic)) this.#report(topic, false);
+      }
+    }
+  }
+
+  protected override xrecv(): Message | undefined {
+    return this.#pending.shift();
+  }
+
+  #report(topic: Uint8Array, subscribe: boolean): void {
+    const frame = new Uint8Array(topic.length + 1);
+    frame[0] = subscribe ? 1 : 0;
+    frame.set(topic, 1);
+    this.#pending.push([frame]);
+    this.wakeReceivers();
+  }
+}
+
+/** The subscriber side shared by SUB and XSUB. */
+abstract class SubscriberBase extends Socket {
+  protected readonly fq = new FairQueue();
+  protected readonly subscriptions = new Subscriptions();
+  #pipes = new Set<Pipe>();
+
+  protected xattach(pipe: Pipe): void {
+    this.#pipes.add(pipe);
+    this.fq.add(pipe);
+  }
+
+  protected xdetach(pipe: Pipe): void {
+    this.#pipes.delete(pipe);
+    this.fq.remove(pipe);
+  }
+
+  /** Every (re)connected publisher learns all our subscriptions. */
+  protected override xconnected(pipe: Pipe): void {
+    for (const [topic, count] of this.subscriptions.entries()) {
+      for (let i = 0; i < count; i++) pipe.sendSubscription(topic, true);
+    }
+  }
+
+  /** Records a subscription change and tells every publisher. */
+  protected changeSubscription(topic: Uint8Array, subscribe: boolean): void {
+    if (subscribe) this.subscriptions.add(topic);
+    else if (!this.subscriptions.remove(topic)) return; // others still hold it
+    for (const pipe of this.#pipes) {
+      if (pipe.connected) pipe.sendSubscription(topic, subscribe);
+    }
+  }
+
+  /** Sends a non-subscription message to every publisher (XSUB). */
+  protected sendToAll(message: Message): void {
+    for (const pipe of this.#pipes) pipe.send(message);
+  }
+}
+
+/** Receives messages from publishers for the topics it subscribes to (none at first). */
+export class SubSocket extends SubscriberBase {
+  /** Creates a SUB socket (see {@link SocketOptions}). */
+  constructor(options: SocketOptions) {
+    super("SUB", options);
+  }
+
+  /** Subscribes to each prefix (`""` or no argument: everything). Counted. */
+  subscribe(...prefixes: (string | Uint8Array)[]): void {
+    if (this.isClosed) throw new WeftError("ECLOSED", "subscribe: the SUB socket is closed");
+    for (const p of prefixes.length ? prefixes : [EMPTY]) this.changeSubscription(toTopic(p), true);
+  }
+
+  /** Removes one reference to each prefix (`""` or no argument: the catch-all). */
+  unsubscribe(...prefixes: (string | Uint8Array)[]): void {
+    if (this.isClosed) throw new WeftError("ECLOSED", "unsubscribe: the SUB socket is closed");
+    for (const p of prefixes.length ? prefixes : [EMPTY]) {
+      this.changeSubscription(toTopic(p), false);
+    }
+  }
+
+  protected override xrecv(): Message | undefined {
+    for (let next = this.fq.read(); next; next = this.fq.read()) {
+      if (this.subscriptions.matches(next.message[0]!)) return next.message;
+    }
+    return undefined;
+  }
+}
+
+/**
+ * Like SUB, but subscriptions are sent as messages `[0x01|topic]` / `[0x00|topic]`, and every
+ * received message is passed up unfiltered (for proxies and forwarders).
+ */
+export class XSubSocket extends SubscriberBase {
+  /** Creates an XSUB socket (see {@link SocketOptions}). */
+  constructor(options: SocketOptions) {
+    super("XSUB", options);
+  }
+
+  protected override xsend(message: Message): boolean {
+    const first = message[0]!;
+    if (message.length === 1 && first.length > 0 && (first[0] === 0 || first[0] === 1)) {
+      this.changeSubscription(first.subarray(1), first[0] === 1);
+    } else {
+      this.sendToAll(message);
+    }
+    return true;
+  }
+
+  protected override xrecv(): Message | undefined {
+    return this.fq.read()?.message;
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * REQ and REP: strict request-reply. REQ sends `["", ...request]` round-robin and accepts only
+ * the reply from the peer it asked; REP strips the envelope (everything up to the empty
+ * delimiter), hands the request up, and sends the reply back along the saved envelope.
+ * @module
+ */
+
+import { WeftError } from "../../core/errors.ts";
+import { FairQueue, LoadBalancer } from "./distribution.ts";
+import type { Message, Pipe } from "./pipe.ts";
+import { Socket } from "./socket.ts";
+import type { SocketOptions } from "./options.ts";
+
+const DELIMITER = new Uint8Array(0);
+
+/** Options of REQ sockets. */
+export interface ReqOptions extends SocketOptions {
+  /** Prefix requests with a 4-byte id and drop replies that don't carry it. */
+  correlate?: boolean;
+  /** Allow a new request before the reply to the last one (use with `correlate`). */
+  relaxed?: boolean;
+}
+
+/** Sends a request, then receives its reply, alternately. */
+export class ReqSocket extends Socket {
+  #lb = new LoadBalancer();
+  #fq = new FairQueue();
+  #replyPipe: Pipe | undefined;
+  #awaitingReply = false;
+  #requestId = (Math.random() * 0xffffffff) >>> 0;
+  #correlate: boolean;
+  #relaxed: boolean;
+
+  /** Creates a REQ socket (see {@link ReqOptions}). */
+  constructor(options: ReqOptions) {
+    super("REQ", options);
+    this.#correlate = options.correlate ?? false;
+    this.#relaxed = options.relaxed ?? false;
+  }
+
+  /** Prefix requests with an id and match replies to it. */
+  get correlate(): boolean {
+    return this.#correlate;
+  }
+  set correlate(value: boolean) {
+    this.#correlate = value;
+  }
+
+  /** Allow a new request while a reply is outstanding. */
+  get relaxed(): boolean {
+    return this.#relaxed;
+  }
+  set relaxed(value: boolean) {
+    this.#relaxed = value;
+  }
+
+  protected xattach(pipe: Pipe): void {
+    this.#lb.add(pipe);
+    this.#fq.add(pipe);
+  }
+
+  protected xdetach(pipe: Pipe): void {
+    this.#lb.remove(pipe);
+    this.#fq.remove(pipe);
+    if (this.#replyPipe === pipe) this.#replyPipe = undefined;
+  }
+
+  protected override xsend(message: Message): boolean {
+    if (this.#awaitingReply && !this.#relaxed) {
+      throw new WeftError("ESTATE", "REQ send: expected receive() of the pending reply first");
+    }
+    const pipe = this.#lb.pick();
+    if (!pipe) return false;
+    this.#requestId = (this.#requestId + 1) >>> 0;
+    const envelope = this.#correlate ? [this.#idFrame(this.#requestId), DELIMITER] : [DELIMITER];
+    if (!pipe.send([...envelope, ...message])) return false;
+    this.#replyPipe = pipe;
+    this.#awaitingReply = true;
+    return true;
+  }
+
+  protected override xrecv(): Message | undefined {
+    if (!this.#awaitingReply && !this.sendPending) {
+      throw new WeftError("ESTATE", "REQ receive: expected send() of a request first");
+    }
+    for (let next = this.#fq.read(); next; next = this.#fq.read()) {
+      if (next.pipe !== this.#replyPipe) continue; // a stale reply from another peer
+      const frames = next.message;
+      let at = 0;
+      if (this.#correlate) {
+        const id = frames[0];
+        if (
+          !id || id.length !== 4 ||
+          new DataView(id.buffer, id.byteOffset).getUint32(0) !== this.#requestId
+        ) {
+          continue;
+        }
+        at = 1;
+      }
+      if (frames[at]?.length !== 0 || frames.length < at + 2) continue; // no delimiter: malformed
+      this.#awaitingReply = false;
+      this.#replyPipe = undefined;
+      return frames.slice(at + 1);
+    }
+    return undefined;
+  }
+
+  #idFrame(id: number): Uint8Array {
+    const frame = new Uint8Array(4);
+    new DataView(frame.buffer).setUint32(0, id);
+    return frame;
+  }
+}
+
+/** Receives a request, then sends its reply, alternately. */
+export class RepSocket extends Socket {
+  #fq = new FairQueue();
+  #replyTo: { pipe: Pipe; envelope: Message } | undefined;
+
+  /** Creates a REP socket (see {@link SocketOptions}). */
+  constructor(options: SocketOptions) {
+    super("REP", options);
+  }
+
+  protected xattach(pipe: Pipe): void {
+    this.#fq.add(pipe);
+  }
+
+  protected xdetach(pipe: Pipe): void {
+    this.#fq.remove(pipe);
+  }
+
+  protected override xrecv(): Message | undefined {
+    if (this.#replyTo) {
+      throw new WeftError("ESTATE", "REP receive: expected send() of the reply first");
+    }
+    for (let next = this.#fq.read(); next; next = this.#fq.read()) {
+      const frames = next.message;
+      const delimiter = frames.findIndex((f) => f.length === 0);
+      if (delimiter < 0 || delimiter === frames.length - 1) continue; // malformed: drop
+      this.#replyTo = { pipe: next.pipe, envelope: frames.slice(0, delimiter + 1) };
+      return frames.slice(delimiter + 1);
+    }
+    return undefined;
+  }
+
+  protected override xsend(message: Message): boolean {
+    const to = this.#replyTo;
+    if (!to) throw new WeftError("ESTATE", "REP send: expected receive() of a request first");
+    this.#replyTo = undefined;
+    // The requester may be gone, or full: the reply is dropped, as libzmq does.
+    if (!to.pipe.closed) to.pipe.send([...to.envelope, ...message]);
+    this.wakeReceivers();
+    return true;
+  }
+}

@@ -1,0 +1,287 @@
+/**
+ * `weft/zmq`: ZeroMQ sockets speaking ZMTP 3.1 over tcp, ipc and inproc, on Deno and Bun.
+ *
+ * This entry wires the runtime's transports into the sockets: `new Push()` uses the runtime's
+ * tcp and ipc transports plus an in-process `inproc://` namespace shared by every socket made
+ * from this module (like libzmq's default context). Pass `{ transports }` to use your own
+ * registry instead (e.g. an isolated inproc namespace in tests).
+ *
+ * @example
+ * ```ts
+ * import { Pull, Push } from "./zmq.ts";
+ * import assert from "node:assert/strict";
+ * await using pull = new Pull();
+ * await pull.bind("inproc://zmq-doc-example");
+ * await using push = new Push();
+ * push.connect("inproc://zmq-doc-example");
+ * await push.send(["job", "42"]);
+ * const [kind, id] = await pull.receive();
+ * assert.equal(new TextDecoder().decode(kind), "job");
+ * assert.equal(new TextDecoder().decode(id), "42");
+ * ```
+ * @module
+ */
+
+import { defaultTransports } from "./transport/default.ts";
+import { InprocNamespace } from "./transport/inproc/inproc.ts";
+import type { TransportRegistry } from "./transport/types.ts";
+import type { SocketOptions } from "./patterns/zmq/options.ts";
+import { PullSocket, PushSocket } from "./patterns/zmq/push_pull.ts";
+import { PairSocket } from "./patterns/zmq/pair.ts";
+import { PubSocket, SubSocket, XPubSocket, XSubSocket } from "./patterns/zmq/pubsub.ts";
+import type { XPubOptions } from "./patterns/zmq/pubsub.ts";
+import { RepSocket, ReqSocket } from "./patterns/zmq/req_rep.ts";
+import type { ReqOptions } from "./patterns/zmq/req_rep.ts";
+import { DealerSocket, RouterSocket } from "./patterns/zmq/dealer_router.ts";
+import type { RouterOptions } from "./patterns/zmq/dealer_router.ts";
+
+export type { SocketOptions } from "./patterns/zmq/options.ts";
+export type { XPubOptions } from "./patterns/zmq/pubsub.ts";
+export type { ReqOptions } from "./patterns/zmq/req_rep.ts";
+export type { RouterOptions } from "./patterns/zmq/dealer_router.ts";
+export type { Message } from "./patterns/zmq/pipe.ts";
+export { type MessageLike, Socket } from "./patterns/zmq/socket.ts";
+export type { SocketEvent, SocketEventType } from "./core/events.ts";
+export { ErrorCode, WeftError } from "./core/errors.ts";
+
+let runtime: TransportRegistry | undefined;
+
+/**
+ * The registry sockets use when none is passed: the runtime's tcp and ipc plus one inproc
+ * namespace for the program. Created on first use and never changed afterwards.
+ *
+ * @example
+ * ```ts
+ * import { runtimeTransports } from "./zmq.ts";
+ * import assert from "node:assert/strict";
+ * assert.ok(runtimeTransports().schemes().includes("inproc"));
+ * ```
+ */
+export function runtimeTransports(): TransportRegistry {
+  return runtime ??= defaultTransports(new InprocNamespace());
+}
+
+function withTransports(options: SocketOptions): SocketOptions {
+  return options.transports ? options : { ...options, transports: runtimeTransports() };
+}
+
+/**
+ * PUSH: sends messages round-robin to PULL peers; waits when all are at their HWM.
+ *
+ * @example
+ * ```ts
+ * import { Push } from "./zmq.ts";
+ * await using push = new Push({ sendHighWaterMark: 100 });
+ * ```
+ */
+export class Push extends PushSocket {
+  /** Creates a PUSH socket. */
+  constructor(options: SocketOptions = {}) {
+    super(withTransports(options));
+  }
+}
+
+/**
+ * PULL: receives messages fair-queued from PUSH peers.
+ *
+ * @example
+ * ```ts
+ * import { Pull } from "./zmq.ts";
+ * await using pull = new Pull({ receiveHighWaterMark: 0 });
+ * ```
+ */
+export class Pull extends PullSocket {
+  /** Creates a PULL socket. */
+  constructor(options: SocketOptions = {}) {
+    super(withTransports(options));
+  }
+}
+
+/**
+ * PAIR: an exclusive two-way connection to one other PAIR socket.
+ *
+ * @example
+ * ```ts
+ * import { Pair } from "./zmq.ts";
+ * await using pair = new Pair();
+ * ```
+ */
+export class Pair extends PairSocket {
+  /** Creates a PAIR socket. */
+  constructor(options: SocketOptions = {}) {
+    super(withTransports(options));
+  }
+}
+
+/**
+ * PUB: publishes to every subscriber whose prefix matches the first frame; never blocks (a full subscriber misses messages).
+ *
+ * @example
+ * ```ts
+ * import { Pub } from "./zmq.ts";
+ * await using pub = new Pub();
+ * await pub.bind("inproc://zmq-doc-pub");
+ * await pub.send(["weather.paris", "21C"]);
+ * ```
+ */
+export class Pub extends PubSocket {
+  /** Creates a Pub socket. */
+  constructor(options: SocketOptions = {}) {
+    super(withTransports(options) as SocketOptions);
+  }
+}
+
+/**
+ * SUB: receives what publishers send for its subscriptions (none at first: call `subscribe`).
+ *
+ * @example
+ * ```ts
+ * import { Pub, Sub } from "./zmq.ts";
+ * import assert from "node:assert/strict";
+ * await using pub = new Pub();
+ * await pub.bind("inproc://zmq-doc-sub");
+ * await using sub = new Sub();
+ * sub.subscribe("weather.");
+ * sub.connect("inproc://zmq-doc-sub");
+ * // Subscriptions travel to the publisher: keep publishing until one arrives.
+ * const timer = setInterval(() => pub.send(["weather.paris", "21C"]), 5);
+ * const [topic] = await sub.receive();
+ * clearInterval(timer);
+ * assert.equal(new TextDecoder().decode(topic), "weather.paris");
+ * ```
+ */
+export class Sub extends SubSocket {
+  /** Creates a Sub socket. */
+  constructor(options: SocketOptions = {}) {
+    super(withTransports(options) as SocketOptions);
+  }
+}
+
+/**
+ * XPUB: a PUB that hands subscriptions to the application as `[0x01|topic]` / `[0x00|topic]` messages.
+ *
+ * @example
+ * ```ts
+ * import { XPub } from "./zmq.ts";
+ * await using xpub = new XPub({ xpubVerbose: true });
+ * ```
+ */
+export class XPub extends XPubSocket {
+  /** Creates a XPub socket. */
+  constructor(options: XPubOptions = {}) {
+    super(withTransports(options) as XPubOptions);
+  }
+}
+
+/**
+ * XSUB: a SUB that subscribes by sending `[0x01|topic]` messages and passes everything up unfiltered.
+ *
+ * @example
+ * ```ts
+ * import { XSub } from "./zmq.ts";
+ * await using xsub = new XSub();
+ * await xsub.send(new Uint8Array([1])); // subscribe to everything
+ * ```
+ */
+export class XSub extends XSubSocket {
+  /** Creates a XSub socket. */
+  constructor(options: SocketOptions = {}) {
+    super(withTransports(options) as SocketOptions);
+  }
+}
+
+/**
+ * REQ: sends a request, then receives its reply, alternately.
+ *
+ * @example
+ * ```ts
+ * import { Rep, Req } from "./zmq.ts";
+ * import assert from "node:assert/strict";
+ * await using rep = new Rep();
+ * await rep.bind("inproc://zmq-doc-req");
+ * await using req = new Req();
+ * req.connect("inproc://zmq-doc-req");
+ * await req.send("ping");
+ * const [ask] = await rep.receive();
+ * await rep.send([ask!, "pong"]);
+ * const reply = await req.receive();
+ * assert.deepEqual(reply.map((f) => new TextDecoder().decode(f)), ["ping", "pong"]);
+ * ```
+ */
+export class Req extends ReqSocket {
+  /** Creates a Req socket. */
+  constructor(options: ReqOptions = {}) {
+    super(withTransports(options) as ReqOptions);
+  }
+}
+
+/**
+ * REP: receives a request, then sends its reply, alternately.
+ *
+ * @example
+ * ```ts
+ * import { Rep } from "./zmq.ts";
+ * await using rep = new Rep();
+ * ```
+ */
+export class Rep extends RepSocket {
+  /** Creates a Rep socket. */
+  constructor(options: SocketOptions = {}) {
+    super(withTransports(options) as SocketOptions);
+  }
+}
+
+/**
+ * DEALER: asynchronous requests; round-robin sends, fair-queued receives.
+ *
+ * @example
+ * ```ts
+ * import { Dealer } from "./zmq.ts";
+ * await using dealer = new Dealer({ routingId: "worker-1" });
+ * ```
+ */
+export class Dealer extends DealerSocket {
+  /** Creates a Dealer socket. */
+  constructor(options: SocketOptions = {}) {
+    super(withTransports(options) as SocketOptions);
+  }
+}
+
+/**
+ * ROUTER: every received message starts with the sender's routing id; every sent message is routed by its first frame.
+ *
+ * @example
+ * ```ts
+ * import { Dealer, Router } from "./zmq.ts";
+ * import assert from "node:assert/strict";
+ * await using router = new Router();
+ * await router.bind("inproc://zmq-doc-router");
+ * await using dealer = new Dealer({ routingId: "w1" });
+ * dealer.connect("inproc://zmq-doc-router");
+ * await dealer.send("hello");
+ * const [id, body] = await router.receive();
+ * assert.equal(new TextDecoder().decode(id), "w1");
+ * await router.send([id!, "welcome"]);
+ * const [reply] = await dealer.receive();
+ * assert.equal(new TextDecoder().decode(reply), "welcome");
+ * ```
+ */
+export class Router extends RouterSocket {
+  /** Creates a Router socket. */
+  constructor(options: RouterOptions = {}) {
+    super(withTransports(options) as RouterOptions);
+  }
+}
+
+/** zeromq.js's name for {@link Pub}. */
+export const Publisher = Pub;
+/** zeromq.js's name for {@link Sub}. */
+export const Subscriber = Sub;
+/** zeromq.js's name for {@link XPub}. */
+export const XPublisher = XPub;
+/** zeromq.js's name for {@link XSub}. */
+export const XSubscriber = XSub;
+/** zeromq.js's name for {@link Req}. */
+export const Request = Req;
+/** zeromq.js's name for {@link Rep}. */
+export const Reply = Rep;
