@@ -1,0 +1,137 @@
+/**
+ * Shared vocabulary of the pomelo/nano codec: packet and message types, flag bits, limits,
+ * the decoded message shape and the decoder's sink. See `pomelo.ts` for the codec itself.
+ * @module
+ */
+
+/**
+ * Packet types of the pomelo/nano packet layer (`type` byte of `type + u24 length + body`).
+ *
+ * @example
+ * ```ts
+ * import { PacketType } from "./pomelo_types.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(PacketType.DATA, 4);
+ * ```
+ */
+export const PacketType = {
+  /** Handshake: client request or server response, UTF-8 JSON body. */
+  HANDSHAKE: 1,
+  /** Handshake acknowledgement from the client, empty body. */
+  HANDSHAKE_ACK: 2,
+  /** Heartbeat, both directions, empty body. */
+  HEARTBEAT: 3,
+  /** Data: the body is one message (see {@link MessageType}). */
+  DATA: 4,
+  /** Kick from the server, JSON `{"reason": ...}` body. */
+  KICK: 5,
+} as const;
+
+/** One of the {@link PacketType} values. */
+export type PacketType = typeof PacketType[keyof typeof PacketType];
+
+/**
+ * Message types inside DATA packets (bits 1–3 of the message flag byte).
+ *
+ * @example
+ * ```ts
+ * import { MessageType } from "./pomelo_types.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(MessageType.PUSH, 3);
+ * ```
+ */
+export const MessageType = {
+  /** Client request: id and route. */
+  REQUEST: 0,
+  /** Client notification: route, no id. */
+  NOTIFY: 1,
+  /** Server response: id, no route. */
+  RESPONSE: 2,
+  /** Server push: route, no id. */
+  PUSH: 3,
+} as const;
+
+/** One of the {@link MessageType} values. */
+export type MessageType = typeof MessageType[keyof typeof MessageType];
+
+/**
+ * Bits of the message flag byte that are not the type.
+ *
+ * @example
+ * ```ts
+ * import { MessageFlag } from "./pomelo_types.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(0x07 & MessageFlag.ROUTE_COMPRESSED, 1); // push, compressed route
+ * ```
+ */
+export const MessageFlag = {
+  /** The route is a u16 dictionary code instead of length + UTF-8. */
+  ROUTE_COMPRESSED: 0x01,
+  /** pomelo-protocol 0.1.6 "compressGzip"; pitaya: the body is zlib-deflated. */
+  GZIP: 0x10,
+  /** pitaya: a RESPONSE that carries an error payload. */
+  ERROR: 0x20,
+} as const;
+
+/** Limits of the pomelo wire format. */
+export const PomeloLimits = {
+  /** Default maximum packet body, like nano's `MaxPacketSize` (64 KiB). */
+  DEFAULT_MAX_BODY: 64 * 1024,
+  /** The largest body a u24 length can carry. */
+  MAX_BODY: 0xffffff,
+  /** The longest uncompressed route (u8 length). */
+  MAX_ROUTE: 255,
+  /** The largest message id (a 5-byte varint). */
+  MAX_ID: 2 ** 35 - 1,
+} as const;
+
+/**
+ * A decoded DATA message. `body` is a view into the chunk that was fed (or into a buffer the
+ * decoder assembled for a packet split across chunks), not a copy: keep the chunk unchanged
+ * while you use it, or copy.
+ */
+export interface PomeloMessage {
+  /** REQUEST, NOTIFY, RESPONSE or PUSH. */
+  readonly type: MessageType;
+  /** The message id for REQUEST/RESPONSE, 0 otherwise (ids reach 2^35 − 1). */
+  readonly id: number;
+  /** The route, resolved through the dictionary when compressed; "" for RESPONSE. */
+  readonly route: string;
+  /** The message body (everything after the header). */
+  readonly body: Uint8Array;
+  /** The raw flag byte: {@link MessageFlag} bits, type in bits 1–3. */
+  readonly flags: number;
+}
+
+/**
+ * Receives what a decoder finds in a chunk, in wire order. DATA packets arrive only as
+ * `message`; every other packet type as `packet`.
+ */
+export interface PomeloSink {
+  /** A HANDSHAKE, HANDSHAKE_ACK, HEARTBEAT or KICK packet and its body (a view, see above). */
+  packet(type: PacketType, body: Uint8Array): void;
+  /** The message of a DATA packet. */
+  message(message: PomeloMessage): void;
+}
+
+/** A message to encode as a DATA packet. */
+export interface PomeloMessageInit {
+  /** REQUEST, NOTIFY, RESPONSE or PUSH. */
+  readonly type: MessageType;
+  /** Required for REQUEST and RESPONSE: an integer in 0..2^35 − 1. Ignored otherwise. */
+  readonly id?: number;
+  /** Required for REQUEST, NOTIFY and PUSH (at most 255 UTF-8 bytes). Ignored for RESPONSE. */
+  readonly route?: string;
+  /** The body bytes. */
+  readonly body: Uint8Array;
+  /** Extra flag bits: only {@link MessageFlag.GZIP} and {@link MessageFlag.ERROR}. */
+  readonly flags?: number;
+}
+
+/** What the codec needs from a route dictionary (the reference codec takes any such table). */
+export interface RouteTable {
+  /** The code of `route`, or undefined. */
+  codeOf(route: string): number | undefined;
+  /** The route of `code`, or undefined. */
+  routeOf(code: number): string | undefined;
+}
