@@ -1,0 +1,189 @@
+/**
+ * Internal: the chunk loop shared by the ZMTP and SP decoders (both wasm routines fill the same
+ * 3-word frame index and status block). One wasm call decodes a window of a chunk; bodies are
+ * handed out as views of the chunk, or assembled into one exact-size buffer when they span
+ * chunks.
+ *
+ * Windowing: the chunk is copied into linear memory a window at a time, and the wasm routine is
+ * told how far the stream really runs, so it indexes a body that ends past the window without
+ * reading it. After a large body the window shrinks to {@link MIN_WINDOW} bytes (so a 64 KiB
+ * frame costs a copy of a few hundred header bytes, not of the body); while windows fill with
+ * small frames it grows back to {@link MAX_WINDOW}.
+ *
+ * Re-entrancy: the scratch (window, index, status) is shared by every decoder of a codec. A
+ * frame callback may feed another decoder (an inproc relay does), so each nesting depth gets
+ * its own scratch; the depth lives in a word of linear memory.
+ * @module
+ */
+
+import type { Codec } from "./wasm.ts";
+import { CodecStatus } from "./status.ts";
+
+/** The largest window copied into linear memory per wasm call. */
+export const MAX_WINDOW = 64 * 1024;
+/** The window used after a body that ran past the previous window. */
+export const MIN_WINDOW = 256;
+/** Frame index entries per call. */
+const INDEX_CAP = 4096;
+const CARRY_MAX = 16;
+const STATUS_BYTES = 32;
+
+const STOP_HEADER = 1;
+const STOP_BODY = 2;
+
+/** A bound wasm decode routine: (inPtr, len, avail, idxPtr, idxCap, statusPtr) → count|status. */
+export type DecodeRoutine = (
+  inp: number,
+  len: number,
+  avail: number,
+  idx: number,
+  cap: number,
+  st: number,
+) => number;
+
+interface Scratch {
+  readonly window: number;
+  readonly index: number;
+  readonly status: number;
+}
+
+function scratchAt(codec: Codec, depth: number): Scratch {
+  const size = CARRY_MAX + MAX_WINDOW + INDEX_CAP * 12 + STATUS_BYTES;
+  const r = codec.region(`framing.decode.${depth}`, size);
+  return {
+    window: r.ptr,
+    index: r.ptr + CARRY_MAX + MAX_WINDOW,
+    status: r.ptr + CARRY_MAX + MAX_WINDOW + INDEX_CAP * 12,
+  };
+}
+
+/** Receives one decoded frame: its flags (0 for SP) and its body. */
+export type FrameCallback = (flags: number, body: Uint8Array) => void;
+
+/** The decode state of one connection: a few header bytes or one partial body, never more. */
+export class ChunkDecoder {
+  readonly #codec: Codec;
+  readonly #decode: DecodeRoutine;
+  readonly #depthWord: number;
+  readonly #scratch: Scratch[] = [];
+  readonly #carry = new Uint8Array(CARRY_MAX);
+  #carryLen = 0;
+  #body: Uint8Array | null = null;
+  #filled = 0;
+  #bodyFlags = 0;
+  #window = MAX_WINDOW;
+  #failed = 0;
+
+  constructor(codec: Codec, decode: DecodeRoutine) {
+    this.#codec = codec;
+    this.#decode = decode;
+    this.#depthWord = codec.region("framing.decode.depth", 16).ptr >> 2;
+  }
+
+  /** Bytes held between feeds (a partial header or the filled part of a partial body). */
+  get pending(): number {
+    return this.#carryLen + this.#filled;
+  }
+
+  /** The sticky failure status, or 0. */
+  get status(): number {
+    return this.#failed;
+  }
+
+  feed(chunk: Uint8Array, onFrame: FrameCallback): number {
+    if (this.#failed !== 0) return this.#failed;
+    const end = chunk.length;
+    let pos = 0;
+    const body = this.#body;
+    if (body !== null) {
+      const need = body.length - this.#filled;
+      pos = need < end ? need : end;
+      body.set(pos === end ? chunk : chunk.subarray(0, pos), this.#filled);
+      this.#filled += pos;
+      if (this.#filled < body.length) return 0;
+      this.#body = null;
+      this.#filled = 0;
+      onFrame(this.#bodyFlags, body);
+    }
+    if (pos === end) return 0;
+    const i32 = this.#codec.i32;
+    const depth = i32[this.#depthWord]!;
+    i32[this.#depthWord] = depth + 1;
+    try {
+      return this.#run(chunk, pos, depth, onFrame);
+    } finally {
+      i32[this.#depthWord] = depth;
+    }
+  }
+
+  #run(chunk: Uint8Array, pos: number, depth: number, onFrame: FrameCallback): number {
+    const codec = this.#codec;
+    const u8 = codec.u8;
+    const i32 = codec.i32;
+    const s = this.#scratch[depth] ??= scratchAt(codec, depth);
+    const st = s.status >> 2;
+    const end = chunk.length;
+    while (pos < end) {
+      const carry = this.#carryLen;
+      const remaining = end - pos;
+      const win = remaining < this.#window ? remaining : this.#window;
+      for (let k = 0; k < carry; k++) u8[s.window + k] = this.#carry[k]!;
+      if (pos === 0 && win === end) u8.set(chunk, s.window + carry);
+      else u8.set(chunk.subarray(pos, pos + win), s.window + carry);
+      const len = carry + win;
+      const n = this.#decode(s.window, len, carry + remaining, s.index, INDEX_CAP, s.status);
+      // Everything is read from the status block before any callback runs.
+      const consumed = i32[st]!;
+      const count = i32[st + 1]!;
+      const stop = i32[st + 2]!;
+      const pendingFlags = i32[st + 3]!;
+      const pendingHeader = i32[st + 4]!;
+      const pendingSize = i32[st + 5]! >>> 0;
+      // Scratch offset x (≥ carry) is chunk offset x + shift.
+      const shift = pos - carry;
+      let e = s.index >> 2;
+      for (let k = 0; k < count; k++, e += 3) {
+        const at = i32[e + 1]! + shift;
+        onFrame(i32[e]!, chunk.subarray(at, at + i32[e + 2]!));
+      }
+      if (n < 0) {
+        this.#failed = n;
+        this.#carryLen = 0;
+        return n;
+      }
+      if (stop === STOP_HEADER) {
+        // The stream ends inside a header: keep its bytes (some may still be in the old carry).
+        // Copying forward in place is safe: the write index never passes the read index.
+        const keep = this.#carry;
+        let k = 0;
+        for (let x = consumed; x < carry + remaining; x++) {
+          keep[k++] = x < carry ? keep[x]! : chunk[x + shift]!;
+        }
+        this.#carryLen = k;
+        return 0;
+      }
+      this.#carryLen = 0;
+      if (stop === STOP_BODY) {
+        let buf: Uint8Array;
+        try {
+          buf = new Uint8Array(pendingSize);
+        } catch {
+          // The engine cannot hold a body this large: refuse it like an over-limit length.
+          this.#failed = CodecStatus.TOO_LARGE;
+          return this.#failed;
+        }
+        const start = consumed + pendingHeader + shift;
+        buf.set(chunk.subarray(start, end));
+        this.#body = buf;
+        this.#filled = end - start;
+        this.#bodyFlags = pendingFlags;
+        return 0;
+      }
+      // STOP_WINDOW or STOP_INDEX: go on from `consumed`, adapting the window to frame sizes.
+      if (consumed > len) this.#window = MIN_WINDOW;
+      else if (win === this.#window && this.#window < MAX_WINDOW) this.#window = win * 4;
+      pos = consumed + shift;
+    }
+    return 0;
+  }
+}
