@@ -29,7 +29,9 @@ async function clearStale(path: string, url: string): Promise<void> {
     probe = await Deno.connect({ transport: "unix", path });
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return;
-    if (!(error instanceof Deno.errors.ConnectionRefused)) throw toWeftError(error, `bind to ${url}`);
+    if (!(error instanceof Deno.errors.ConnectionRefused)) {
+      throw toWeftError(error, `bind to ${url}`);
+    }
     try {
       await Deno.remove(path);
     } catch (removeError) {
