@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Builds the C anchors (bench/c/*_bench.c) into bench/.out/ with `cc -O2`.
+# Needs a C compiler and the Debian dev packages: libzmq3-dev (zmq_bench), libnng-dev (nng_bench).
+# Builds what it can, says clearly what is missing, and exits non-zero if anything was skipped.
+set -u
+cd "$(dirname "$0")/../.."
+out=bench/.out
+mkdir -p "$out"
+CC=${CC:-cc}
+status=0
+
+if ! command -v "$CC" >/dev/null 2>&1; then
+  echo "bench/c/build.sh: no C compiler ('$CC' not found): apt-get install gcc" >&2
+  exit 1
+fi
+
+# has_header <header> : does the compiler find it?
+has_header() { printf '#include <%s>\nint main(void){return 0;}\n' "$1" | "$CC" -x c -fsyntax-only - 2>/dev/null; }
+
+build() { # build <name> <header> <lib> <package>
+  local name=$1 header=$2 lib=$3 pkg=$4
+  if ! has_header "$header"; then
+    echo "bench/c/build.sh: skipping $name: <$header> not found: apt-get install $pkg" >&2
+    status=1
+    return
+  fi
+  if "$CC" -O2 -std=c11 -Wall -Wextra -o "$out/$name" "bench/c/$name.c" -l"$lib" -lpthread; then
+    echo "built $out/$name"
+  else
+    echo "bench/c/build.sh: compiling $name failed (is lib$lib installed? apt-get install $pkg)" >&2
+    status=1
+  fi
+}
+
+build zmq_bench zmq.h zmq libzmq3-dev
+build nng_bench nng/nng.h nng libnng-dev
+exit $status
