@@ -25,9 +25,64 @@ import {
 } from "./pomelo_shared.ts";
 
 const utf8 = new TextDecoder();
+/** Packets with bodies above this are decoded in place rather than copied into the window. */
+const AROUND = 8192;
+/** Header bytes copied by hand before asking wasm; a longer header costs a second call. */
+const HEADER_GUESS = 16;
 const NO_BYTES = new Uint8Array(0);
 
-/** Options of {@link PomeloDecoder}. */
+/**
+ * Builds the message of the index entry at words[e]; offsets are relative to `base` in `src`,
+ * and the packet ends at `end`.
+ */
+function message(
+  s: PomeloScratch,
+  words: Int32Array,
+  e: number,
+  src: Uint8Array,
+  base: number,
+  end: number,
+  byCode: readonly (string | undefined)[] | undefined,
+): PomeloMessage {
+  const flags = words[e + 3]!;
+  const type = (flags >> 1) & 7;
+  const id = (words[e + 4]! >>> 0) + words[e + 5]! * 0x100000000;
+  const bodyStart = base + words[e + 6]!;
+  let route = "";
+  if (type !== 2) {
+    const code = words[e + 7]!;
+    if (code !== 0) route = byCode![code - 1]!;
+    else {
+      // Outside the dictionary: from the intern cache while its stamp still matches, else
+      // decoded once and cached.
+      const packed = words[e + 9]!;
+      const slot = packed >>> 8;
+      const stamp = words[e + 10]!;
+      if (stamp !== 0 && s.stamps[slot] === stamp) route = s.strings[slot]!;
+      else {
+        const start = base + words[e + 8]!;
+        route = utf8.decode(src.subarray(start, start + (packed & 0xff)));
+        if (stamp !== 0) {
+          s.stamps[slot] = stamp;
+          s.strings[slot] = route;
+        }
+      }
+    }
+  }
+  return { type: type as MessageType, id, route, body: src.subarray(bodyStart, end), flags };
+}
+
+/**
+ * Options of {@link PomeloDecoder}.
+ *
+ * @example
+ * ```ts
+ * import type { PomeloDecoderOptions } from "./pomelo_decoder.ts";
+ * import assert from "node:assert/strict";
+ * const options: PomeloDecoderOptions = { maxBody: 1 << 20 };
+ * assert.equal(options.maxBody, 1048576);
+ * ```
+ */
 export interface PomeloDecoderOptions {
   /** Largest accepted packet body (default 64 KiB like nano; at most 2^24 − 1). */
   readonly maxBody?: number;
@@ -122,61 +177,81 @@ export class PomeloDecoder {
     const s = this.#s;
     const u8 = s.codec.u8;
     const i32 = s.codec.i32;
-    const dict = this.#dictionary?.pointer ?? 0;
+    const maxBody = this.#maxBody;
+    const dict = this.#dictionary;
+    const dictPtr = dict?.pointer ?? 0;
+    const byCode = dict?.routesByCode;
     while (off < n) {
       const rem = n - off;
       if (rem < 4) {
         this.#carryHead(chunk, off);
         return 0;
       }
-      const win = rem < WINDOW ? rem : WINDOW;
-      u8.set(off === 0 && win === n ? chunk : chunk.subarray(off, off + win), s.window);
+      // A run of complete small packets goes to wasm in one copy; JS reads only the lengths.
+      // Larger packets are decoded where they lie, so their bodies are never copied.
+      const limit = rem < WINDOW ? n : off + WINDOW;
+      let p = off;
+      while (limit - p >= 4) {
+        const len = (chunk[p + 1]! << 16) | (chunk[p + 2]! << 8) | chunk[p + 3]!;
+        if (len > AROUND || limit - p - 4 < len) break;
+        p += 4 + len;
+      }
+      if (p === off) {
+        // One packet on its own: large, incomplete, or with a bad header.
+        const type = chunk[off]!;
+        const length = (chunk[off + 1]! << 16) | (chunk[off + 2]! << 8) | chunk[off + 3]!;
+        if (type < 1 || type > 5) return this.#fail(CodecStatus.BAD_TYPE);
+        if (length > maxBody) return this.#fail(CodecStatus.TOO_LARGE);
+        if (length + 4 > rem) {
+          // It runs past this chunk: assemble its body in an exact-size buffer.
+          const body = new Uint8Array(length);
+          body.set(chunk.subarray(off + 4, n));
+          this.#body = body;
+          this.#bodyType = type;
+          this.#filled = n - off - 4;
+          return 0;
+        }
+        const r = this.#whole(type, chunk.subarray(off + 4, off + 4 + length), sink);
+        if (r < 0) return this.#fail(r);
+        off += 4 + length;
+        continue;
+      }
+      const run = p - off;
+      u8.set(off === 0 && run === n ? chunk : chunk.subarray(off, p), s.window);
+      const epoch = ++s.epoch;
       const r = s.fn.pomelo_decode(
         s.window,
-        win,
+        run,
         s.index,
         INDEX_CAP,
         s.status,
-        this.#maxBody,
-        dict,
+        maxBody,
+        dictPtr,
         s.cache,
       );
       const st = s.status >> 2;
       const consumed = i32[st]!;
       const count = r < 0 ? i32[st + 3]! : r;
-      const partialType = i32[st + 1]!;
-      const partialLength = i32[st + 2]!;
-      if (count > 0) {
-        // Copied out: a sink may feed another decoder on this codec, reusing the index.
-        const base = s.index >> 2;
-        const entries = i32.slice(base, base + count * ENTRY_WORDS);
-        for (let e = 0; e < entries.length; e += ENTRY_WORDS) {
-          const type = entries[e]!;
-          const start = off + entries[e + 1]!;
-          const end = start + entries[e + 2]!;
-          if (type === 4) sink.message(this.#message(entries, e, chunk, off, end));
-          else sink.packet(type as PacketType, chunk.subarray(start, end));
+      let resume = -1;
+      for (let k = 0, e = s.index >> 2; k < count; k++, e += ENTRY_WORDS) {
+        const type = i32[e]!;
+        const start = off + i32[e + 1]!;
+        const end = start + i32[e + 2]!;
+        if (type === 4) sink.message(message(s, i32, e, chunk, off, end, byCode));
+        else sink.packet(type as PacketType, chunk.subarray(start, end));
+        // A sink that fed another decoder on this codec overwrote the index: decode again
+        // from the next packet.
+        if (s.epoch !== epoch) {
+          resume = end;
+          break;
         }
+      }
+      if (resume >= 0) {
+        off = resume;
+        continue;
       }
       if (r < 0) return this.#fail(r);
       off += consumed;
-      if (r === INDEX_CAP || off >= n) continue;
-      if (partialLength < 0) continue; // header straddles the window end, or < 4 bytes left
-      const total = 4 + partialLength;
-      if (total <= n - off) {
-        if (total <= WINDOW) continue; // next window starts at this packet
-        const result = this.#whole(partialType, chunk.subarray(off + 4, off + total), sink);
-        if (result < 0) return this.#fail(result);
-        off += total;
-        continue;
-      }
-      // The packet runs past this chunk: assemble its body in an exact-size buffer.
-      const body = new Uint8Array(partialLength);
-      body.set(chunk.subarray(off + 4, n));
-      this.#body = body;
-      this.#bodyType = partialType;
-      this.#filled = n - off - 4;
-      return 0;
     }
     return 0;
   }
@@ -200,59 +275,22 @@ export class PomeloDecoder {
       return 0;
     }
     const s = this.#s;
-    const h = body.length < MAX_HEADER ? body.length : MAX_HEADER;
-    s.codec.u8.set(body.subarray(0, h), s.header);
-    const r = s.fn.pomelo_decode_message(
-      s.header,
-      h,
-      body.length,
-      s.entry,
-      this.#dictionary?.pointer ?? 0,
-      s.cache,
-    );
+    const u8 = s.codec.u8;
+    const dict = this.#dictionary;
+    const dictPtr = dict?.pointer ?? 0;
+    // Most headers are short: copy a few bytes by hand, all 262 only when wasm asks.
+    let h = body.length < HEADER_GUESS ? body.length : HEADER_GUESS;
+    for (let i = 0; i < h; i++) u8[s.header + i] = body[i]!;
+    let r = s.fn.pomelo_decode_message(s.header, h, body.length, s.entry, dictPtr, s.cache);
+    if (r === 1) {
+      h = body.length < MAX_HEADER ? body.length : MAX_HEADER;
+      u8.set(body.subarray(0, h), s.header);
+      r = s.fn.pomelo_decode_message(s.header, h, body.length, s.entry, dictPtr, s.cache);
+    }
     if (r < 0) return r;
-    const e = s.entry >> 2;
-    const words = s.codec.i32.slice(e, e + ENTRY_WORDS);
-    sink.message(this.#message(words, 0, body, 0, body.length));
+    const m = message(s, s.codec.i32, s.entry >> 2, body, 0, body.length, dict?.routesByCode);
+    sink.message(m);
     return 0;
-  }
-
-  // Builds the message of the entry at words[e]; offsets are relative to `base` in `src`.
-  #message(
-    words: Int32Array,
-    e: number,
-    src: Uint8Array,
-    base: number,
-    end: number,
-  ): PomeloMessage {
-    const flags = words[e + 3]!;
-    const type = (flags >> 1) & 7;
-    const id = (words[e + 4]! >>> 0) + words[e + 5]! * 0x100000000;
-    const bodyStart = base + words[e + 6]!;
-    let route = "";
-    if (type !== 2) {
-      const code = words[e + 7]!;
-      if (code !== 0) route = this.#dictionary!.routeOf(code - 1)!;
-      else route = this.#route(words, e, src, base);
-    }
-    return { type: type as MessageType, id, route, body: src.subarray(bodyStart, end), flags };
-  }
-
-  // An uncompressed route outside the dictionary: from the intern cache when its stamp
-  // still matches, else decoded once and cached.
-  #route(words: Int32Array, e: number, src: Uint8Array, base: number): string {
-    const s = this.#s;
-    const packed = words[e + 9]!;
-    const slot = packed >>> 8;
-    const stamp = words[e + 10]!;
-    if (stamp !== 0 && s.stamps[slot] === stamp) return s.strings[slot]!;
-    const start = base + words[e + 8]!;
-    const route = utf8.decode(src.subarray(start, start + (packed & 0xff)));
-    if (stamp !== 0) {
-      s.stamps[slot] = stamp;
-      s.strings[slot] = route;
-    }
-    return route;
   }
 
   #fail(status: number): number {

@@ -62,7 +62,17 @@ function checkLength(length: number): void {
   }
 }
 
-/** Options of {@link PomeloEncoder}. */
+/**
+ * Options of {@link PomeloEncoder}.
+ *
+ * @example
+ * ```ts
+ * import type { PomeloEncoderOptions } from "./pomelo_encoder.ts";
+ * import assert from "node:assert/strict";
+ * const options: PomeloEncoderOptions = {};
+ * assert.equal(options.dictionary, undefined);
+ * ```
+ */
 export interface PomeloEncoderOptions {
   /** Routes it holds are sent as u16 codes. */
   readonly dictionary?: RouteDictionary;
@@ -149,10 +159,10 @@ export class PomeloEncoder {
       out[p++] = code & 0xff;
     } else if (route) {
       out[p++] = route.length;
-      out.set(route, p);
+      copyInto(out, route, p);
       p += route.length;
     }
-    out.set(message.body, p);
+    copyInto(out, message.body, p);
     return out;
   }
 
@@ -192,14 +202,14 @@ export class PomeloEncoder {
         if (route) {
           i32[d + 4] = s.input + used;
           i32[d + 5] = route.length;
-          u8.set(route, s.input + used);
+          copyInto(u8, route, s.input + used);
           used += route.length;
         } else {
           i32[d + 5] = type === 2 ? -1 : 0;
         }
         if (inline) {
           i32[d + 6] = s.input + used;
-          u8.set(body, s.input + used);
+          copyInto(u8, body, s.input + used);
           used += body.length;
         } else {
           i32[d + 6] = -1;
@@ -259,6 +269,13 @@ export class PomeloEncoder {
     this.#routes.set(route, bytes);
     return bytes;
   }
+}
+
+// Short arrays are cheaper to copy by hand than through a typed-array `set` call.
+function copyInto(to: Uint8Array, from: Uint8Array, at: number): void {
+  const n = from.length;
+  if (n > 32) to.set(from, at);
+  else for (let i = 0; i < n; i++) to[at + i] = from[i]!;
 }
 
 // Validates a message and returns its extra flag bits.

@@ -63,6 +63,8 @@ export interface PomeloScratch {
   readonly desc: number;
   readonly input: number;
   readonly output: number;
+  /** Bumped by every decode call, so a decoder notices when a sink re-entered the codec. */
+  epoch: number;
   /** Stamp of the string held for each cache slot (0: none). */
   readonly stamps: Int32Array;
   /** The decoded route of each cache slot. */
@@ -102,6 +104,7 @@ export function pomeloScratch(codec: Codec): PomeloScratch {
     desc: codec.region("pomelo.desc", DESC_CAP * ENC_WORDS * 4).ptr,
     input: codec.region("pomelo.enc_input", ENC_INPUT).ptr,
     output: codec.region("pomelo.enc_output", ENC_OUTPUT).ptr,
+    epoch: 0,
     stamps: new Int32Array(CACHE_SLOTS),
     strings: new Array<string>(CACHE_SLOTS).fill(""),
   };

@@ -73,7 +73,16 @@ export const MessageFlag = {
   ERROR: 0x20,
 } as const;
 
-/** Limits of the pomelo wire format. */
+/**
+ * Limits of the pomelo wire format.
+ *
+ * @example
+ * ```ts
+ * import { PomeloLimits } from "./pomelo_types.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(PomeloLimits.MAX_BODY, 2 ** 24 - 1);
+ * ```
+ */
 export const PomeloLimits = {
   /** Default maximum packet body, like nano's `MaxPacketSize` (64 KiB). */
   DEFAULT_MAX_BODY: 64 * 1024,
@@ -89,6 +98,14 @@ export const PomeloLimits = {
  * A decoded DATA message. `body` is a view into the chunk that was fed (or into a buffer the
  * decoder assembled for a packet split across chunks), not a copy: keep the chunk unchanged
  * while you use it, or copy.
+ *
+ * @example
+ * ```ts
+ * import type { PomeloMessage } from "./pomelo_types.ts";
+ * import assert from "node:assert/strict";
+ * const m: PomeloMessage = { type: 0, id: 1, route: "a.b", body: new Uint8Array(0), flags: 0 };
+ * assert.equal(m.route, "a.b");
+ * ```
  */
 export interface PomeloMessage {
   /** REQUEST, NOTIFY, RESPONSE or PUSH. */
@@ -106,6 +123,16 @@ export interface PomeloMessage {
 /**
  * Receives what a decoder finds in a chunk, in wire order. DATA packets arrive only as
  * `message`; every other packet type as `packet`.
+ *
+ * @example
+ * ```ts
+ * import type { PomeloSink } from "./pomelo_types.ts";
+ * import assert from "node:assert/strict";
+ * const types: number[] = [];
+ * const sink: PomeloSink = { packet: (t) => types.push(t), message: (m) => types.push(m.type) };
+ * sink.packet(3, new Uint8Array(0));
+ * assert.deepEqual(types, [3]);
+ * ```
  */
 export interface PomeloSink {
   /** A HANDSHAKE, HANDSHAKE_ACK, HEARTBEAT or KICK packet and its body (a view, see above). */
@@ -114,7 +141,17 @@ export interface PomeloSink {
   message(message: PomeloMessage): void;
 }
 
-/** A message to encode as a DATA packet. */
+/**
+ * A message to encode as a DATA packet.
+ *
+ * @example
+ * ```ts
+ * import type { PomeloMessageInit } from "./pomelo_types.ts";
+ * import assert from "node:assert/strict";
+ * const m: PomeloMessageInit = { type: 3, route: "onChat", body: new Uint8Array(0) };
+ * assert.equal(m.id, undefined);
+ * ```
+ */
 export interface PomeloMessageInit {
   /** REQUEST, NOTIFY, RESPONSE or PUSH. */
   readonly type: MessageType;
@@ -128,7 +165,20 @@ export interface PomeloMessageInit {
   readonly flags?: number;
 }
 
-/** What the codec needs from a route dictionary (the reference codec takes any such table). */
+/**
+ * What the codec needs from a route dictionary (the reference codec takes any such table).
+ *
+ * @example
+ * ```ts
+ * import type { RouteTable } from "./pomelo_types.ts";
+ * import assert from "node:assert/strict";
+ * const table: RouteTable = {
+ *   codeOf: (r) => (r === "a" ? 1 : undefined),
+ *   routeOf: (c) => (c === 1 ? "a" : undefined),
+ * };
+ * assert.equal(table.routeOf(table.codeOf("a")!), "a");
+ * ```
+ */
 export interface RouteTable {
   /** The code of `route`, or undefined. */
   codeOf(route: string): number | undefined;

@@ -14,7 +14,18 @@ interface DictExports {
 
 const encoder = new TextEncoder();
 
-/** Options of {@link RouteDictionary}. */
+/**
+ * Options of {@link RouteDictionary}.
+ *
+ * @example
+ * ```ts
+ * import type { RouteDictionaryOptions } from "./route_dictionary.ts";
+ * import { Codec } from "./wasm.ts";
+ * import assert from "node:assert/strict";
+ * const options: RouteDictionaryOptions = { codec: new Codec() };
+ * assert.ok(options.codec);
+ * ```
+ */
 export interface RouteDictionaryOptions {
   /** The codec instance whose memory holds the tables (default: the shared one). */
   readonly codec?: Codec;
@@ -81,6 +92,10 @@ export class RouteDictionary implements RouteTable {
       maxCode = Math.max(maxCode, code);
       recordBytes += (9 + bytes.length + 3) & ~3;
     }
+    // Dense (packed) array: the decoder indexes it once per compressed message.
+    const dense = Array.from({ length: maxCode + 1 }, (): string | undefined => undefined);
+    for (const [route, code] of this.#codes) dense[code] = route;
+    this.#routes = dense;
     this.#build(maxCode, recordBytes);
   }
 
@@ -128,6 +143,11 @@ export class RouteDictionary implements RouteTable {
   /** The route of `code`, or undefined. */
   routeOf(code: number): string | undefined {
     return this.#routes[code];
+  }
+
+  /** Routes indexed by code (undefined where no route has that code); do not modify. */
+  get routesByCode(): readonly (string | undefined)[] {
+    return this.#routes;
   }
 
   /** The UTF-8 bytes of a route in the dictionary (shared, do not modify), or undefined. */

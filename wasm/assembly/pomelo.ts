@@ -69,9 +69,10 @@ export function pomelo_decode(
 
 /**
  * Decodes one message header from [inp, inp + avail), where the message is `total` bytes long
- * (avail ≥ min(total, 262) covers any header; the body may lie outside the input). Fills one
- * index entry at `e` (offsets relative to `inp`, packet fields left alone). Returns 0 or a
- * negative status. Used for packets too large for the decode window.
+ * (the body may lie outside the input). Fills one index entry at `e` (offsets relative to
+ * `inp`, packet fields left alone). Returns 0, a negative status, or 1 when the header runs
+ * past `avail` (call again with more: 262 bytes always cover a header). Used for packets
+ * that are decoded outside the window.
  */
 export function pomelo_decode_message(
   inp: usize,
@@ -81,10 +82,15 @@ export function pomelo_decode_message(
   dict: usize,
   cache: usize,
 ): i32 {
-  // Everything the header can reference lies within the first 262 bytes; a route length
-  // reaching beyond `avail` but within `total` cannot happen when avail ≥ min(total, 262).
   const end = total < avail ? total : avail;
   return decodeMessageBounded(inp, 0, end, total, e, dict, cache);
+}
+
+// A header cut short by the end of the input: malformed if the message ends there too,
+// else "give me more" (1).
+@inline
+function short(end: i32, total: i32, status: i32): i32 {
+  return end < total ? 1 : status;
 }
 
 function fail(st: usize, p: i32, n: i32, status: i32): i32 {
@@ -121,7 +127,7 @@ function decodeMessageBounded(
   if (type == 0 || type == 2) {
     let i = 0;
     while (true) {
-      if (q >= end) return TRUNCATED_VARINT;
+      if (q >= end) return short(end, total, TRUNCATED_VARINT);
       const b = <u32>load<u8>(inp + <usize>q);
       q++;
       if (i < 4) lo |= (b & 0x7f) << (<u32>(7 * i));
@@ -141,16 +147,16 @@ function decodeMessageBounded(
   let stamp: i32 = 0;
   if (type != 2) {
     if (flag & 1) {
-      if (end - q < 2) return MALFORMED;
+      if (end - q < 2) return short(end, total, MALFORMED);
       const c = (<i32>load<u8>(inp + <usize>q) << 8) | <i32>load<u8>(inp + <usize>q, 1);
       q += 2;
       if (dict == 0 || !dictHasCode(dict, c)) return UNKNOWN_ROUTE;
       code = c + 1;
     } else {
-      if (q >= end) return MALFORMED;
+      if (q >= end) return short(end, total, MALFORMED);
       rlen = <i32>load<u8>(inp + <usize>q);
       q++;
-      if (end - q < rlen) return MALFORMED;
+      if (end - q < rlen) return short(end, total, MALFORMED);
       roff = q;
       q += rlen;
       const rp = inp + <usize>roff;
