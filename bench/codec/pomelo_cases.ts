@@ -14,16 +14,7 @@ import {
   RouteDictionary,
 } from "../../src/codec/pomelo.ts";
 import * as ref from "../../src/codec/_reference/pomelo.ts";
-
-/** One benchmark row: a group compares its "wasm" and "reference" cases. */
-export interface CodecCase {
-  /** What is measured, shared by the two implementations. */
-  group: string;
-  /** Which implementation. */
-  name: "wasm" | "reference";
-  /** One iteration. */
-  fn: () => void;
-}
+import type { BenchCase } from "./types.ts";
 
 const ROUTES = ["Room.Join", "Room.Leave", "chat.say", "onChat", "game.move", "game.state"];
 
@@ -55,14 +46,14 @@ function countingSink(): PomeloSink & { n: number } {
   return sink;
 }
 
-function rows(): CodecCase[] {
+function rows(): BenchCase[] {
   const dictionary = new RouteDictionary(ROUTES);
   const shapes: [string, number, number][] = [
     ["256 × 16 B", 256, 16],
     ["64 × 1 KiB", 64, 1024],
     ["1 × 64 KiB", 1, 65536],
   ];
-  const out: CodecCase[] = [];
+  const out: BenchCase[] = [];
   for (const compressed of [false, true]) {
     const dict = compressed ? dictionary : undefined;
     const tag = compressed ? "dict" : "plain";
@@ -106,4 +97,4 @@ function rows(): CodecCase[] {
 }
 
 /** The pomelo rows, in group order (wasm then reference). */
-export const cases: CodecCase[] = rows();
+export const cases: BenchCase[] = rows();
