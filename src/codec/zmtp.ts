@@ -79,7 +79,9 @@ export class ZmtpFrameDecoder {
   constructor(options: ZmtpFrameDecoderOptions = {}) {
     const codec = options.codec ?? sharedCodec();
     const fn = codec.exports as unknown as ZmtpExports;
-    const maxBody = (options.maxBody ?? 0xffffffff) >>> 0;
+    // Passed as an i32 (the wasm side reads it as u32): a number above 2^31 would cross as a
+    // double, which costs ten times more per call on JavaScriptCore.
+    const maxBody = (options.maxBody ?? 0xffffffff) | 0;
     this.#core = new ChunkDecoder(
       codec,
       (inp, len, avail, idx, cap, st) => fn.zmtp_decode(inp, len, avail, idx, cap, maxBody, st),
