@@ -40,10 +40,12 @@ function closer(): { add<T extends Socket>(s: T): T; close(): void } {
   };
 }
 
-for (const [label, make, url] of [
-  ["inproc", inproc, (name: string) => `inproc://${name}`],
-  ["tcp", () => defaultTransports(new InprocNamespace()), (_: string) => "tcp://127.0.0.1:0"],
-] as const) {
+for (
+  const [label, make, url] of [
+    ["inproc", inproc, (name: string) => `inproc://${name}`],
+    ["tcp", () => defaultTransports(new InprocNamespace()), (_: string) => "tcp://127.0.0.1:0"],
+  ] as const
+) {
   describe(`proxy over ${label}`, () => {
     test("streamer: PULL → PUSH keeps order and multipart messages whole", async () => {
       const transports = make();
@@ -54,7 +56,7 @@ for (const [label, make, url] of [
         await inlet.bind(url("streamer-in"));
         await outlet.bind(url("streamer-out"));
         const producer = c.add(new PushSocket({ transports }));
-        const consumer = c.add(new PullSocket({ transports }));
+        const consumer = c.add(new PullSocket({ transports, receiveTimeout: DEADLINE_MS }));
         producer.connect(inlet.lastEndpoint!);
         consumer.connect(outlet.lastEndpoint!);
         const p = new Proxy(inlet, outlet);
@@ -91,13 +93,15 @@ for (const [label, make, url] of [
           const worker = c.add(new RepSocket({ transports }));
           worker.connect(back.lastEndpoint!);
           void (async () => {
-            for await (const [body] of worker) {
+            // A receive loop, not `for await`: REP takes one request at a time.
+            while (!worker.isClosed) {
+              const [body] = await worker.receive();
               await worker.send([`${name}:${new TextDecoder().decode(body)}`]);
             }
-          })();
+          })().catch(() => {});
         }
         const clients = [0, 1, 2].map(() => {
-          const req = c.add(new ReqSocket({ transports }));
+          const req = c.add(new ReqSocket({ transports, receiveTimeout: DEADLINE_MS }));
           req.connect(front.lastEndpoint!);
           return req;
         });
@@ -131,7 +135,7 @@ for (const [label, make, url] of [
         const running = p.run();
         const pub = c.add(new PubSocket({ transports }));
         pub.connect(front.lastEndpoint!);
-        const sub = c.add(new SubSocket({ transports }));
+        const sub = c.add(new SubSocket({ transports, receiveTimeout: DEADLINE_MS }));
         sub.connect(back.lastEndpoint!);
         sub.subscribe("a");
         const got: string[] = [];
@@ -176,8 +180,8 @@ describe("proxy capture and steering (inproc)", () => {
       await outlet.bind("inproc://cap-out");
       await capture.bind("inproc://cap-copy");
       const producer = c.add(new PushSocket({ transports }));
-      const consumer = c.add(new PullSocket({ transports }));
-      const tap = c.add(new PullSocket({ transports }));
+      const consumer = c.add(new PullSocket({ transports, receiveTimeout: DEADLINE_MS }));
+      const tap = c.add(new PullSocket({ transports, receiveTimeout: DEADLINE_MS }));
       producer.connect("inproc://cap-in");
       consumer.connect("inproc://cap-out");
       tap.connect("inproc://cap-copy");
@@ -206,7 +210,7 @@ describe("proxy capture and steering (inproc)", () => {
       await control.bind("inproc://st-control");
       const producer = c.add(new PushSocket({ transports }));
       const consumer = c.add(new PullSocket({ transports, receiveTimeout: 150 }));
-      const steer = c.add(new ReqSocket({ transports }));
+      const steer = c.add(new ReqSocket({ transports, receiveTimeout: DEADLINE_MS }));
       producer.connect("inproc://st-in");
       consumer.connect("inproc://st-out");
       steer.connect("inproc://st-control");
@@ -262,7 +266,7 @@ describe("proxy capture and steering (inproc)", () => {
       await front.bind("inproc://pc-front");
       await back.bind("inproc://pc-back");
       await control.bind("inproc://pc-control");
-      const steer = c.add(new PairSocket({ transports }));
+      const steer = c.add(new PairSocket({ transports, receiveTimeout: DEADLINE_MS }));
       steer.connect("inproc://pc-control");
       const p = new Proxy(front, back, { control });
       const running = p.run();
@@ -290,7 +294,7 @@ describe("proxy capture and steering (inproc)", () => {
       await inlet.bind("inproc://m-in");
       await outlet.bind("inproc://m-out");
       const producer = c.add(new PushSocket({ transports }));
-      const consumer = c.add(new PullSocket({ transports }));
+      const consumer = c.add(new PullSocket({ transports, receiveTimeout: DEADLINE_MS }));
       producer.connect("inproc://m-in");
       consumer.connect("inproc://m-out");
       const p = new Proxy(inlet, outlet);
@@ -317,8 +321,9 @@ describe("proxy capture and steering (inproc)", () => {
       const push = c.add(new PushSocket({ transports }));
       const pull = c.add(new PullSocket({ transports }));
       await assert.rejects(
-        new Proxy(push, pull).run(),
-        (e: unknown) => e instanceof WeftError && e.code === "EINVAL" && /PUSH\/PULL/.test(e.message),
+        new Proxy(c.add(new PubSocket({ transports })), push).run(), // neither can receive
+        (e: unknown) =>
+          e instanceof WeftError && e.code === "EINVAL" && /PUB\/PUSH/.test(e.message),
       );
       assert.throws(
         () => new Proxy(pull, push, { control: c.add(new PushSocket({ transports })) }),

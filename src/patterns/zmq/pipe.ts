@@ -14,7 +14,7 @@ import { Fifo } from "../../core/fifo.ts";
 import type { SocketEvent } from "../../core/events.ts";
 import type { ByteStream } from "../../transport/types.ts";
 import { ZmtpSession } from "../../protocol/zmtp/mod.ts";
-import type { ZmtpPeer, ZmtpSessionError } from "../../protocol/zmtp/mod.ts";
+import type { SocketType, ZmtpPeer, ZmtpSessionError } from "../../protocol/zmtp/mod.ts";
 import type { ResolvedOptions } from "./options.ts";
 
 /** A multipart message: one or more frames. */
@@ -74,7 +74,6 @@ export class Pipe {
   #blocked = false;
   #paused = false;
   #flushQueued = false;
-  #wasFull = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timerAt = Infinity;
   #closed = false;
@@ -104,10 +103,7 @@ export class Pipe {
 
   /** Queues a message if it fits under the HWM; returns whether it was queued. */
   send(message: Message): boolean {
-    if (!this.writable) {
-      this.#wasFull = true;
-      return false;
-    }
+    if (!this.writable) return false;
     if (this.#host.options.conflate) this.#dropQueuedMessages();
     this.#outbox.push(message);
     this.#scheduleFlush();
@@ -153,7 +149,7 @@ export class Pipe {
     this.#ready = false;
     this.#blocked = false;
     const session = new ZmtpSession({
-      socketType: this.#host.socketType,
+      socketType: this.#host.socketType as SocketType,
       asServer,
       routingId: o.routingId,
       maxMessageSize: o.maxMessageSize,
@@ -239,11 +235,10 @@ export class Pipe {
       else session.sendSubscription(item.topic, item.subscribe);
       moved++;
     }
-    if (moved > 0) session.flush();
-    if (this.#wasFull && this.writable) {
-      this.#wasFull = false;
-      this.#host.pipeWritable(this);
-    }
+    if (moved === 0) return;
+    session.flush();
+    // Room again: let waiting senders in (the host ignores this when nobody waits).
+    this.#host.pipeWritable(this);
   }
 
   #fail(stream: ByteStream, error: ZmtpSessionError): void {

@@ -142,19 +142,16 @@ export function statisticsFrames(stats: ProxyStatistics): Uint8Array[] {
  * @example
  * ```ts
  * import { Proxy } from "./proxy.ts";
- * import { PullSocket, PushSocket } from "./push_pull.ts";
- * import { createRegistry } from "../../transport/registry.ts";
- * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import { Pull, Push } from "../../zmq.ts";
  * import assert from "node:assert/strict";
- * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
- * await using inlet = new PullSocket({ transports });
- * await using outlet = new PushSocket({ transports });
- * await inlet.bind("inproc://in");
- * await outlet.bind("inproc://out");
- * await using producer = new PushSocket({ transports });
- * await using consumer = new PullSocket({ transports });
- * producer.connect("inproc://in");
- * consumer.connect("inproc://out");
+ * await using inlet = new Pull();
+ * await using outlet = new Push();
+ * await inlet.bind("inproc://proxy-doc-in");
+ * await outlet.bind("inproc://proxy-doc-out");
+ * await using producer = new Push();
+ * await using consumer = new Pull();
+ * producer.connect("inproc://proxy-doc-in");
+ * consumer.connect("inproc://proxy-doc-out");
  * const proxy = new Proxy(inlet, outlet);
  * const running = proxy.run();
  * await producer.send(["hello", "world"]);
@@ -216,7 +213,7 @@ export class Proxy {
   /**
    * Moves messages until `terminate()` (or TERMINATE on the control socket) or until the
    * frontend or backend socket closes; then resolves. Rejects with `ESTATE` when called twice,
-   * `EINVAL` when neither direction is possible (e.g. PUSH → PULL), or the first unexpected
+   * `EINVAL` when neither direction is possible (e.g. PUB and PUSH), or the first unexpected
    * socket error (such as `EHOSTUNREACH` from a ROUTER with `mandatory`).
    */
   async run(): Promise<void> {
@@ -405,18 +402,15 @@ function isCode(error: unknown, code: string): boolean {
  * @example
  * ```ts
  * import { proxy } from "./proxy.ts";
- * import { PullSocket, PushSocket } from "./push_pull.ts";
- * import { createRegistry } from "../../transport/registry.ts";
- * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import { Pull, Push } from "../../zmq.ts";
  * import assert from "node:assert/strict";
- * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
- * const inlet = new PullSocket({ transports });
- * const outlet = new PushSocket({ transports });
+ * const inlet = new Pull();
+ * const outlet = new Push();
  * await inlet.bind("inproc://streamer-in");
  * await outlet.bind("inproc://streamer-out");
  * const done = proxy(inlet, outlet);
- * await using producer = new PushSocket({ transports });
- * await using consumer = new PullSocket({ transports });
+ * await using producer = new Push();
+ * await using consumer = new Pull();
  * producer.connect("inproc://streamer-in");
  * consumer.connect("inproc://streamer-out");
  * await producer.send("tick");

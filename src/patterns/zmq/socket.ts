@@ -647,7 +647,11 @@ export abstract class Socket implements PipeHost, AsyncIterable<Message>, AsyncD
     if (this.#isClosed) return;
     this.#isClosed = true;
     const linger = this.options.linger;
-    for (const binding of this.#bindings.values()) binding.listener.close();
+    const released: Promise<void>[] = [];
+    for (const binding of this.#bindings.values()) {
+      binding.listener.close();
+      released.push(binding.listener.closed);
+    }
     for (const dialer of this.#dialers.values()) {
       dialer.stopped = true;
       if (dialer.timer !== undefined) clearTimeout(dialer.timer);
@@ -668,7 +672,8 @@ export abstract class Socket implements PipeHost, AsyncIterable<Message>, AsyncD
     }
     this.emit({ type: "close", endpoint: this.lastEndpoint ?? "" });
     this.events.end();
-    this.#resolveClosed();
+    // Settle once the listeners have let go of their addresses, so a re-bind can follow.
+    void Promise.all(released).then(() => this.#resolveClosed());
   }
 
   /** `await using sock = new Push()` closes it at the end of the scope. */

@@ -38,7 +38,9 @@ async function clearStale(path: string, url: string): Promise<void> {
     probe.end();
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    if (code !== "ECONNREFUSED" && code !== "ENOENT") throw toWeftError(error, `bind to ${url}`);
+    if (code !== "ECONNREFUSED" && code !== "ENOENT" && code !== "ECONNRESET") {
+      throw toWeftError(error, `bind to ${url}`);
+    }
     try {
       unlinkSync(path);
     } catch {

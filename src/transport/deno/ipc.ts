@@ -29,7 +29,10 @@ async function clearStale(path: string, url: string): Promise<void> {
     probe = await Deno.connect({ transport: "unix", path });
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return;
-    if (!(error instanceof Deno.errors.ConnectionRefused)) {
+    // Refused or reset: nobody (or a listener that is going away) owns the file.
+    const stale = error instanceof Deno.errors.ConnectionRefused ||
+      error instanceof Deno.errors.ConnectionReset;
+    if (!stale) {
       throw toWeftError(error, `bind to ${url}`);
     }
     try {

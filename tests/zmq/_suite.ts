@@ -1,0 +1,364 @@
+/**
+ * The ZeroMQ pattern conformance suite, run once per transport (inproc, tcp, ipc) by the
+ * `*_test.ts` files beside it, under `deno test` and `bun test` alike.
+ */
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  Dealer,
+  Pair,
+  Pub,
+  Pull,
+  Push,
+  Rep,
+  Req,
+  Router,
+  Sub,
+  WeftError,
+  XPub,
+  XSub,
+} from "../../src/zmq.ts";
+import type { Socket } from "../../src/zmq.ts";
+import type { TransportRegistry } from "../../src/transport/types.ts";
+
+/** How to run the suite on one transport. */
+export interface SuiteConfig {
+  /** Shown in test names. */
+  name: string;
+  /** A fresh endpoint to bind each time (e.g. `tcp://127.0.0.1:0`). */
+  endpoint(): string;
+  /** The registry the sockets use. */
+  transports(): TransportRegistry;
+}
+
+const text = (frames: Uint8Array[]) => frames.map((f) => new TextDecoder().decode(f));
+
+/** Resolves when `predicate` holds, polling every few ms; rejects after `ms`. */
+export async function until(predicate: () => boolean, ms = 10_000): Promise<void> {
+  const start = Date.now();
+  while (!predicate()) {
+    if (Date.now() - start > ms) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** Rejects if `promise` does not settle within `ms`. */
+export function within<T>(promise: Promise<T>, ms = 10_000, what = "operation"): Promise<T> {
+  let timer: ReturnType<typeof setTimeout>;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+    }),
+  ]);
+}
+
+/** Runs the whole suite for one transport. */
+export function runZmqSuite(config: SuiteConfig): void {
+  describe(`zmq patterns over ${config.name}`, () => {
+    const sockets: Socket[] = [];
+    function make<T extends Socket>(socket: T): T {
+      sockets.push(socket);
+      return socket;
+    }
+    const opts = () => ({ transports: config.transports(), linger: 0 });
+    async function bound<T extends Socket>(socket: T): Promise<string> {
+      await socket.bind(config.endpoint());
+      return socket.lastEndpoint!;
+    }
+    const cleanup = () => {
+      for (const s of sockets.splice(0)) s.close();
+    };
+
+    test("PUSH→PULL delivers single and multipart messages in order", async () => {
+      try {
+        const pull = make(new Pull(opts()));
+        const url = await bound(pull);
+        const push = make(new Push(opts()));
+        push.connect(url);
+        for (let i = 0; i < 100; i++) await push.send(`m${i}`);
+        await push.send(["a", "", "c"]);
+        for (let i = 0; i < 100; i++) {
+          assert.deepEqual(text(await within(pull.receive())), [`m${i}`]);
+        }
+        assert.deepEqual(text(await within(pull.receive())), ["a", "", "c"]);
+      } finally {
+        cleanup();
+      }
+    });
+
+    test("connect before bind: messages queued while the peer is away arrive", async () => {
+      try {
+        const probe = make(new Pull(opts()));
+        const url = await bound(probe);
+        probe.close();
+        await probe.closed;
+        const push = make(new Push({ ...opts(), reconnectInterval: 20 }));
+        push.connect(url);
+        await push.send("early");
+        const pull = make(new Pull(opts()));
+        await pull.bind(url);
+        assert.deepEqual(text(await within(pull.receive())), ["early"]);
+      } finally {
+        cleanup();
+      }
+    });
+
+    test("PUSH round-robins across PULL peers; PULL fair-queues", async () => {
+      try {
+        const a = make(new Pull(opts()));
+        const b = make(new Pull(opts()));
+        const push = make(new Push({ ...opts(), immediate: true }));
+        push.connect(await bound(a));
+        push.connect(await bound(b));
+        await until(() => (push as unknown as { pipes: Set<unknown> }).pipes.size === 2);
+        // Wait for both handshakes (immediate: only connected pipes are used).
+        const handshakes: string[] = [];
+        push.events.on("handshake", (e) => handshakes.push(e.endpoint));
+        await push.send("warmup-1");
+        await push.send("warmup-2");
+        const got = [await within(a.receive()), await within(b.receive())].map((m) => text(m)[0]);
+        assert.deepEqual(got.sort(), ["warmup-1", "warmup-2"]);
+      } finally {
+        cleanup();
+      }
+    });
+
+    test("PUB→SUB filters by prefix and honours unsubscribe", async () => {
+      try {
+        const pub = make(new Pub(opts()));
+        const url = await bound(pub);
+        const sub = make(new Sub(opts()));
+        sub.subscribe("news.");
+        sub.connect(url);
+        const timer = setInterval(() => {
+          void pub.send(["weather", "x"]);
+          void pub.send(["news.eu", "y"]);
+        }, 5);
+        try {
+          assert.deepEqual(text(await within(sub.receive())), ["news.eu", "y"]);
+        } finally {
+          clearInterval(timer);
+        }
+        sub.unsubscribe("news.");
+        sub.subscribe("weather");
+        const timer2 = setInterval(() => void pub.send(["weather", "z"]), 5);
+        try {
+          for (;;) {
+            const m = text(await within(sub.receive()));
+            if (m[0] === "weather") break;
+            assert.equal(m[0], "news.eu"); // in flight before the change
+          }
+        } finally {
+          clearInterval(timer2);
+        }
+      } finally {
+        cleanup();
+      }
+    });
+
+    test("XPUB sees subscriptions; XSUB subscribes with messages", async () => {
+      try {
+        const xpub = make(new XPub(opts()));
+        const url = await bound(xpub);
+        const xsub = make(new XSub(opts()));
+        xsub.connect(url);
+        await xsub.send(new Uint8Array([1, 0x61])); // subscribe "a"
+        const [sub] = await within(xpub.receive());
+        assert.deepEqual([...sub!], [1, 0x61]);
+        await xpub.send(["a1"]);
+        await xpub.send(["b1"]);
+        await xpub.send(["a2"]);
+        assert.deepEqual(text(await within(xsub.receive())), ["a1"]);
+        assert.deepEqual(text(await within(xsub.receive())), ["a2"]);
+        await xsub.send(new Uint8Array([0, 0x61]));
+        const [unsub] = await within(xpub.receive());
+        assert.deepEqual([...unsub!], [0, 0x61]);
+      } finally {
+        cleanup();
+      }
+    });
+
+    test("REQ↔REP round trips and enforces the send/receive alternation", async () => {
+      try {
+        const rep = make(new Rep(opts()));
+        const url = await bound(rep);
+        const req = make(new Req(opts()));
+        req.connect(url);
+        await assert.rejects(req.receive(), (e) => e instanceof WeftError && e.code === "ESTATE");
+        await assert.rejects(rep.send("x"), (e) => e instanceof WeftError && e.code === "ESTATE");
+        for (let i = 0; i < 20; i++) {
+          await req.send(["q", String(i)]);
+          await assert.rejects(
+            req.send("again"),
+            (e) => e instanceof WeftError && e.code === "ESTATE",
+          );
+          const request = await within(rep.receive());
+          assert.deepEqual(text(request), ["q", String(i)]);
+          await rep.send(["r", String(i)]);
+          assert.deepEqual(text(await within(req.receive())), ["r", String(i)]);
+        }
+      } finally {
+        cleanup();
+      }
+    });
+
+    test("DEALER↔ROUTER with explicit and generated routing ids", async () => {
+      try {
+        const router = make(new Router(opts()));
+        const url = await bound(router);
+        const named = make(new Dealer({ ...opts(), routingId: "w1" }));
+        const anon = make(new Dealer(opts()));
+        named.connect(url);
+        anon.connect(url);
+        await named.send("from-named");
+        await anon.send("from-anon");
+        const seen = new Map<string, Uint8Array>();
+        for (let i = 0; i < 2; i++) {
+          const [id, body] = await within(router.receive());
+          seen.set(new TextDecoder().decode(body), id!);
+        }
+        assert.equal(new TextDecoder().decode(seen.get("from-named")), "w1");
+        const generated = seen.get("from-anon")!;
+        assert.equal(generated.length, 5);
+        assert.equal(generated[0], 0);
+        await router.send([seen.get("from-named")!, "to-named"]);
+        await router.send([generated, "to-anon"]);
+        assert.deepEqual(text(await within(named.receive())), ["to-named"]);
+        assert.deepEqual(text(await within(anon.receive())), ["to-anon"]);
+      } finally {
+        cleanup();
+      }
+    });
+
+    test("ROUTER drops unroutable messages, or rejects them with routerMandatory", async () => {
+      try {
+        const router = make(new Router(opts()));
+        await bound(router);
+        await router.send(["nobody", "x"]); // dropped silently
+        router.routerMandatory = true;
+        await assert.rejects(
+          router.send(["nobody", "x"]),
+          (e) => e instanceof WeftError && e.code === "EHOSTUNREACH",
+        );
+      } finally {
+        cleanup();
+      }
+    });
+
+    test("REQ→ROUTER and DEALER→REP envelopes", async () => {
+      try {
+        const router = make(new Router(opts()));
+        const req = make(new Req(opts()));
+        req.connect(await bound(router));
+        await req.send("hello");
+        const [id, delimiter, body] = await within(router.receive());
+        assert.equal(delimiter!.length, 0);
+        assert.equal(new TextDecoder().decode(body), "hello");
+        await router.send([id!, "", "world"]);
+        assert.deepEqual(text(await within(req.receive())), ["world"]);
+
+        const rep = make(new Rep(opts()));
+        const dealer = make(new Dealer(opts()));
+        dealer.connect(await bound(rep));
+        await dealer.send(["", "job"]);
+        assert.deepEqual(text(await within(rep.receive())), ["job"]);
+        await rep.send("done");
+        assert.deepEqual(text(await within(dealer.receive())), ["", "done"]);
+      } finally {
+        cleanup();
+      }
+    });
+
+    test("PAIR talks both ways", async () => {
+      try {
+        const a = make(new Pair(opts()));
+        const b = make(new Pair(opts()));
+        b.connect(await bound(a));
+        await a.send("ping");
+        assert.deepEqual(text(await within(b.receive())), ["ping"]);
+        await b.send(["pong", "!"]);
+        assert.deepEqual(text(await within(a.receive())), ["pong", "!"]);
+      } finally {
+        cleanup();
+      }
+    });
+
+    test("monitor events name the endpoint; close is idempotent and ends receive", async () => {
+      try {
+        const pull = make(new Pull(opts()));
+        const seen: string[] = [];
+        pull.events.on("*", (e) => seen.push(e.type));
+        const url = await bound(pull);
+        const push = make(new Push(opts()));
+        const pushEvents: string[] = [];
+        push.events.on("*", (e) => pushEvents.push(`${e.type} ${e.endpoint}`));
+        push.connect(url);
+        await push.send("x");
+        await within(pull.receive());
+        assert.ok(seen.includes("bind") && seen.includes("accept") && seen.includes("handshake"));
+        assert.ok(pushEvents.includes(`connect ${url}`), pushEvents.join(", "));
+        assert.ok(pushEvents.includes(`handshake ${url}`), pushEvents.join(", "));
+        const pending = pull.receive();
+        pull.close();
+        pull.close();
+        await assert.rejects(pending, (e) => e instanceof WeftError && e.code === "ECLOSED");
+        await pull.closed;
+        await until(() => pushEvents.some((e) => e.startsWith("disconnect")));
+      } finally {
+        cleanup();
+      }
+    });
+
+    test("send waits with no peer and times out with EAGAIN", async () => {
+      try {
+        const push = make(new Push({ ...opts(), sendTimeout: 50 }));
+        await assert.rejects(push.send("x"), (e) => e instanceof WeftError && e.code === "EAGAIN");
+        const pull = make(new Pull({ ...opts(), receiveTimeout: 50 }));
+        await assert.rejects(pull.receive(), (e) => e instanceof WeftError && e.code === "EAGAIN");
+      } finally {
+        cleanup();
+      }
+    });
+
+    test("concurrent sends and receives complete in call order (no EBUSY)", async () => {
+      try {
+        const pull = make(new Pull(opts()));
+        const url = await bound(pull);
+        const push = make(new Push(opts()));
+        const receives = Array.from({ length: 50 }, () => pull.receive());
+        push.connect(url);
+        const sends = Array.from({ length: 50 }, (_, i) => push.send(String(i)));
+        await within(Promise.all(sends));
+        const got = await within(Promise.all(receives));
+        assert.deepEqual(
+          got.map((m) => text(m)[0]),
+          Array.from({ length: 50 }, (_, i) => String(i)),
+        );
+      } finally {
+        cleanup();
+      }
+    });
+
+    test("batch path: sendBatch and receiveBatch move many messages per promise", async () => {
+      try {
+        const pull = make(new Pull(opts()));
+        const url = await bound(pull);
+        const push = make(new Push(opts()));
+        push.connect(url);
+        const n = 5000;
+        await push.sendBatch(Array.from({ length: n }, (_, i) => String(i)));
+        let count = 0;
+        let batches = 0;
+        while (count < n) {
+          const batch = await within(pull.receiveBatch());
+          for (const m of batch) assert.equal(text(m)[0], String(count++));
+          batches++;
+        }
+        assert.ok(batches < n, "receiveBatch returned more than one message at a time");
+      } finally {
+        cleanup();
+      }
+    });
+  });
+}
