@@ -47,7 +47,18 @@ export interface ProxyOptions {
   batchSize?: number;
 }
 
-/** The commands a control socket accepts (the first frame of a message, as text). */
+/**
+ * The commands a control socket accepts (the first frame of a message, as text). A REP control
+ * socket replies to each: an empty frame, the statistics, or an `ERROR …` text for anything
+ * else; a PAIR control socket only answers STATISTICS.
+ *
+ * @example
+ * ```ts
+ * import { ProxyCommand } from "./proxy.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(ProxyCommand.STATISTICS, "STATISTICS");
+ * ```
+ */
 export const ProxyCommand = {
   /** Stop moving messages; they stay queued in the sockets (bounded by their HWM). */
   PAUSE: "PAUSE",

@@ -1,0 +1,165 @@
+/**
+ * Socket types by name for the `weft` command, what each can do, and binding/connecting a
+ * socket to the endpoints given on the command line.
+ * @module
+ */
+
+import {
+  Dealer,
+  Pair,
+  Pub,
+  Pull,
+  Push,
+  Rep,
+  Req,
+  Router,
+  type Socket,
+  type SocketOptions,
+  Sub,
+  XPub,
+  XSub,
+} from "../zmq.ts";
+import { UsageError } from "./args.ts";
+
+/** The socket types the command knows, lowercase as typed. */
+export const SOCKET_TYPES = [
+  "push",
+  "pull",
+  "pub",
+  "sub",
+  "xpub",
+  "xsub",
+  "req",
+  "rep",
+  "dealer",
+  "router",
+  "pair",
+] as const;
+
+/** One of {@link SOCKET_TYPES}. */
+export type CliSocketType = typeof SOCKET_TYPES[number];
+
+const SENDS: ReadonlySet<CliSocketType> = new Set([
+  "push",
+  "pub",
+  "xpub",
+  "xsub",
+  "req",
+  "rep",
+  "dealer",
+  "router",
+  "pair",
+]);
+const RECEIVES: ReadonlySet<CliSocketType> = new Set([
+  "pull",
+  "sub",
+  "xpub",
+  "xsub",
+  "req",
+  "rep",
+  "dealer",
+  "router",
+  "pair",
+]);
+
+/**
+ * Checks a socket type name (any case).
+ *
+ * @example
+ * ```ts
+ * import { toSocketType } from "./sockets.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(toSocketType("ROUTER", "--type"), "router");
+ * assert.throws(() => toSocketType("queue", "--type"));
+ * ```
+ */
+export function toSocketType(name: string, flag: string): CliSocketType {
+  const lower = name.toLowerCase();
+  if (!(SOCKET_TYPES as readonly string[]).includes(lower)) {
+    throw new UsageError(`${flag} expects one of ${SOCKET_TYPES.join(", ")}, got "${name}"`);
+  }
+  return lower as CliSocketType;
+}
+
+/**
+ * Whether sockets of a type can send / receive.
+ *
+ * @example
+ * ```ts
+ * import { abilities } from "./sockets.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(abilities("push"), { sends: true, receives: false });
+ * ```
+ */
+export function abilities(type: CliSocketType): { sends: boolean; receives: boolean } {
+  return { sends: SENDS.has(type), receives: RECEIVES.has(type) };
+}
+
+/**
+ * Creates a socket of a type (the runtime's transports unless `options.transports` is set).
+ *
+ * @example
+ * ```ts
+ * import { createSocket } from "./sockets.ts";
+ * import assert from "node:assert/strict";
+ * const sock = createSocket("dealer", { routingId: "me" });
+ * assert.equal(sock.socketType, "DEALER");
+ * sock.close();
+ * ```
+ */
+export function createSocket(type: CliSocketType, options: SocketOptions = {}): Socket {
+  switch (type) {
+    case "push":
+      return new Push(options);
+    case "pull":
+      return new Pull(options);
+    case "pub":
+      return new Pub(options);
+    case "sub":
+      return new Sub(options);
+    case "xpub":
+      return new XPub(options);
+    case "xsub":
+      return new XSub(options);
+    case "req":
+      return new Req(options);
+    case "rep":
+      return new Rep(options);
+    case "dealer":
+      return new Dealer(options);
+    case "router":
+      return new Router(options);
+    case "pair":
+      return new Pair(options);
+  }
+}
+
+/**
+ * Binds and connects a socket; returns the endpoints actually bound (real ports). Throws a
+ * {@link UsageError} when there is no endpoint at all.
+ *
+ * @example
+ * ```ts
+ * import { attach, createSocket } from "./sockets.ts";
+ * import assert from "node:assert/strict";
+ * await using sock = createSocket("pull");
+ * const bound = await attach(sock, { bind: ["inproc://attach-example"], connect: [] }, "--bind");
+ * assert.deepEqual(bound, ["inproc://attach-example"]);
+ * ```
+ */
+export async function attach(
+  socket: Socket,
+  endpoints: { bind: readonly string[]; connect: readonly string[] },
+  flags: string,
+): Promise<string[]> {
+  if (endpoints.bind.length === 0 && endpoints.connect.length === 0) {
+    throw new UsageError(`expected at least one endpoint: ${flags}`);
+  }
+  const bound: string[] = [];
+  for (const url of endpoints.bind) {
+    await socket.bind(url);
+    bound.push(socket.lastEndpoint ?? url);
+  }
+  for (const url of endpoints.connect) socket.connect(url);
+  return bound;
+}

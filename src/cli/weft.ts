@@ -1,0 +1,100 @@
+/**
+ * The `weft` command's dispatcher, runtime-neutral: `weft zmq cat|proxy|monitor …`. It takes a
+ * {@link CliIo} and returns the exit status, so tests can run it in-process.
+ * @module
+ */
+
+import { UsageError } from "./args.ts";
+import { zmqCat } from "./cat.ts";
+import type { CliIo } from "./io.ts";
+import { zmqMonitor } from "./monitor.ts";
+import { zmqProxy } from "./proxy.ts";
+
+/** The version `weft --version` prints. */
+const VERSION = "0.1.0";
+
+/** `weft --help`. */
+const MAIN_HELP = `weft ${VERSION} — ZeroMQ from the command line (Deno and Bun)
+
+Usage:
+  weft zmq cat ...       send and receive messages with a socket of any type
+  weft zmq proxy ...     run a queue, forwarder or streamer proxy
+  weft zmq monitor ...   print a socket's connection events
+  weft --version         print the version
+
+Run "weft zmq <command> --help" for a command's options. Endpoints are tcp://host:port,
+ipc:///path or inproc://name (inproc only reaches sockets in the same process).
+`;
+
+const ZMQ_HELP = `weft zmq — ZeroMQ (ZMTP 3.1) tools
+
+  weft zmq cat --help
+  weft zmq proxy --help
+  weft zmq monitor --help
+`;
+
+const COMMANDS: Record<string, (argv: readonly string[], io: CliIo) => Promise<number>> = {
+  cat: zmqCat,
+  proxy: zmqProxy,
+  monitor: zmqMonitor,
+};
+
+/**
+ * Runs the command line `argv` (without the program name); returns the exit status: 0 done,
+ * 1 failed, 2 usage error, 130 interrupted.
+ *
+ * @example
+ * ```ts
+ * import { weft } from "./weft.ts";
+ * import assert from "node:assert/strict";
+ * const out: Uint8Array[] = [];
+ * const io = {
+ *   args: [], stdin: async function* () {}, stdinIsTerminal: () => true,
+ *   write: async (b: Uint8Array) => void out.push(b), error: async () => {},
+ *   readFile: () => Promise.reject(new Error("no files")), onInterrupt: () => () => {},
+ * };
+ * assert.equal(await weft(["--version"], io), 0);
+ * assert.equal(new TextDecoder().decode(out[0]), "weft 0.1.0\n");
+ * assert.equal(await weft(["zmq", "nope"], io), 2);
+ * ```
+ */
+export async function weft(argv: readonly string[], io: CliIo): Promise<number> {
+  const encoder = new TextEncoder();
+  const [family, command, ...rest] = argv;
+  try {
+    if (family === undefined || family === "--help" || family === "-h" || family === "help") {
+      await io.write(encoder.encode(MAIN_HELP));
+      return family === undefined ? 2 : 0;
+    }
+    if (family === "--version" || family === "-V") {
+      await io.write(encoder.encode(`weft ${VERSION}\n`));
+      return 0;
+    }
+    if (family !== "zmq") {
+      throw new UsageError(`unknown command "${family}"; expected "zmq" (see weft --help)`);
+    }
+    if (command === undefined || command === "--help" || command === "-h") {
+      await io.write(encoder.encode(ZMQ_HELP));
+      return command === undefined ? 2 : 0;
+    }
+    const run = COMMANDS[command];
+    if (!run) {
+      throw new UsageError(
+        `unknown command "zmq ${command}"; expected one of ${Object.keys(COMMANDS).join(", ")}`,
+      );
+    }
+    return await run(rest, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      const where = COMMANDS[command ?? ""] ? `weft zmq ${command}` : "weft";
+      await io.error(`${where}: ${error.message}\nRun "${where} --help" for usage.`);
+      return 2;
+    }
+    const code = (error as { code?: unknown }).code;
+    await io.error(
+      `weft: ${error instanceof Error ? error.message : String(error)}` +
+        (typeof code === "string" ? ` (${code})` : ""),
+    );
+    return 1;
+  }
+}
