@@ -24,7 +24,7 @@ export interface SpExports {
     ipc: number,
     st: number,
   ): number;
-  sp_encode(idx: number, count: number, out: number, ipc: number, headerOnly: number): number;
+  sp_encode(idx: number, count: number, out: number, ipc: number): number;
 }
 
 /** Options of {@link SpFrameDecoder}. */
@@ -135,11 +135,11 @@ export class SpFrameEncoder {
     this.#spec = {
       header: () => hdr,
       guess: () => hdr,
-      entryWords: 1,
-      entry: (i32, at, _i, size) => {
-        i32[at] = size;
+      entry: (i32, w, _i, size, at) => {
+        i32[w] = size;
+        i32[w + 1] = at;
       },
-      encode: (idx, count, out, headerOnly) => fn.sp_encode(idx, count, out, ipc, headerOnly),
+      encode: (idx, count, out) => fn.sp_encode(idx, count, out, ipc),
       prefix: (i) => this.#flushing[i],
     };
   }
@@ -164,7 +164,7 @@ export class SpFrameEncoder {
     this.#headers = this.#spareHeaders;
     this.#flushing = headers;
     try {
-      return this.#layout.run(bodies, sink, this.#spec);
+      return this.#layout.run(bodies, sink, this.#spec, 2);
     } finally {
       bodies.length = 0;
       headers.length = 0;

@@ -35,7 +35,7 @@ export interface ZmtpExports {
     maxBody: number,
     st: number,
   ): number;
-  zmtp_encode(idx: number, count: number, out: number, headerOnly: number, st: number): number;
+  zmtp_encode(idx: number, count: number, out: number, st: number): number;
 }
 
 /** Options of {@link ZmtpFrameDecoder}. */
@@ -155,13 +155,12 @@ export class ZmtpFrameEncoder {
       header: (size) => size <= 255 ? 2 : 9,
       // A string of more than 255 UTF-16 units has more than 255 bytes.
       guess: (units) => units > 255 ? 9 : 2,
-      entryWords: 2,
-      entry: (i32, at, i, size) => {
-        i32[at] = this.#flushing[i]!;
-        i32[at + 1] = size;
+      entry: (i32, w, i, size, at) => {
+        i32[w] = this.#flushing[i]!;
+        i32[w + 1] = size;
+        i32[w + 2] = at;
       },
-      encode: (idx, count, out, headerOnly, st) =>
-        fn.zmtp_encode(idx, count, out, headerOnly, st),
+      encode: (idx, count, out, st) => fn.zmtp_encode(idx, count, out, st),
     };
   }
 
@@ -195,7 +194,7 @@ export class ZmtpFrameEncoder {
     this.#flags = this.#spareFlags;
     this.#flushing = flags;
     try {
-      return this.#layout.run(bodies, sink, this.#spec);
+      return this.#layout.run(bodies, sink, this.#spec, 3);
     } finally {
       bodies.length = 0;
       flags.length = 0;

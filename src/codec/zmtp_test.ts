@@ -313,3 +313,26 @@ describe("codec/zmtp encoder", () => {
     assert.equal(ring.capacity, 0);
   });
 });
+
+describe("codec/zmtp encoder, large bodies", () => {
+  test("bodies of 16 KiB or more (bytes or strings) go out uncopied, like the reference", () => {
+    for (const big of [new Uint8Array(16384).fill(1), "é".repeat(8192), "x".repeat(20000), new Uint8Array(16383)]) {
+      const enc = new ZmtpFrameEncoder({ codec });
+      const ref = new ReferenceZmtpFrameEncoder();
+      for (const e of [enc, ref]) {
+        e.add("a", ZmtpFlag.MORE);
+        e.add(big, ZmtpFlag.MORE);
+        e.add("b");
+      }
+      const a: Uint8Array[] = [];
+      const b: Uint8Array[] = [];
+      enc.flush((w) => a.push(w));
+      ref.flush((w) => b.push(w));
+      assert.deepEqual(a, b);
+      if (big instanceof Uint8Array && big.length >= 16384) {
+        assert.equal(a.length, 4);
+        assert.equal(a[2], big);
+      }
+    }
+  });
+});

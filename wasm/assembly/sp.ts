@@ -77,23 +77,20 @@ function fail(st: usize, pos: u32, n: u32, status: i32): i32 {
 }
 
 /**
- * Writes the headers of `count` messages laid out from `out`: index entries are one i32 word
- * (payload length as u32). The TS side has already placed each payload after an 8-byte (tcp)
- * or 9-byte (ipc) gap. Returns the bytes the messages take; with `headerOnly` ≠ 0 the payloads
- * are not counted (one header written alone, its payload sent separately).
+ * Writes the length headers of `count` messages into a burst the TS side is laying out from
+ * `out`. Index entries are 2 i32 words: payload length (u32), header offset from `out`; the TS
+ * side leaves an 8-byte (tcp) or 9-byte (ipc) gap there. Returns the header bytes written.
  */
-export function sp_encode(idx: usize, count: u32, out: usize, ipc: u32, headerOnly: u32): i32 {
-  let pos: usize = out;
+export function sp_encode(idx: usize, count: u32, out: usize, ipc: u32): i32 {
   for (let i: u32 = 0; i < count; i++) {
-    const size = load<u32>(idx + (<usize>i) * 4);
+    const e = idx + (<usize>i) * 8;
+    let at = out + <usize>load<u32>(e, 4);
     if (ipc) {
-      store<u8>(pos, 1);
-      pos += 1;
+      store<u8>(at, 1);
+      at += 1;
     }
-    store<u32>(pos, 0);
-    store<u32>(pos + 4, bswap<u32>(size));
-    pos += 8;
-    if (!headerOnly) pos += <usize>size;
+    store<u32>(at, 0);
+    store<u32>(at + 4, bswap<u32>(load<u32>(e)));
   }
-  return <i32>(pos - out);
+  return <i32>(count * (ipc ? 9 : 8));
 }

@@ -105,34 +105,34 @@ function fail(st: usize, pos: u32, n: u32, status: i32): i32 {
 }
 
 /**
- * Writes the headers of `count` frames laid out from `out`: index entries are 2 i32 words
- * (flags, body length as u32). The TS side has already placed each body after the gap its
- * header needs (2 bytes when the body is ≤ 255, else 9), so frame i starts where frame i-1
- * ends. Flags may carry MORE and COMMAND only (LONG is set here); anything else, or COMMAND
- * with MORE, returns BAD_FLAGS with the bad entry's number in status word 0.
- * Returns the bytes the frames take. `count` 1 with `headerOnly` 1 writes one header alone.
+ * Writes the headers of `count` frames into a burst the TS side is laying out from `out`.
+ * Index entries are 3 i32 words: flags, body length (u32), header offset from `out`; the TS
+ * side leaves a gap of 2 bytes (body ≤ 255) or 9 bytes there and places the body after it, so
+ * the layout (and which bodies are copied at all) is its business. Flags may carry MORE and
+ * COMMAND only (LONG is set here); anything else, or COMMAND with MORE, returns BAD_FLAGS with
+ * the bad entry's number in status word 0. Returns the header bytes written.
  */
-export function zmtp_encode(idx: usize, count: u32, out: usize, headerOnly: u32, st: usize): i32 {
-  let pos: usize = out;
+export function zmtp_encode(idx: usize, count: u32, out: usize, st: usize): i32 {
+  let written: i32 = 0;
   for (let i: u32 = 0; i < count; i++) {
-    const e = idx + (<usize>i) * 8;
+    const e = idx + (<usize>i) * 12;
     const flags = load<u32>(e);
     const size = load<u32>(e, 4);
+    const at = out + <usize>load<u32>(e, 8);
     if ((flags & ~(MORE | COMMAND)) != 0 || flags == (MORE | COMMAND)) {
       store<i32>(st, <i32>i);
       return BAD_FLAGS;
     }
     if (size <= 255) {
-      store<u8>(pos, <u8>flags);
-      store<u8>(pos + 1, <u8>size);
-      pos += 2;
+      store<u8>(at, <u8>flags);
+      store<u8>(at + 1, <u8>size);
+      written += 2;
     } else {
-      store<u8>(pos, <u8>(flags | LONG));
-      store<u32>(pos + 1, 0);
-      store<u32>(pos + 5, bswap<u32>(size));
-      pos += 9;
+      store<u8>(at, <u8>(flags | LONG));
+      store<u32>(at + 1, 0);
+      store<u32>(at + 5, bswap<u32>(size));
+      written += 9;
     }
-    if (!headerOnly) pos += <usize>size;
   }
-  return <i32>(pos - out);
+  return written;
 }

@@ -150,8 +150,11 @@ export class ReferenceSpFrameEncoder {
     for (const { header, body } of messages) {
       const length = encodeSpHeader(header.length + body.length, this.#ipc);
       const size = length.length + header.length + body.length;
-      if ((batchBytes + size > this.#bufferSize || batchCount === 8192) && batchCount > 0) emit();
-      if (size > this.#bufferSize) {
+      if (
+        (body.length >= LARGE_BODY || batchBytes + size > this.#bufferSize ||
+          batchCount === 8192) && batchCount > 0
+      ) emit();
+      if (body.length >= LARGE_BODY || size > this.#bufferSize) {
         sink(concat([length, header], length.length + header.length));
         sink(body);
         total += size;
@@ -165,6 +168,9 @@ export class ReferenceSpFrameEncoder {
     return total;
   }
 }
+
+/** Bodies this large are written uncopied after their header (as in `_frame_encoder.ts`). */
+const LARGE_BODY = 16 * 1024;
 
 function concat(parts: Uint8Array[], size: number): Uint8Array {
   const out = new Uint8Array(size);

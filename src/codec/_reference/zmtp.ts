@@ -143,7 +143,10 @@ export class ReferenceZmtpFrameEncoder {
   /** Stages one frame (flags 0, MORE or COMMAND). */
   add(body: Uint8Array | string, flags: number = 0): void {
     if ((flags & ~0x05) !== 0 || flags === 0x05) {
-      throw new WeftError("EINVAL", `ZMTP frame flags: expected 0, MORE (1) or COMMAND (4), got ${flags}`);
+      throw new WeftError(
+        "EINVAL",
+        `ZMTP frame flags: expected 0, MORE (1) or COMMAND (4), got ${flags}`,
+      );
     }
     const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
     this.#frames.push({ flags, body: bytes });
@@ -167,8 +170,11 @@ export class ReferenceZmtpFrameEncoder {
     for (const { flags, body } of frames) {
       const header = encodeZmtpHeader(flags, body.length);
       const size = header.length + body.length;
-      if ((batchBytes + size > this.#bufferSize || batchFrames === 8192) && batchFrames > 0) emit();
-      if (size > this.#bufferSize) {
+      if (
+        (body.length >= LARGE_BODY || batchBytes + size > this.#bufferSize ||
+          batchFrames === 8192) && batchFrames > 0
+      ) emit();
+      if (body.length >= LARGE_BODY || size > this.#bufferSize) {
         sink(header);
         sink(body);
         total += size;
@@ -182,6 +188,9 @@ export class ReferenceZmtpFrameEncoder {
     return total;
   }
 }
+
+/** Bodies this large are written uncopied after their header (as in `_frame_encoder.ts`). */
+const LARGE_BODY = 16 * 1024;
 
 function concat(parts: Uint8Array[], size: number): Uint8Array {
   const out = new Uint8Array(size);
