@@ -14,7 +14,16 @@ import { WeftError } from "../core/errors.ts";
 
 export type { FrameSink } from "./_frame_encoder.ts";
 
-/** ZMTP frame flag bits as they appear on the wire. */
+/**
+ * ZMTP frame flag bits as they appear on the wire.
+ *
+ * @example
+ * ```ts
+ * import { ZmtpFlag } from "./zmtp.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(ZmtpFlag.MORE | ZmtpFlag.LONG, 0x03);
+ * ```
+ */
 export const ZmtpFlag = {
   /** More frames of this message follow. */
   MORE: 0x01,
