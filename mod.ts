@@ -2,13 +2,22 @@
  * weft: ZeroMQ (ZMTP 3.1), nanomsg/nng Scalability Protocols and pomelo/nano messaging for
  * Deno and Bun, sharing one hot path compiled from AssemblyScript to WebAssembly.
  *
+ * This module re-exports every family's public API; import `@weft/weft/zmq` (and later
+ * `./sp`, `./nano`) for one family alone.
+ *
  * @example
  * ```ts
- * import { WeftError } from "./mod.ts";
+ * import { Pull, Push } from "./mod.ts";
  * import assert from "node:assert/strict";
- * assert.equal(new WeftError("EINVAL", "expected a port").code, "EINVAL");
+ * await using pull = new Pull();
+ * await pull.bind("inproc://mod-example");
+ * await using push = new Push();
+ * push.connect("inproc://mod-example");
+ * await push.send("hello");
+ * const [frame] = await pull.receive();
+ * assert.equal(new TextDecoder().decode(frame), "hello");
  * ```
  * @module
  */
 
-export { ErrorCode, WeftError } from "./src/core/errors.ts";
+export * from "./src/zmq.ts";

@@ -144,8 +144,8 @@ export class XPubSocket extends PublisherBase {
 
 /** The subscriber side shared by SUB and XSUB. */
 abstract class SubscriberBase extends Socket {
-  protected readonly fq = new FairQueue();
-  protected readonly subscriptions = new Subscriptions();
+  protected readonly fq: FairQueue = new FairQueue();
+  protected readonly subscriptions: Subscriptions = new Subscriptions();
   #pipes = new Set<Pipe>();
 
   protected xattach(pipe: Pipe): void {
