@@ -477,7 +477,12 @@ export abstract class Socket implements PipeHost, AsyncIterable<Message>, AsyncD
     const first = await this.receive();
     const out = [first];
     while (out.length < max && this.#recvWaiters.length === 0) {
-      const next = this.xrecv();
+      let next: Message | undefined;
+      try {
+        next = this.xrecv();
+      } catch {
+        break; // e.g. REP owes a reply first: the next receive() reports it
+      }
       if (!next) break;
       out.push(next);
     }
