@@ -340,6 +340,138 @@ export function runZmqSuite(config: SuiteConfig): void {
       }
     });
 
+    test("linger: messages sent just before close() still arrive", async () => {
+      try {
+        const pull = make(new Pull(opts()));
+        const url = await bound(pull);
+        const push = new Push({ transports: config.transports(), linger: -1 });
+        push.connect(url);
+        await push.send("first");
+        await within(pull.receive());
+        for (let i = 0; i < 500; i++) await push.send(`m${i}`);
+        push.close();
+        for (let i = 0; i < 500; i++) {
+          assert.deepEqual(text(await within(pull.receive())), [`m${i}`]);
+        }
+      } finally {
+        cleanup();
+      }
+    });
+
+    test("conflate keeps only the newest message", async () => {
+      try {
+        const pull = make(new Pull({ ...opts(), conflate: true }));
+        const url = await bound(pull);
+        const push = make(new Push(opts()));
+        push.connect(url);
+        await push.sendBatch(Array.from({ length: 100 }, (_, i) => String(i)));
+        await push.send("last");
+        // Without conflate all 100 earlier messages would be delivered before "last".
+        let before = 0;
+        for (;;) {
+          const got = text(await within(pull.receive()));
+          if (got[0] === "last") break;
+          before++;
+        }
+        assert.ok(before < 100, `conflate delivered ${before} superseded messages`);
+      } finally {
+        cleanup();
+      }
+    });
+
+    test("REQ correlate + relaxed: a new request supersedes an unanswered one", async () => {
+      try {
+        const router = make(new Router(opts()));
+        const url = await bound(router);
+        const req = make(new Req({ ...opts(), correlate: true, relaxed: true }));
+        req.connect(url);
+        await req.send("one");
+        const [id1, reqId1, , body1] = await within(router.receive());
+        assert.equal(reqId1!.length, 4);
+        assert.equal(new TextDecoder().decode(body1), "one");
+        await req.send("two"); // relaxed: allowed before the reply
+        const [, reqId2, , body2] = await within(router.receive());
+        assert.equal(new TextDecoder().decode(body2), "two");
+        await router.send([id1!, reqId1!, "", "stale"]); // reply to the first: dropped
+        await router.send([id1!, reqId2!, "", "fresh"]);
+        assert.deepEqual(text(await within(req.receive())), ["fresh"]);
+      } finally {
+        cleanup();
+      }
+    });
+
+    test("XPUB verbose passes duplicate subscriptions; PUB drops at HWM without blocking", async () => {
+      try {
+        const xpub = make(new XPub({ ...opts(), xpubVerbose: true }));
+        const url = await bound(xpub);
+        const a = make(new Sub(opts()));
+        const b = make(new Sub(opts()));
+        a.subscribe("t");
+        b.subscribe("t");
+        a.connect(url);
+        b.connect(url);
+        assert.deepEqual([...(await within(xpub.receive()))[0]!], [1, 0x74]);
+        assert.deepEqual([...(await within(xpub.receive()))[0]!], [1, 0x74]);
+
+        const pub = make(new Pub({ ...opts(), sendHighWaterMark: 5 }));
+        const purl = await bound(pub);
+        const slow = make(new Sub({ ...opts(), receiveHighWaterMark: 5 }));
+        slow.subscribe();
+        slow.connect(purl);
+        const timer = setInterval(() => void pub.send("probe"), 5);
+        try {
+          await within(slow.receive());
+        } finally {
+          clearInterval(timer);
+        }
+        // Nobody reads `slow`: PUB must still accept every send at once.
+        await within(Promise.all(Array.from({ length: 20000 }, (_, i) => pub.send(String(i)))));
+      } finally {
+        cleanup();
+      }
+    });
+
+    test("ROUTER handover lets a reconnecting identity take over", async () => {
+      try {
+        const router = make(new Router({ ...opts(), routerHandover: true }));
+        const url = await bound(router);
+        const first = make(new Dealer({ ...opts(), routingId: "same" }));
+        first.connect(url);
+        await first.send("from-first");
+        assert.deepEqual(text(await within(router.receive())), ["same", "from-first"]);
+        const second = make(new Dealer({ ...opts(), routingId: "same" }));
+        second.connect(url);
+        await second.send("from-second");
+        assert.deepEqual(text(await within(router.receive())), ["same", "from-second"]);
+        await router.send(["same", "to-owner"]);
+        assert.deepEqual(text(await within(second.receive())), ["to-owner"]);
+      } finally {
+        cleanup();
+      }
+    });
+
+    test("disconnect and unbind stop traffic; connect:retry is reported", async () => {
+      try {
+        const pull = make(new Pull(opts()));
+        const url = await bound(pull);
+        const push = make(new Push({ ...opts(), reconnectInterval: 10 }));
+        const retries: number[] = [];
+        push.events.on("connect:retry", (e) => retries.push(e.interval ?? -1));
+        push.connect(url);
+        await push.send("a");
+        assert.deepEqual(text(await within(pull.receive())), ["a"]);
+        await pull.unbind(url);
+        await until(() => retries.length > 0);
+        push.disconnect(url);
+        assert.throws(
+          () => push.disconnect(url),
+          (e) => e instanceof WeftError && e.code === "EINVAL",
+        );
+      } finally {
+        cleanup();
+      }
+    });
+
     test("batch path: sendBatch and receiveBatch move many messages per promise", async () => {
       try {
         const pull = make(new Pull(opts()));

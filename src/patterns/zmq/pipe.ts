@@ -42,6 +42,8 @@ export interface PipeHost {
   pipeSubscription(pipe: Pipe, topic: Uint8Array, subscribe: boolean): void;
   /** The pipe's connection ended; `terminal` when the pipe itself is finished. */
   pipeDisconnected(pipe: Pipe, terminal: boolean): void;
+  /** A finished pipe handed out its last queued inbound message. */
+  pipeDrained(pipe: Pipe): void;
   /** Records a monitor event. */
   emit(event: SocketEvent): void;
 }
@@ -120,6 +122,10 @@ export class Pipe {
   /** Takes the oldest inbound message. */
   read(): Message | undefined {
     const message = this.#inbox.shift();
+    if (this.#closed && this.#inbox.length === 0) {
+      queueMicrotask(() => this.#host.pipeDrained(this));
+      return message;
+    }
     if (this.#paused && this.#inbox.length <= this.#host.options.receiveHighWaterMark >> 1) {
       this.#paused = false;
       this.#stream?.resume();

@@ -185,13 +185,20 @@ export abstract class Socket implements PipeHost, AsyncIterable<Message>, AsyncD
 
   /** @internal */
   pipeDisconnected(pipe: Pipe, terminal: boolean): void {
-    if (terminal) this.#dropPipe(pipe);
+    // Messages already received stay readable after the peer leaves (as in libzmq): a
+    // finished pipe with queued input is dropped once drained (pipeDrained).
+    if (terminal && pipe.readable === 0) this.#dropPipe(pipe);
     for (const dialer of this.#dialers.values()) {
       if (dialer.pipe === pipe && !dialer.stopped) {
         if (terminal) dialer.pipe = undefined;
         this.#scheduleDial(dialer);
       }
     }
+  }
+
+  /** @internal */
+  pipeDrained(pipe: Pipe): void {
+    this.#dropPipe(pipe);
   }
 
   /** @internal */
