@@ -19,8 +19,8 @@ const opt = (name: string) => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const FILTER = opt("--filter") ?? "";
-const ROUNDS = Number(opt("--rounds") ?? 7);
-const ROUND_MS = Number(opt("--ms") ?? 150);
+const ROUNDS = Number(opt("--rounds") ?? 9);
+const ROUND_MS = Number(opt("--ms") ?? 100);
 const WARM_MS = 300;
 
 /** Iterations that take about `ms` milliseconds. */
@@ -89,9 +89,15 @@ for (const [group, { reference, wasm }] of groups) {
 const head = ["group", "reference", "wasm", "wasm speed-up"];
 const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
 const line = (cells: string[]) =>
-  "| " + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(" | ") +
+  "| " +
+  cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(" | ") +
   " |";
-console.log(`runtime: ${runtime()}, median of ${ROUNDS} rounds × ~${ROUND_MS} ms, ns per iteration`);
+console.log(
+  `runtime: ${runtime()}, median of ${ROUNDS} rounds × ~${ROUND_MS} ms, ns per iteration`,
+);
 console.log(line(head));
-console.log("|" + widths.map((w, i) => (i === 0 ? "-".repeat(w + 2) : "-".repeat(w + 1) + ":")).join("|") + "|");
+console.log(
+  "|" + widths.map((w, i) => (i === 0 ? "-".repeat(w + 2) : "-".repeat(w + 1) + ":")).join("|") +
+    "|",
+);
 for (const r of rows) console.log(line(r));

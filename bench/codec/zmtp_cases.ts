@@ -7,7 +7,10 @@
 
 import type { BenchCase } from "./types.ts";
 import { ZmtpFrameDecoder, ZmtpFrameEncoder } from "../../src/codec/zmtp.ts";
-import { ReferenceZmtpFrameDecoder, ReferenceZmtpFrameEncoder } from "../../src/codec/_reference/zmtp.ts";
+import {
+  ReferenceZmtpFrameDecoder,
+  ReferenceZmtpFrameEncoder,
+} from "../../src/codec/_reference/zmtp.ts";
 
 /** Wire bytes of `count` frames of `size` bytes (MORE on all but the last of each 4). */
 function frames(count: number, size: number): Uint8Array[] {
@@ -21,8 +24,18 @@ function chunkOf(bodies: Uint8Array[]): Uint8Array {
   bodies.forEach((b, i) => enc.add(b, i % 4 === 3 ? 0 : 1));
   const writes: Uint8Array[] = [];
   enc.flush((w) => writes.push(w));
-  if (writes.length !== 1) throw new Error("bench chunk must be one write");
-  return writes[0]!;
+  return concat(writes);
+}
+
+/** One received chunk made of every write (a large body is written after its header). */
+function concat(writes: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(writes.reduce((n, w) => n + w.length, 0));
+  let at = 0;
+  for (const w of writes) {
+    out.set(w, at);
+    at += w.length;
+  }
+  return out;
 }
 
 interface Shape {
@@ -73,7 +86,9 @@ function rows(): BenchCase[] {
     };
     const encoder = new ZmtpFrameEncoder();
     const refEncoder = new ReferenceZmtpFrameEncoder();
-    const egroup = `zmtp encode ${shape.label.replace("chunk", "burst").replace("chunks", "bursts")}`;
+    const egroup = `zmtp encode ${
+      shape.label.replace("chunk", "burst").replace("chunks", "bursts")
+    }`;
     cases.push({
       group: egroup,
       name: "reference",

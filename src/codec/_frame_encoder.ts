@@ -164,7 +164,10 @@ export class Layout {
         if (prefix !== undefined) u8.set(prefix, out + hdr);
         total += hdr + size;
         if (typeof sink === "function") {
-          sink(u8.slice(out, out + hdr + plen));
+          // A fresh small array filled by a loop is cheaper than `slice` on JavaScriptCore.
+          const head = new Uint8Array(hdr + plen);
+          for (let k = 0; k < head.length; k++) head[k] = u8[out + k]!;
+          sink(head);
           sink(body);
         } else {
           put(sink, sink.writeFrom(out, hdr + plen), hdr + plen);

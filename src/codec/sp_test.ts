@@ -95,7 +95,10 @@ for (const ipc of [false, true]) {
       for (let seed = 1; seed <= 40; seed++) {
         const rnd = prng(seed);
         const payloads = randomPayloads(rnd, 1 + Math.floor(rnd() * 30));
-        const got = both(splits(rnd, wire(payloads, ipc), [1, 4, 17, 700, 9000, 300000][seed % 6]!), ipc);
+        const got = both(
+          splits(rnd, wire(payloads, ipc), [1, 4, 17, 700, 9000, 300000][seed % 6]!),
+          ipc,
+        );
         assert.deepEqual(got.payloads, payloads, `seed ${seed}`);
         assert.ok(got.statuses.every((s) => s === 0));
         assert.equal(got.pending.at(-1), 0);
@@ -126,7 +129,9 @@ for (const ipc of [false, true]) {
         const payloads = [new Uint8Array(size).fill(size & 255)];
         const bytes = wire(payloads, ipc);
         assert.deepEqual(both([bytes], ipc).payloads, payloads);
-        if (size <= 65536) assert.deepEqual(both(splits(prng(size), bytes, 1), ipc).payloads, payloads);
+        if (size <= 65536) {
+          assert.deepEqual(both(splits(prng(size), bytes, 1), ipc).payloads, payloads);
+        }
       }
     });
 
@@ -181,7 +186,10 @@ describe("codec/sp ipc type byte", () => {
       assert.deepEqual(got.payloads, [new Uint8Array([5])]);
       assert.deepEqual(got.statuses, [CodecStatus.BAD_TYPE]);
       // Refused as soon as the type byte arrives.
-      assert.deepEqual(both([bytes, new Uint8Array([type])], true).statuses, [0, CodecStatus.BAD_TYPE]);
+      assert.deepEqual(both([bytes, new Uint8Array([type])], true).statuses, [
+        0,
+        CodecStatus.BAD_TYPE,
+      ]);
     }
   });
 });
@@ -239,6 +247,28 @@ describe("codec/sp encoder", () => {
     enc.add("a");
     enc.add(new Uint8Array([2]), new Uint8Array([1]));
     enc.flush(ring);
-    assert.deepEqual([...ring.read()], [1, 0, 0, 0, 0, 0, 0, 0, 1, 97, 1, 0, 0, 0, 0, 0, 0, 0, 2, 1, 2]);
+    assert.deepEqual([...ring.read()], [
+      1,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      1,
+      97,
+      1,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      2,
+      1,
+      2,
+    ]);
   });
 });

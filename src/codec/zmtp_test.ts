@@ -82,12 +82,17 @@ interface Run {
 }
 
 function run(
-  dec: { feed(c: Uint8Array, f: (flags: number, body: Uint8Array) => void): number; pending: number },
+  dec: {
+    feed(c: Uint8Array, f: (flags: number, body: Uint8Array) => void): number;
+    pending: number;
+  },
   chunks: Uint8Array[],
 ): Run {
   const out: Run = { frames: [], statuses: [], pending: [] };
   for (const chunk of chunks) {
-    out.statuses.push(dec.feed(chunk, (flags, body) => out.frames.push({ flags, body: body.slice() })));
+    out.statuses.push(
+      dec.feed(chunk, (flags, body) => out.frames.push({ flags, body: body.slice() })),
+    );
     out.pending.push(dec.pending);
   }
   return out;
@@ -140,7 +145,10 @@ describe("codec/zmtp decoder", () => {
   });
 
   test("bodies inside the chunk are views of it; split bodies are exact-size buffers", () => {
-    const bytes = wire([{ flags: 0, body: new Uint8Array(10) }, { flags: 1, body: new Uint8Array(1000) }]);
+    const bytes = wire([{ flags: 0, body: new Uint8Array(10) }, {
+      flags: 1,
+      body: new Uint8Array(1000),
+    }]);
     const dec = new ZmtpFrameDecoder({ codec });
     const bodies: Uint8Array[] = [];
     dec.feed(bytes.subarray(0, 500), (_f, b) => bodies.push(b));
@@ -152,7 +160,17 @@ describe("codec/zmtp decoder", () => {
 
   test("64-bit lengths: above 2^32 or above maxBody give TOO_LARGE", () => {
     const long = (hi: number, lo: number) =>
-      new Uint8Array([2, hi >>> 24, (hi >>> 16) & 255, (hi >>> 8) & 255, hi & 255, lo >>> 24, (lo >>> 16) & 255, (lo >>> 8) & 255, lo & 255]);
+      new Uint8Array([
+        2,
+        hi >>> 24,
+        (hi >>> 16) & 255,
+        (hi >>> 8) & 255,
+        hi & 255,
+        lo >>> 24,
+        (lo >>> 16) & 255,
+        (lo >>> 8) & 255,
+        lo & 255,
+      ]);
     assert.deepEqual(both([long(1, 0)]).statuses, [CodecStatus.TOO_LARGE]);
     assert.deepEqual(both([long(0x80000000, 5)]).statuses, [CodecStatus.TOO_LARGE]);
     assert.deepEqual(both([long(0, 1001)], 1000).statuses, [CodecStatus.TOO_LARGE]);
@@ -174,7 +192,10 @@ describe("codec/zmtp decoder", () => {
       // Sticky.
       const dec = new ZmtpFrameDecoder({ codec });
       dec.feed(bytes, () => {});
-      assert.equal(dec.feed(new Uint8Array([0, 0]), () => assert.fail("no frame after failure")), CodecStatus.BAD_FLAGS);
+      assert.equal(
+        dec.feed(new Uint8Array([0, 0]), () => assert.fail("no frame after failure")),
+        CodecStatus.BAD_FLAGS,
+      );
     }
   });
 
@@ -245,13 +266,26 @@ describe("codec/zmtp encoder", () => {
       assert.equal(enc.pending, 0);
       const decoded: Frame[] = [];
       const dec = new ZmtpFrameDecoder({ codec });
-      for (const w of a.writes) assert.equal(dec.feed(w, (flags, body) => decoded.push({ flags, body: body.slice() })), 0);
+      for (const w of a.writes) {
+        assert.equal(dec.feed(w, (flags, body) => decoded.push({ flags, body: body.slice() })), 0);
+      }
       assert.deepEqual(decoded, frames);
     }
   });
 
   test("strings: multi-byte UTF-8 straddling the short/long boundary", () => {
-    for (const s of ["é".repeat(127), "é".repeat(128), "€".repeat(85), "€".repeat(86), "😀".repeat(64), "x".repeat(255), "x".repeat(256), ""]) {
+    for (
+      const s of [
+        "é".repeat(127),
+        "é".repeat(128),
+        "€".repeat(85),
+        "€".repeat(86),
+        "😀".repeat(64),
+        "x".repeat(255),
+        "x".repeat(256),
+        "",
+      ]
+    ) {
       for (const bufferSize of [64, 262, 300, 1000]) {
         const enc = new ZmtpFrameEncoder({ codec, bufferSize });
         const ref = new ReferenceZmtpFrameEncoder({ bufferSize });
@@ -316,7 +350,14 @@ describe("codec/zmtp encoder", () => {
 
 describe("codec/zmtp encoder, large bodies", () => {
   test("bodies of 16 KiB or more (bytes or strings) go out uncopied, like the reference", () => {
-    for (const big of [new Uint8Array(16384).fill(1), "é".repeat(8192), "x".repeat(20000), new Uint8Array(16383)]) {
+    for (
+      const big of [
+        new Uint8Array(16384).fill(1),
+        "é".repeat(8192),
+        "x".repeat(20000),
+        new Uint8Array(16383),
+      ]
+    ) {
       const enc = new ZmtpFrameEncoder({ codec });
       const ref = new ReferenceZmtpFrameEncoder();
       for (const e of [enc, ref]) {
