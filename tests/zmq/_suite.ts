@@ -109,12 +109,12 @@ export function runZmqSuite(config: SuiteConfig): void {
         const a = make(new Pull(opts()));
         const b = make(new Pull(opts()));
         const push = make(new Push({ ...opts(), immediate: true }));
-        push.connect(await bound(a));
-        push.connect(await bound(b));
-        await until(() => (push as unknown as { pipes: Set<unknown> }).pipes.size === 2);
-        // Wait for both handshakes (immediate: only connected pipes are used).
+        // immediate: only pipes whose handshake completed take part, so wait for both.
         const handshakes: string[] = [];
         push.events.on("handshake", (e) => handshakes.push(e.endpoint));
+        push.connect(await bound(a));
+        push.connect(await bound(b));
+        await until(() => handshakes.length === 2);
         await push.send("warmup-1");
         await push.send("warmup-2");
         const got = [await within(a.receive()), await within(b.receive())].map((m) => text(m)[0]);
