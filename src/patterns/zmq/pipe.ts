@@ -17,6 +17,9 @@ import { ZmtpSession } from "../../protocol/zmtp/mod.ts";
 import type { SocketType, ZmtpPeer, ZmtpSessionError } from "../../protocol/zmtp/mod.ts";
 import type { ResolvedOptions } from "./options.ts";
 
+/** A flush goes ahead once this many messages wait, even while a sender keeps adding. */
+const FLUSH_BATCH = 256;
+
 /** A multipart message: one or more frames. */
 export type Message = Uint8Array[];
 
@@ -76,6 +79,7 @@ export class Pipe {
   #blocked = false;
   #paused = false;
   #flushQueued = false;
+  #flushSeen = -1;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timerAt = Infinity;
   #closed = false;
@@ -226,11 +230,23 @@ export class Pipe {
   #scheduleFlush(): void {
     if (this.#flushQueued || !this.#ready) return;
     this.#flushQueued = true;
-    queueMicrotask(() => {
-      this.#flushQueued = false;
-      this.#flush();
-    });
+    this.#flushSeen = -1;
+    queueMicrotask(this.#flushTask);
   }
+
+  // The flush waits one more microtask whenever the outbox grew since the last look: a loop
+  // of `await send()` adds one message per microtask, so its messages share one encoder burst
+  // and one write (up to FLUSH_BATCH) instead of costing one each. A lone send waits one hop.
+  readonly #flushTask = (): void => {
+    const n = this.#outbox.length;
+    if (n > this.#flushSeen && n < FLUSH_BATCH) {
+      this.#flushSeen = n;
+      queueMicrotask(this.#flushTask);
+      return;
+    }
+    this.#flushQueued = false;
+    this.#flush();
+  };
 
   #flush(): void {
     const session = this.#session;
