@@ -70,46 +70,69 @@ function line(obj) {
 
 // ---- push_pull ----------------------------------------------------------------------------------
 
-async function pushLoop(endpoint, size, count) {
+// The PUSH side closes only after PULL has everything: closing it while messages were still
+// queued (ipc, same process) left zeromq.js 6.8.0's PULL iterator stalled with messages unread.
+async function pushLoop(endpoint, size, count, received) {
   const push = new zmq.Push();
   push.connect(endpoint);
   const buf = Buffer.alloc(size, 0x78);
   for (let i = 0; i < count; i++) await push.send(buf);
-  push.linger = -1;
+  await received;
   push.close();
 }
 
 if (!isMainThread) {
   const { endpoint, size, count } = workerData;
-  await pushLoop(endpoint, size, count);
-  parentPort.postMessage("done");
+  const received = new Promise((resolve) => parentPort.once("message", resolve));
+  await pushLoop(endpoint, size, count, received);
+  parentPort.close();
 }
 
 function pushInWorker(endpoint, size, count) {
-  const w = new Worker(new URL(import.meta.url), { workerData: { endpoint, size, count } });
-  return new Promise((resolve, reject) => {
-    w.once("error", reject);
-    w.once("exit", (code) => code === 0 ? resolve() : reject(new Error(`worker exit ${code}`)));
+  const worker = new Worker(new URL(import.meta.url), { workerData: { endpoint, size, count } });
+  const exited = new Promise((resolve, reject) => {
+    worker.once("error", reject);
+    worker.once(
+      "exit",
+      (code) => code === 0 ? resolve() : reject(new Error(`worker exit ${code}`)),
+    );
   });
+  return { done: () => worker.postMessage("received"), exited };
 }
 
 async function pushPullOnce(mode, transport, size, count) {
   const pull = new zmq.Pull();
   await pull.bind(endpointFor(transport));
   const endpoint = pull.lastEndpoint;
-  const sending = mode === "worker"
-    ? pushInWorker(endpoint, size, count)
-    : pushLoop(endpoint, size, count);
+  let done = () => {};
+  let sending;
+  if (mode === "worker") {
+    const w = pushInWorker(endpoint, size, count);
+    done = w.done;
+    sending = w.exited;
+  } else {
+    sending = pushLoop(endpoint, size, count, new Promise((resolve) => done = resolve));
+  }
   let t0 = 0;
   let n = 0;
   let last = 0;
+  let seen = -1;
+  const watchdog = setInterval(() => { // a stall must not hang the run
+    if (n === seen) {
+      console.error(`push_pull ${mode} ${transport} ${size} B: stalled at ${n}/${count}`);
+      process.exit(2);
+    }
+    seen = n;
+  }, 10_000);
   for await (const [msg] of pull) {
     if (n === 0) t0 = now();
     last = msg.length;
     if (++n === count) break;
   }
   const t1 = now();
+  clearInterval(watchdog);
   if (last !== size) throw new Error(`push_pull: got ${last} B, expected ${size}`);
+  done();
   await sending;
   pull.close();
   cleanup(endpoint);
