@@ -4,7 +4,7 @@ import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -329,18 +329,15 @@ describe("weft command line", () => {
   });
 
   test("the single-file binary (bun build --compile) does a real exchange", async () => {
-    let binary = join(ROOT, "dist/weft");
-    let temp: string | undefined;
-    if (!existsSync(binary)) {
-      temp = mkdtempSync(join(tmpdir(), "weft-cli-"));
-      binary = join(temp, "weft");
-      const built = spawnSync(BUN, ["build", "--compile", MAIN, "--outfile", binary], {
-        cwd: ROOT,
-        encoding: "utf8",
-        timeout: 120_000,
-      });
-      assert.equal(built.status, 0, `bun build --compile failed: ${built.stderr}`);
-    }
+    // Built fresh (about a second) so a stale dist/weft never stands in for the current code.
+    const temp = mkdtempSync(join(tmpdir(), "weft-cli-"));
+    const binary = join(temp, "weft");
+    const built = spawnSync(BUN, ["build", "--compile", MAIN, "--outfile", binary], {
+      cwd: ROOT,
+      encoding: "utf8",
+      timeout: 120_000,
+    });
+    assert.equal(built.status, 0, `bun build --compile failed: ${built.stderr}`);
     try {
       const viaBinary: Launcher = (args) => [binary, args];
       const version = cli(viaBinary, ["--version"]);
@@ -354,7 +351,7 @@ describe("weft command line", () => {
       assert.equal(await c.exited, 0, c.stderr);
       assert.equal(c.stdout, "world\t!\n");
     } finally {
-      if (temp) rmSync(temp, { recursive: true, force: true });
+      rmSync(temp, { recursive: true, force: true });
     }
   });
 });
