@@ -20,6 +20,9 @@ import type { ResolvedOptions } from "./options.ts";
 /** A flush goes ahead once this many messages wait, even while a sender keeps adding. */
 const FLUSH_BATCH = 256;
 
+/** How long a connection failed in its handshake may take to flush our ERROR command. */
+const FAIL_FLUSH_MS = 250;
+
 /** A multipart message: one or more frames. */
 export type Message = Uint8Array[];
 
@@ -274,7 +277,9 @@ export class Pipe {
       code: error.code,
     });
     this.#detachStream(stream, true);
-    stream.close(0);
+    // Give what the session wrote last (our READY, an ERROR saying why) a moment to leave:
+    // close(0) would discard it and the peer would only see the connection drop.
+    stream.close(handshake ? FAIL_FLUSH_MS : 0);
   }
 
   #ended(stream: ByteStream, reason: string | undefined): void {
