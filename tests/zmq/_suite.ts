@@ -358,6 +358,43 @@ export function runZmqSuite(config: SuiteConfig): void {
       }
     });
 
+    test("linger: close() before the connection exists still delivers queued messages", async () => {
+      try {
+        const probe = make(new Pull(opts()));
+        const url = await bound(probe);
+        probe.close();
+        await probe.closed;
+        const push = new Push({
+          transports: config.transports(),
+          linger: 5000,
+          reconnectInterval: 20,
+        });
+        const sendFailures: unknown[] = [];
+        push.connect(url);
+        await push.sendBatch(["q1", "q2"]).catch((e) => sendFailures.push(e));
+        push.close();
+        const pull = make(new Pull(opts()));
+        await pull.bind(url);
+        assert.deepEqual(text(await within(pull.receive())), ["q1"]);
+        assert.deepEqual(text(await within(pull.receive())), ["q2"]);
+        assert.deepEqual(sendFailures, []);
+      } finally {
+        cleanup();
+      }
+    });
+
+    test("sendBatch: messages still waiting when the socket closes reject one promise", async () => {
+      try {
+        const push = new Push(opts());
+        await push.bind(config.endpoint()); // no peer: everything waits
+        const batch = push.sendBatch(["a", "b", "c"]);
+        push.close();
+        await assert.rejects(batch, (e) => e instanceof WeftError && e.code === "ECLOSED");
+      } finally {
+        cleanup();
+      }
+    });
+
     test("conflate keeps only the newest message", async () => {
       try {
         const pull = make(new Pull({ ...opts(), conflate: true }));

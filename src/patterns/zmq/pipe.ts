@@ -105,6 +105,11 @@ export class Pipe {
     return !this.#closed && (hwm === 0 || this.#outbox.length < hwm);
   }
 
+  /** Messages (and subscription changes) not yet handed to a connection. */
+  get pendingOutbound(): number {
+    return this.#outbox.length;
+  }
+
   /** Messages waiting in the inbound queue. */
   get readable(): number {
     return this.#inbox.length;

@@ -42,6 +42,8 @@ interface Dialer {
   delay: number;
   timer: ReturnType<typeof setTimeout> | undefined;
   stopped: boolean;
+  /** Still connecting after close() to deliver queued messages (linger). */
+  lingering: boolean;
 }
 
 interface Binding {
@@ -82,6 +84,7 @@ export abstract class Socket implements PipeHost, AsyncIterable<Message>, AsyncD
   #sendWaiters = new Fifo<SendWaiter>();
   #recvWaiters = new Fifo<RecvWaiter>();
   #nextPipeId = 1;
+  #lingering = new Set<Dialer>();
   #isClosed = false;
   #resolveClosed!: () => void;
 
@@ -142,6 +145,16 @@ export abstract class Socket implements PipeHost, AsyncIterable<Message>, AsyncD
 
   /** @internal */
   pipeReady(pipe: Pipe): void {
+    if (this.#isClosed) {
+      // A lingering connection came up after close(): deliver what was queued, then stop.
+      for (const dialer of this.#lingering) {
+        if (dialer.pipe !== pipe) continue;
+        this.#lingering.delete(dialer);
+        dialer.lingering = false;
+        this.#stopDialer(dialer, this.options.linger);
+      }
+      return;
+    }
     const refusal = this.xaccept(pipe);
     if (refusal) {
       this.emit({
@@ -278,6 +291,7 @@ export abstract class Socket implements PipeHost, AsyncIterable<Message>, AsyncD
       delay: this.options.reconnectInterval,
       timer: undefined,
       stopped: false,
+      lingering: false,
     };
     this.#dialers.set(url, dialer);
     if (this.attachBeforeHandshake()) {
@@ -307,7 +321,7 @@ export abstract class Socket implements PipeHost, AsyncIterable<Message>, AsyncD
 
   async #dial(dialer: Dialer): Promise<void> {
     dialer.timer = undefined;
-    if (dialer.stopped || this.#isClosed) return;
+    if (dialer.stopped || (this.#isClosed && !dialer.lingering)) return;
     const endpoint = parseEndpoint(dialer.url);
     const transport = this.#transport(endpoint.scheme, dialer.url);
     try {
@@ -315,13 +329,13 @@ export abstract class Socket implements PipeHost, AsyncIterable<Message>, AsyncD
         ? { connectTimeoutMs: this.options.connectTimeout }
         : {};
       const stream = await transport.dial(endpoint, options);
-      if (dialer.stopped || this.#isClosed) return stream.close(0);
+      if (dialer.stopped || (this.#isClosed && !dialer.lingering)) return stream.close(0);
       dialer.delay = this.options.reconnectInterval;
       const pipe = dialer.pipe ?? this.#newDialerPipe(dialer);
       this.emit({ type: "connect", endpoint: dialer.url, remoteAddress: stream.remoteAddress });
       pipe.attachStream(stream, false);
     } catch (error) {
-      if (dialer.stopped || this.#isClosed) return;
+      if (dialer.stopped || (this.#isClosed && !dialer.lingering)) return;
       this.emit({
         type: "connect:delay",
         endpoint: dialer.url,
@@ -333,7 +347,9 @@ export abstract class Socket implements PipeHost, AsyncIterable<Message>, AsyncD
   }
 
   #scheduleDial(dialer: Dialer): void {
-    if (dialer.stopped || this.#isClosed || dialer.timer !== undefined) return;
+    if (dialer.stopped || (this.#isClosed && !dialer.lingering) || dialer.timer !== undefined) {
+      return;
+    }
     if (this.options.reconnectInterval < 0) return; // -1: never reconnect
     const interval = dialer.delay;
     const max = this.options.reconnectMaxInterval;
@@ -402,17 +418,37 @@ export abstract class Socket implements PipeHost, AsyncIterable<Message>, AsyncD
    */
   sendBatch(messages: Iterable<MessageLike>): Promise<void> {
     if (this.#isClosed) return Promise.reject(this.#closedError("send"));
-    let last: Promise<void> | undefined;
+    // Messages that must wait share one promise: it resolves when the last is queued and
+    // rejects once, on the first failure (so no per-message rejection goes unhandled).
+    let batch: Promise<void> | undefined;
+    let waiting = 0;
+    let failed = false;
+    let resolveBatch!: () => void;
+    let rejectBatch!: (error: Error) => void;
+    const resolveOne = () => {
+      if (--waiting === 0 && !failed) resolveBatch();
+    };
+    const rejectOne = (error: Error) => {
+      if (failed) return;
+      failed = true;
+      rejectBatch(error);
+    };
     try {
       for (const message of messages) {
         const frames = toMessage(message);
         if (this.#sendWaiters.length === 0 && this.xsend(frames)) continue;
-        last = new Promise((resolve, reject) => this.#queueSend(frames, resolve, reject));
+        batch ??= new Promise<void>((resolve, reject) => {
+          resolveBatch = resolve;
+          rejectBatch = reject;
+        });
+        waiting++;
+        this.#queueSend(frames, resolveOne, rejectOne);
       }
     } catch (error) {
+      batch?.catch(() => {}); // the error below is the one the caller sees
       return Promise.reject(error);
     }
-    return last ?? Promise.resolve();
+    return batch ?? Promise.resolve();
   }
 
   #queueSend(message: Message, resolve: () => void, reject: (e: Error) => void): void {
@@ -678,11 +714,28 @@ export abstract class Socket implements PipeHost, AsyncIterable<Message>, AsyncD
       binding.listener.close();
       released.push(binding.listener.closed);
     }
+    const keep = new Set<Pipe>();
     for (const dialer of this.#dialers.values()) {
+      const pipe = dialer.pipe;
+      if (linger !== 0 && pipe && !pipe.connected && pipe.pendingOutbound > 0) {
+        // Like libzmq: keep connecting for up to `linger` ms to deliver queued messages.
+        dialer.lingering = true;
+        this.#lingering.add(dialer);
+        keep.add(pipe);
+        if (linger > 0) {
+          setTimeout(() => {
+            if (!this.#lingering.delete(dialer)) return;
+            dialer.lingering = false;
+            this.#stopDialer(dialer, 0);
+          }, linger);
+        }
+        continue;
+      }
       dialer.stopped = true;
       if (dialer.timer !== undefined) clearTimeout(dialer.timer);
     }
     for (const pipe of [...this.#pipes]) {
+      if (keep.has(pipe)) continue;
       pipe.close(linger);
       this.#dropPipe(pipe);
     }
