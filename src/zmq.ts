@@ -43,6 +43,16 @@ export type { Message } from "./patterns/zmq/pipe.ts";
 export { type MessageLike, Socket } from "./patterns/zmq/socket.ts";
 export type { SocketEvent, SocketEventType } from "./core/events.ts";
 export { ErrorCode, WeftError } from "./core/errors.ts";
+export {
+  Proxy,
+  proxy,
+  ProxyCommand,
+  type ProxyOptions,
+  type ProxySideStatistics,
+  type ProxyState,
+  type ProxyStatistics,
+  statisticsFrames,
+} from "./patterns/zmq/proxy.ts";
 
 let runtime: TransportRegistry | undefined;
 
