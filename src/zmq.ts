@@ -25,7 +25,7 @@
 import { defaultTransports } from "./transport/default.ts";
 import { InprocNamespace } from "./transport/inproc/inproc.ts";
 import type { TransportRegistry } from "./transport/types.ts";
-import type { SocketOptions } from "./patterns/zmq/options.ts";
+import type { SocketOptions } from "./core/options.ts";
 import { PullSocket, PushSocket } from "./patterns/zmq/push_pull.ts";
 import { PairSocket } from "./patterns/zmq/pair.ts";
 import { PubSocket, SubSocket, XPubSocket, XSubSocket } from "./patterns/zmq/pubsub.ts";
@@ -35,11 +35,11 @@ import type { ReqOptions } from "./patterns/zmq/req_rep.ts";
 import { DealerSocket, RouterSocket } from "./patterns/zmq/dealer_router.ts";
 import type { RouterOptions } from "./patterns/zmq/dealer_router.ts";
 
-export type { SocketOptions } from "./patterns/zmq/options.ts";
+export type { SocketOptions } from "./core/options.ts";
 export type { XPubOptions } from "./patterns/zmq/pubsub.ts";
 export type { ReqOptions } from "./patterns/zmq/req_rep.ts";
 export type { RouterOptions } from "./patterns/zmq/dealer_router.ts";
-export type { Message } from "./patterns/zmq/pipe.ts";
+export type { Message } from "./core/pipe.ts";
 export { type MessageLike, Socket } from "./patterns/zmq/socket.ts";
 export type { SocketEvent, SocketEventType } from "./core/events.ts";
 export { ErrorCode, WeftError } from "./core/errors.ts";

@@ -44,7 +44,9 @@ for await (const path of walk(new URL("src/", ROOT), "src/")) {
     });
   }
   if (NO_TRANSPORT.test(path)) {
-    for (const m of text.matchAll(IMPORT)) {
+    // Only code counts as a dependency: doc-comment examples may show how to wire transports.
+    const code = text.split("\n").filter((l) => !/^\s*(\*|\/\/)/.test(l)).join("\n");
+    for (const m of code.matchAll(IMPORT)) {
       const spec = m[1] ?? m[2] ?? "";
       if (!spec.startsWith(".")) continue;
       const target = resolve(path, spec);

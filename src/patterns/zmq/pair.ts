@@ -4,9 +4,9 @@
  * @module
  */
 
-import type { Message, Pipe } from "./pipe.ts";
+import type { Message, Pipe } from "../../core/pipe.ts";
 import { Socket } from "./socket.ts";
-import type { SocketOptions } from "./options.ts";
+import type { SocketOptions } from "../../core/options.ts";
 
 /** An exclusive two-way connection to one other PAIR socket. */
 export class PairSocket extends Socket {

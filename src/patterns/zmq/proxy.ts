@@ -14,7 +14,7 @@
  */
 
 import { WeftError } from "../../core/errors.ts";
-import type { Message } from "./pipe.ts";
+import type { Message } from "../../core/pipe.ts";
 import type { Socket } from "./socket.ts";
 
 /** Counters for one side of a proxy. Each frame of a multipart message counts as a message. */

@@ -4,10 +4,10 @@
  * @module
  */
 
-import { FairQueue, LoadBalancer } from "./distribution.ts";
-import type { Message, Pipe } from "./pipe.ts";
+import { FairQueue, LoadBalancer } from "../../core/distribution.ts";
+import type { Message, Pipe } from "../../core/pipe.ts";
 import { Socket } from "./socket.ts";
-import type { SocketOptions } from "./options.ts";
+import type { SocketOptions } from "../../core/options.ts";
 
 /** Sends messages round-robin to connected PULL sockets. */
 export class PushSocket extends Socket {

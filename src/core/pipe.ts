@@ -10,12 +10,11 @@
  * @module
  */
 
-import { Fifo } from "../../core/fifo.ts";
-import type { SocketEvent } from "../../core/events.ts";
-import type { ByteStream } from "../../transport/types.ts";
-import { ZmtpSession } from "../../protocol/zmtp/mod.ts";
-import type { SocketType, ZmtpPeer, ZmtpSessionError } from "../../protocol/zmtp/mod.ts";
+import { Fifo } from "./fifo.ts";
+import type { SocketEvent } from "./events.ts";
+import type { ByteStream } from "../transport/types.ts";
 import type { ResolvedOptions } from "./options.ts";
+import type { WirePeer, WireSession, WireSessionError, WireSessionSink } from "./wire.ts";
 
 /** A flush goes ahead once this many messages wait, even while a sender keeps adding. */
 const FLUSH_BATCH = 256;
@@ -34,8 +33,10 @@ interface Subscription {
 
 /** What a pipe needs from its socket. */
 export interface PipeHost {
-  /** Our ZMTP socket type (`PUSH`, `ROUTER`, …). */
+  /** Our socket type (`PUSH`, `ROUTER`, `req0`…). */
   readonly socketType: string;
+  /** Makes the wire session for a new connection of this pipe. */
+  createSession(asServer: boolean, sink: WireSessionSink): WireSession;
   /** The socket's current options. */
   readonly options: ResolvedOptions;
   /** The handshake completed; `peer` is now known. */
@@ -63,7 +64,7 @@ export class Pipe {
   /** True when made by `connect` (reconnects), false when accepted by `bind`. */
   readonly fromDialer: boolean;
   /** The peer as its handshake described it (undefined until the first handshake). */
-  peer: ZmtpPeer | undefined;
+  peer: WirePeer | undefined;
   /** Routing id assigned by a ROUTER socket (peer identity or generated). */
   routingId: Uint8Array = new Uint8Array(0);
   /** Whether the socket's pattern has this pipe attached. */
@@ -76,7 +77,7 @@ export class Pipe {
   #host: PipeHost;
   #outbox = new Fifo<Message | Subscription>(64);
   #inbox = new Fifo<Message>(64);
-  #session: ZmtpSession | undefined;
+  #session: WireSession | undefined;
   #stream: ByteStream | undefined;
   #ready = false;
   #blocked = false;
@@ -166,16 +167,7 @@ export class Pipe {
     this.remoteAddress = stream.remoteAddress;
     this.#ready = false;
     this.#blocked = false;
-    const session = new ZmtpSession({
-      socketType: this.#host.socketType as SocketType,
-      asServer,
-      routingId: o.routingId,
-      maxMessageSize: o.maxMessageSize,
-      heartbeatIntervalMs: o.heartbeatInterval,
-      heartbeatTimeoutMs: o.heartbeatTimeout >= 0 ? o.heartbeatTimeout : o.heartbeatInterval,
-      heartbeatTtlMs: o.heartbeatTimeToLive,
-      handshakeIntervalMs: o.handshakeInterval,
-    }, {
+    const session = this.#host.createSession(asServer, {
       write: (bytes) => {
         if (this.#stream === stream && !stream.write(bytes)) this.#blocked = true;
       },
@@ -271,7 +263,7 @@ export class Pipe {
     this.#host.pipeWritable(this);
   }
 
-  #fail(stream: ByteStream, error: ZmtpSessionError): void {
+  #fail(stream: ByteStream, error: WireSessionError): void {
     if (this.#stream !== stream) return;
     const handshake = error.phase === "handshake";
     this.#host.emit({
@@ -310,7 +302,7 @@ export class Pipe {
     this.#host.pipeDisconnected(this, terminal);
   }
 
-  #armTimer(session: ZmtpSession): void {
+  #armTimer(session: WireSession): void {
     const deadline = session.tick(performance.now());
     if (deadline >= this.#timerAt || !Number.isFinite(deadline)) {
       if (!Number.isFinite(deadline)) this.#clearTimer();

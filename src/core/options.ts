@@ -4,8 +4,8 @@
  * @module
  */
 
-import { WeftError } from "../../core/errors.ts";
-import type { TransportRegistry } from "../../transport/types.ts";
+import { WeftError } from "./errors.ts";
+import type { TransportRegistry } from "../transport/types.ts";
 
 /** Options every ZeroMQ socket accepts (in the constructor object or as properties). */
 export interface SocketOptions {

@@ -1,0 +1,55 @@
+/**
+ * The contract between the socket core and a wire protocol: a session turns a byte stream into
+ * whole messages and back (ZMTP for ZeroMQ, the SP header and framing for nng). Sessions are
+ * pure state machines: bytes and time in, callbacks out. The core owns the stream, the timers,
+ * the queues and the high-water marks; the protocol owns the bytes.
+ * @module
+ */
+
+/** What a session learned about its peer in the handshake. */
+export interface WirePeer {
+  /** The peer's socket type or protocol name (e.g. `ROUTER`, `rep0`). */
+  readonly socketType: string;
+  /** The peer's identity, if the protocol has one (ZMTP `Identity`); else empty. */
+  readonly identity: Uint8Array;
+}
+
+/** A fatal error of one connection. */
+export interface WireSessionError {
+  /** `EPROTO`, `EMSGSIZE`, `ETIMEDOUT`… */
+  readonly code: string;
+  /** What was expected and what came. */
+  readonly reason: string;
+  /** Whether the handshake had completed. */
+  readonly phase: "handshake" | "traffic";
+}
+
+/** Where a session sends bytes and events (synchronously, from inside its methods). */
+export interface WireSessionSink {
+  /** Bytes for the transport, in order; ownership passes to the receiver. */
+  write(bytes: Uint8Array): void;
+  /** The handshake completed. */
+  ready(peer: WirePeer): void;
+  /** A whole message (frames; one frame for single-part protocols). */
+  message(frames: Uint8Array[]): void;
+  /** A subscription change from the peer (protocols that carry them). */
+  subscription(topic: Uint8Array, subscribe: boolean): void;
+  /** A fatal error; nothing follows. */
+  error(error: WireSessionError): void;
+}
+
+/** One connection's protocol state machine. */
+export interface WireSession {
+  /** Sends the greeting/header; `now` is a monotonic time in ms. */
+  start(now: number): void;
+  /** Feeds received bytes. */
+  feed(chunk: Uint8Array, now: number): void;
+  /** Queues a whole message for the next {@link WireSession.flush}. */
+  send(frames: readonly Uint8Array[]): unknown;
+  /** Queues a subscription change (ignored by protocols without them). */
+  sendSubscription(topic: Uint8Array, subscribe: boolean): unknown;
+  /** Writes everything queued, in as few writes as possible. */
+  flush(): void;
+  /** Runs timers (handshake limit, heartbeats); returns the next deadline or Infinity. */
+  tick(now: number): number;
+}
