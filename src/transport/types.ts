@@ -34,6 +34,14 @@ export interface ByteStream {
   readonly localAddress: string;
   /** The remote address, e.g. `tcp://127.0.0.1:40112`. */
   readonly remoteAddress: string;
+  /**
+   * `"messages"` when the transport keeps message boundaries (WebSocket): each `data` chunk is
+   * one whole message and each `write` sends one, so protocols skip their own length framing.
+   * Absent or `"bytes"` for plain byte streams (tcp, ipc, inproc).
+   */
+  readonly framing?: "bytes" | "messages";
+  /** The negotiated subprotocol of a message transport (e.g. `rep.sp.nanomsg.org`). */
+  readonly protocol?: string;
   /** Installs the handler and starts delivering data. Call once. */
   start(handler: StreamHandler): void;
   /**
@@ -70,12 +78,21 @@ export interface StreamListener {
 export interface DialOptions {
   /** Give up connecting after this many milliseconds (0 = the OS default). */
   readonly connectTimeoutMs?: number;
+  /** Subprotocols to offer, best first (message transports such as ws). */
+  readonly protocols?: readonly string[];
 }
 
 /** Options passed to {@link Transport.listen}. */
 export interface ListenOptions {
   /** Listen backlog hint. */
   readonly backlog?: number;
+  /**
+   * Message transports (ws): picks the subprotocol from those the client offered, or returns
+   * `undefined` to refuse the connection (as nng refuses a wrong SP subprotocol).
+   */
+  readonly selectProtocol?: (offered: readonly string[]) => string | undefined;
+  /** Largest message a message transport accepts, in bytes. */
+  readonly maxMessageSize?: number;
 }
 
 /** One transport (scheme) implementation. */
