@@ -14,7 +14,7 @@ import { Fifo } from "./fifo.ts";
 import type { SocketEvent } from "./events.ts";
 import type { ByteStream } from "../transport/types.ts";
 import type { ResolvedOptions } from "./options.ts";
-import type { WirePeer, WireSession, WireSessionError, WireSessionSink } from "./wire.ts";
+import type { WireLink, WirePeer, WireSession, WireSessionError, WireSessionSink } from "./wire.ts";
 
 /** A flush goes ahead once this many messages wait, even while a sender keeps adding. */
 const FLUSH_BATCH = 256;
@@ -36,7 +36,7 @@ export interface PipeHost {
   /** Our socket type (`PUSH`, `ROUTER`, `req0`…). */
   readonly socketType: string;
   /** Makes the wire session for a new connection of this pipe. */
-  createSession(asServer: boolean, sink: WireSessionSink): WireSession;
+  createSession(asServer: boolean, sink: WireSessionSink, link: WireLink): WireSession;
   /** The socket's current options. */
   readonly options: ResolvedOptions;
   /** The handshake completed; `peer` is now known. */
@@ -189,6 +189,10 @@ export class Pipe {
       },
       subscription: (topic, subscribe) => this.#host.pipeSubscription(this, topic, subscribe),
       error: (error) => this.#fail(stream, error),
+    }, {
+      endpoint: this.endpoint,
+      framing: stream.framing ?? "bytes",
+      ...(stream.protocol !== undefined ? { protocol: stream.protocol } : {}),
     });
     this.#session = session;
     stream.start({

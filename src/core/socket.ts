@@ -15,12 +15,17 @@ import { WeftError } from "./errors.ts";
 import { EventStream } from "./events.ts";
 import type { SocketEvent } from "./events.ts";
 import { Fifo } from "./fifo.ts";
-import type { StreamListener, TransportRegistry } from "../transport/types.ts";
+import type {
+  DialOptions,
+  ListenOptions,
+  StreamListener,
+  TransportRegistry,
+} from "../transport/types.ts";
 import { checkOption, resolveOptions } from "./options.ts";
 import type { ResolvedOptions, SocketOptions } from "./options.ts";
 import { Pipe } from "./pipe.ts";
 import type { Message, PipeHost } from "./pipe.ts";
-import type { WireSession, WireSessionSink } from "./wire.ts";
+import type { WireLink, WireSession, WireSessionSink } from "./wire.ts";
 
 /** What `send` accepts: one frame or several (a multipart message). */
 export type MessageLike = string | Uint8Array | ReadonlyArray<string | Uint8Array>;
@@ -102,7 +107,17 @@ export abstract class SocketBase implements PipeHost, AsyncIterable<Message>, As
   }
 
   /** The wire protocol of a new connection (ZMTP for ZeroMQ sockets, SP for nng ones). */
-  abstract createSession(asServer: boolean, sink: WireSessionSink): WireSession;
+  abstract createSession(asServer: boolean, sink: WireSessionSink, link: WireLink): WireSession;
+
+  /** Extra options for this socket's dials (message transports: the subprotocols to offer). */
+  protected dialOptions(): DialOptions {
+    return {};
+  }
+
+  /** Options for this socket's listeners (message transports: which subprotocol to accept). */
+  protected listenOptions(): ListenOptions {
+    return {};
+  }
 
   // ── pattern hooks ────────────────────────────────────────────────────────────────────────
 
@@ -248,7 +263,7 @@ export abstract class SocketBase implements PipeHost, AsyncIterable<Message>, As
           remoteAddress: stream.remoteAddress,
         });
         pipe.attachStream(stream, true);
-      });
+      }, this.listenOptions());
     } catch (error) {
       this.emit({ type: "bind:error", endpoint: url, reason: String(error) });
       throw error;
@@ -330,9 +345,9 @@ export abstract class SocketBase implements PipeHost, AsyncIterable<Message>, As
     const endpoint = parseEndpoint(dialer.url);
     const transport = this.#transport(endpoint.scheme, dialer.url);
     try {
-      const options = this.options.connectTimeout > 0
-        ? { connectTimeoutMs: this.options.connectTimeout }
-        : {};
+      const options: DialOptions = this.options.connectTimeout > 0
+        ? { ...this.dialOptions(), connectTimeoutMs: this.options.connectTimeout }
+        : this.dialOptions();
       const stream = await transport.dial(endpoint, options);
       if (dialer.stopped || (this.#isClosed && !dialer.lingering)) return stream.close(0);
       dialer.delay = this.options.reconnectInterval;

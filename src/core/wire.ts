@@ -38,6 +38,19 @@ export interface WireSessionSink {
   error(error: WireSessionError): void;
 }
 
+/** The connection a new session runs on (what the protocol may need to know of it). */
+export interface WireLink {
+  /** The endpoint URL the connection belongs to (as bound or dialed), e.g. `ipc:///tmp/a`. */
+  readonly endpoint: string;
+  /**
+   * `"messages"` when the transport keeps message boundaries (ws): the protocol then writes
+   * one message per write and gets one per chunk, with no length framing of its own.
+   */
+  readonly framing: "bytes" | "messages";
+  /** The subprotocol a message transport negotiated (e.g. `rep.sp.nanomsg.org`). */
+  readonly protocol?: string;
+}
+
 /** One connection's protocol state machine. */
 export interface WireSession {
   /** Sends the greeting/header; `now` is a monotonic time in ms. */
