@@ -6,7 +6,8 @@
  * Method: per case, a warm-up (~300 ms, so both tiers of the JIT have seen it), then ROUNDS
  * rounds of ~ROUND_MS each; the figure is the median round's time per iteration. The reference
  * and wasm cases of a group run alternately, round by round, so drift on a busy machine hits
- * both. Options: `--filter <text>` (only groups containing it), `--rounds <n>`, `--ms <n>`.
+ * both. Options: `--filter <text>` (only groups containing it), `--rounds <n>`, `--ms <n>`,
+ * `--runs <n>` (repeat the whole table, report the median per group).
  * @module
  */
 
@@ -66,23 +67,35 @@ for (const c of cases) {
   groups.set(c.group, g);
 }
 
+// Each run measures every group once; with --runs N the table shows the median over runs of
+// each group's per-run median (a busy machine spoils some runs, rarely the same group twice).
+const RUNS = Number(opt("--runs") ?? 1);
+const results = new Map<string, { ref: number[]; wasm: number[] }>();
+for (let run = 0; run < RUNS; run++) {
+  for (const [group, { reference, wasm }] of groups) {
+    if (!reference || !wasm) throw new Error(`group ${group} lacks a reference or wasm case`);
+    for (const c of [reference, wasm]) {
+      const t0 = performance.now();
+      while (performance.now() - t0 < WARM_MS) c.fn();
+    }
+    const nRef = calibrate(reference.fn, ROUND_MS);
+    const nWasm = calibrate(wasm.fn, ROUND_MS);
+    const ref: number[] = [];
+    const was: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      ref.push(round(reference.fn, nRef));
+      was.push(round(wasm.fn, nWasm));
+    }
+    const entry = results.get(group) ?? { ref: [], wasm: [] };
+    entry.ref.push(median(ref));
+    entry.wasm.push(median(was));
+    results.set(group, entry);
+  }
+}
 const rows: string[][] = [];
-for (const [group, { reference, wasm }] of groups) {
-  if (!reference || !wasm) throw new Error(`group ${group} lacks a reference or wasm case`);
-  for (const c of [reference, wasm]) {
-    const t0 = performance.now();
-    while (performance.now() - t0 < WARM_MS) c.fn();
-  }
-  const nRef = calibrate(reference.fn, ROUND_MS);
-  const nWasm = calibrate(wasm.fn, ROUND_MS);
-  const ref: number[] = [];
-  const was: number[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    ref.push(round(reference.fn, nRef));
-    was.push(round(wasm.fn, nWasm));
-  }
+for (const [group, { ref, wasm }] of results) {
   const a = median(ref);
-  const b = median(was);
+  const b = median(wasm);
   rows.push([group, fmt(a), fmt(b), `${(a / b).toFixed(2)}×`]);
 }
 
@@ -93,7 +106,8 @@ const line = (cells: string[]) =>
   cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(" | ") +
   " |";
 console.log(
-  `runtime: ${runtime()}, median of ${ROUNDS} rounds × ~${ROUND_MS} ms, ns per iteration`,
+  `runtime: ${runtime()}; time per iteration: median of ${ROUNDS} rounds × ~${ROUND_MS} ms` +
+    (RUNS > 1 ? `, then median of ${RUNS} runs` : ""),
 );
 console.log(line(head));
 console.log(
