@@ -1,0 +1,76 @@
+/**
+ * SP protocol ids (`protocol << 4 | role`), names and peers, as nng 1.5.2 and nanomsg number
+ * them, plus the WebSocket subprotocol names (`<name>.sp.nanomsg.org`).
+ * @module
+ */
+
+/** One SP protocol: its id, its nng name, and the protocol it talks to. */
+export interface SpProtocol {
+  /** The 16-bit id sent in the connection header (e.g. 0x30 for req0). */
+  readonly id: number;
+  /** nng's protocol name, also the ws subprotocol stem (e.g. `req`, `pair1`). */
+  readonly name: string;
+  /** The id of the peer protocol (e.g. 0x31 for req0). */
+  readonly peer: number;
+  /** The peer protocol's name. */
+  readonly peerName: string;
+}
+
+const proto = (id: number, name: string, peer: number, peerName: string): SpProtocol =>
+  Object.freeze({ id, name, peer, peerName });
+
+/**
+ * Every SP protocol weft speaks, by nng's versioned name.
+ *
+ * @example
+ * ```ts
+ * import { SpProtocols } from "./ids.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(SpProtocols.req0.id, 0x30);
+ * assert.equal(SpProtocols.req0.peerName, "rep");
+ * ```
+ */
+export const SpProtocols = {
+  pair0: proto(0x10, "pair", 0x10, "pair"),
+  pair1: proto(0x11, "pair1", 0x11, "pair1"),
+  pub0: proto(0x20, "pub", 0x21, "sub"),
+  sub0: proto(0x21, "sub", 0x20, "pub"),
+  req0: proto(0x30, "req", 0x31, "rep"),
+  rep0: proto(0x31, "rep", 0x30, "req"),
+  push0: proto(0x50, "push", 0x51, "pull"),
+  pull0: proto(0x51, "pull", 0x50, "push"),
+  surveyor0: proto(0x62, "surveyor", 0x63, "respondent"),
+  respondent0: proto(0x63, "respondent", 0x62, "surveyor"),
+  bus0: proto(0x70, "bus", 0x70, "bus"),
+} as const;
+
+/**
+ * The name of a protocol id (`0x31` → `rep`), or its hex form when unknown.
+ *
+ * @example
+ * ```ts
+ * import { protocolName } from "./ids.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(protocolName(0x31), "rep");
+ * assert.equal(protocolName(0x640), "0x640");
+ * ```
+ */
+export function protocolName(id: number): string {
+  for (const p of Object.values(SpProtocols)) if (p.id === id) return p.name;
+  return `0x${id.toString(16)}`;
+}
+
+/**
+ * The WebSocket subprotocol naming an SP protocol: `<name>.sp.nanomsg.org`. A dialer offers
+ * its peer's name; a listener accepts only its own.
+ *
+ * @example
+ * ```ts
+ * import { SpProtocols, wsSubprotocol } from "./ids.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(wsSubprotocol(SpProtocols.req0.peerName), "rep.sp.nanomsg.org");
+ * ```
+ */
+export function wsSubprotocol(name: string): string {
+  return `${name}.sp.nanomsg.org`;
+}
