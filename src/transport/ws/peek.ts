@@ -1,0 +1,200 @@
+/**
+ * A byte stream that can be read ahead of its owner: {@link PeekStream} starts the underlying
+ * stream at once, buffers what arrives, lets a sniffer or a handshake look at (and consume) the
+ * first bytes, then replays the rest to whoever calls `start`. This is how one port can serve
+ * raw TCP, WebSocket and plain HTTP: look at the first bytes, then hand the stream on.
+ * @module
+ */
+
+import type { ByteStream, StreamHandler } from "../types.ts";
+
+/** Buffered bytes, before `start`, above which the underlying stream is paused. */
+const BUFFER_LIMIT = 64 * 1024;
+
+/**
+ * Wraps a not-yet-started stream (starting it now) so its first bytes can be peeked.
+ *
+ * @example
+ * ```ts
+ * import { PeekStream } from "./peek.ts";
+ * import { InprocNamespace, InprocTransport } from "../inproc/inproc.ts";
+ * import { parseEndpoint } from "../../core/endpoint.ts";
+ * import assert from "node:assert/strict";
+ * const inproc = new InprocTransport(new InprocNamespace());
+ * const accepted: PeekStream[] = [];
+ * const listener = await inproc.listen(parseEndpoint("inproc://peek"), (s) => {
+ *   accepted.push(new PeekStream(s));
+ * });
+ * const client = await inproc.dial(parseEndpoint("inproc://peek"));
+ * client.start({ data() {}, drain() {}, end() {} });
+ * client.write(new TextEncoder().encode("GET / HTTP/1.1\r\n"));
+ * const server = accepted[0]!;
+ * assert.equal(new TextDecoder().decode(await server.peek(3)).slice(0, 3), "GET");
+ * server.consume(4); // drop "GET "
+ * const got: string[] = [];
+ * server.start({ data: (c) => got.push(new TextDecoder().decode(c)), drain() {}, end() {} });
+ * await new Promise((r) => setTimeout(r, 0));
+ * assert.deepEqual(got, ["/ HTTP/1.1\r\n"]);
+ * client.close();
+ * listener.close();
+ * ```
+ */
+export class PeekStream implements ByteStream {
+  readonly localAddress: string;
+  readonly remoteAddress: string;
+  readonly closed: Promise<void>;
+  #raw: ByteStream;
+  #handler: StreamHandler | undefined;
+  #buffer: Uint8Array[] = [];
+  #buffered = 0;
+  #ended = false;
+  #endError: Error | undefined;
+  #delivered = false; // end was passed on
+  #userPaused = false;
+  #bufferPaused = false;
+  #scheduled = false;
+  #waiters: (() => void)[] = [];
+
+  /** Starts `raw` (which must not have been started) and buffers its data. */
+  constructor(raw: ByteStream) {
+    this.#raw = raw;
+    this.localAddress = raw.localAddress;
+    this.remoteAddress = raw.remoteAddress;
+    this.closed = raw.closed;
+    raw.start({
+      data: (chunk) => this.#data(chunk),
+      drain: () => this.#handler?.drain(),
+      end: (error) => this.#end(error),
+    });
+  }
+
+  /** The bytes buffered and not yet consumed (before `start`). */
+  get buffered(): number {
+    return this.#buffered;
+  }
+
+  /** Whether the underlying stream has ended. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /**
+   * Waits until at least `n` bytes are buffered or the stream ends, then returns all
+   * buffered bytes (joined, not consumed; possibly fewer than `n` after the end).
+   */
+  async peek(n = 1): Promise<Uint8Array> {
+    while (this.#buffered < n && !this.#ended) await this.more();
+    return this.#joined();
+  }
+
+  /** Resolves at the next arrival of data or the end (not when already ended). */
+  more(): Promise<void> {
+    if (this.#ended) return Promise.resolve();
+    const resumed = this.#bufferPaused;
+    if (resumed) {
+      // The reader asked for more: lift the buffer's pause (it wants to look further).
+      this.#bufferPaused = false;
+      if (!this.#userPaused) this.#raw.resume();
+    }
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  /** Drops the first `n` buffered bytes (the part a handshake has used). */
+  consume(n: number): void {
+    const joined = this.#joined();
+    const rest = joined.subarray(Math.min(n, joined.length));
+    this.#buffer = rest.length > 0 ? [rest] : [];
+    this.#buffered = rest.length;
+  }
+
+  start(handler: StreamHandler): void {
+    this.#handler = handler;
+    this.#schedule();
+  }
+
+  write(bytes: Uint8Array): boolean {
+    return this.#raw.write(bytes);
+  }
+
+  pause(): void {
+    this.#userPaused = true;
+    this.#raw.pause();
+  }
+
+  resume(): void {
+    if (!this.#userPaused) return;
+    this.#userPaused = false;
+    if (!this.#bufferPaused) this.#raw.resume();
+    this.#schedule();
+  }
+
+  close(lingerMs?: number): void {
+    this.#raw.close(lingerMs);
+  }
+
+  #joined(): Uint8Array {
+    if (this.#buffer.length > 1) {
+      const out = new Uint8Array(this.#buffered);
+      let at = 0;
+      for (const c of this.#buffer) {
+        out.set(c, at);
+        at += c.length;
+      }
+      this.#buffer = [out];
+    }
+    return this.#buffer[0] ?? new Uint8Array(0);
+  }
+
+  #data(chunk: Uint8Array): void {
+    if (this.#handler && this.#buffer.length === 0 && !this.#userPaused) {
+      this.#handler.data(chunk);
+      return;
+    }
+    this.#buffer.push(chunk);
+    this.#buffered += chunk.length;
+    if (!this.#handler && this.#buffered > BUFFER_LIMIT && !this.#bufferPaused) {
+      this.#bufferPaused = true;
+      this.#raw.pause();
+    }
+    this.#wake();
+    this.#schedule();
+  }
+
+  #end(error: Error | undefined): void {
+    this.#ended = true;
+    this.#endError = error;
+    this.#wake();
+    this.#schedule();
+  }
+
+  #wake(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) w();
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || !this.#handler) return;
+    this.#scheduled = true;
+    queueMicrotask(() => this.#replay());
+  }
+
+  #replay(): void {
+    this.#scheduled = false;
+    const handler = this.#handler;
+    if (!handler) return;
+    if (this.#bufferPaused) {
+      this.#bufferPaused = false;
+      if (!this.#userPaused) this.#raw.resume();
+    }
+    while (this.#buffer.length > 0 && !this.#userPaused && !this.#delivered) {
+      const chunk = this.#buffer.shift()!;
+      this.#buffered -= chunk.length;
+      handler.data(chunk);
+    }
+    if (this.#ended && this.#buffer.length === 0 && !this.#delivered) {
+      this.#delivered = true;
+      handler.end(this.#endError);
+    }
+  }
+}

@@ -1,0 +1,330 @@
+/**
+ * A WebSocket connection after its opening handshake, as a message {@link ByteStream}: each
+ * `data` chunk is one whole received message (fragments joined), each `write` sends one binary
+ * message (fragmented above `fragmentSize`). Pings are answered, the close handshake is run,
+ * protocol violations close the connection with the RFC 6455 status code.
+ * @module
+ */
+
+import { WeftError } from "../../core/errors.ts";
+import type { ByteStream, StreamHandler } from "../types.ts";
+import { applyMask, CloseCode, FrameDecoder, Opcode, writeHeader } from "./frame.ts";
+
+/** nng 1.5.2 fragments outgoing messages at 1 MiB; so do we by default. */
+export const DEFAULT_FRAGMENT_SIZE = 1 << 20;
+
+/** The largest message accepted when no limit is given (64 MiB). */
+export const DEFAULT_MAX_MESSAGE_SIZE = 64 << 20;
+
+/** How long a closing side waits for the peer's close frame when no linger is given. */
+const CLOSE_WAIT_MS = 5_000;
+
+/** Below this size a frame header and its payload go out as one buffer. */
+const JOIN_BELOW = 16 * 1024;
+
+/** Options of {@link WsStream}. */
+export interface WsStreamOptions {
+  /** `client` masks what it sends and expects unmasked frames; `server` the reverse. */
+  readonly role: "client" | "server";
+  /** The negotiated subprotocol, if any. */
+  readonly protocol?: string;
+  /** The request path the connection was opened on (e.g. `/x`). */
+  readonly path?: string;
+  /** Largest message accepted, in bytes (close 1009 beyond). Default 64 MiB. */
+  readonly maxMessageSize?: number;
+  /** Outgoing messages larger than this are sent as several frames. Default 1 MiB. */
+  readonly fragmentSize?: number;
+}
+
+const OPEN = 0;
+const CLOSING = 1; // we sent a close frame and wait for the peer's
+const CLOSED = 2;
+
+function wsAddress(address: string): string {
+  return address.startsWith("tcp://") ? "ws://" + address.slice(6) : address;
+}
+
+/**
+ * A WebSocket message stream over an upgraded, not-yet-started byte stream (what
+ * {@link upgradeServerStream} and {@link upgradeClientStream} return). Text messages are
+ * delivered as their UTF-8 bytes, with {@link WsStream.lastText} set; SP requires binary.
+ *
+ * @example
+ * ```ts
+ * import { WsStream } from "./stream.ts";
+ * import { InprocNamespace, InprocTransport } from "../inproc/inproc.ts";
+ * import { parseEndpoint } from "../../core/endpoint.ts";
+ * import assert from "node:assert/strict";
+ * // Two raw streams that already did their handshake (here: none), framed as ws.
+ * const inproc = new InprocTransport(new InprocNamespace());
+ * const accepted = Promise.withResolvers<WsStream>();
+ * const listener = await inproc.listen(parseEndpoint("inproc://ws-demo"), (raw) => {
+ *   accepted.resolve(new WsStream(raw, { role: "server" }));
+ * });
+ * const client = new WsStream(await inproc.dial(parseEndpoint("inproc://ws-demo")), {
+ *   role: "client",
+ * });
+ * const server = await accepted.promise;
+ * const got = new Promise<string>((resolve) =>
+ *   server.start({ data: (m) => resolve(new TextDecoder().decode(m)), drain() {}, end() {} })
+ * );
+ * client.start({ data() {}, drain() {}, end() {} });
+ * client.write(new TextEncoder().encode("one message"));
+ * assert.equal(await got, "one message");
+ * client.close();
+ * await Promise.all([client.closed, server.closed]);
+ * listener.close();
+ * ```
+ */
+export class WsStream implements ByteStream {
+  readonly localAddress: string;
+  readonly remoteAddress: string;
+  readonly framing = "messages" as const;
+  readonly protocol?: string;
+  /** The request path the connection was opened on. */
+  readonly path: string;
+  readonly closed: Promise<void>;
+  #raw: ByteStream;
+  #client: boolean;
+  #fragment: number;
+  #decoder: FrameDecoder;
+  #handler: StreamHandler | undefined;
+  #rawStarted = false;
+  #state = OPEN;
+  #userEnded = false;
+  #endError: Error | undefined;
+  #closeTimer: ReturnType<typeof setTimeout> | undefined;
+  #maskPool = new Uint8Array(0);
+  #maskAt = 0;
+  #lastText = false;
+  #closeCode: number | undefined;
+  #closeReason = "";
+
+  /** Frames `raw` (which must not have been started) as one side of a WebSocket. */
+  constructor(raw: ByteStream, options: WsStreamOptions) {
+    this.#raw = raw;
+    this.#client = options.role === "client";
+    this.localAddress = wsAddress(raw.localAddress);
+    this.remoteAddress = wsAddress(raw.remoteAddress);
+    if (options.protocol !== undefined) this.protocol = options.protocol;
+    this.path = options.path ?? "/";
+    this.#fragment = Math.max(1, options.fragmentSize ?? DEFAULT_FRAGMENT_SIZE);
+    this.#decoder = new FrameDecoder({
+      message: (payload, text) => {
+        if (this.#state !== OPEN) return; // closing: data after our close frame is dropped
+        this.#lastText = text;
+        this.#handler?.data(payload);
+      },
+      ping: (payload) => {
+        if (this.#state === OPEN) this.#sendFrame(Opcode.PONG, payload.slice());
+      },
+      pong: () => {},
+      close: (code, reason) => this.#peerClose(code, reason),
+      error: (code, message) => this.#protocolError(code, message),
+    }, {
+      expectMasked: !this.#client,
+      maxMessageSize: options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
+    });
+    this.closed = raw.closed.then(() => {
+      clearTimeout(this.#closeTimer);
+      this.#state = CLOSED;
+    });
+  }
+
+  /** Whether the last delivered message came as a text message (its UTF-8 bytes). */
+  get lastText(): boolean {
+    return this.#lastText;
+  }
+
+  /** The close code received from the peer (1005 for none), or 1006 if it vanished; else undefined. */
+  get closeCode(): number | undefined {
+    return this.#closeCode;
+  }
+
+  /** The close reason received from the peer. */
+  get closeReason(): string {
+    return this.#closeReason;
+  }
+
+  start(handler: StreamHandler): void {
+    this.#handler = handler;
+    if (this.#userEnded) {
+      const error = this.#endError;
+      queueMicrotask(() => handler.end(error));
+    }
+    this.#startRaw();
+  }
+
+  write(bytes: Uint8Array): boolean {
+    if (this.#state !== OPEN) return true;
+    const n = bytes.length;
+    if (n <= this.#fragment) return this.#sendData(true, Opcode.BINARY, bytes);
+    let ok = true;
+    for (let at = 0; at < n; at += this.#fragment) {
+      const end = Math.min(n, at + this.#fragment);
+      const opcode = at === 0 ? Opcode.BINARY : Opcode.CONTINUATION;
+      ok = this.#sendData(end === n, opcode, bytes.subarray(at, end)) && ok;
+    }
+    return ok;
+  }
+
+  /** Sends a ping (payload ≤ 125 bytes); the peer answers with a pong. */
+  ping(payload: Uint8Array = new Uint8Array(0)): void {
+    if (payload.length > 125) {
+      throw new WeftError("EINVAL", `expected a ping payload ≤ 125 bytes, got ${payload.length}`);
+    }
+    if (this.#state === OPEN) this.#sendFrame(Opcode.PING, payload);
+  }
+
+  pause(): void {
+    this.#raw.pause();
+  }
+
+  resume(): void {
+    this.#raw.resume();
+  }
+
+  /**
+   * Starts the close handshake (code 1000): ends the handler now, waits up to `lingerMs`
+   * (default 5 s) for the peer's close frame, then closes the connection. `0` closes at once.
+   */
+  close(lingerMs?: number): void {
+    this.closeWith(CloseCode.NORMAL, "", lingerMs);
+  }
+
+  /** Like {@link WsStream.close} with a chosen status code (1000, 1001, 3000–4999) and reason. */
+  closeWith(code: number, reason: string, lingerMs?: number): void {
+    if (this.#state !== OPEN) return;
+    this.#state = CLOSING;
+    this.#endUser(undefined);
+    this.#sendFrame(Opcode.CLOSE, closeBody(code, reason));
+    if (lingerMs === 0) {
+      this.#raw.close(0);
+      return;
+    }
+    // Keep reading (the peer's close frame is what we wait for), whatever the user paused.
+    this.#startRaw();
+    this.#raw.resume();
+    const wait = lingerMs ?? CLOSE_WAIT_MS;
+    if (Number.isFinite(wait)) this.#closeTimer = setTimeout(() => this.#raw.close(0), wait);
+  }
+
+  #startRaw(): void {
+    if (this.#rawStarted) return;
+    this.#rawStarted = true;
+    this.#raw.start({
+      data: (chunk) => {
+        if (this.#state !== CLOSED) this.#decoder.feed(chunk);
+      },
+      drain: () => {
+        if (this.#state === OPEN) this.#handler?.drain();
+      },
+      end: (error) => {
+        clearTimeout(this.#closeTimer);
+        if (this.#closeCode === undefined && this.#state === OPEN) this.#closeCode = 1006;
+        this.#state = CLOSED;
+        this.#endUser(error);
+      },
+    });
+  }
+
+  #peerClose(code: number, reason: string): void {
+    this.#closeCode = code;
+    this.#closeReason = reason;
+    if (this.#state === CLOSING) {
+      // Our close was answered: the handshake is complete.
+      clearTimeout(this.#closeTimer);
+      this.#state = CLOSED;
+      this.#raw.close();
+      return;
+    }
+    if (this.#state !== OPEN) return;
+    // Echo the code (RFC 6455 §5.5.1), then close our side.
+    this.#sendFrame(
+      Opcode.CLOSE,
+      code === CloseCode.NO_STATUS ? new Uint8Array(0) : closeBody(code, ""),
+    );
+    this.#state = CLOSED;
+    this.#raw.close(CLOSE_WAIT_MS);
+    const normal = code === CloseCode.NORMAL || code === CloseCode.GOING_AWAY ||
+      code === CloseCode.NO_STATUS;
+    this.#endUser(
+      normal ? undefined : new WeftError(
+        "ECLOSED",
+        `the peer closed the WebSocket with code ${code}${reason ? ` (${reason})` : ""}`,
+      ),
+    );
+  }
+
+  #protocolError(code: number, message: string): void {
+    if (this.#state === CLOSED) return;
+    const wasOpen = this.#state === OPEN;
+    this.#closeCode = code;
+    this.#state = CLOSED;
+    this.#sendFrame(Opcode.CLOSE, closeBody(code, message.slice(0, 120)), true);
+    this.#raw.close(CLOSE_WAIT_MS);
+    if (!wasOpen) return;
+    this.#endUser(
+      new WeftError(
+        code === CloseCode.TOO_BIG ? "EMSGSIZE" : "EPROTO",
+        `WebSocket closed with ${code}: ${message}`,
+      ),
+    );
+  }
+
+  #endUser(error: Error | undefined): void {
+    if (this.#userEnded) return;
+    this.#userEnded = true;
+    this.#endError = error;
+    this.#handler?.end(error);
+  }
+
+  #sendData(fin: boolean, opcode: number, payload: Uint8Array): boolean {
+    const n = payload.length;
+    const headLen = 2 + (n < 126 ? 0 : n < 65536 ? 2 : 8) + (this.#client ? 4 : 0);
+    if (this.#client) {
+      // Masking needs a copy (the caller's buffer may be shared): header and payload in one.
+      const out = new Uint8Array(headLen + n);
+      const mask = this.#nextMask();
+      writeHeader(out, 0, { fin, opcode, length: n, mask });
+      out.set(payload, headLen);
+      applyMask(out.subarray(headLen), mask, 0);
+      return this.#raw.write(out);
+    }
+    if (n < JOIN_BELOW) {
+      const out = new Uint8Array(headLen + n);
+      writeHeader(out, 0, { fin, opcode, length: n });
+      out.set(payload, headLen);
+      return this.#raw.write(out);
+    }
+    const head = new Uint8Array(headLen);
+    writeHeader(head, 0, { fin, opcode, length: n });
+    this.#raw.write(head);
+    return this.#raw.write(payload);
+  }
+
+  #sendFrame(opcode: number, payload: Uint8Array, force = false): void {
+    if (this.#state === CLOSED && !force) return;
+    this.#sendData(true, opcode, payload);
+  }
+
+  #nextMask(): Uint8Array {
+    if (this.#maskAt + 4 > this.#maskPool.length) {
+      // Random keys in bulk: one getRandomValues call per 1024 frames.
+      this.#maskPool = crypto.getRandomValues(new Uint8Array(4096));
+      this.#maskAt = 0;
+    }
+    const mask = this.#maskPool.subarray(this.#maskAt, this.#maskAt + 4);
+    this.#maskAt += 4;
+    return mask;
+  }
+}
+
+function closeBody(code: number, reason: string): Uint8Array {
+  const text = new TextEncoder().encode(reason);
+  const out = new Uint8Array(2 + Math.min(text.length, 123));
+  out[0] = code >>> 8;
+  out[1] = code & 0xff;
+  out.set(text.subarray(0, 123), 2);
+  return out;
+}

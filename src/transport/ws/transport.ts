@@ -1,0 +1,229 @@
+/**
+ * `ws://host[:port][/path]`: WebSocket (RFC 6455) over another transport's byte streams (tcp),
+ * written here in TypeScript so one code path serves Deno and Bun and one port can carry
+ * several paths. Listeners on the same host:port share one underlying listener (a registry
+ * inside each {@link WsTransport}, no global state) and are told apart by path.
+ * @module
+ */
+
+import { type Endpoint, formatEndpoint, parseEndpoint } from "../../core/endpoint.ts";
+import { WeftError } from "../../core/errors.ts";
+import type {
+  ByteStream,
+  DialOptions,
+  ListenOptions,
+  StreamListener,
+  Transport,
+} from "../types.ts";
+import type { WsStream } from "./stream.ts";
+import { upgradeClientStream, upgradeServerStream, type WsRoute } from "./upgrade.ts";
+
+/** Options of {@link WsTransport}. */
+export interface WsTransportOptions {
+  /** Largest message accepted by dialed streams and by default by listeners. Default 64 MiB. */
+  readonly maxMessageSize?: number;
+  /** Outgoing messages larger than this are sent as several frames. Default 1 MiB (as nng). */
+  readonly fragmentSize?: number;
+  /** An opening handshake not done within this many ms is dropped. Default 10 000. */
+  readonly handshakeTimeoutMs?: number;
+}
+
+interface Route extends WsRoute {
+  readonly accept: (stream: ByteStream) => void;
+}
+
+/** One bound host:port and the paths served on it. */
+interface PortShare {
+  readonly listener: StreamListener;
+  readonly host: string;
+  readonly port: number;
+  readonly routes: Map<string, Route>;
+  dead: boolean;
+}
+
+/**
+ * The ws transport over a base transport (tcp; inproc in tests, where `ws://name:1/path` maps
+ * to `inproc://name:1`).
+ *
+ * @example
+ * ```ts
+ * import { WsTransport } from "./transport.ts";
+ * import { InprocNamespace, InprocTransport } from "../inproc/inproc.ts";
+ * import { parseEndpoint } from "../../core/endpoint.ts";
+ * import assert from "node:assert/strict";
+ * const ws = new WsTransport(new InprocTransport(new InprocNamespace()));
+ * const got = Promise.withResolvers<string>();
+ * const listener = await ws.listen(parseEndpoint("ws://demo:1/echo"), (stream) => {
+ *   stream.start({ data: (m) => got.resolve(new TextDecoder().decode(m)), drain() {}, end() {} });
+ * }, { selectProtocol: (offered) => offered.find((p) => p === "pair.sp.nanomsg.org") });
+ * const client = await ws.dial(parseEndpoint("ws://demo:1/echo"), {
+ *   protocols: ["pair.sp.nanomsg.org"],
+ * });
+ * assert.equal(client.framing, "messages");
+ * assert.equal(client.protocol, "pair.sp.nanomsg.org");
+ * client.start({ data() {}, drain() {}, end() {} });
+ * client.write(new TextEncoder().encode("hello"));
+ * assert.equal(await got.promise, "hello");
+ * client.close();
+ * listener.close();
+ * ```
+ */
+export class WsTransport implements Transport {
+  readonly scheme = "ws";
+  #base: Transport;
+  #options: WsTransportOptions;
+  #ports = new Map<string, Promise<PortShare>>();
+
+  /** Serves ws over `base` (the runtime's tcp transport). */
+  constructor(base: Transport, options: WsTransportOptions = {}) {
+    this.#base = base;
+    this.#options = options;
+  }
+
+  #baseEndpoint(endpoint: Endpoint): Endpoint {
+    return parseEndpoint(
+      this.#base.scheme === "tcp"
+        ? formatEndpoint("tcp", endpoint.host, endpoint.port)
+        : `${this.#base.scheme}://${endpoint.host}:${endpoint.port}`,
+    );
+  }
+
+  async dial(endpoint: Endpoint, options?: DialOptions): Promise<ByteStream> {
+    const raw = await this.#base.dial(
+      this.#baseEndpoint(endpoint),
+      options?.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {},
+    );
+    const timeoutMs = this.#options.handshakeTimeoutMs ?? 10_000;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      raw.close(0);
+    }, timeoutMs);
+    const host = endpoint.host.includes(":") ? `[${endpoint.host}]` : endpoint.host;
+    try {
+      return await upgradeClientStream(raw, {
+        host: `${host}:${endpoint.port}`,
+        path: endpoint.path,
+        ...(options?.protocols ? { protocols: options.protocols } : {}),
+        ...this.#sizes({}),
+      });
+    } catch (error) {
+      if (timedOut) {
+        throw new WeftError(
+          "ETIMEDOUT",
+          `WebSocket handshake with ${endpoint.url} did not complete within ${timeoutMs} ms`,
+          { cause: error },
+        );
+      }
+      if (error instanceof WeftError) {
+        throw new WeftError(error.code, `${endpoint.url}: ${error.message}`, { cause: error });
+      }
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #sizes(route: WsRoute): { maxMessageSize?: number; fragmentSize?: number } {
+    const max = route.maxMessageSize ?? this.#options.maxMessageSize;
+    const frag = route.fragmentSize ?? this.#options.fragmentSize;
+    return {
+      ...(max !== undefined ? { maxMessageSize: max } : {}),
+      ...(frag !== undefined ? { fragmentSize: frag } : {}),
+    };
+  }
+
+  async listen(
+    endpoint: Endpoint,
+    accept: (stream: ByteStream) => void,
+    options?: ListenOptions,
+  ): Promise<StreamListener> {
+    const path = endpoint.path;
+    const route: Route = {
+      accept,
+      ...(options?.selectProtocol ? { selectProtocol: options.selectProtocol } : {}),
+      ...this.#sizes(options?.maxMessageSize !== undefined ? options : {}),
+    };
+    for (;;) {
+      const share = await this.#share(endpoint);
+      if (share.dead) continue; // its last path closed while we waited: bind afresh
+      const url = formatEndpoint("ws", share.host, share.port, path);
+      if (share.routes.has(path)) throw new WeftError("EADDRINUSE", `${url} is already bound`);
+      share.routes.set(path, route);
+      return this.#routeListener(share, path, route, url);
+    }
+  }
+
+  #routeListener(share: PortShare, path: string, route: Route, url: string): StreamListener {
+    const closed = Promise.withResolvers<void>();
+    return {
+      endpoint: url,
+      closed: closed.promise,
+      close: () => {
+        if (share.routes.get(path) !== route) return;
+        share.routes.delete(path);
+        if (share.routes.size > 0) {
+          closed.resolve();
+          return;
+        }
+        share.dead = true;
+        const key = `${share.host}:${share.port}`;
+        this.#ports.delete(key);
+        share.listener.close();
+        void share.listener.closed.then(() => closed.resolve());
+      },
+    };
+  }
+
+  /** The shared listener for the endpoint's host:port, binding it if needed. */
+  #share(endpoint: Endpoint): Promise<PortShare> {
+    const host = endpoint.host === "*" ? "0.0.0.0" : endpoint.host;
+    const key = `${host}:${endpoint.port}`;
+    if (endpoint.port !== 0) {
+      const existing = this.#ports.get(key);
+      if (existing) return existing;
+    }
+    const routes = new Map<string, Route>();
+    const bound = this.#base.listen(
+      this.#baseEndpoint(endpoint),
+      (raw) => this.#accept(raw, routes),
+    ).then((listener) => {
+      let port = endpoint.port;
+      let realHost = host;
+      if (this.#base.scheme === "tcp") {
+        const real = parseEndpoint(listener.endpoint);
+        port = real.port;
+        realHost = real.host;
+      }
+      const share: PortShare = { listener, host: realHost, port, routes, dead: false };
+      if (endpoint.port === 0) this.#ports.set(`${realHost}:${port}`, Promise.resolve(share));
+      return share;
+    });
+    if (endpoint.port !== 0) {
+      this.#ports.set(key, bound);
+      bound.catch(() => {
+        if (this.#ports.get(key) === bound) this.#ports.delete(key);
+      });
+    }
+    return bound;
+  }
+
+  #accept(raw: ByteStream, routes: Map<string, Route>): void {
+    const timer = setTimeout(() => raw.close(0), this.#options.handshakeTimeoutMs ?? 10_000);
+    upgradeServerStream(raw, {
+      route: (request) => {
+        const route = routes.get(request.path);
+        return route ? { ...route, ...this.#sizes(route) } : undefined;
+      },
+    }).then((ws: WsStream | undefined) => {
+      clearTimeout(timer);
+      if (!ws) return;
+      const route = routes.get(ws.path);
+      if (route) route.accept(ws);
+      else ws.close(0); // the listener closed during the handshake
+    }, () => {
+      // Refused (400/404/431) or gone: the stream is closed; bad input never reaches users.
+      clearTimeout(timer);
+    });
+  }
+}
