@@ -1,6 +1,6 @@
 /**
  * The default transports for the running runtime, chosen once: tcp and ipc from `deno/` or
- * `bun/` (feature-detected), plus inproc. On any other runtime, inproc only.
+ * `bun/` (feature-detected), ws over that tcp, plus inproc. On any other runtime, inproc only.
  * @module
  */
 
@@ -9,6 +9,7 @@ import { denoTransports } from "./deno/mod.ts";
 import { type InprocNamespace, InprocTransport } from "./inproc/inproc.ts";
 import { createRegistry } from "./registry.ts";
 import type { Transport, TransportRegistry } from "./types.ts";
+import { WsTransport } from "./ws/transport.ts";
 
 /**
  * A registry with the runtime's tcp and ipc transports and inproc over `namespace`.
@@ -21,6 +22,7 @@ import type { Transport, TransportRegistry } from "./types.ts";
  * const registry = defaultTransports(new InprocNamespace());
  * assert.ok(registry.get("inproc"));
  * assert.equal(registry.get("tcp")?.scheme, "tcp"); // on Deno or Bun
+ * assert.equal(registry.get("ws")?.scheme, "ws");
  * ```
  */
 export function defaultTransports(namespace: InprocNamespace): TransportRegistry {
@@ -29,5 +31,7 @@ export function defaultTransports(namespace: InprocNamespace): TransportRegistry
     : "Deno" in globalThis
     ? denoTransports()
     : [];
-  return createRegistry([...runtime, new InprocTransport(namespace)]);
+  const tcp = runtime.find((t) => t.scheme === "tcp");
+  const ws = tcp ? [new WsTransport(tcp)] : [];
+  return createRegistry([...runtime, ...ws, new InprocTransport(namespace)]);
 }
