@@ -1,0 +1,788 @@
+/**
+ * The pomelo/nano client: handshake (with the server's route dictionary), heartbeats by the
+ * pomelo client rules, requests with ids and timeouts, notifies, pushes, kick, and optional
+ * reconnect with back-off and a fresh handshake. Browser-safe: bytes come from a
+ * {@link Connector} (WebSocket by default).
+ * @module
+ */
+
+import { WeftError } from "../../core/errors.ts";
+import { describeStatus } from "../../codec/status.ts";
+import {
+  encodePacket,
+  MessageType,
+  PacketType,
+  PomeloDecoder,
+  PomeloEncoder,
+  type PomeloMessage,
+  type PomeloSink,
+  RouteDictionary,
+} from "../../codec/pomelo.ts";
+import { type ClientConnection, type Connector, websocketConnector } from "./connector.ts";
+
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
+/** pomelo clients tolerate this much lateness before calling a heartbeat lost. */
+const GAP_MS = 100;
+/** JS pomelo clients decode ids with 32-bit shifts: stay below 2^31. */
+const MAX_ID = 0x7fffffff;
+const HANDSHAKE_ACK = encodePacket(PacketType.HANDSHAKE_ACK, new Uint8Array(0));
+const HEARTBEAT = encodePacket(PacketType.HEARTBEAT, new Uint8Array(0));
+
+/**
+ * Reconnect policy of {@link ClientOptions.reconnect}: delays double from `initialDelayMs` up to
+ * `maxDelayMs`; after `maxAttempts` failed attempts in a row the client closes.
+ *
+ * @example
+ * ```ts
+ * import type { ReconnectOptions } from "./client.ts";
+ * import assert from "node:assert/strict";
+ * const policy: ReconnectOptions = { initialDelayMs: 100, maxAttempts: 5 };
+ * assert.equal(policy.maxDelayMs, undefined); // 10 s by default
+ * ```
+ */
+export interface ReconnectOptions {
+  /** Delay before the first attempt (default 500 ms). */
+  readonly initialDelayMs?: number;
+  /** Longest delay between attempts (default 10 000 ms). */
+  readonly maxDelayMs?: number;
+  /** Failed attempts in a row before giving up (default: no limit). */
+  readonly maxAttempts?: number;
+}
+
+/**
+ * Options of {@link connect}.
+ *
+ * @example
+ * ```ts
+ * import type { ClientOptions } from "./client.ts";
+ * import assert from "node:assert/strict";
+ * const options: ClientOptions = { requestTimeoutMs: 5000, reconnect: true };
+ * assert.equal(options.reconnect, true);
+ * ```
+ */
+export interface ClientOptions {
+  /** Opens the connection (default {@link websocketConnector}: ws:// and wss://). */
+  readonly connector?: Connector;
+  /** Extra handshake `sys` fields; `type` defaults to "js-websocket", `version` to "0.1.0". */
+  readonly sys?: Readonly<Record<string, unknown>>;
+  /** The handshake's `user` object (what a server-side handshake validator sees). */
+  readonly user?: unknown;
+  /** Default request timeout (default 30 000 ms; 0 waits forever). */
+  readonly requestTimeoutMs?: number;
+  /** Time allowed to open the connection and finish the handshake (default 10 000 ms). */
+  readonly handshakeTimeoutMs?: number;
+  /** Reconnect after a lost connection (not after close() or a kick). Default off. */
+  readonly reconnect?: boolean | ReconnectOptions;
+  /** Largest accepted packet body (default 16 MiB − 1, the format's limit). */
+  readonly maxBody?: number;
+}
+
+/**
+ * Options of {@link Client.request}.
+ *
+ * @example
+ * ```ts
+ * import type { RequestOptions } from "./client.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(({ timeoutMs: 100 } satisfies RequestOptions).timeoutMs, 100);
+ * ```
+ */
+export interface RequestOptions {
+  /** Reject with `ETIMEDOUT` after this many ms (default: the client's; 0 waits forever). */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * What the server said in its handshake response.
+ *
+ * @example
+ * ```ts
+ * import type { HandshakeInfo } from "./client.ts";
+ * import assert from "node:assert/strict";
+ * const info: HandshakeInfo = { heartbeatMs: 30000, dict: {}, sys: {}, user: undefined };
+ * assert.equal(info.heartbeatMs, 30000);
+ * ```
+ */
+export interface HandshakeInfo {
+  /** Heartbeat interval in ms (`sys.heartbeat` × 1000; 0 = no heartbeats). */
+  readonly heartbeatMs: number;
+  /** The route dictionary `{ route: code }` (empty when the server sent none). */
+  readonly dict: Readonly<Record<string, number>>;
+  /** The whole `sys` object of the response. */
+  readonly sys: Readonly<Record<string, unknown>>;
+  /** The response's `user` object, if any. */
+  readonly user: unknown;
+}
+
+/** Client states: connecting (first time), open, reconnecting, closed. */
+export type ClientState = "connecting" | "open" | "reconnecting" | "closed";
+
+/**
+ * A push handler: the decoded body and the route it came on.
+ *
+ * @example
+ * ```ts
+ * import type { PushHandler } from "./client.ts";
+ * import assert from "node:assert/strict";
+ * const seen: string[] = [];
+ * const handler: PushHandler = (_body, route) => seen.push(route);
+ * handler({}, "onChat");
+ * assert.deepEqual(seen, ["onChat"]);
+ * ```
+ */
+export type PushHandler = (body: unknown, route: string) => void;
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  /** The request bytes went out on the current connection. */
+  sent: boolean;
+}
+
+/** One connection attempt and, once handshaken, its session. */
+interface Link {
+  conn: ClientConnection | undefined;
+  dead: boolean;
+  /** Bytes received before the handshake response was complete. */
+  early: Uint8Array;
+  handshaken: ((info: HandshakeInfo) => void) | undefined;
+  failed: ((error: Error) => void) | undefined;
+  decoder: PomeloDecoder | undefined;
+  encoder: PomeloEncoder | undefined;
+  dictionary: RouteDictionary | undefined;
+  heartbeatMs: number;
+  lastRx: number;
+  beat: ReturnType<typeof setTimeout> | undefined;
+  watchdog: ReturnType<typeof setTimeout> | undefined;
+}
+
+function report(error: unknown): void {
+  // A throwing user handler must not break the connection: surface it like an event listener's.
+  const g = globalThis as { reportError?: (e: unknown) => void };
+  if (g.reportError) g.reportError(error);
+  else {
+    queueMicrotask(() => {
+      throw error;
+    });
+  }
+}
+
+function encodeBody(data: unknown): Uint8Array {
+  if (data instanceof Uint8Array) return data;
+  return utf8.encode(JSON.stringify(data ?? {}));
+}
+
+function decodeBody(body: Uint8Array): unknown {
+  if (body.length === 0) return undefined;
+  return JSON.parse(fromUtf8.decode(body));
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length === 0) return b;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/**
+ * A connected pomelo/nano client; make one with {@link connect}.
+ *
+ * Errors are `WeftError`s: `ETIMEDOUT` (request, handshake or heartbeat), `ECLOSED` (closed,
+ * kicked, connection lost), `EPROTO` (bad bytes or a refused handshake), `EINVAL` (bad route).
+ *
+ * @example
+ * ```ts
+ * import { Client } from "./client.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(typeof Client.prototype.request, "function");
+ * ```
+ */
+export class Client {
+  #url: string;
+  #connector: Connector;
+  #sys: Record<string, unknown>;
+  #user: unknown;
+  #requestTimeoutMs: number;
+  #handshakeTimeoutMs: number;
+  #reconnect: Required<ReconnectOptions> | undefined;
+  #maxBody: number;
+  #state: ClientState = "connecting";
+  #link: Link | undefined;
+  #info: HandshakeInfo | undefined;
+  #nextId = 1;
+  #pending = new Map<number, Pending>();
+  /** Sends waiting for the (re)connection, in call order. */
+  #queue: Array<() => void> = [];
+  #handlers = new Map<string, Set<PushHandler>>();
+  #kickHandlers = new Set<(reason: string) => void>();
+  #closeHandlers = new Set<(error?: Error) => void>();
+  #disconnectHandlers = new Set<(error: Error) => void>();
+  #reconnectHandlers = new Set<(attempt: number) => void>();
+  #retry: ReturnType<typeof setTimeout> | undefined;
+  #wake: (() => void) | undefined;
+  #closeError: Error | undefined;
+  #resolveClosed!: () => void;
+  /** Settles once the client is closed for good (by close(), a kick, or a failed reconnect). */
+  readonly closed: Promise<void> = new Promise((resolve) => (this.#resolveClosed = resolve));
+
+  /** @internal use {@link connect}; the client starts closed until `#start` runs. */
+  constructor(url: string, options: ClientOptions = {}) {
+    this.#url = url;
+    this.#connector = options.connector ?? websocketConnector;
+    this.#sys = { type: "js-websocket", version: "0.1.0", rsa: {}, ...options.sys };
+    this.#user = options.user ?? {};
+    this.#requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.#handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
+    this.#maxBody = options.maxBody ?? 0xffffff;
+    const r = options.reconnect;
+    this.#reconnect = r
+      ? {
+        initialDelayMs: 500,
+        maxDelayMs: 10_000,
+        maxAttempts: Infinity,
+        ...(r === true ? {} : r),
+      }
+      : undefined;
+  }
+
+  /** The URL this client connects to. */
+  get url(): string {
+    return this.#url;
+  }
+
+  /** connecting, open, reconnecting or closed. */
+  get state(): ClientState {
+    return this.#state;
+  }
+
+  /** The last successful handshake response (undefined before the first). */
+  get handshake(): HandshakeInfo | undefined {
+    return this.#info;
+  }
+
+  /** Why the client closed (undefined while open, or after a plain close()). */
+  get closeError(): Error | undefined {
+    return this.#closeError;
+  }
+
+  /** @internal opens the first connection; {@link connect} calls it. */
+  async start(): Promise<void> {
+    try {
+      await this.#open();
+    } catch (e) {
+      this.#finish(e as Error);
+      throw e;
+    }
+    this.#state = "open";
+    this.#flush();
+  }
+
+  /**
+   * Sends a request and resolves with the decoded response body. `data` is sent as JSON (a
+   * `Uint8Array` is sent as is). While reconnecting, the request waits for the new session.
+   */
+  request<T = unknown>(route: string, data?: unknown, options: RequestOptions = {}): Promise<T> {
+    if (this.#state === "closed") return Promise.reject(this.#closedError("request " + route));
+    let body: Uint8Array;
+    try {
+      body = encodeBody(data);
+    } catch (e) {
+      return Promise.reject(new WeftError("EINVAL", `request ${route}: ${e}`, { cause: e }));
+    }
+    const id = this.#nextId;
+    this.#nextId = id >= MAX_ID ? 1 : id + 1;
+    const timeoutMs = options.timeoutMs ?? this.#requestTimeoutMs;
+    return new Promise<T>((resolve, reject) => {
+      const pending: Pending = {
+        resolve: resolve as (v: unknown) => void,
+        reject,
+        timer: undefined,
+        sent: false,
+      };
+      if (timeoutMs > 0) {
+        pending.timer = setTimeout(() => {
+          this.#pending.delete(id);
+          reject(
+            new WeftError(
+              "ETIMEDOUT",
+              `request ${route}: expected a response within ${timeoutMs} ms`,
+            ),
+          );
+        }, timeoutMs);
+      }
+      this.#pending.set(id, pending);
+      this.#send(() => {
+        if (this.#pending.get(id) !== pending) return; // timed out while waiting
+        try {
+          this.#write(this.#link!.encoder!.encodeMessage({
+            type: MessageType.REQUEST,
+            id,
+            route,
+            body,
+          }));
+          pending.sent = true;
+        } catch (e) {
+          this.#settle(id)?.reject(e as Error);
+        }
+      });
+    });
+  }
+
+  /**
+   * Sends a notify (no response). Throws `ECLOSED` once closed and `EINVAL` for a bad route;
+   * while reconnecting it waits for the new session.
+   */
+  notify(route: string, data?: unknown): void {
+    if (this.#state === "closed") throw this.#closedError("notify " + route);
+    const body = encodeBody(data);
+    const send = () =>
+      this.#write(this.#link!.encoder!.encodeMessage({ type: MessageType.NOTIFY, route, body }));
+    if (this.#state === "open") send();
+    else {
+      this.#queue.push(() => {
+        try {
+          send();
+        } catch (e) {
+          report(e);
+        }
+      });
+    }
+  }
+
+  /** Calls `handler` for every push on `route`; returns a function that removes it. */
+  on(route: string, handler: PushHandler): () => void {
+    let set = this.#handlers.get(route);
+    if (!set) this.#handlers.set(route, set = new Set());
+    set.add(handler);
+    return () => this.off(route, handler);
+  }
+
+  /** Removes one push handler, or every handler of `route` when `handler` is omitted. */
+  off(route: string, handler?: PushHandler): void {
+    if (handler === undefined) this.#handlers.delete(route);
+    else this.#handlers.get(route)?.delete(handler);
+  }
+
+  /** Calls `handler` with the server's reason when it kicks this client (the client closes). */
+  onKick(handler: (reason: string) => void): () => void {
+    this.#kickHandlers.add(handler);
+    return () => this.#kickHandlers.delete(handler);
+  }
+
+  /** Calls `handler` once when the client closes for good (`error` unset after close()). */
+  onClose(handler: (error?: Error) => void): () => void {
+    this.#closeHandlers.add(handler);
+    return () => this.#closeHandlers.delete(handler);
+  }
+
+  /** Calls `handler` when the connection is lost and the client starts reconnecting. */
+  onDisconnect(handler: (error: Error) => void): () => void {
+    this.#disconnectHandlers.add(handler);
+    return () => this.#disconnectHandlers.delete(handler);
+  }
+
+  /** Calls `handler` after a successful reconnect and handshake (`attempt` counts from 1). */
+  onReconnect(handler: (attempt: number) => void): () => void {
+    this.#reconnectHandlers.add(handler);
+    return () => this.#reconnectHandlers.delete(handler);
+  }
+
+  /** Closes the client: pending requests reject with `ECLOSED`. Idempotent. */
+  close(): void {
+    this.#finish(undefined);
+  }
+
+  /** For `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    return this.closed;
+  }
+
+  #closedError(what: string): WeftError {
+    const why = this.#closeError ? `: ${this.#closeError.message}` : "";
+    return new WeftError("ECLOSED", `${what}: the client is closed${why}`, {
+      cause: this.#closeError,
+    });
+  }
+
+  #send(fn: () => void): void {
+    if (this.#state === "open") fn();
+    else this.#queue.push(fn);
+  }
+
+  #flush(): void {
+    const queue = this.#queue;
+    this.#queue = [];
+    for (const fn of queue) {
+      if (this.#state !== "open") {
+        this.#queue.push(fn);
+        continue;
+      }
+      fn();
+    }
+  }
+
+  #write(bytes: Uint8Array): void {
+    this.#link?.conn?.send(bytes);
+  }
+
+  #settle(id: number): Pending | undefined {
+    const p = this.#pending.get(id);
+    if (!p) return undefined;
+    this.#pending.delete(id);
+    if (p.timer !== undefined) clearTimeout(p.timer);
+    return p;
+  }
+
+  /** Opens a connection and runs the handshake; resolves when the session is working. */
+  #open(): Promise<void> {
+    const link: Link = {
+      conn: undefined,
+      dead: false,
+      early: new Uint8Array(0),
+      handshaken: undefined,
+      failed: undefined,
+      decoder: undefined,
+      encoder: undefined,
+      dictionary: undefined,
+      heartbeatMs: 0,
+      lastRx: Date.now(),
+      beat: undefined,
+      watchdog: undefined,
+    };
+    this.#link = link;
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        fail(
+          new WeftError(
+            "ETIMEDOUT",
+            `handshake with ${this.#url}: expected a response within ${this.#handshakeTimeoutMs} ms`,
+          ),
+        );
+      }, this.#handshakeTimeoutMs);
+      const fail = (error: Error) => {
+        if (link.failed === undefined) return;
+        link.failed = link.handshaken = undefined;
+        clearTimeout(timer);
+        this.#drop(link);
+        reject(error);
+      };
+      link.failed = fail;
+      link.handshaken = (info) => {
+        link.failed = link.handshaken = undefined;
+        clearTimeout(timer);
+        this.#info = info;
+        resolve();
+      };
+      this.#connector(this.#url, {
+        data: (chunk) => this.#receive(link, chunk),
+        close: (error) => this.#ended(link, error),
+      }).then((conn) => {
+        if (link.dead) {
+          conn.close();
+          return;
+        }
+        link.conn = conn;
+        const hello = { sys: this.#sys, user: this.#user };
+        conn.send(encodePacket(PacketType.HANDSHAKE, utf8.encode(JSON.stringify(hello))));
+      }, (e) => fail(e instanceof WeftError ? e : new WeftError("ECONNREFUSED", String(e))));
+    });
+  }
+
+  /** Tears a link down (timers, connection, wasm tables); idempotent. */
+  #drop(link: Link): void {
+    if (link.dead) return;
+    link.dead = true;
+    if (link.beat !== undefined) clearTimeout(link.beat);
+    if (link.watchdog !== undefined) clearTimeout(link.watchdog);
+    link.conn?.close();
+    link.dictionary?.dispose();
+  }
+
+  #ended(link: Link, error?: Error): void {
+    if (link.dead) return;
+    const why = error ?? new WeftError("ECLOSED", `connection to ${this.#url} closed by the peer`);
+    if (link.failed) link.failed(why);
+    else this.#lost(link, why);
+  }
+
+  /** The working connection failed: reject what was sent on it, then reconnect or close. */
+  #lost(link: Link, error: Error): void {
+    if (link.dead || link !== this.#link) return;
+    this.#drop(link);
+    for (const [id, p] of this.#pending) {
+      if (!p.sent) continue;
+      this.#settle(id);
+      p.reject(
+        new WeftError(
+          "ECLOSED",
+          `request: connection lost before the response (${error.message})`,
+          {
+            cause: error,
+          },
+        ),
+      );
+    }
+    if (this.#reconnect === undefined || this.#state === "closed") {
+      this.#finish(error);
+      return;
+    }
+    this.#state = "reconnecting";
+    for (const h of this.#disconnectHandlers) call(() => h(error));
+    void this.#reconnectLoop(this.#reconnect);
+  }
+
+  async #reconnectLoop(policy: Required<ReconnectOptions>): Promise<void> {
+    let delay = policy.initialDelayMs;
+    for (let attempt = 1; this.#state === "reconnecting"; attempt++) {
+      if (attempt > policy.maxAttempts) {
+        this.#finish(
+          new WeftError(
+            "ECLOSED",
+            `reconnect to ${this.#url}: gave up after ${policy.maxAttempts} attempts`,
+          ),
+        );
+        return;
+      }
+      await new Promise<void>((wake) => {
+        this.#wake = wake;
+        this.#retry = setTimeout(wake, delay);
+      });
+      this.#retry = this.#wake = undefined;
+      if (this.#state !== "reconnecting") return;
+      try {
+        await this.#open();
+      } catch (e) {
+        if (e instanceof WeftError && e.code === "EPROTO") {
+          this.#finish(e); // a refused handshake will not get better by retrying
+          return;
+        }
+        delay = Math.min(delay * 2, policy.maxDelayMs);
+        continue;
+      }
+      if (this.#state !== "reconnecting") return;
+      this.#state = "open";
+      for (const h of this.#reconnectHandlers) call(() => h(attempt));
+      this.#flush();
+      return;
+    }
+  }
+
+  #finish(error: Error | undefined): void {
+    if (this.#state === "closed") return;
+    this.#state = "closed";
+    this.#closeError = error;
+    if (this.#retry !== undefined) clearTimeout(this.#retry);
+    this.#wake?.();
+    const link = this.#link;
+    if (link) {
+      link.failed?.(
+        error ?? new WeftError("ECLOSED", "the client was closed during the handshake"),
+      );
+      this.#drop(link);
+    }
+    this.#queue = [];
+    for (const id of [...this.#pending.keys()]) {
+      this.#settle(id)!.reject(this.#closedError("request"));
+    }
+    this.#resolveClosed();
+    for (const h of this.#closeHandlers) call(() => h(error));
+  }
+
+  #receive(link: Link, chunk: Uint8Array): void {
+    if (link.dead) return;
+    link.lastRx = Date.now();
+    if (link.decoder === undefined) {
+      chunk = concat(link.early, chunk);
+      // Before the handshake response, frame by hand: the dictionary it carries must be in the
+      // decoder before any DATA packet that uses it.
+      for (;;) {
+        if (chunk.length < 4) {
+          link.early = chunk;
+          return;
+        }
+        const type = chunk[0]!;
+        const length = (chunk[1]! << 16) | (chunk[2]! << 8) | chunk[3]!;
+        if (length > this.#maxBody) {
+          return this.#protocolError(link, `handshake: packet body of ${length} bytes`);
+        }
+        if (chunk.length < 4 + length) {
+          link.early = chunk;
+          return;
+        }
+        const body = chunk.subarray(4, 4 + length);
+        chunk = chunk.subarray(4 + length);
+        if (type === PacketType.HANDSHAKE) {
+          if (!this.#handshake(link, body)) return;
+          break;
+        }
+        if (type === PacketType.KICK) return this.#kicked(link, body);
+        if (type !== PacketType.HEARTBEAT) {
+          return this.#protocolError(
+            link,
+            `handshake: expected a HANDSHAKE packet, got type ${type}`,
+          );
+        }
+      }
+      link.early = new Uint8Array(0);
+      if (chunk.length === 0) return;
+    }
+    const status = link.decoder!.feed(chunk, this.#sink(link));
+    if (status < 0 && !link.dead) this.#protocolError(link, describeStatus(status));
+  }
+
+  #protocolError(link: Link, what: string): void {
+    const error = new WeftError("EPROTO", `pomelo from ${this.#url}: ${what}`);
+    if (link.failed) link.failed(error);
+    else this.#lost(link, error);
+  }
+
+  /** Handles the handshake response; false when it refused us (the link is gone). */
+  #handshake(link: Link, body: Uint8Array): boolean {
+    let res: { code?: unknown; sys?: Record<string, unknown>; user?: unknown };
+    try {
+      res = JSON.parse(fromUtf8.decode(body));
+    } catch {
+      this.#protocolError(link, "handshake: expected a JSON response");
+      return false;
+    }
+    if (res.code !== 200) {
+      const why = res.code === 501 ? " (client version refused)" : "";
+      this.#protocolError(link, `handshake: expected code 200, got ${res.code}${why}`);
+      return false;
+    }
+    const sys = res.sys && typeof res.sys === "object" ? res.sys : {};
+    const rawDict = sys.dict ?? sys.routeToCode;
+    const dict = rawDict && typeof rawDict === "object" ? rawDict as Record<string, number> : {};
+    try {
+      if (Object.keys(dict).length > 0) link.dictionary = new RouteDictionary(dict);
+      const options = link.dictionary ? { dictionary: link.dictionary } : {};
+      link.decoder = new PomeloDecoder({ ...options, maxBody: this.#maxBody });
+      link.encoder = new PomeloEncoder(options);
+    } catch (e) {
+      this.#protocolError(link, `handshake: bad route dictionary (${(e as Error).message})`);
+      return false;
+    }
+    const seconds = typeof sys.heartbeat === "number" ? sys.heartbeat : 0;
+    link.heartbeatMs = seconds > 0 ? seconds * 1000 : 0;
+    link.conn!.send(HANDSHAKE_ACK);
+    if (link.heartbeatMs > 0) this.#watch(link);
+    link.handshaken?.({ heartbeatMs: link.heartbeatMs, dict, sys, user: res.user });
+    return true;
+  }
+
+  /** Arms the heartbeat watchdog: 2 × interval without any packet closes the connection. */
+  #watch(link: Link): void {
+    const limit = 2 * link.heartbeatMs;
+    const idle = Date.now() - link.lastRx;
+    if (idle + GAP_MS >= limit) {
+      this.#lost(
+        link,
+        new WeftError(
+          "ETIMEDOUT",
+          `heartbeat: expected a packet from ${this.#url} within ${limit} ms, none for ${idle} ms`,
+        ),
+      );
+      return;
+    }
+    link.watchdog = setTimeout(() => this.#watch(link), limit - idle);
+  }
+
+  #kicked(link: Link, body: Uint8Array): void {
+    let reason = "";
+    try {
+      const parsed = JSON.parse(fromUtf8.decode(body));
+      reason = typeof parsed?.reason === "string" ? parsed.reason : JSON.stringify(parsed);
+    } catch {
+      reason = fromUtf8.decode(body);
+    }
+    for (const h of this.#kickHandlers) call(() => h(reason));
+    const error = new WeftError("ECLOSED", `kicked by the server: ${reason || "(no reason)"}`);
+    if (link.failed) link.failed(error);
+    this.#finish(error);
+  }
+
+  #sink(link: Link): PomeloSink {
+    return {
+      packet: (type, body) => {
+        if (link.dead) return;
+        if (type === PacketType.HEARTBEAT) {
+          // pomelo client rule: answer one interval later, once per server heartbeat.
+          if (link.beat === undefined && link.heartbeatMs > 0) {
+            link.beat = setTimeout(() => {
+              link.beat = undefined;
+              if (!link.dead) link.conn?.send(HEARTBEAT);
+            }, link.heartbeatMs);
+          }
+        } else if (type === PacketType.KICK) this.#kicked(link, body);
+        // A repeated HANDSHAKE or a HANDSHAKE_ACK from a server is ignored, as pomelo clients do.
+      },
+      message: (m) => {
+        if (!link.dead) this.#message(link, m);
+      },
+    };
+  }
+
+  #message(link: Link, m: PomeloMessage): void {
+    if (m.type === MessageType.RESPONSE) {
+      const p = this.#settle(m.id);
+      if (!p) return; // timed out already, or not ours
+      let value: unknown;
+      try {
+        value = decodeBody(m.body);
+      } catch {
+        p.reject(new WeftError("EPROTO", `response ${m.id}: expected a JSON body`));
+        return;
+      }
+      p.resolve(value);
+      return;
+    }
+    if (m.type !== MessageType.PUSH) {
+      this.#protocolError(link, `expected a RESPONSE or PUSH message, got type ${m.type}`);
+      return;
+    }
+    const handlers = this.#handlers.get(m.route);
+    if (!handlers || handlers.size === 0) return;
+    let value: unknown;
+    try {
+      value = decodeBody(m.body);
+    } catch {
+      report(new WeftError("EPROTO", `push ${m.route}: expected a JSON body`));
+      return;
+    }
+    for (const h of [...handlers]) call(() => h(value, m.route));
+  }
+}
+
+function call(fn: () => void): void {
+  try {
+    fn();
+  } catch (e) {
+    report(e);
+  }
+}
+
+/**
+ * Connects to a pomelo/nano server and resolves once the handshake is done. Rejects with a
+ * `WeftError`: `ECONNREFUSED` (no connection), `ETIMEDOUT` (no handshake in time), `EPROTO`
+ * (handshake refused or garbled).
+ *
+ * @example
+ * ```ts
+ * import { connect } from "./client.ts";
+ * import assert from "node:assert/strict";
+ * // A connector that refuses: connect() rejects with its error.
+ * await assert.rejects(
+ *   connect("ws://127.0.0.1:1/", { connector: () => Promise.reject(new Error("refused")) }),
+ *   { code: "ECONNREFUSED" },
+ * );
+ * ```
+ */
+export async function connect(url: string, options: ClientOptions = {}): Promise<Client> {
+  const client = new Client(url, options);
+  await client.start();
+  return client;
+}
