@@ -20,6 +20,8 @@ export const PEERS = {
   "nngcat": "apt-get install nng-utils",
   "cc-libzmq": "apt-get install gcc libzmq3-dev",
   "cc-libnng": "apt-get install gcc libnng-dev",
+  "node": "install Node.js (node on PATH; npm ci puts the test clients in node_modules)",
+  "chromium": "apt-get install chromium (/usr/bin/chromium, or set WEFT_CHROMIUM)",
 } as const;
 
 /** One of the keys of {@link PEERS}. */
@@ -105,6 +107,10 @@ export function peerAvailable(name: PeerName): boolean {
         "nng",
         "#include <nng/nng.h>\nint main(void){return nng_version()?0:1;}\n",
       );
+    case "node":
+      return runs("node", ["--version"]);
+    case "chromium":
+      return runs(process.env.WEFT_CHROMIUM ?? "/usr/bin/chromium", ["--version"]);
   }
 }
 
