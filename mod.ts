@@ -21,3 +21,4 @@
  */
 
 export * from "./src/zmq.ts";
+export * from "./src/sp.ts";

@@ -26,6 +26,8 @@ export const ErrorCode = {
   EADDRINUSE: "EADDRINUSE",
   /** The peer refused the connection. */
   ECONNREFUSED: "ECONNREFUSED",
+  /** The operation was cancelled by a later one (nng: a new request cancels the pending one). */
+  ECANCELED: "ECANCELED",
   /** A queue is full and the operation would block. */
   EAGAIN: "EAGAIN",
 } as const;

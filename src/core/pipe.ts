@@ -226,6 +226,17 @@ export class Pipe {
     stream?.close(lingerMs < 0 ? 2 ** 31 - 1 : lingerMs);
   }
 
+  /**
+   * Fails the current connection from the pattern's side (a peer that sent garbage): emits a
+   * `disconnect` with the code and reason, then detaches the pipe as if the stream had failed
+   * (so the socket drops it and its dialer reconnects).
+   */
+  abort(code: string, reason: string): void {
+    const stream = this.#stream;
+    if (!stream) return;
+    this.#fail(stream, { code, reason, phase: this.#ready ? "traffic" : "handshake" });
+  }
+
   /** Whether {@link Pipe.close} has been called. */
   get closed(): boolean {
     return this.#closed;

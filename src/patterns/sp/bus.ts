@@ -1,0 +1,54 @@
+/**
+ * BUS0: every message goes to every directly connected peer, best effort (a full peer misses
+ * it); nothing is forwarded. Raw mode exposes the source pipe id as a 4-byte header that is
+ * never sent: sending with it skips that pipe, so a device does not echo a message back.
+ * @module
+ */
+
+import { FairQueue } from "../../core/distribution.ts";
+import type { Message, Pipe } from "../../core/pipe.ts";
+import { SpProtocols } from "../../protocol/sp/ids.ts";
+import { readU32, u32 } from "../../protocol/sp/backtrace.ts";
+import { EMPTY, fromPipe, SpCore } from "./core.ts";
+import type { SpCoreOptions, SpMessage } from "./core.ts";
+
+/** BUS0's core. */
+export class Bus0Core extends SpCore {
+  #pipes = new Set<Pipe>();
+  #fq = new FairQueue();
+
+  /** Creates the core (options with transports). */
+  constructor(options: SpCoreOptions) {
+    super(SpProtocols.bus0, options);
+  }
+
+  protected xattach(pipe: Pipe): void {
+    this.#pipes.add(pipe);
+    this.#fq.add(pipe);
+  }
+
+  protected xdetach(pipe: Pipe): void {
+    this.#pipes.delete(pipe);
+    this.#fq.remove(pipe);
+  }
+
+  protected override xsend(message: Message): boolean {
+    const header = message[0]!;
+    const skip = this.raw && header.length >= 4 ? readU32(header, 0) : -1;
+    const out = [EMPTY, message[1]!];
+    for (const pipe of this.#pipes) if (pipe.id !== skip) pipe.send(out);
+    return true;
+  }
+
+  protected override xrecv(): Message | undefined {
+    const next = this.#fq.read();
+    if (!next) return undefined;
+    return fromPipe(this.raw ? u32(next.pipe.id) : EMPTY, next.message[0]!, next.pipe);
+  }
+
+  /** Raw `send(bytes)` mirrors raw `recv()`: the first 4 bytes are the source pipe id. */
+  override splitRaw(data: Uint8Array): SpMessage {
+    if (data.length < 4) return { header: EMPTY, body: data };
+    return { header: data.subarray(0, 4), body: data.subarray(4) };
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * `device(a, b)`: forwards messages both ways between two raw sockets of peer protocols (a
+ * raw REP in front of a raw REQ, say), headers and all, as `nng_device` does. With one socket
+ * (raw BUS or PAIR) it reflects what arrives back out: BUS to every other peer, PAIR to its
+ * peer.
+ * @module
+ */
+
+import { WeftError } from "../../core/errors.ts";
+import type { SpSocket } from "./socket.ts";
+import { EMPTY } from "./core.ts";
+import { SpProtocols } from "../../protocol/sp/ids.ts";
+
+const REFLECTORS: ReadonlySet<number> = new Set([
+  SpProtocols.bus0.id,
+  SpProtocols.pair0.id,
+  SpProtocols.pair1.id,
+]);
+
+/**
+ * Forwards between `a` and `b` (or reflects on `a` alone) until either closes; resolves then.
+ * Rejects at once with EINVAL when a socket is not raw or the protocols are not peers.
+ *
+ * @example
+ * ```ts
+ * import { device } from "./device.ts";
+ * import { Bus0Socket } from "./sockets.ts";
+ * import { createRegistry } from "../../transport/registry.ts";
+ * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import assert from "node:assert/strict";
+ * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
+ * const hub = new Bus0Socket({ transports, raw: true });
+ * const running = device(hub);
+ * hub.close();
+ * await running; // resolves once the socket closes
+ * ```
+ */
+export function device(a: SpSocket, b?: SpSocket): Promise<void> {
+  const other = b ?? a;
+  if (!a.raw || !other.raw) {
+    return Promise.reject(
+      new WeftError("EINVAL", "device: expected raw sockets, got a cooked one"),
+    );
+  }
+  if (other === a && !REFLECTORS.has(a.protocolId)) {
+    return Promise.reject(
+      new WeftError("EINVAL", `device: one socket must be bus or pair, got ${a.protocol}`),
+    );
+  }
+  if (other !== a && a.peer !== other.protocol) {
+    return Promise.reject(
+      new WeftError(
+        "EINVAL",
+        `device: expected peer protocols, got ${a.protocol} and ${other.protocol}`,
+      ),
+    );
+  }
+  // A BUS header is a pipe id of the socket that received it: meaningless on another socket.
+  const keepHeader = other === a || a.protocolId !== SpProtocols.bus0.id;
+  const pump = async (from: SpSocket, to: SpSocket) => {
+    for (;;) {
+      const m = await from.recvMsg();
+      await to.sendMsg({ header: keepHeader ? m.header : EMPTY, body: m.body });
+    }
+  };
+  return new Promise<void>((resolve, reject) => {
+    const stop = (error: unknown) => {
+      if (error instanceof WeftError && error.code === "ECLOSED") resolve();
+      else reject(error);
+      // Whichever side is left open keeps serving its own users; the device is done.
+    };
+    pump(a, other).catch(stop);
+    if (other !== a) pump(other, a).catch(stop);
+  });
+}

@@ -1,0 +1,246 @@
+/**
+ * `weft/sp`: nanomsg/nng Scalability Protocol sockets (pair0/1, pub0/sub0, req0/rep0,
+ * push0/pull0, surveyor0/respondent0, bus0), wire-compatible with nng 1.5.2, over tcp, ipc,
+ * inproc (and ws where the runtime registry offers it), on Deno and Bun.
+ *
+ * Sockets use the same runtime registry as `weft/zmq` (`runtimeTransports()`: the runtime's
+ * tcp and ipc plus one inproc namespace per program) unless `{ transports }` is passed.
+ *
+ * @example
+ * ```ts
+ * import { Rep0, Req0 } from "./sp.ts";
+ * import assert from "node:assert/strict";
+ * await using rep = new Rep0();
+ * await rep.listen("inproc://sp-doc-example");
+ * await using req = new Req0();
+ * await req.dial("inproc://sp-doc-example");
+ * await req.send("what is the answer?");
+ * assert.equal(new TextDecoder().decode(await rep.recv()), "what is the answer?");
+ * await rep.send("42");
+ * assert.equal(new TextDecoder().decode(await req.recv()), "42");
+ * ```
+ * @module
+ */
+
+import { runtimeTransports } from "./zmq.ts";
+import type { SpOptions } from "./patterns/sp/socket.ts";
+import {
+  Bus0Socket,
+  Pair0Socket,
+  Pair1Socket,
+  Pub0Socket,
+  Pull0Socket,
+  Push0Socket,
+  Rep0Socket,
+  Req0Socket,
+  Respondent0Socket,
+  Sub0Socket,
+  Surveyor0Socket,
+} from "./patterns/sp/sockets.ts";
+import type { Req0Options, Surveyor0Options } from "./patterns/sp/sockets.ts";
+
+export {
+  Context,
+  device,
+  type DialFlags,
+  ReqContext,
+  type SpData,
+  type SpMessage,
+  type SpOptions,
+  SpSocket,
+  SurveyorContext,
+} from "./patterns/sp/mod.ts";
+export type { Req0Options, Surveyor0Options } from "./patterns/sp/sockets.ts";
+export { type SpProtocol, SpProtocols } from "./protocol/sp/ids.ts";
+export type { SocketEvent, SocketEventType } from "./core/events.ts";
+export { ErrorCode, WeftError } from "./core/errors.ts";
+
+function withTransports<T extends SpOptions>(options: T): T {
+  return options.transports ? options : { ...options, transports: runtimeTransports() };
+}
+
+/**
+ * PAIR0: one peer, both directions (nanomsg's pair; `nngcat --pair0`).
+ *
+ * @example
+ * ```ts
+ * import { Pair0 } from "./sp.ts";
+ * await using pair = new Pair0({ recvTimeout: 1000 });
+ * ```
+ */
+export class Pair0 extends Pair0Socket {
+  /** Creates a PAIR0 socket. */
+  constructor(options: SpOptions = {}) {
+    super(withTransports(options));
+  }
+}
+
+/**
+ * PAIR1 (monogamous): one peer, with a hop count (`nngcat --pair`).
+ *
+ * @example
+ * ```ts
+ * import { Pair1 } from "./sp.ts";
+ * await using pair = new Pair1({ maxTtl: 4 });
+ * ```
+ */
+export class Pair1 extends Pair1Socket {
+  /** Creates a PAIR1 socket. */
+  constructor(options: SpOptions = {}) {
+    super(withTransports(options));
+  }
+}
+
+/**
+ * PUB0: broadcasts to every subscriber; never blocks, drops for a full peer.
+ *
+ * @example
+ * ```ts
+ * import { Pub0 } from "./sp.ts";
+ * await using pub = new Pub0({ sendBuffer: 1024 });
+ * ```
+ */
+export class Pub0 extends Pub0Socket {
+  /** Creates a PUB0 socket. */
+  constructor(options: SpOptions = {}) {
+    super(withTransports(options));
+  }
+}
+
+/**
+ * SUB0: receives messages matching a subscribed prefix (filtering is local).
+ *
+ * @example
+ * ```ts
+ * import { Sub0 } from "./sp.ts";
+ * await using sub = new Sub0();
+ * sub.subscribe("news.");
+ * ```
+ */
+export class Sub0 extends Sub0Socket {
+  /** Creates a SUB0 socket. */
+  constructor(options: SpOptions = {}) {
+    super(withTransports(options));
+  }
+}
+
+/**
+ * REQ0: request/reply client; resends after `resendTime`; contexts for concurrency.
+ *
+ * @example
+ * ```ts
+ * import { Req0 } from "./sp.ts";
+ * import assert from "node:assert/strict";
+ * await using req = new Req0({ resendTime: 5000 });
+ * const ctx = req.openContext();
+ * await assert.rejects(ctx.recv(), { code: "ESTATE" });
+ * ```
+ */
+export class Req0 extends Req0Socket {
+  /** Creates a REQ0 socket. */
+  constructor(options: Req0Options = {}) {
+    super(withTransports(options));
+  }
+}
+
+/**
+ * REP0: request/reply server; contexts to serve many requests at once.
+ *
+ * @example
+ * ```ts
+ * import { Rep0 } from "./sp.ts";
+ * import assert from "node:assert/strict";
+ * await using rep = new Rep0();
+ * await assert.rejects(rep.send("no request yet"), { code: "ESTATE" });
+ * ```
+ */
+export class Rep0 extends Rep0Socket {
+  /** Creates a REP0 socket. */
+  constructor(options: SpOptions = {}) {
+    super(withTransports(options));
+  }
+}
+
+/**
+ * PUSH0: round-robin to PULL peers, waiting while all are full.
+ *
+ * @example
+ * ```ts
+ * import { Push0 } from "./sp.ts";
+ * await using push = new Push0({ sendTimeout: 1000 });
+ * ```
+ */
+export class Push0 extends Push0Socket {
+  /** Creates a PUSH0 socket. */
+  constructor(options: SpOptions = {}) {
+    super(withTransports(options));
+  }
+}
+
+/**
+ * PULL0: fair-queued from PUSH peers.
+ *
+ * @example
+ * ```ts
+ * import { Pull0 } from "./sp.ts";
+ * await using pull = new Pull0({ recvMaxSize: 4096 });
+ * ```
+ */
+export class Pull0 extends Pull0Socket {
+  /** Creates a PULL0 socket. */
+  constructor(options: SpOptions = {}) {
+    super(withTransports(options));
+  }
+}
+
+/**
+ * SURVEYOR0: asks every respondent, collects answers for `surveyTime` ms.
+ *
+ * @example
+ * ```ts
+ * import { Surveyor0 } from "./sp.ts";
+ * import assert from "node:assert/strict";
+ * await using surveyor = new Surveyor0({ surveyTime: 20 });
+ * await surveyor.send("who is there?"); // nobody: the survey times out
+ * await assert.rejects(surveyor.recv(), { code: "ETIMEDOUT" });
+ * await assert.rejects(surveyor.recv(), { code: "ESTATE" });
+ * ```
+ */
+export class Surveyor0 extends Surveyor0Socket {
+  /** Creates a SURVEYOR0 socket. */
+  constructor(options: Surveyor0Options = {}) {
+    super(withTransports(options));
+  }
+}
+
+/**
+ * RESPONDENT0: answers surveys; contexts to answer many at once.
+ *
+ * @example
+ * ```ts
+ * import { Respondent0 } from "./sp.ts";
+ * await using respondent = new Respondent0();
+ * ```
+ */
+export class Respondent0 extends Respondent0Socket {
+  /** Creates a RESPONDENT0 socket. */
+  constructor(options: SpOptions = {}) {
+    super(withTransports(options));
+  }
+}
+
+/**
+ * BUS0: every message to every directly connected peer.
+ *
+ * @example
+ * ```ts
+ * import { Bus0 } from "./sp.ts";
+ * await using bus = new Bus0();
+ * ```
+ */
+export class Bus0 extends Bus0Socket {
+  /** Creates a BUS0 socket. */
+  constructor(options: SpOptions = {}) {
+    super(withTransports(options));
+  }
+}
