@@ -1,0 +1,568 @@
+/**
+ * The nano-style server: components and their handlers, sessions, groups, pipeline, timers,
+ * one port for raw TCP, WebSocket and plain HTTP, graceful shutdown.
+ * @module
+ */
+
+import { PomeloEncoder, RouteDictionary } from "../codec/pomelo.ts";
+import { MessageType, PomeloLimits } from "../codec/pomelo_types.ts";
+import { parseEndpoint } from "../core/endpoint.ts";
+import { WeftError } from "../core/errors.ts";
+import type { ClientHandshake } from "../protocol/pomelo/handshake.ts";
+import type { ByteStream, StreamListener, TransportRegistry } from "../transport/types.ts";
+import {
+  type Component,
+  componentRoutes,
+  type Handler,
+  type RegisterOptions,
+} from "./component.ts";
+import {
+  Connection,
+  type ConnectionHost,
+  type ConnectionLimits,
+  type Logger,
+} from "./connection.ts";
+import { frontDoor, type HttpHandler, type HttpRequest } from "./front_door.ts";
+import { Group, type GroupHost } from "./group.ts";
+import type { InboundContext, Middleware, OutboundContext } from "./pipeline.ts";
+import { jsonSerializer, type Serializer } from "./serializer.ts";
+import type { Session, Uid } from "./session.ts";
+import { type Clock, systemClock, type Timer, Timers } from "./timers.ts";
+
+/**
+ * Options of {@link App}. Times are in milliseconds.
+ *
+ * @example
+ * ```ts
+ * import type { AppOptions } from "./app.ts";
+ * import assert from "node:assert/strict";
+ * const o: AppOptions = { port: 3250, heartbeatInterval: 10_000, maxConnections: 5000 };
+ * assert.equal(o.port, 3250);
+ * ```
+ */
+export interface AppOptions {
+  /** TCP port for raw pomelo, WebSocket and HTTP alike (default 3250; 0 picks a free one). */
+  readonly port?: number;
+  /** Interface to bind (default "0.0.0.0"). */
+  readonly host?: string;
+  /**
+   * The transports `listen` may use (default: the runtime's, wired by the `weft/nano` entry).
+   * The listening scheme is `scheme` (default "tcp"): a TLS transport registered here would
+   * give wss/TLS (none ships yet).
+   */
+  readonly transports?: TransportRegistry;
+  /** The listening transport scheme (default "tcp"). */
+  readonly scheme?: string;
+  /** Server heartbeat interval (default 30 000, as nano; 0 turns heartbeats off). */
+  readonly heartbeatInterval?: number;
+  /** Silence that closes a session (default twice the heartbeat interval). */
+  readonly heartbeatTimeout?: number;
+  /** Time from accept to a finished handshake (default 15 000). */
+  readonly handshakeTimeout?: number;
+  /** A request whose handler has not finished by then gets a 408 error (default 30 000; 0 = never). */
+  readonly handlerTimeout?: number;
+  /** Route compression: nano's `{ route: code }` map, or pomelo's route list (codes 1..N). */
+  readonly dictionary?: Readonly<Record<string, number>> | readonly string[];
+  /** Body serializer (default JSON). */
+  readonly serializer?: Serializer;
+  /** Largest inbound packet body (default 64 KiB as nano; at most 16 MiB − 1). */
+  readonly maxBody?: number;
+  /** Connections beyond this are closed on accept (default: no limit). */
+  readonly maxConnections?: number;
+  /** Accepts a WebSocket by its `Origin` header (default: all, as nano). */
+  readonly checkOrigin?: (origin: string | undefined, request: HttpRequest) => boolean;
+  /** Serve WebSocket only at this path (default: any path). */
+  readonly wsPath?: string;
+  /** Plain HTTP requests on the same port (e.g. static files); without it they get 400. */
+  readonly http?: HttpHandler;
+  /** Refuses clients by handshake `sys.type` / `sys.version` (answer 501). */
+  readonly checkClient?: (type: unknown, version: unknown) => boolean;
+  /** Sees each handshake: return data for the answer's `user`, or throw to refuse (500). */
+  readonly onHandshake?: (handshake: ClientHandshake) => unknown;
+  /**
+   * Per-session outbound bytes queued while the transport is saturated (default 1 MiB, on top
+   * of the transport's own 1 MiB). Beyond it — or beyond `maxOutboundMessages` — the client is
+   * too slow: its queue is dropped, it gets KICK `{"reason":"outbound queue overflow"}` and
+   * is closed.
+   */
+  readonly maxOutboundBytes?: number;
+  /** Per-session outbound messages queued (default 16 384); see `maxOutboundBytes`. */
+  readonly maxOutboundMessages?: number;
+  /** Queued inbound messages per session before reading pauses (default 256). */
+  readonly inboundQueueLimit?: number;
+  /** How long a closing connection may take to deliver its last bytes (default 1000). */
+  readonly closeLinger?: number;
+  /** Time source for heartbeats, handler timeouts and timers (default: the system clock). */
+  readonly clock?: Clock;
+  /** How often `when` timers check their condition (default 100). */
+  readonly timerPrecision?: number;
+  /** Log sink (default `console`). */
+  readonly logger?: Logger;
+}
+
+/**
+ * Options of {@link App.close}.
+ *
+ * @example
+ * ```ts
+ * import type { CloseOptions } from "./app.ts";
+ * import assert from "node:assert/strict";
+ * const o: CloseOptions = { reason: "maintenance", timeout: 2000 };
+ * assert.equal(o.reason, "maintenance");
+ * ```
+ */
+export interface CloseOptions {
+  /** The KICK reason remaining sessions get (default "server shutdown"). */
+  readonly reason?: string;
+  /** Longest wait for in-flight handlers and outbound queues to drain (default 5000). */
+  readonly timeout?: number;
+}
+
+/**
+ * Where the app listens, once it does.
+ *
+ * @example
+ * ```ts
+ * import type { ListenAddress } from "./app.ts";
+ * import assert from "node:assert/strict";
+ * const a: ListenAddress = { host: "127.0.0.1", port: 3250, endpoint: "tcp://127.0.0.1:3250" };
+ * assert.equal(a.port, 3250);
+ * ```
+ */
+export interface ListenAddress {
+  /** The bound interface. */
+  readonly host: string;
+  /** The bound port (the real one after port 0). */
+  readonly port: number;
+  /** The listener endpoint, e.g. `tcp://127.0.0.1:3250`. */
+  readonly endpoint: string;
+}
+
+/**
+ * A nano-style server.
+ *
+ * Register components (their public methods become handlers at `<name>.<method>`), listen,
+ * and the app serves pomelo clients over raw TCP and WebSocket on one port. Handlers of one
+ * session run one at a time in arrival order; sessions run concurrently.
+ *
+ * @example
+ * ```ts
+ * import { App } from "./app.ts";
+ * import type { Session } from "./session.ts";
+ * import { InprocNamespace, InprocTransport } from "../transport/inproc/inproc.ts";
+ * import { createRegistry } from "../transport/registry.ts";
+ * import assert from "node:assert/strict";
+ * class Room {
+ *   join(session: Session, payload: { name: string }) {
+ *     session.bind(payload.name);
+ *     return { code: 0, welcome: payload.name };
+ *   }
+ * }
+ * // weft/nano wires the runtime's tcp; here an in-process transport keeps the example small.
+ * const app = new App({
+ *   transports: createRegistry([new InprocTransport(new InprocNamespace())]),
+ *   scheme: "inproc",
+ *   host: "app-example",
+ * });
+ * app.register(new Room(), { name: "room" });
+ * assert.deepEqual(app.routes(), ["room.join"]);
+ * await app.listen();
+ * await app.close();
+ * ```
+ */
+export class App {
+  #options: AppOptions;
+  #serializer: Serializer;
+  #dictionary: RouteDictionary | undefined;
+  #encoder: PomeloEncoder;
+  #clock: Clock;
+  #logger: Logger;
+  #limits: ConnectionLimits;
+  #handlers = new Map<string, Handler>();
+  #components: Component[] = [];
+  #inbound: Middleware<InboundContext>[] = [];
+  #outbound: Middleware<OutboundContext>[] = [];
+  #connections = new Set<Connection>();
+  #sniffing = 0;
+  #byUid = new Map<Uid, Session>();
+  #groups = new Map<string, Group>();
+  #sessionHooks = new Set<(session: Session) => void>();
+  #timers: Timers;
+  #ticker: Timer | undefined;
+  #tickClock: Timers;
+  #listener: StreamListener | undefined;
+  #address: ListenAddress | undefined;
+  #nextId = 1;
+  #state: "new" | "starting" | "running" | "closing" | "closed" = "new";
+  #host: ConnectionHost;
+  #groupHost: GroupHost;
+
+  /** Throws `WeftError("EINVAL")` for bad options (dictionary, maxBody). */
+  constructor(options: AppOptions = {}) {
+    this.#options = options;
+    this.#serializer = options.serializer ?? jsonSerializer();
+    this.#dictionary = options.dictionary ? new RouteDictionary(options.dictionary) : undefined;
+    this.#encoder = new PomeloEncoder(this.#dictionary ? { dictionary: this.#dictionary } : {});
+    this.#clock = options.clock ?? systemClock();
+    this.#logger = options.logger ?? console;
+    const maxBody = options.maxBody ?? PomeloLimits.DEFAULT_MAX_BODY;
+    if (!Number.isInteger(maxBody) || maxBody < 0 || maxBody > PomeloLimits.MAX_BODY) {
+      throw new WeftError("EINVAL", `maxBody: expected an integer in 0..16777215, got ${maxBody}`);
+    }
+    this.#limits = {
+      heartbeatInterval: options.heartbeatInterval ?? 30_000,
+      heartbeatTimeout: options.heartbeatTimeout,
+      handshakeTimeout: options.handshakeTimeout ?? 15_000,
+      handlerTimeout: options.handlerTimeout ?? 30_000,
+      maxBody,
+      maxOutboundBytes: options.maxOutboundBytes ?? 1 << 20,
+      maxOutboundMessages: options.maxOutboundMessages ?? 16_384,
+      inboundQueueLimit: options.inboundQueueLimit ?? 256,
+      closeLinger: options.closeLinger ?? 1000,
+      checkClient: options.checkClient,
+      onHandshake: options.onHandshake,
+    };
+    const onError = (e: unknown) => this.#logger.error("timer callback failed:", e);
+    this.#timers = new Timers(this.#clock, { precision: options.timerPrecision ?? 100, onError });
+    this.#tickClock = new Timers(this.#clock, { onError });
+    const app = this;
+    this.#host = {
+      encoder: this.#encoder,
+      serializer: this.#serializer,
+      clock: this.#clock,
+      logger: this.#logger,
+      inbound: this.#inbound,
+      outbound: this.#outbound,
+      limits: this.#limits,
+      dictionary: this.#dictionary,
+      handler: (route) => app.#handlers.get(route),
+      ready: (c) => app.#ready(c),
+      closed: (c) => app.#closed(c),
+      bound: (session, uid, previous) => app.#bound(session, uid, previous),
+    };
+    this.#groupHost = {
+      // Encode once for every member, unless outbound middleware must see each push.
+      encodePush: (route, data) => {
+        if (app.#outbound.length > 0) return undefined;
+        const body = app.#serializer.encode(data, route, "push");
+        return app.#encoder.encodeMessage({ type: MessageType.PUSH, route, body });
+      },
+      dropGroup: (group) => {
+        if (app.#groups.get(group.name) === group) app.#groups.delete(group.name);
+      },
+    };
+  }
+
+  // ---- handlers ----
+
+  /**
+   * Registers a component: its public methods become handlers at `<name>.<method>` (name: the
+   * class name unless `options.name`; method names through `options.nameFunc`). Lifecycle hooks
+   * run at start and close; registering on a running app runs `init` and `afterInit` at once.
+   * Throws `WeftError("EINVAL")` when a route is taken.
+   */
+  register(component: object, options: RegisterOptions = {}): this {
+    const routes = componentRoutes(component, options);
+    for (const route of routes.keys()) {
+      if (this.#handlers.has(route)) {
+        throw new WeftError("EINVAL", `route ${route}: already registered`);
+      }
+    }
+    for (const [route, handler] of routes) this.#handlers.set(route, handler);
+    this.#components.push(component as Component);
+    if (this.#state === "running") void this.#startComponents([component as Component]);
+    return this;
+  }
+
+  /** Registers one handler at `route` (for apps without component classes). */
+  handle(route: string, handler: (session: Session, payload: never) => unknown): this {
+    if (this.#handlers.has(route)) {
+      throw new WeftError("EINVAL", `route ${route}: already registered`);
+    }
+    this.#handlers.set(route, handler);
+    return this;
+  }
+
+  /** The registered routes, sorted. */
+  routes(): string[] {
+    return [...this.#handlers.keys()].sort();
+  }
+
+  /** Adds inbound middleware (runs around every handler, in the order added). */
+  inbound(middleware: Middleware<InboundContext>): this {
+    this.#inbound.push(middleware);
+    return this;
+  }
+
+  /** Adds outbound middleware (runs on every response and push, in the order added). */
+  outbound(middleware: Middleware<OutboundContext>): this {
+    this.#outbound.push(middleware);
+    return this;
+  }
+
+  /** Calls `fn` for every session whose handshake completed; returns a remover. */
+  onSession(fn: (session: Session) => void): () => void {
+    this.#sessionHooks.add(fn);
+    return () => this.#sessionHooks.delete(fn);
+  }
+
+  // ---- sessions and groups ----
+
+  /** Sessions whose handshake completed. */
+  sessions(): Session[] {
+    const out: Session[] = [];
+    for (const c of this.#connections) if (c.working) out.push(c.session);
+    return out;
+  }
+
+  /** The session with this id (any state), if connected. */
+  session(id: number): Session | undefined {
+    for (const c of this.#connections) if (c.session.id === id) return c.session;
+    return undefined;
+  }
+
+  /** The session last bound to `uid`, if connected. */
+  sessionByUid(uid: Uid): Session | undefined {
+    return this.#byUid.get(uid);
+  }
+
+  /** Open connections (handshaking or working). */
+  get connectionCount(): number {
+    return this.#connections.size;
+  }
+
+  /** The group of this name, made on first use (until it is closed). */
+  group(name: string): Group {
+    let g = this.#groups.get(name);
+    if (!g) this.#groups.set(name, g = new Group(name, this.#groupHost));
+    return g;
+  }
+
+  // ---- timers ----
+
+  /** Calls `fn` every `interval` ms on the app's clock until stopped (or the app closes). */
+  every(interval: number, fn: () => void): Timer {
+    return this.#timers.every(interval, fn);
+  }
+
+  /** Calls `fn` every `interval` ms, `count` times. */
+  times(interval: number, count: number, fn: () => void): Timer {
+    return this.#timers.times(interval, count, fn);
+  }
+
+  /** Calls `fn` once after `delay` ms. */
+  after(delay: number, fn: () => void): Timer {
+    return this.#timers.after(delay, fn);
+  }
+
+  /** Calls `fn` once when `condition()` turns true (checked every `timerPrecision` ms). */
+  when(condition: () => boolean, fn: () => void): Timer {
+    return this.#timers.when(condition, fn);
+  }
+
+  /** The app's clock. */
+  get clock(): Clock {
+    return this.#clock;
+  }
+
+  // ---- running ----
+
+  /**
+   * Runs `init` then `afterInit` on every component, then listens on `host:port`.
+   * Rejects with `WeftError` (`EADDRINUSE`, `ENOTSUP`…) when it cannot bind.
+   */
+  async listen(): Promise<ListenAddress> {
+    await this.start();
+    if (this.#listener) return this.#address!;
+    const o = this.#options;
+    const transports = o.transports;
+    if (!transports) {
+      throw new WeftError(
+        "ENOTSUP",
+        "no transports: import App from weft/nano (it wires the runtime's tcp) or pass `transports`",
+      );
+    }
+    const scheme = o.scheme ?? "tcp";
+    const transport = transports.get(scheme);
+    if (!transport) {
+      throw new WeftError(
+        "ENOTSUP",
+        `expected one of ${transports.schemes().join(", ")}, got ${scheme}`,
+      );
+    }
+    const host = o.host ?? "0.0.0.0";
+    const url = scheme === "inproc"
+      ? `inproc://${host}`
+      : `${scheme}://${host.includes(":") ? `[${host}]` : host}:${o.port ?? 3250}`;
+    const listener = await transport.listen(parseEndpoint(url), (raw) => this.#acceptRaw(raw));
+    this.#listener = listener;
+    const bound = parseEndpoint(listener.endpoint);
+    this.#address = { host: bound.host, port: bound.port, endpoint: listener.endpoint };
+    return this.#address;
+  }
+
+  /** Where the app listens (undefined before `listen`). */
+  get address(): ListenAddress | undefined {
+    return this.#address;
+  }
+
+  /**
+   * Starts components and the heartbeat ticker without listening (for apps that only
+   * {@link App.accept} streams). `listen` calls it.
+   */
+  async start(): Promise<void> {
+    if (this.#state !== "new") return;
+    this.#state = "starting";
+    await this.#startComponents(this.#components);
+    const interval = this.#limits.heartbeatInterval;
+    const period = Math.max(5, Math.min(1000, interval > 0 ? interval / 4 : 1000));
+    this.#ticker = this.#tickClock.every(period, () => {
+      const now = this.#clock.now();
+      for (const c of [...this.#connections]) c.tick(now);
+    });
+    this.#state = "running";
+  }
+
+  /**
+   * Serves pomelo on an already connected stream: byte streams carry raw pomelo, message
+   * streams (WebSocket) one or more packets per message. `transport` names it for
+   * `session.transport`. Returns the session, or undefined when refused (closing,
+   * `maxConnections`).
+   */
+  accept(stream: ByteStream, transport = "tcp"): Session | undefined {
+    if (this.#state !== "running" && this.#state !== "starting") {
+      stream.close(0);
+      return undefined;
+    }
+    const max = this.#options.maxConnections ?? Infinity;
+    if (this.#connections.size >= max) {
+      this.#logger.warn(`refused ${stream.remoteAddress}: maxConnections (${max}) reached`);
+      stream.close(0);
+      return undefined;
+    }
+    const c = new Connection(this.#host, stream, { id: this.#nextId++, transport });
+    this.#connections.add(c);
+    c.start();
+    return c.session;
+  }
+
+  #acceptRaw(raw: ByteStream): void {
+    const max = this.#options.maxConnections ?? Infinity;
+    if (this.#state !== "running" || this.#connections.size + this.#sniffing >= max) {
+      if (this.#state === "running") {
+        this.#logger.warn(`refused ${raw.remoteAddress}: maxConnections (${max}) reached`);
+      }
+      raw.close(0);
+      return;
+    }
+    this.#sniffing++;
+    const timeout = this.#limits.handshakeTimeout;
+    const timer = timeout > 0 ? this.#clock.setTimeout(() => raw.close(0), timeout) : undefined;
+    const o = this.#options;
+    frontDoor(raw, {
+      maxMessageSize: this.#limits.maxBody + 4,
+      logger: this.#logger,
+      ...(o.checkOrigin ? { checkOrigin: o.checkOrigin } : {}),
+      ...(o.wsPath !== undefined ? { wsPath: o.wsPath } : {}),
+      ...(o.http ? { http: o.http } : {}),
+    }).then((sniffed) => {
+      if (timer !== undefined) this.#clock.clearTimeout(timer);
+      this.#sniffing--;
+      if (sniffed) this.accept(sniffed.stream, sniffed.transport);
+    }, (e) => {
+      if (timer !== undefined) this.#clock.clearTimeout(timer);
+      this.#sniffing--;
+      this.#logger.warn(`could not serve ${raw.remoteAddress}:`, e);
+      raw.close(0);
+    });
+  }
+
+  /**
+   * Graceful shutdown: stop accepting; `beforeShutdown` on every component (reverse order);
+   * wait for in-flight handlers and outbound queues (up to `timeout`); KICK every remaining
+   * session with `reason`; wait for the connections to close; `shutdown` on every component;
+   * stop timers. Idempotent.
+   */
+  async close(options: CloseOptions = {}): Promise<void> {
+    if (this.#state === "closing" || this.#state === "closed") return;
+    if (this.#state === "new") {
+      this.#state = "closed";
+      this.#dictionary?.dispose();
+      return;
+    }
+    this.#state = "closing";
+    const reason = options.reason ?? "server shutdown";
+    const timeout = options.timeout ?? 5000;
+    this.#listener?.close();
+    const reversed = [...this.#components].reverse();
+    for (const c of reversed) await this.#hook(c, "beforeShutdown");
+    await this.#within(timeout, Promise.all([...this.#connections].map((c) => c.settled())));
+    const closing = [...this.#connections];
+    for (const c of closing) c.kick(reason);
+    await this.#within(timeout, Promise.all(closing.map((c) => c.closed)));
+    this.#ticker?.stop();
+    this.#tickClock.stopAll();
+    this.#timers.stopAll();
+    for (const g of [...this.#groups.values()]) g.close();
+    for (const c of reversed) await this.#hook(c, "shutdown");
+    await this.#listener?.closed;
+    this.#dictionary?.dispose();
+    this.#state = "closed";
+  }
+
+  /** `await using app = new App(...)` closes it. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  async #within(ms: number, p: Promise<unknown>): Promise<void> {
+    let handle: unknown;
+    await Promise.race([p, new Promise<void>((r) => (handle = this.#clock.setTimeout(r, ms)))]);
+    this.#clock.clearTimeout(handle);
+  }
+
+  async #startComponents(components: Component[]): Promise<void> {
+    for (const c of components) await this.#hook(c, "init");
+    for (const c of components) await this.#hook(c, "afterInit");
+  }
+
+  async #hook(
+    c: Component,
+    name: "init" | "afterInit" | "beforeShutdown" | "shutdown",
+  ): Promise<void> {
+    const fn = c[name];
+    if (typeof fn !== "function") return;
+    if (name === "init" || name === "afterInit") {
+      await fn.call(c, this); // a failing init fails listen()
+      return;
+    }
+    try {
+      await fn.call(c, this);
+    } catch (e) {
+      this.#logger.error(`${name} of ${c.constructor?.name} failed:`, e);
+    }
+  }
+
+  #ready(c: Connection): void {
+    for (const fn of this.#sessionHooks) {
+      try {
+        fn(c.session);
+      } catch (e) {
+        this.#logger.error("an onSession hook failed:", e);
+      }
+    }
+  }
+
+  #closed(c: Connection): void {
+    this.#connections.delete(c);
+    const uid = c.session.uid;
+    if (uid !== undefined && this.#byUid.get(uid) === c.session) this.#byUid.delete(uid);
+  }
+
+  #bound(session: Session, uid: Uid | undefined, previous: Uid | undefined): void {
+    if (previous !== undefined && this.#byUid.get(previous) === session) {
+      this.#byUid.delete(previous);
+    }
+    if (uid !== undefined && !session.isClosed) this.#byUid.set(uid, session);
+  }
+}

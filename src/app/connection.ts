@@ -1,0 +1,597 @@
+/**
+ * One accepted connection inside the app: the byte stream, the pomelo protocol session, the
+ * ordered inbound queue (one handler at a time per session) and the bounded outbound queue.
+ * Internal: users see it through {@link Session}.
+ * @module
+ */
+
+import {
+  MessageFlag,
+  MessageType,
+  type PomeloEncoder,
+  type PomeloMessage,
+  type RouteDictionary,
+} from "../codec/pomelo.ts";
+import { Fifo } from "../core/fifo.ts";
+import type { ErrorCode } from "../core/errors.ts";
+import type { ClientHandshake } from "../protocol/pomelo/handshake.ts";
+import { PomeloServerSession } from "../protocol/pomelo/session.ts";
+import type { ByteStream } from "../transport/types.ts";
+import type { Handler } from "./component.ts";
+import { type ErrorBody, errorBody, HandlerError, ResponseCode } from "./errors.ts";
+import { compose, type InboundContext, type Middleware, type OutboundContext } from "./pipeline.ts";
+import type { BodyKind, Serializer } from "./serializer.ts";
+import { Session, type SessionLink, type Uid } from "./session.ts";
+import type { Clock } from "./timers.ts";
+
+/**
+ * Where the app's log lines go. `console` fits.
+ *
+ * @example
+ * ```ts
+ * import type { Logger } from "./connection.ts";
+ * import assert from "node:assert/strict";
+ * const lines: unknown[][] = [];
+ * const logger: Logger = { error: (...a) => lines.push(a), warn: (...a) => lines.push(a) };
+ * logger.warn("slow client", "tcp://127.0.0.1:1");
+ * assert.equal(lines.length, 1);
+ * ```
+ */
+export interface Logger {
+  /** Handler failures (code ≥ 500), middleware and hook errors. */
+  error(...args: unknown[]): void;
+  /** Protocol errors, 4xx answers, kicks for overflow. */
+  warn(...args: unknown[]): void;
+}
+
+/** What a connection needs from its app (internal). */
+export interface ConnectionHost {
+  readonly encoder: PomeloEncoder;
+  readonly serializer: Serializer;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly inbound: readonly Middleware<InboundContext>[];
+  readonly outbound: readonly Middleware<OutboundContext>[];
+  readonly limits: ConnectionLimits;
+  readonly dictionary: RouteDictionary | undefined;
+  handler(route: string): Handler | undefined;
+  ready(connection: Connection): void;
+  closed(connection: Connection, reason: string): void;
+  bound(session: Session, uid: Uid | undefined, previous: Uid | undefined): void;
+}
+
+/** Resolved per-connection settings (internal). */
+export interface ConnectionLimits {
+  readonly heartbeatInterval: number;
+  readonly heartbeatTimeout: number | undefined;
+  readonly handshakeTimeout: number;
+  readonly handlerTimeout: number;
+  readonly maxBody: number;
+  readonly maxOutboundBytes: number;
+  readonly maxOutboundMessages: number;
+  readonly inboundQueueLimit: number;
+  readonly closeLinger: number;
+  readonly checkClient: ((type: unknown, version: unknown) => boolean) | undefined;
+  readonly onHandshake: ((handshake: ClientHandshake) => unknown) | undefined;
+}
+
+const te = new TextEncoder();
+/** The most bytes one WebSocket message carries when a burst of packets is merged. */
+const WS_BATCH_MAX = 256 * 1024;
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return typeof v === "object" && v !== null &&
+    typeof (v as { then?: unknown }).then === "function";
+}
+
+function kindOf(m: PomeloMessage): BodyKind {
+  return m.type === MessageType.REQUEST ? "request" : "notify";
+}
+
+/** One connection (internal; see the module notes). */
+export class Connection implements SessionLink {
+  readonly session: Session;
+  readonly transport: string;
+  #host: ConnectionHost;
+  #stream: ByteStream;
+  #proto: PomeloServerSession;
+  #messages: boolean;
+  // inbound
+  #inbox = new Fifo<PomeloMessage>();
+  #busy = false;
+  #paused = false;
+  #current: PomeloMessage | undefined;
+  #responded = false;
+  // outbound
+  #out = new Fifo<Uint8Array>();
+  #outBytes = 0;
+  #blocked = false;
+  #flushScheduled = false;
+  #outChain: Promise<void> = Promise.resolve();
+  #drainWaiters: (() => void)[] = [];
+  // lifetime
+  #dead = false;
+  #reason: string | undefined;
+  #hooks = new Set<(reason: string) => void>();
+  #resolveClosed!: () => void;
+  readonly closed: Promise<void> = new Promise((r) => (this.#resolveClosed = r));
+
+  constructor(
+    host: ConnectionHost,
+    stream: ByteStream,
+    options: { id: number; transport: string },
+  ) {
+    this.#host = host;
+    this.#stream = stream;
+    this.transport = options.transport;
+    this.#messages = stream.framing === "messages";
+    this.session = new Session(options.id, this);
+    const l = host.limits;
+    this.#proto = new PomeloServerSession({
+      write: (bytes) => this.#send(bytes, true),
+      message: (m) => this.#enqueue(m),
+      ready: () => host.ready(this),
+      close: (reason, code) => this.#teardown(reason, code),
+    }, {
+      now: host.clock.now(),
+      heartbeatInterval: l.heartbeatInterval,
+      handshakeTimeout: l.handshakeTimeout,
+      maxBody: l.maxBody,
+      serializer: host.serializer.name,
+      wallClock: () => Date.now(),
+      ...(l.heartbeatTimeout !== undefined ? { heartbeatTimeout: l.heartbeatTimeout } : {}),
+      ...(host.dictionary ? { dictionary: host.dictionary } : {}),
+      ...(l.checkClient ? { checkClient: l.checkClient } : {}),
+      ...(l.onHandshake ? { onHandshake: l.onHandshake } : {}),
+    });
+  }
+
+  /** Starts reading. */
+  start(): void {
+    const clock = this.#host.clock;
+    this.#stream.start({
+      data: (chunk) => this.#proto.feed(chunk, clock.now()),
+      drain: () => {
+        this.#blocked = false;
+        this.#flush();
+      },
+      end: (error) =>
+        this.#proto.ended(
+          error ? `connection error: ${error.message}` : "connection closed by the peer",
+        ),
+    });
+  }
+
+  /** Heartbeats and timeouts; called by the app's ticker. */
+  tick(now: number): void {
+    this.#proto.tick(now);
+  }
+
+  /** Whether the handshake is complete and the session is exchanging data. */
+  get working(): boolean {
+    return this.#proto.state === "working";
+  }
+
+  /** Outbound bytes queued here (not yet handed to the transport). */
+  get queuedBytes(): number {
+    return this.#outBytes;
+  }
+
+  /**
+   * Resolves once no handler runs, nothing waits in the inbox and the outbound queue is handed
+   * to the transport — or the connection is gone.
+   */
+  settled(): Promise<void> {
+    if (this.#isSettled()) return Promise.resolve();
+    return new Promise((r) => this.#drainWaiters.push(r));
+  }
+
+  #isSettled(): boolean {
+    return this.#dead ||
+      (!this.#busy && this.#inbox.length === 0 && this.#out.length === 0 && !this.#blocked);
+  }
+
+  // ---- SessionLink ----
+
+  get remoteAddress(): string {
+    return this.#stream.remoteAddress;
+  }
+
+  get handshake(): ClientHandshake | undefined {
+    return this.#proto.handshake;
+  }
+
+  isClosed(): boolean {
+    return this.#dead;
+  }
+
+  push(route: string, data: unknown): boolean {
+    if (this.#dead) return false;
+    return this.#emit("push", 0, route, data, false);
+  }
+
+  respond(data: unknown): boolean {
+    const m = this.#current;
+    if (!m || this.#responded || this.#dead) return false;
+    this.#responded = true;
+    if (m.type !== MessageType.REQUEST) return true; // a notify has no answer
+    return this.#emit("response", m.id, m.route, data, false);
+  }
+
+  write(bytes: Uint8Array): boolean {
+    return this.#send(bytes, false);
+  }
+
+  kick(reason: string): void {
+    this.#proto.kick(reason);
+  }
+
+  close(): void {
+    this.#proto.close();
+  }
+
+  bound(uid: Uid | undefined, previous: Uid | undefined): void {
+    this.#host.bound(this.session, uid, previous);
+  }
+
+  onClosed(fn: (reason: string) => void): () => void {
+    if (this.#dead) {
+      queueMicrotask(() => this.#runHook(fn));
+      return () => {};
+    }
+    this.#hooks.add(fn);
+    return () => this.#hooks.delete(fn);
+  }
+
+  // ---- inbound ----
+
+  #enqueue(m: PomeloMessage): void {
+    if (this.#busy || this.#inbox.length > 0) {
+      this.#inbox.push(m);
+      if (!this.#paused && this.#inbox.length >= this.#host.limits.inboundQueueLimit) {
+        // Stop reading: the kernel buffer fills and the client slows down.
+        this.#paused = true;
+        this.#stream.pause();
+      }
+      return;
+    }
+    this.#pump(m);
+  }
+
+  #pump(first?: PomeloMessage): void {
+    let m = first ?? this.#inbox.shift();
+    while (m && !this.#dead) {
+      const pending = this.#dispatch(m);
+      if (pending) {
+        this.#busy = true;
+        pending.then(() => {
+          this.#busy = false;
+          this.#pump();
+        });
+        return;
+      }
+      m = this.#inbox.shift();
+    }
+    if (this.#paused && !this.#dead) {
+      this.#paused = false;
+      this.#stream.resume();
+    }
+    if (this.#drainWaiters.length > 0) queueMicrotask(() => this.#wakeSettled());
+  }
+
+  /** Handles one message; returns a promise when it did not finish synchronously. */
+  #dispatch(m: PomeloMessage): Promise<void> | undefined {
+    if (m.type !== MessageType.REQUEST && m.type !== MessageType.NOTIFY) {
+      this.#host.logger.warn(
+        `${this.remoteAddress}: ignored a ${m.type === 2 ? "RESPONSE" : "PUSH"} from a client`,
+      );
+      return undefined;
+    }
+    const host = this.#host;
+    if (host.inbound.length > 0) return this.#viaPipeline(m);
+    const handler = host.handler(m.route);
+    if (!handler) {
+      this.#fail(m, new HandlerError(ResponseCode.NOT_FOUND, `no handler at route ${m.route}`));
+      return undefined;
+    }
+    let data: unknown;
+    try {
+      data = host.serializer.decode(m.body, m.route, kindOf(m));
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      this.#fail(m, new HandlerError(ResponseCode.BAD_REQUEST, `bad body for ${m.route}: ${why}`));
+      return undefined;
+    }
+    this.#current = m;
+    this.#responded = false;
+    let result: unknown;
+    try {
+      result = (handler as (s: Session, p: unknown) => unknown)(this.session, data);
+    } catch (e) {
+      this.#fail(m, e);
+      return undefined;
+    }
+    if (isThenable(result)) return this.#settle(m, result);
+    this.#done(m, result);
+    return undefined;
+  }
+
+  #viaPipeline(m: PomeloMessage): Promise<void> {
+    const host = this.#host;
+    let handled = false;
+    const ctx: InboundContext = {
+      session: this.session,
+      type: m.type === MessageType.REQUEST ? "request" : "notify",
+      id: m.id,
+      route: m.route,
+      body: m.body,
+      data: undefined,
+      response: undefined,
+    };
+    const run = compose(host.inbound, async (c) => {
+      const handler = host.handler(c.route);
+      if (!handler) {
+        throw new HandlerError(ResponseCode.NOT_FOUND, `no handler at route ${c.route}`);
+      }
+      try {
+        c.data = host.serializer.decode(c.body, c.route, c.type);
+      } catch (e) {
+        const why = e instanceof Error ? e.message : String(e);
+        throw new HandlerError(ResponseCode.BAD_REQUEST, `bad body for ${c.route}: ${why}`);
+      }
+      this.#current = m;
+      this.#responded = false;
+      c.response = await (handler as (s: Session, p: unknown) => unknown)(this.session, c.data);
+      handled = true;
+    });
+    const result = run(ctx).then(() => {
+      if (handled || ctx.response !== undefined || this.#responded) return ctx.response;
+      throw new HandlerError(ResponseCode.REJECTED, `rejected by middleware: ${m.route}`);
+    });
+    return this.#settle(m, result);
+  }
+
+  /** Waits for a handler's promise, at most `handlerTimeout`. Never rejects. */
+  #settle(m: PomeloMessage, result: PromiseLike<unknown>): Promise<void> {
+    const timeout = this.#host.limits.handlerTimeout;
+    const clock = this.#host.clock;
+    return new Promise<void>((resolve) => {
+      let over = false;
+      const timer = timeout > 0
+        ? clock.setTimeout(() => {
+          if (over) return;
+          over = true;
+          this.#fail(
+            m,
+            new HandlerError(
+              ResponseCode.TIMEOUT,
+              `handler ${m.route} timed out after ${timeout} ms`,
+            ),
+          );
+          resolve();
+        }, timeout)
+        : undefined;
+      result.then((value) => {
+        if (over) return;
+        over = true;
+        if (timer !== undefined) clock.clearTimeout(timer);
+        this.#done(m, value);
+        resolve();
+      }, (error) => {
+        if (over) return;
+        over = true;
+        if (timer !== undefined) clock.clearTimeout(timer);
+        this.#fail(m, error);
+        resolve();
+      });
+    });
+  }
+
+  #done(m: PomeloMessage, value: unknown): void {
+    const responded = this.#current === m && this.#responded;
+    if (this.#current === m) this.#current = undefined;
+    if (m.type !== MessageType.REQUEST || responded || this.#dead) return;
+    this.#emit("response", m.id, m.route, value, false);
+  }
+
+  #fail(m: PomeloMessage, error: unknown): void {
+    const responded = this.#current === m && this.#responded;
+    if (this.#current === m) this.#current = undefined;
+    const body = errorBody(error);
+    const log = this.#host.logger;
+    const what = `${
+      m.type === MessageType.REQUEST ? "request" : "notify"
+    } ${m.route} from ${this.remoteAddress}`;
+    if (body.code >= 500 && body.code !== ResponseCode.UNAVAILABLE) {
+      log.error(`${what} failed:`, error);
+    } else log.warn(`${what}: ${body.code} ${body.message}`);
+    if (m.type !== MessageType.REQUEST || responded || this.#dead) return;
+    this.#emit("response", m.id, m.route, body, true);
+  }
+
+  // ---- outbound ----
+
+  /** Serializes, runs outbound middleware, encodes and queues a response or push. */
+  #emit(
+    type: "response" | "push",
+    id: number,
+    route: string,
+    data: unknown,
+    error: boolean,
+  ): boolean {
+    const host = this.#host;
+    if (host.outbound.length === 0) {
+      const bytes = this.#encode(type, id, route, data, error, undefined);
+      return bytes ? this.#send(bytes, false) : false;
+    }
+    const ctx: OutboundContext = {
+      session: this.session,
+      type,
+      id,
+      route,
+      data,
+      body: undefined,
+      error,
+    };
+    const run = compose(host.outbound, (c) => {
+      if (c.body === undefined) c.body = this.#serialize(c.type, c.route, c.data, c.error);
+    });
+    // Chained, so async middleware cannot reorder what one session sends.
+    this.#outChain = this.#outChain.then(() => run(ctx)).then(() => {
+      if (ctx.body === undefined || this.#dead) return;
+      const bytes = this.#encode(type, id, route, undefined, error, ctx.body);
+      if (bytes) this.#send(bytes, false);
+    }, (e) => host.logger.error(`outbound middleware failed on ${route}:`, e));
+    return true;
+  }
+
+  #serialize(type: "response" | "push", route: string, data: unknown, error: boolean): Uint8Array {
+    if (error) return te.encode(JSON.stringify(data));
+    return this.#host.serializer.encode(data, route, type);
+  }
+
+  /** The DATA packet bytes; on a serializer failure a response becomes a 500 error. */
+  #encode(
+    type: "response" | "push",
+    id: number,
+    route: string,
+    data: unknown,
+    error: boolean,
+    body: Uint8Array | undefined,
+  ): Uint8Array | undefined {
+    const enc = this.#host.encoder;
+    try {
+      const b = body ?? this.#serialize(type, route, data, error);
+      return type === "push"
+        ? enc.encodeMessage({ type: MessageType.PUSH, route, body: b })
+        : enc.encodeMessage({
+          type: MessageType.RESPONSE,
+          id,
+          body: b,
+          ...(error ? { flags: MessageFlag.ERROR } : {}),
+        });
+    } catch (e) {
+      this.#host.logger.error(`could not encode the ${type} on ${route}:`, e);
+      if (type === "push" || error) return undefined;
+      const fallback: ErrorBody = {
+        code: ResponseCode.INTERNAL,
+        message: `could not encode the response: ${e instanceof Error ? e.message : String(e)}`,
+      };
+      return this.#encode(type, id, route, fallback, true, undefined);
+    }
+  }
+
+  /** Queues bytes for the stream; `force` skips the overflow check (protocol packets). */
+  #send(bytes: Uint8Array, force: boolean): boolean {
+    if (this.#dead) return false;
+    const l = this.#host.limits;
+    if (!this.#messages && !this.#blocked && this.#out.length === 0) {
+      // Plain byte stream with room: the transport coalesces the burst itself.
+      if (!this.#stream.write(bytes)) this.#blocked = true;
+      return true;
+    }
+    if (
+      !force &&
+      (this.#outBytes + bytes.length > l.maxOutboundBytes ||
+        this.#out.length >= l.maxOutboundMessages)
+    ) {
+      this.#overflow();
+      return false;
+    }
+    this.#out.push(bytes);
+    this.#outBytes += bytes.length;
+    if (!this.#blocked && !this.#flushScheduled) {
+      this.#flushScheduled = true;
+      queueMicrotask(() => this.#flush());
+    }
+    return true;
+  }
+
+  #flush(): void {
+    this.#flushScheduled = false;
+    const out = this.#out;
+    while (out.length > 0 && !this.#blocked) {
+      let bytes: Uint8Array;
+      if (this.#messages && out.length > 1) {
+        // Several packets in one WebSocket message (pomelo clients decode them all).
+        const parts: Uint8Array[] = [];
+        let total = 0;
+        while (
+          out.length > 0 && (parts.length === 0 || total + out.peek()!.length <= WS_BATCH_MAX)
+        ) {
+          const p = out.shift()!;
+          parts.push(p);
+          total += p.length;
+        }
+        bytes = new Uint8Array(total);
+        let at = 0;
+        for (const p of parts) {
+          bytes.set(p, at);
+          at += p.length;
+        }
+      } else bytes = out.shift()!;
+      this.#outBytes -= bytes.length;
+      if (!this.#stream.write(bytes)) this.#blocked = true;
+    }
+    if (out.length === 0 && !this.#blocked) this.#wakeSettled();
+  }
+
+  #wakeSettled(): void {
+    if (!this.#isSettled()) return;
+    const waiters = this.#drainWaiters;
+    this.#drainWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** A slow client: drop its queue, tell it why, close. Memory stays bounded. */
+  #overflow(): void {
+    const l = this.#host.limits;
+    this.#host.logger.warn(
+      `${this.remoteAddress}: outbound queue over ${l.maxOutboundBytes} bytes / ${l.maxOutboundMessages} messages; kicked`,
+    );
+    this.#out.drain();
+    this.#outBytes = 0;
+    this.#proto.kick("outbound queue overflow");
+  }
+
+  // ---- lifetime ----
+
+  #teardown(reason: string, code?: ErrorCode): void {
+    if (this.#dead) return;
+    // Hand every queued byte (a refusal, a KICK, last responses) to the transport, then close
+    // with a linger so they arrive.
+    this.#flushScheduled = false;
+    const rest = this.#out.drain();
+    if (this.#messages && rest.length > 1) {
+      let total = 0;
+      for (const p of rest) total += p.length;
+      const joined = new Uint8Array(total);
+      let at = 0;
+      for (const p of rest) {
+        joined.set(p, at);
+        at += p.length;
+      }
+      this.#stream.write(joined);
+    } else for (const p of rest) this.#stream.write(p);
+    this.#outBytes = 0;
+    this.#dead = true;
+    this.#reason = reason;
+    if (code) this.#host.logger.warn(`${this.remoteAddress}: closed: ${reason}`);
+    this.#stream.close(this.#host.limits.closeLinger);
+    this.#inbox.drain();
+    this.#current = undefined;
+    this.#wakeSettled();
+    this.#host.closed(this, reason);
+    for (const fn of [...this.#hooks]) this.#runHook(fn);
+    this.#hooks.clear();
+    this.#resolveClosed();
+  }
+
+  #runHook(fn: (reason: string) => void): void {
+    try {
+      fn(this.#reason ?? "closed");
+    } catch (e) {
+      this.#host.logger.error("a session close hook failed:", e);
+    }
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * Groups of sessions (nano's `Group`): membership, and broadcast that serializes and encodes a
+ * message once and writes the same bytes to every member. Members leave on their own when
+ * their session closes.
+ * @module
+ */
+
+import type { Session, Uid } from "./session.ts";
+
+/** What a group needs from its app (internal). */
+export interface GroupHost {
+  /** The PUSH packet bytes, or undefined when outbound middleware must see each member. */
+  encodePush(route: string, data: unknown): Uint8Array | undefined;
+  /** The group closed (for the app's registry). */
+  dropGroup(group: Group): void;
+}
+
+/**
+ * A named set of sessions. Made by `App.group(name)`.
+ *
+ * Broadcasts encode once: the payload is serialized and framed one time and the same bytes
+ * are queued on every member (when the app has outbound middleware, each member's push runs
+ * through it instead, since it may differ per session).
+ *
+ * @example
+ * ```ts
+ * import { Group } from "./group.ts";
+ * import { Session, type SessionLink } from "./session.ts";
+ * import assert from "node:assert/strict";
+ * const written: Uint8Array[] = [];
+ * const link = (): SessionLink => ({
+ *   remoteAddress: "test", transport: "test", handshake: undefined,
+ *   closed: new Promise(() => {}), isClosed: () => false,
+ *   push: () => true, respond: () => false, write: (b) => (written.push(b), true),
+ *   kick() {}, close() {}, bound() {}, onClosed: () => () => {},
+ * });
+ * const group = new Group("room", {
+ *   encodePush: () => new Uint8Array([4, 0, 0, 0]),
+ *   dropGroup() {},
+ * });
+ * const a = new Session(1, link());
+ * const b = new Session(2, link());
+ * assert.equal(group.add(a), true);
+ * assert.equal(group.add(a), false); // already a member
+ * group.add(b);
+ * assert.equal(group.broadcast("onChat", { text: "hi" }), 2);
+ * assert.equal(written[0], written[1]); // the very same bytes
+ * group.leave(a);
+ * assert.deepEqual(group.members().map((s) => s.id), [2]);
+ * ```
+ */
+export class Group {
+  /** The group's name. */
+  readonly name: string;
+  #host: GroupHost;
+  #members = new Map<number, { session: Session; off: () => void }>();
+  #closed = false;
+
+  /** Made by `App.group`; `host` is the app. */
+  constructor(name: string, host: GroupHost) {
+    this.name = name;
+    this.#host = host;
+  }
+
+  /** Adds a session; false when it is already a member, closed, or the group is closed. */
+  add(session: Session): boolean {
+    if (this.#closed || session.isClosed || this.#members.has(session.id)) return false;
+    const off = session.onClosed(() => this.#members.delete(session.id));
+    this.#members.set(session.id, { session, off });
+    return true;
+  }
+
+  /** Removes a session; false when it was not a member. */
+  leave(session: Session): boolean {
+    const m = this.#members.get(session.id);
+    if (!m) return false;
+    m.off();
+    this.#members.delete(session.id);
+    return true;
+  }
+
+  /** Removes every member. */
+  leaveAll(): void {
+    for (const m of this.#members.values()) m.off();
+    this.#members.clear();
+  }
+
+  /** The member sessions, in the order they joined. */
+  members(): Session[] {
+    return [...this.#members.values()].map((m) => m.session);
+  }
+
+  /** The bound uids of the members (members without a uid are skipped). */
+  uids(): Uid[] {
+    const out: Uid[] = [];
+    for (const m of this.#members.values()) {
+      if (m.session.uid !== undefined) out.push(m.session.uid);
+    }
+    return out;
+  }
+
+  /** The member with this uid, if any. */
+  member(uid: Uid): Session | undefined {
+    for (const m of this.#members.values()) if (m.session.uid === uid) return m.session;
+    return undefined;
+  }
+
+  /** Whether a session (or a session bound to this uid) is a member. */
+  contains(member: Session | Uid): boolean {
+    if (typeof member === "object") return this.#members.has(member.id);
+    return this.member(member) !== undefined;
+  }
+
+  /** The number of members. */
+  count(): number {
+    return this.#members.size;
+  }
+
+  /** Pushes to every member; returns how many accepted it. */
+  broadcast(route: string, data: unknown): number {
+    return this.multicast(route, data, () => true);
+  }
+
+  /** Pushes to the members for which `filter` is true; returns how many accepted it. */
+  multicast(route: string, data: unknown, filter: (session: Session) => boolean): number {
+    if (this.#closed || this.#members.size === 0) return 0;
+    const bytes = this.#host.encodePush(route, data);
+    let sent = 0;
+    // A copy: a write that kicks a slow member removes it from the map mid-loop.
+    for (const { session } of [...this.#members.values()]) {
+      if (!filter(session)) continue;
+      if (bytes ? session.write(bytes) : session.push(route, data)) sent++;
+    }
+    return sent;
+  }
+
+  /** Whether the group was closed. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Removes every member and closes the group (later adds fail). */
+  close(): void {
+    if (this.#closed) return;
+    this.leaveAll();
+    this.#closed = true;
+    this.#host.dropGroup(this);
+  }
+}

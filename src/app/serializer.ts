@@ -1,0 +1,173 @@
+/**
+ * Serializers turn handler payloads into message bodies and back: JSON by default, Google
+ * protobuf (through `@bufbuild/protobuf`) with message descriptors supplied per route. One
+ * serializer per app; its `name` goes to the client in the handshake (`sys.serializer`).
+ * @module
+ */
+
+import { create, type DescMessage, fromBinary, isMessage, toBinary } from "@bufbuild/protobuf";
+import { WeftError } from "../core/errors.ts";
+
+/**
+ * What a body is: a client `request` or `notify`, a server `response` (to the request route)
+ * or `push`.
+ *
+ * @example
+ * ```ts
+ * import type { BodyKind } from "./serializer.ts";
+ * import assert from "node:assert/strict";
+ * const kind: BodyKind = "push";
+ * assert.equal(kind, "push");
+ * ```
+ */
+export type BodyKind = "request" | "notify" | "response" | "push";
+
+/**
+ * Encodes and decodes message bodies. `route` is the message route (for a response: the route
+ * of the request it answers), so schemas can be chosen per route.
+ *
+ * @example
+ * ```ts
+ * import type { Serializer } from "./serializer.ts";
+ * import assert from "node:assert/strict";
+ * const text: Serializer = {
+ *   name: "text",
+ *   encode: (data) => new TextEncoder().encode(String(data)),
+ *   decode: (body) => new TextDecoder().decode(body),
+ * };
+ * assert.equal(text.decode(text.encode("hi", "a.b", "push"), "a.b", "request"), "hi");
+ * ```
+ */
+export interface Serializer {
+  /** Sent to clients as `sys.serializer` ("json", "protobuf"). */
+  readonly name: string;
+  /** Payload → body bytes. Throws when it cannot (the app logs it; a response becomes 500). */
+  encode(data: unknown, route: string, kind: BodyKind): Uint8Array;
+  /** Body bytes → payload. Throws on a bad body (a request then gets a 400 error response). */
+  decode(body: Uint8Array, route: string, kind: BodyKind): unknown;
+}
+
+const te = new TextEncoder();
+const td = new TextDecoder("utf-8", { fatal: true });
+const EMPTY = new Uint8Array(0);
+
+/**
+ * The JSON serializer (UTF-8 `JSON.stringify` / `JSON.parse`). `undefined` encodes as `{}`
+ * (stock clients `JSON.parse` every body); an empty body decodes as `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { jsonSerializer } from "./serializer.ts";
+ * import assert from "node:assert/strict";
+ * const json = jsonSerializer();
+ * const body = json.encode({ text: "hé" }, "chat.say", "response");
+ * assert.equal(new TextDecoder().decode(body), '{"text":"hé"}');
+ * assert.deepEqual(json.decode(body, "chat.say", "request"), { text: "hé" });
+ * assert.equal(new TextDecoder().decode(json.encode(undefined, "a", "push")), "{}");
+ * ```
+ */
+export function jsonSerializer(): Serializer {
+  return {
+    name: "json",
+    encode: (data) => te.encode(data === undefined ? "{}" : JSON.stringify(data)),
+    decode: (body) => (body.length === 0 ? undefined : JSON.parse(td.decode(body))),
+  };
+}
+
+/**
+ * Protobuf message descriptors of one route: `request` for what clients send on it (requests
+ * and notifies), `response` for the answers to its requests, `push` for what the server pushes
+ * on it.
+ *
+ * @example
+ * ```ts
+ * import type { RouteSchema } from "./serializer.ts";
+ * import assert from "node:assert/strict";
+ * const none: RouteSchema = {};
+ * assert.equal(none.request, undefined);
+ * ```
+ */
+export interface RouteSchema {
+  /** Schema of request and notify bodies on this route. */
+  readonly request?: DescMessage;
+  /** Schema of response bodies to requests on this route. */
+  readonly response?: DescMessage;
+  /** Schema of push bodies on this route. */
+  readonly push?: DescMessage;
+}
+
+/**
+ * Options of {@link protobufSerializer}.
+ *
+ * @example
+ * ```ts
+ * import type { ProtobufSerializerOptions } from "./serializer.ts";
+ * import assert from "node:assert/strict";
+ * const o: ProtobufSerializerOptions = { routes: {} };
+ * assert.deepEqual(o.routes, {});
+ * ```
+ */
+export interface ProtobufSerializerOptions {
+  /** Schemas by route. */
+  readonly routes: Readonly<Record<string, RouteSchema>>;
+  /**
+   * Bodies of routes (and kinds) without a schema: "json" falls back to JSON (as pomelo does
+   * for routes without protos), "error" (the default) refuses them.
+   */
+  readonly fallback?: "json" | "error";
+}
+
+/**
+ * A Google protobuf serializer over `@bufbuild/protobuf` (as nano's `serialize/protobuf`):
+ * bodies are plain protobuf messages, chosen per route and kind. Handlers receive decoded
+ * messages (`MessageShape`) and may return either a message or a plain init object
+ * (`create(schema, init)` is applied).
+ *
+ * @example
+ * ```ts
+ * import { protobufSerializer } from "./serializer.ts";
+ * import { create, createFileRegistry } from "@bufbuild/protobuf";
+ * import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
+ * import assert from "node:assert/strict";
+ * const file = create(FileDescriptorProtoSchema, {
+ *   name: "chat.proto", package: "chat", syntax: "proto3",
+ *   messageType: [{ name: "Say", field: [{ name: "text", number: 1, type: 9, label: 1, jsonName: "text" }] }],
+ * });
+ * const Say = createFileRegistry(file, () => undefined).getMessage("chat.Say")!;
+ * const pb = protobufSerializer({ routes: { "chat.say": { request: Say, response: Say } } });
+ * const body = pb.encode({ text: "hi" }, "chat.say", "response");
+ * assert.deepEqual([...body], [10, 2, 104, 105]);
+ * assert.equal((pb.decode(body, "chat.say", "request") as { text: string }).text, "hi");
+ * assert.equal(pb.name, "protobuf");
+ * ```
+ */
+export function protobufSerializer(options: ProtobufSerializerOptions): Serializer {
+  const routes = options.routes;
+  const json = options.fallback === "json" ? jsonSerializer() : undefined;
+  const schemaOf = (route: string, kind: BodyKind): DescMessage | undefined => {
+    const r = routes[route];
+    if (!r) return undefined;
+    return kind === "response" ? r.response : kind === "push" ? r.push : r.request;
+  };
+  const missing = (route: string, kind: BodyKind): never => {
+    throw new WeftError(
+      "EINVAL",
+      `protobuf: expected a ${kind} schema for route ${route}, got none`,
+    );
+  };
+  return {
+    name: "protobuf",
+    encode(data, route, kind) {
+      const schema = schemaOf(route, kind);
+      if (!schema) return json ? json.encode(data, route, kind) : missing(route, kind);
+      if (data === undefined) return EMPTY;
+      const message = isMessage(data, schema) ? data : create(schema, data as never);
+      return toBinary(schema, message);
+    },
+    decode(body, route, kind) {
+      const schema = schemaOf(route, kind);
+      if (!schema) return json ? json.decode(body, route, kind) : missing(route, kind);
+      return fromBinary(schema, body);
+    },
+  };
+}
