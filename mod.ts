@@ -22,3 +22,4 @@
 
 export * from "./src/zmq.ts";
 export * from "./src/sp.ts";
+export * from "./src/nano.ts";

@@ -54,6 +54,7 @@ export {
   type RegisterOptions,
 } from "./app/component.ts";
 export type { Logger } from "./app/connection.ts";
+export { ErrorCode, WeftError } from "./core/errors.ts";
 export { type ErrorBody, errorBody, HandlerError, ResponseCode } from "./app/errors.ts";
 export type { HttpHandler, HttpRequest, HttpResponse } from "./app/front_door.ts";
 export { Group } from "./app/group.ts";

@@ -225,7 +225,6 @@ export class App {
     const onError = (e: unknown) => this.#logger.error("timer callback failed:", e);
     this.#timers = new Timers(this.#clock, { precision: options.timerPrecision ?? 100, onError });
     this.#tickClock = new Timers(this.#clock, { onError });
-    const app = this;
     this.#host = {
       encoder: this.#encoder,
       serializer: this.#serializer,
@@ -235,20 +234,20 @@ export class App {
       outbound: this.#outbound,
       limits: this.#limits,
       dictionary: this.#dictionary,
-      handler: (route) => app.#handlers.get(route),
-      ready: (c) => app.#ready(c),
-      closed: (c) => app.#closed(c),
-      bound: (session, uid, previous) => app.#bound(session, uid, previous),
+      handler: (route) => this.#handlers.get(route),
+      ready: (c) => this.#ready(c),
+      closed: (c) => this.#closed(c),
+      bound: (session, uid, previous) => this.#bound(session, uid, previous),
     };
     this.#groupHost = {
       // Encode once for every member, unless outbound middleware must see each push.
       encodePush: (route, data) => {
-        if (app.#outbound.length > 0) return undefined;
-        const body = app.#serializer.encode(data, route, "push");
-        return app.#encoder.encodeMessage({ type: MessageType.PUSH, route, body });
+        if (this.#outbound.length > 0) return undefined;
+        const body = this.#serializer.encode(data, route, "push");
+        return this.#encoder.encodeMessage({ type: MessageType.PUSH, route, body });
       },
       dropGroup: (group) => {
-        if (app.#groups.get(group.name) === group) app.#groups.delete(group.name);
+        if (this.#groups.get(group.name) === group) this.#groups.delete(group.name);
       },
     };
   }

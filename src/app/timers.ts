@@ -194,7 +194,6 @@ export class Timers {
 
   /** Calls `fn` once, at the first check (every `precision` ms) where `condition()` is true. */
   when(condition: () => boolean, fn: () => void): Timer {
-    let timer: Timer;
     const check = () => {
       let ok = false;
       try {
@@ -206,7 +205,7 @@ export class Timers {
       timer.stop();
       this.#call(fn);
     };
-    timer = this.#repeat(this.#precision, Infinity, check);
+    const timer: Timer = this.#repeat(this.#precision, Infinity, check);
     return timer;
   }
 
