@@ -33,7 +33,7 @@ class SurveyContext implements CoreContext {
   id = 0;
   expired = false;
   timer: ReturnType<typeof setTimeout> | undefined;
-  responses = new Fifo<SpMessage>();
+  responses: Fifo<SpMessage> = new Fifo<SpMessage>();
   recvW: Waiter<SpMessage> | undefined;
   readonly #core: Surveyor0Core;
 

@@ -19,6 +19,21 @@ export interface SpProtocol {
 const proto = (id: number, name: string, peer: number, peerName: string): SpProtocol =>
   Object.freeze({ id, name, peer, peerName });
 
+/** The protocols by versioned name. */
+export interface SpProtocolTable {
+  readonly pair0: SpProtocol;
+  readonly pair1: SpProtocol;
+  readonly pub0: SpProtocol;
+  readonly sub0: SpProtocol;
+  readonly req0: SpProtocol;
+  readonly rep0: SpProtocol;
+  readonly push0: SpProtocol;
+  readonly pull0: SpProtocol;
+  readonly surveyor0: SpProtocol;
+  readonly respondent0: SpProtocol;
+  readonly bus0: SpProtocol;
+}
+
 /**
  * Every SP protocol weft speaks, by nng's versioned name.
  *
@@ -30,7 +45,7 @@ const proto = (id: number, name: string, peer: number, peerName: string): SpProt
  * assert.equal(SpProtocols.req0.peerName, "rep");
  * ```
  */
-export const SpProtocols = {
+export const SpProtocols: SpProtocolTable = {
   pair0: proto(0x10, "pair", 0x10, "pair"),
   pair1: proto(0x11, "pair1", 0x11, "pair1"),
   pub0: proto(0x20, "pub", 0x21, "sub"),
@@ -42,7 +57,7 @@ export const SpProtocols = {
   surveyor0: proto(0x62, "surveyor", 0x63, "respondent"),
   respondent0: proto(0x63, "respondent", 0x62, "surveyor"),
   bus0: proto(0x70, "bus", 0x70, "bus"),
-} as const;
+};
 
 /**
  * The name of a protocol id (`0x31` → `rep`), or its hex form when unknown.
