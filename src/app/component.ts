@@ -17,8 +17,9 @@ import type { Session } from "./session.ts";
  * ```ts
  * import type { Handler } from "./component.ts";
  * import assert from "node:assert/strict";
- * const echo: Handler = (_session, payload) => payload;
- * assert.equal(echo(undefined as never, 42), 42);
+ * // `payload: never` in the type lets handlers declare any payload type they expect.
+ * const echo: Handler = (_session, payload: { text: string }) => payload.text;
+ * assert.equal(typeof echo, "function");
  * ```
  */
 export type Handler = (session: Session, payload: never) => unknown;

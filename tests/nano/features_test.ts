@@ -13,6 +13,9 @@ import {
   type Session,
 } from "../../src/nano.ts";
 import { RouteDictionary } from "../../src/codec/pomelo.ts";
+import { parseEndpoint } from "../../src/core/endpoint.ts";
+import { defaultTransports } from "../../src/transport/default.ts";
+import { InprocNamespace } from "../../src/transport/inproc/inproc.ts";
 import { quietLogger, TestClient, until, within } from "./_client.ts";
 
 const te = new TextEncoder();
@@ -395,17 +398,32 @@ describe("nano app: listening", () => {
     const tcp = await TestClient.tcp(s.port);
     assert.equal((await tcp.handshake()).code, 200);
     tcp.close();
-    // a bad Origin is refused (HTTP 404 on the upgrade)
-    const refused = await fetch(`http://127.0.0.1:${s.port}/nano`, {
-      headers: {
-        connection: "Upgrade",
-        upgrade: "websocket",
-        origin: "http://evil.example",
-        "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
-        "sec-websocket-version": "13",
-      },
-    }).then(async (r) => (await r.text(), r.status), () => -1);
-    assert.notEqual(refused, 101);
+    // the Origin decides: a good one upgrades (101), a bad one is refused (404)
+    const status = async (origin: string) => {
+      const tcp = defaultTransports(new InprocNamespace()).get("tcp")!;
+      const stream = await tcp.dial(parseEndpoint(`tcp://127.0.0.1:${s.port}`));
+      const head = new Promise<string>((resolve) => {
+        let text = "";
+        stream.start({
+          data: (b) => {
+            text += new TextDecoder().decode(b);
+            if (text.includes("\r\n")) resolve(text.split("\r\n")[0]!);
+          },
+          drain() {},
+          end: () => resolve(text),
+        });
+      });
+      stream.write(te.encode(
+        `GET /nano HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+          `Origin: ${origin}\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n` +
+          `Sec-WebSocket-Version: 13\r\n\r\n`,
+      ));
+      const line = await within(head, "upgrade answer");
+      stream.close(0);
+      return line;
+    };
+    assert.match(await status("http://good.example"), /^HTTP\/1\.1 101 /);
+    assert.match(await status("http://evil.example"), /^HTTP\/1\.1 404 /);
   });
 
   test("maxConnections refuses the extra connection; others carry on", async () => {
