@@ -9,7 +9,9 @@ const DENO = "./node_modules/deno/deno";
 const BUN = "./node_modules/bun/bin/bun.exe";
 const extra = process.argv.slice(2);
 
-console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? "unknown cpu"}), ${process.platform}`);
+console.log(
+  `machine: ${cpus().length} cores (${cpus()[0]?.model ?? "unknown cpu"}), ${process.platform}`,
+);
 const runs = [
   ["Deno", DENO, ["run", "-A", "bench/codec_run.ts", ...extra]],
   ["Bun", BUN, ["run", "bench/codec_run.ts", ...extra]],
