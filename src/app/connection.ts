@@ -76,8 +76,6 @@ export interface ConnectionLimits {
 }
 
 const te = new TextEncoder();
-/** The most bytes one WebSocket message carries when a burst of packets is merged. */
-const WS_BATCH_MAX = 256 * 1024;
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
   return typeof v === "object" && v !== null &&
@@ -511,25 +509,9 @@ export class Connection implements SessionLink {
     this.#flushScheduled = false;
     const out = this.#out;
     while (out.length > 0 && !this.#blocked) {
-      let bytes: Uint8Array;
-      if (this.#messages && out.length > 1) {
-        // Several packets in one WebSocket message (pomelo clients decode them all).
-        const parts: Uint8Array[] = [];
-        let total = 0;
-        while (
-          out.length > 0 && (parts.length === 0 || total + out.peek()!.length <= WS_BATCH_MAX)
-        ) {
-          const p = out.shift()!;
-          parts.push(p);
-          total += p.length;
-        }
-        bytes = new Uint8Array(total);
-        let at = 0;
-        for (const p of parts) {
-          bytes.set(p, at);
-          at += p.length;
-        }
-      } else bytes = out.shift()!;
+      // One packet per WebSocket message, as nano sends them: some stock clients
+      // (npm pomelo-client-websocket 1.0.13) decode only the first packet of a message.
+      const bytes = out.shift()!;
       this.#outBytes -= bytes.length;
       if (!this.#stream.write(bytes)) this.#blocked = true;
     }
