@@ -22,7 +22,7 @@
  * @module
  */
 
-import { runtimeTransports } from "./zmq.ts";
+import { runtimeTransports } from "./runtime.ts";
 import type { SpOptions } from "./patterns/sp/socket.ts";
 import {
   Bus0Socket,

@@ -22,9 +22,7 @@
  * @module
  */
 
-import { defaultTransports } from "./transport/default.ts";
-import { InprocNamespace } from "./transport/inproc/inproc.ts";
-import type { TransportRegistry } from "./transport/types.ts";
+import { runtimeTransports } from "./runtime.ts";
 import type { SocketOptions } from "./core/options.ts";
 import { PullSocket, PushSocket } from "./patterns/zmq/push_pull.ts";
 import { PairSocket } from "./patterns/zmq/pair.ts";
@@ -54,22 +52,7 @@ export {
   statisticsFrames,
 } from "./patterns/zmq/proxy.ts";
 
-let runtime: TransportRegistry | undefined;
-
-/**
- * The registry sockets use when none is passed: the runtime's tcp and ipc plus one inproc
- * namespace for the program. Created on first use and never changed afterwards.
- *
- * @example
- * ```ts
- * import { runtimeTransports } from "./zmq.ts";
- * import assert from "node:assert/strict";
- * assert.ok(runtimeTransports().schemes().includes("inproc"));
- * ```
- */
-export function runtimeTransports(): TransportRegistry {
-  return runtime ??= defaultTransports(new InprocNamespace());
-}
+export { runtimeTransports } from "./runtime.ts";
 
 function withTransports(options: SocketOptions): SocketOptions {
   return options.transports ? options : { ...options, transports: runtimeTransports() };

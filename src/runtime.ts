@@ -1,0 +1,29 @@
+/**
+ * The program's default transports: the runtime's tcp, ipc and ws plus one `inproc://`
+ * namespace, shared by every socket made without an explicit `{ transports }` — the
+ * counterpart of libzmq's default context. It is the one deliberate piece of module state in
+ * weft (house rule 5): created on first use, never changed afterwards, and always replaceable by
+ * passing a registry of your own.
+ * @module
+ */
+
+import { defaultTransports } from "./transport/default.ts";
+import { InprocNamespace } from "./transport/inproc/inproc.ts";
+import type { TransportRegistry } from "./transport/types.ts";
+
+let runtime: TransportRegistry | undefined;
+
+/**
+ * The registry sockets use when none is passed.
+ *
+ * @example
+ * ```ts
+ * import { runtimeTransports } from "./runtime.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(runtimeTransports(), runtimeTransports());
+ * assert.ok(runtimeTransports().schemes().includes("inproc"));
+ * ```
+ */
+export function runtimeTransports(): TransportRegistry {
+  return runtime ??= defaultTransports(new InprocNamespace());
+}
