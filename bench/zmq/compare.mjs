@@ -2,6 +2,7 @@
 //
 //   node bench/zmq/compare.mjs [--runs 3] [--seconds 1.5] [--scenario S]... [--transport T]...
 //                              [--size N]... [--mode plain|batch]... [--only a,b] [--json FILE]
+//                              [--timeout S]
 //   npm run bench:zmq -- --runs 1
 //
 // Runs, round-robin for each of --runs rounds (so drift on a busy machine hits every column):
@@ -14,7 +15,8 @@
 // weft's sender and receiver share one process and one thread, like zeromq.js's plain mode.
 // Every cell is the median of the rounds. Ratios are weft ÷ zeromq.js (plain), so > 1 means
 // weft is ahead; for latency the ratio is zeromq.js ÷ weft (also > 1 when weft is ahead).
-// --only picks columns (c, zeromqjs, deno, bun); --json writes every raw line to FILE.
+// --only picks columns (c, zeromqjs, deno, bun); --json writes every raw line to FILE;
+// --timeout S (default 300) kills a column's run that has not finished after S seconds.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -25,7 +27,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const at = (...p) => join(root, ...p);
 
 function parseArgs(argv) {
-  const o = { runs: 3, seconds: "1.5", pass: [], modes: [], only: null, json: null };
+  const o = { runs: 3, seconds: "1.5", pass: [], modes: [], only: null, json: null, timeout: 300 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "-h" || a === "--help") {
@@ -41,6 +43,7 @@ function parseArgs(argv) {
     else if (a === "--mode") o.modes.push(v);
     else if (a === "--only") o.only = new Set(v.split(","));
     else if (a === "--json") o.json = v;
+    else if (a === "--timeout") o.timeout = Number(v);
     else if (["--scenario", "--transport", "--size", "--count", "--subs"].includes(a)) {
       o.pass.push(a, v);
     } else throw new Error(`unknown flag ${a} (see --help)`);
@@ -118,6 +121,13 @@ function run(col, round) {
   return new Promise((resolve) => {
     const t0 = Date.now();
     const child = spawn(col.spec.cmd, col.spec.args, { cwd: root });
+    // A hung run (seen once: zmq_bench waiting forever in push_pull ipc) must not stall the table.
+    const timer = setTimeout(() => {
+      log(
+        `  ${col.title}: no exit after ${opts.timeout} s: killed (its remaining scenarios are missing)`,
+      );
+      child.kill("SIGKILL");
+    }, opts.timeout * 1e3);
     const lines = [];
     let out = "";
     let err = "";
@@ -135,6 +145,7 @@ function run(col, round) {
     });
     child.stderr.on("data", (d) => (err += d));
     child.on("close", (code) => {
+      clearTimeout(timer);
       const secs = ((Date.now() - t0) / 1e3).toFixed(1);
       if (code !== 0) {
         log(`  ${col.title}: exit ${code}: ${err.trim().split("\n").slice(-3).join(" | ")}`);
