@@ -7,6 +7,33 @@
 
 import type { Message, Pipe } from "./pipe.ts";
 
+/** A rotation of pipes: the shared bookkeeping of {@link LoadBalancer} and {@link FairQueue}. */
+export abstract class Rotation {
+  /** The pipes in rotation order. */
+  protected pipes: Pipe[] = [];
+  /** Index of the pipe to try first next time. */
+  protected next = 0;
+
+  /** Adds a pipe to the rotation. */
+  add(pipe: Pipe): void {
+    this.pipes.push(pipe);
+  }
+
+  /** Removes a pipe from the rotation. */
+  remove(pipe: Pipe): void {
+    const i = this.pipes.indexOf(pipe);
+    if (i < 0) return;
+    this.pipes.splice(i, 1);
+    if (this.next > i) this.next--;
+    if (this.next >= this.pipes.length) this.next = 0;
+  }
+
+  /** How many pipes are in the rotation. */
+  get size(): number {
+    return this.pipes.length;
+  }
+}
+
 /**
  * Round-robin across pipes: each message goes to the next pipe that has room.
  *
@@ -25,35 +52,13 @@ import type { Message, Pipe } from "./pipe.ts";
  * assert.deepEqual(sent, ["a", "b", "a"]);
  * ```
  */
-export class LoadBalancer {
-  #pipes: Pipe[] = [];
-  #next = 0;
-
-  /** Adds a pipe to the rotation. */
-  add(pipe: Pipe): void {
-    this.#pipes.push(pipe);
-  }
-
-  /** Removes a pipe from the rotation. */
-  remove(pipe: Pipe): void {
-    const i = this.#pipes.indexOf(pipe);
-    if (i < 0) return;
-    this.#pipes.splice(i, 1);
-    if (this.#next > i) this.#next--;
-    if (this.#next >= this.#pipes.length) this.#next = 0;
-  }
-
-  /** How many pipes are in the rotation. */
-  get size(): number {
-    return this.#pipes.length;
-  }
-
+export class LoadBalancer extends Rotation {
   /** The next pipe with room (advancing the rotation), or undefined when all are full. */
   pick(): Pipe | undefined {
-    const n = this.#pipes.length;
+    const n = this.pipes.length;
     for (let i = 0; i < n; i++) {
-      const pipe = this.#pipes[this.#next]!;
-      this.#next = (this.#next + 1) % n;
+      const pipe = this.pipes[this.next]!;
+      this.next = (this.next + 1) % n;
       if (pipe.writable) return pipe;
     }
     return undefined;
@@ -86,30 +91,13 @@ export class LoadBalancer {
  * assert.deepEqual(got, ["a1", "b1", "a2"]);
  * ```
  */
-export class FairQueue {
-  #pipes: Pipe[] = [];
-  #next = 0;
-
-  /** Adds a pipe. */
-  add(pipe: Pipe): void {
-    this.#pipes.push(pipe);
-  }
-
-  /** Removes a pipe. */
-  remove(pipe: Pipe): void {
-    const i = this.#pipes.indexOf(pipe);
-    if (i < 0) return;
-    this.#pipes.splice(i, 1);
-    if (this.#next > i) this.#next--;
-    if (this.#next >= this.#pipes.length) this.#next = 0;
-  }
-
+export class FairQueue extends Rotation {
   /** The next message in fair order, with the pipe it came from. */
   read(): { message: Message; pipe: Pipe } | undefined {
-    const n = this.#pipes.length;
+    const n = this.pipes.length;
     for (let i = 0; i < n; i++) {
-      const pipe = this.#pipes[this.#next]!;
-      this.#next = (this.#next + 1) % n;
+      const pipe = this.pipes[this.next]!;
+      this.next = (this.next + 1) % n;
       if (pipe.readable > 0) {
         const message = pipe.read();
         if (message) return { message, pipe };
