@@ -25,6 +25,7 @@ export {
   type PushHandler,
   type ReconnectOptions,
   type RequestOptions,
+  ServerError,
 } from "./app/client/client.ts";
 export {
   type ClientConnection,

@@ -1,6 +1,7 @@
 /**
- * The pomelo/nano client: handshake (with the server's route dictionary), heartbeats by the
- * pomelo client rules, requests with ids and timeouts, notifies, pushes, kick, and optional
+ * The pomelo/nano client: handshake (with the server's route dictionary), heartbeats (one every
+ * interval; silence for twice the interval, as pomelo clients, closes), requests with ids and
+ * timeouts, notifies, pushes, kick, and optional
  * reconnect with back-off and a fresh handshake. Browser-safe: bytes come from a
  * {@link Connector} (WebSocket by default).
  * @module
@@ -10,6 +11,7 @@ import { WeftError } from "../../core/errors.ts";
 import { describeStatus } from "../../codec/status.ts";
 import {
   encodePacket,
+  MessageFlag,
   MessageType,
   PacketType,
   PomeloDecoder,
@@ -22,8 +24,6 @@ import { type ClientConnection, type Connector, websocketConnector } from "./con
 
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder();
-/** pomelo clients tolerate this much lateness before calling a heartbeat lost. */
-const GAP_MS = 100;
 /** JS pomelo clients decode ids with 32-bit shifts: stay below 2^31. */
 const MAX_ID = 0x7fffffff;
 const HANDSHAKE_ACK = encodePacket(PacketType.HANDSHAKE_ACK, new Uint8Array(0));
@@ -133,10 +133,41 @@ export type ClientState = "connecting" | "open" | "reconnecting" | "closed";
  */
 export type PushHandler = (body: unknown, route: string) => void;
 
+/**
+ * A request the server answered with an error: a RESPONSE with flag bit 0x20 (weft/nano and
+ * pitaya), whose body is usually `{code, message}`.
+ *
+ * @example
+ * ```ts
+ * import { ServerError } from "./client.ts";
+ * import assert from "node:assert/strict";
+ * const e = new ServerError("room.join", { code: 404, message: "no such route" });
+ * assert.equal(e.code, 404);
+ * assert.match(e.message, /room.join.*404.*no such route/);
+ * ```
+ */
+export class ServerError extends Error {
+  /** The body's `code` (a number for weft/nano: 400, 403, 404, 408, 500…), if any. */
+  readonly code: unknown;
+  /** The decoded error body. */
+  readonly body: unknown;
+
+  /** Builds the error from the route and the decoded body. */
+  constructor(route: string, body: unknown) {
+    const b = (body && typeof body === "object" ? body : {}) as Record<string, unknown>;
+    const detail = typeof b.message === "string" ? `: ${b.message}` : "";
+    super(`request ${route}: the server answered with error ${String(b.code)}${detail}`);
+    this.name = "ServerError";
+    this.code = b.code;
+    this.body = body;
+  }
+}
+
 interface Pending {
   resolve(value: unknown): void;
   reject(error: Error): void;
   timer: ReturnType<typeof setTimeout> | undefined;
+  route: string;
   /** The request bytes went out on the current connection. */
   sent: boolean;
 }
@@ -154,7 +185,7 @@ interface Link {
   dictionary: RouteDictionary | undefined;
   heartbeatMs: number;
   lastRx: number;
-  beat: ReturnType<typeof setTimeout> | undefined;
+  beat: ReturnType<typeof setInterval> | undefined;
   watchdog: ReturnType<typeof setTimeout> | undefined;
 }
 
@@ -191,7 +222,8 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
  * A connected pomelo/nano client; make one with {@link connect}.
  *
  * Errors are `WeftError`s: `ETIMEDOUT` (request, handshake or heartbeat), `ECLOSED` (closed,
- * kicked, connection lost), `EPROTO` (bad bytes or a refused handshake), `EINVAL` (bad route).
+ * kicked, connection lost), `EPROTO` (bad bytes or a refused handshake), `EINVAL` (bad route);
+ * a request the server answers with an error response rejects with {@link ServerError}.
  *
  * @example
  * ```ts
@@ -300,6 +332,7 @@ export class Client {
         resolve: resolve as (v: unknown) => void,
         reject,
         timer: undefined,
+        route,
         sent: false,
       };
       if (timeoutMs > 0) {
@@ -496,7 +529,7 @@ export class Client {
   #drop(link: Link): void {
     if (link.dead) return;
     link.dead = true;
-    if (link.beat !== undefined) clearTimeout(link.beat);
+    if (link.beat !== undefined) clearInterval(link.beat);
     if (link.watchdog !== undefined) clearTimeout(link.watchdog);
     link.conn?.close();
     link.dictionary?.dispose();
@@ -669,7 +702,13 @@ export class Client {
     const seconds = typeof sys.heartbeat === "number" ? sys.heartbeat : 0;
     link.heartbeatMs = seconds > 0 ? seconds * 1000 : 0;
     link.conn!.send(HANDSHAKE_ACK);
-    if (link.heartbeatMs > 0) this.#watch(link);
+    if (link.heartbeatMs > 0) {
+      // A heartbeat every interval, whatever else flows: pomelo servers count only heartbeats
+      // as life, nano-style servers tick on their own clock, and answering each server beat
+      // one interval later (the old client rule) can leave 2 × interval between ours.
+      link.beat = setInterval(() => link.conn?.send(HEARTBEAT), link.heartbeatMs);
+      this.#watch(link);
+    }
     link.handshaken?.({ heartbeatMs: link.heartbeatMs, dict, sys, user: res.user });
     return true;
   }
@@ -678,7 +717,7 @@ export class Client {
   #watch(link: Link): void {
     const limit = 2 * link.heartbeatMs;
     const idle = Date.now() - link.lastRx;
-    if (idle + GAP_MS >= limit) {
+    if (idle >= limit) {
       this.#lost(
         link,
         new WeftError(
@@ -688,7 +727,7 @@ export class Client {
       );
       return;
     }
-    link.watchdog = setTimeout(() => this.#watch(link), limit - idle);
+    link.watchdog = setTimeout(() => this.#watch(link), Math.max(limit - idle, 1));
   }
 
   #kicked(link: Link, body: Uint8Array): void {
@@ -709,15 +748,8 @@ export class Client {
     return {
       packet: (type, body) => {
         if (link.dead) return;
-        if (type === PacketType.HEARTBEAT) {
-          // pomelo client rule: answer one interval later, once per server heartbeat.
-          if (link.beat === undefined && link.heartbeatMs > 0) {
-            link.beat = setTimeout(() => {
-              link.beat = undefined;
-              if (!link.dead) link.conn?.send(HEARTBEAT);
-            }, link.heartbeatMs);
-          }
-        } else if (type === PacketType.KICK) this.#kicked(link, body);
+        // Server heartbeats need no answer of their own: ours go out every interval (#handshake).
+        if (type === PacketType.KICK) this.#kicked(link, body);
         // A repeated HANDSHAKE or a HANDSHAKE_ACK from a server is ignored, as pomelo clients do.
       },
       message: (m) => {
@@ -737,7 +769,8 @@ export class Client {
         p.reject(new WeftError("EPROTO", `response ${m.id}: expected a JSON body`));
         return;
       }
-      p.resolve(value);
+      if (m.flags & MessageFlag.ERROR) p.reject(new ServerError(p.route, value));
+      else p.resolve(value);
       return;
     }
     if (m.type !== MessageType.PUSH) {

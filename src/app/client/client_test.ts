@@ -310,6 +310,22 @@ describe("nano client (in-memory server)", () => {
     client.close();
   });
 
+  test("an error response (flag 0x20) rejects with ServerError carrying the body", async () => {
+    const { conn, client } = await pair();
+    const p = client.request("room.nope", {});
+    const m = await conn.nextMessage();
+    const body = utf8.encode(JSON.stringify({ code: 404, message: "no handler" }));
+    const enc = new PomeloEncoder();
+    conn.send(enc.encodeMessage({ type: MessageType.RESPONSE, id: m.id, body, flags: 0x20 }));
+    await assert.rejects(p, (e: Error & { code?: unknown; body?: unknown }) => {
+      assert.equal(e.name, "ServerError");
+      assert.equal(e.code, 404);
+      assert.match(e.message, /room\.nope.*404.*no handler/);
+      return true;
+    });
+    client.close();
+  });
+
   test("request timeout rejects ETIMEDOUT and a late response is ignored", async () => {
     const { conn, client } = await pair();
     const p = client.request("slow", {}, { timeoutMs: 50 });
@@ -322,12 +338,15 @@ describe("nano client (in-memory server)", () => {
     client.close();
   });
 
-  test("heartbeats: the client answers a server heartbeat one interval later", async () => {
+  test("heartbeats: the client sends one every interval while the server beats", async () => {
     const { conn, client } = await pair({}, { heartbeat: 0.1 });
-    conn.send(encodePacket(3, new Uint8Array(0)));
     const t0 = Date.now();
-    await conn.nextPacket(3);
-    assert.ok(Date.now() - t0 >= 80, `answered after ${Date.now() - t0} ms`);
+    for (let i = 0; i < 3; i++) {
+      conn.send(encodePacket(3, new Uint8Array(0)));
+      await conn.nextPacket(3);
+    }
+    const took = Date.now() - t0;
+    assert.ok(took >= 250 && took < 1000, `three heartbeats took ${took} ms`);
     assert.equal(client.state, "open");
     client.close();
   });
