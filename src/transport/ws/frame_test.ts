@@ -1,0 +1,142 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { encodeHeader, FrameDecoder, type FrameEvents } from "./frame.ts";
+
+type Event = [string, ...unknown[]];
+
+function decoder(expectMasked: boolean, maxMessageSize = 1 << 20) {
+  const events: Event[] = [];
+  const handler: FrameEvents = {
+    message: (p, text) => events.push(["message", p.slice(), text]),
+    ping: (p) => events.push(["ping", new TextDecoder().decode(p)]),
+    pong: (p) => events.push(["pong", new TextDecoder().decode(p)]),
+    close: (code, reason) => events.push(["close", code, reason]),
+    error: (code, message) => events.push(["error", code, message]),
+  };
+  return { events, d: new FrameDecoder(handler, { expectMasked, maxMessageSize }) };
+}
+
+/** A frame built independently of the encoder under test. */
+function frame(
+  opcode: number,
+  payload: Uint8Array,
+  opts: { fin?: boolean; mask?: number[]; rsv?: number } = {},
+): Uint8Array {
+  const n = payload.length;
+  const head: number[] = [((opts.fin ?? true) ? 0x80 : 0) | (opts.rsv ?? 0) | opcode];
+  const m = opts.mask ? 0x80 : 0;
+  if (n < 126) head.push(m | n);
+  else if (n < 65536) head.push(m | 126, n >> 8, n & 255);
+  else {
+    head.push(m | 127, 0, 0, 0, 0);
+    head.push((n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255);
+  }
+  const body = payload.slice();
+  if (opts.mask) {
+    head.push(...opts.mask);
+    for (let i = 0; i < n; i++) body[i] = body[i]! ^ opts.mask[i % 4]!;
+  }
+  const out = new Uint8Array(head.length + n);
+  out.set(head);
+  out.set(body, head.length);
+  return out;
+}
+
+const bytes = (n: number, seed = 1) =>
+  Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 255);
+const MASK = [0x12, 0x34, 0x56, 0x78];
+
+describe("ws frame decoder", () => {
+  test("7-, 16- and 64-bit lengths, fed whole and byte by byte", () => {
+    for (const n of [0, 1, 125, 126, 65535, 65536, 200_000]) {
+      for (const byByte of [false, true]) {
+        if (byByte && n > 70_000) continue;
+        const { events, d } = decoder(true);
+        const wire = frame(2, bytes(n), { mask: MASK });
+        if (byByte) { for (let i = 0; i < wire.length; i++) d.feed(wire.slice(i, i + 1)); }
+        else d.feed(wire);
+        assert.equal(events.length, 1, `n=${n}`);
+        assert.equal(events[0]![0], "message");
+        assert.deepEqual(events[0]![1], bytes(n), `payload n=${n}`);
+      }
+    }
+  });
+
+  test("encodeHeader picks the length form the decoder reads", () => {
+    for (const n of [5, 300, 70_000]) {
+      const { events, d } = decoder(false);
+      const h = encodeHeader(true, 2, n);
+      const wire = new Uint8Array(h.length + n);
+      wire.set(h);
+      wire.set(bytes(n), h.length);
+      d.feed(wire);
+      assert.deepEqual(events[0]?.[1], bytes(n));
+    }
+  });
+
+  test("fragments join, with a ping in the middle; text is flagged", () => {
+    const { events, d } = decoder(true);
+    d.feed(frame(1, new TextEncoder().encode("hé"), { fin: false, mask: MASK }));
+    d.feed(frame(9, new TextEncoder().encode("p"), { mask: MASK }));
+    d.feed(frame(0, new TextEncoder().encode("llo"), { mask: MASK }));
+    assert.deepEqual(events.map((e) => e[0]), ["ping", "message"]);
+    assert.equal(new TextDecoder().decode(events[1]![1] as Uint8Array), "héllo");
+    assert.equal(events[1]![2], true);
+  });
+
+  const violations: [string, boolean, Uint8Array, number][] = [
+    ["unmasked client frame", true, frame(2, bytes(3)), 1002],
+    ["masked server frame", false, frame(2, bytes(3), { mask: MASK }), 1002],
+    ["reserved bit 1", true, frame(2, bytes(3), { mask: MASK, rsv: 0x40 }), 1002],
+    ["reserved bit 3", true, frame(2, bytes(3), { mask: MASK, rsv: 0x10 }), 1002],
+    ["unknown opcode 3", true, frame(3, bytes(3), { mask: MASK }), 1002],
+    ["unknown opcode 0xb", true, frame(0xb, bytes(3), { mask: MASK }), 1002],
+    ["fragmented ping", true, frame(9, bytes(3), { mask: MASK, fin: false }), 1002],
+    ["126-byte ping", true, frame(9, bytes(126), { mask: MASK }), 1002],
+    ["continuation first", true, frame(0, bytes(3), { mask: MASK }), 1002],
+    ["invalid UTF-8 text", true, frame(1, new Uint8Array([0xff, 0xfe]), { mask: MASK }), 1007],
+    ["1-byte close body", true, frame(8, new Uint8Array([3]), { mask: MASK }), 1002],
+    [
+      "close code 1005 on the wire",
+      true,
+      frame(8, new Uint8Array([3, 0xed]), { mask: MASK }),
+      1002,
+    ],
+    ["over the size limit", true, frame(2, bytes(1025), { mask: MASK }), 1009],
+  ];
+  for (const [name, masked, wire, code] of violations) {
+    test(`violation: ${name} → ${code}`, () => {
+      const { events, d } = decoder(masked, 1024);
+      d.feed(wire);
+      assert.equal(events.length, 1, JSON.stringify(events));
+      assert.equal(events[0]![0], "error");
+      assert.equal(events[0]![1], code);
+      assert.equal(d.failed, true);
+      d.feed(frame(2, bytes(3), { mask: MASK })); // nothing after a failure
+      assert.equal(events.length, 1);
+    });
+  }
+
+  test("oversize is caught across fragments, before the payload arrives", () => {
+    const { events, d } = decoder(true, 1000);
+    d.feed(frame(2, bytes(600), { mask: MASK, fin: false }));
+    const second = frame(0, bytes(600), { mask: MASK });
+    d.feed(second.subarray(0, 8)); // header only
+    assert.deepEqual(events.map((e) => [e[0], e[1]]), [["error", 1009]]);
+  });
+
+  test("a 64-bit length with the high bit set is refused", () => {
+    const { events, d } = decoder(false);
+    d.feed(new Uint8Array([0x82, 127, 0x80, 0, 0, 0, 0, 0, 0, 1]));
+    assert.deepEqual(events.map((e) => [e[0], e[1]]), [["error", 1002]]);
+  });
+
+  test("close frames: code and reason, empty body means 1005", () => {
+    const a = decoder(true);
+    a.d.feed(frame(8, new Uint8Array([0x03, 0xe8, 0x62, 0x79, 0x65]), { mask: MASK }));
+    assert.deepEqual(a.events, [["close", 1000, "bye"]]);
+    const b = decoder(false);
+    b.d.feed(frame(8, new Uint8Array(0)));
+    assert.deepEqual(b.events, [["close", 1005, ""]]);
+  });
+});
