@@ -1,0 +1,184 @@
+// End to end: the chat demo (examples/chat) with independent clients — weft's client over
+// WebSocket and raw TCP in the same room, pomelo-client-websocket under Node, and the page in
+// headless Chromium (two tabs, a message typed in one shows in the other).
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { type Chat, startChat } from "../../examples/chat/chat.ts";
+import { type Client, connect } from "../../src/nano_client.ts";
+import { tcpConnector } from "../../src/app/transport_connector.ts";
+import { requirePeer } from "../interop/_peers.ts";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const PEERS = fileURLToPath(new URL("./peers/", import.meta.url));
+
+interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command from the repository root; kills it after `ms`. */
+function run(cmd: string, args: string[], ms: number): Promise<Ran> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout!.setEncoding("utf8").on("data", (c: string) => (stdout += c));
+    child.stderr!.setEncoding("utf8").on("data", (c: string) => (stderr += c));
+    const timer = setTimeout(() => child.kill("SIGKILL"), ms);
+    child.once("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.once("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+function lastJSON(ran: Ran, what: string): Record<string, unknown> {
+  assert.equal(ran.code, 0, `${what} failed (${ran.code}):\n${ran.stderr}\n${ran.stdout}`);
+  const line = ran.stdout.trim().split("\n").pop()!;
+  return JSON.parse(line);
+}
+
+function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const start = Date.now();
+  return new Promise((resolve, reject) => {
+    const poll = () => {
+      if (check()) resolve();
+      else if (Date.now() - start > ms) reject(new Error(`timed out waiting for ${what}`));
+      else setTimeout(poll, 5);
+    };
+    poll();
+  });
+}
+
+async function withChat(fn: (chat: Chat) => Promise<void>): Promise<void> {
+  const chat = await startChat({ port: 0 });
+  try {
+    await fn(chat);
+  } finally {
+    await chat.app.close();
+  }
+}
+
+/** A weft client in the room, recording its pushes. */
+async function member(url: string, name: string, tcp = false) {
+  const client: Client = await connect(url, tcp ? { connector: tcpConnector() } : {});
+  const seen: Record<string, unknown[]> = { onMembers: [], onNewUser: [], onMessage: [] };
+  for (const route of Object.keys(seen)) client.on(route, (b) => seen[route]!.push(b));
+  const joined = await client.request("room.join", { name });
+  return { client, seen, joined };
+}
+
+// Child processes (Node, Chromium) need more than bun's default 5 s per test.
+const SLOW = { timeout: 180_000 };
+
+describe("chat demo end to end", () => {
+  test("weft clients over WebSocket and raw TCP share the room (nano's wire shapes)", async () => {
+    await withChat(async (chat) => {
+      const ws = await member(chat.ws, "web");
+      const tcp = await member(chat.tcp, "term", true);
+      try {
+        assert.deepEqual(ws.joined, { code: 0, result: "success" });
+        assert.deepEqual(tcp.joined, { code: 0, result: "success" });
+        await until(() => ws.seen.onNewUser!.length === 1, "onNewUser at the ws client");
+        assert.match((ws.seen.onNewUser![0] as { content: string }).content, /term/);
+        const members = tcp.seen.onMembers![0] as { members: unknown[]; users: unknown[] };
+        assert.equal(members.members.length, 1); // uids of those already there, as nano
+        assert.equal(members.users.length, 2);
+        tcp.client.notify("room.message", { name: "term", content: "from raw tcp" });
+        ws.client.notify("room.message", { name: "web", content: "from websocket" });
+        await until(
+          () => ws.seen.onMessage!.length === 2 && tcp.seen.onMessage!.length === 2,
+          "both messages at both clients",
+        );
+        const expected = [
+          { name: "term", content: "from raw tcp" },
+          { name: "web", content: "from websocket" },
+        ];
+        // One broadcast order for everyone; which of the two notifies came first may vary.
+        assert.deepEqual(ws.seen.onMessage, tcp.seen.onMessage);
+        const byName = (a: unknown, b: unknown) =>
+          (a as { name: string }).name.localeCompare((b as { name: string }).name);
+        assert.deepEqual([...ws.seen.onMessage!].sort(byName), expected);
+      } finally {
+        ws.client.close();
+        tcp.client.close();
+      }
+    });
+  });
+
+  test("pomelo-client-websocket under Node: join, message, pushes", SLOW, async (t) => {
+    if (!requirePeer(t, "node")) return;
+    await withChat(async (chat) => {
+      const watcher = await member(chat.tcp, "watcher", true);
+      try {
+        const port = String(chat.app.address!.port);
+        const ran = await run(
+          "node",
+          [join(PEERS, "chat_node_client.mjs"), "127.0.0.1", port],
+          30_000,
+        );
+        const out = lastJSON(ran, "chat_node_client.mjs") as {
+          joinA: unknown;
+          joinB: unknown;
+          a: Record<string, unknown[]>;
+          b: Record<string, unknown[]>;
+        };
+        assert.deepEqual(out.joinA, { code: 0, result: "success" });
+        assert.deepEqual(out.joinB, { code: 0, result: "success" });
+        const hello = { name: "node-a", content: "hello from node" };
+        assert.deepEqual(out.a.onMessage, [hello]);
+        assert.deepEqual(out.b.onMessage, [hello]);
+        assert.equal(out.a.onNewUser!.length, 1); // node-b joined after node-a
+        assert.equal((out.b.onMembers![0] as { members: unknown[] }).members.length, 2);
+        await until(() => watcher.seen.onMessage!.length === 1, "the message at the tcp watcher");
+        assert.deepEqual(watcher.seen.onMessage, [hello]);
+      } finally {
+        watcher.client.close();
+      }
+    });
+  });
+
+  test(
+    "the page in headless Chromium: a message typed in one tab shows in the other",
+    SLOW,
+    async (t) => {
+      if (!requirePeer(t, "node") || !requirePeer(t, "chromium")) return;
+      const built = await run("node", ["tools/build_client.mjs"], 60_000);
+      assert.equal(built.code, 0, `build_client failed: ${built.stderr}`);
+      const dir = mkdtempSync(join(tmpdir(), "weft-chat-shot-"));
+      const shot = process.env.WEFT_CHAT_SCREENSHOT ?? join(dir, "chat.png");
+      try {
+        await withChat(async (chat) => {
+          const chromium = process.env.WEFT_CHROMIUM ?? "/usr/bin/chromium";
+          const ran = await run(
+            "node",
+            [join(PEERS, "chat_browser.mjs"), chat.page, shot, chromium],
+            120_000,
+          );
+          const out = lastJSON(ran, "chat_browser.mjs") as {
+            alice: { messages: string[]; members: string[] };
+            bob: { messages: string[]; members: string[] };
+            errors: string[];
+          };
+          assert.ok(out.bob.messages.some((m) => m.includes("hello bob, this is alice")));
+          assert.ok(out.alice.messages.some((m) => m.includes("hi alice!")));
+          assert.deepEqual(out.alice.members, ["alice", "bob"]);
+          assert.deepEqual(out.errors, []);
+        });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
+});
