@@ -58,6 +58,7 @@ export { ErrorCode, WeftError } from "./core/errors.ts";
 export { type ErrorBody, errorBody, HandlerError, ResponseCode } from "./app/errors.ts";
 export type { HttpHandler, HttpRequest, HttpResponse } from "./app/front_door.ts";
 export { Group } from "./app/group.ts";
+export { tcpConnector, transportConnector } from "./app/transport_connector.ts";
 export {
   compose,
   type InboundContext,
