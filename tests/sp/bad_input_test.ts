@@ -1,0 +1,382 @@
+// Bad input at weft SP sockets from raw peers (node:net bytes written by hand, and a raw HTTP
+// upgrade for ws): broken connection headers, an incompatible protocol, oversize lengths,
+// garbage after the header, backtraces without an id or with too many hops, replies whose id
+// lacks the high bit, and a ws dial offering the wrong subprotocol. As nng 1.5.2 does, each
+// either closes only that connection (with an event naming the cause) or drops the message and
+// keeps the connection; a well-behaved weft peer keeps being served throughout, and nothing
+// rejects into user code.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import { connect, createServer, type Server, type Socket as NetSocket } from "node:net";
+import process from "node:process";
+import { Rep0, Req0 } from "../../src/sp.ts";
+import type { SocketEvent, SpOptions, SpSocket } from "../../src/sp.ts";
+import { removeIpcFile, tempIpcPath } from "../interop/_peers.ts";
+import { until, within } from "./_suite.ts";
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+// ── SP bytes, written out by hand (independent of weft's encoder) ──────────────────────────────
+
+/** The 8-byte connection header: 00 'S' 'P' version id(u16 BE) reserved(2). */
+function header(id: number, o: { magic?: number; version?: number; reserved?: number } = {}) {
+  return Uint8Array.of(
+    o.magic ?? 0,
+    0x53,
+    0x50,
+    o.version ?? 0,
+    id >> 8,
+    id & 0xff,
+    0,
+    o.reserved ?? 0,
+  );
+}
+
+/** One tcp message: u64 BE length, payload (ipc: a type byte first). */
+function frame(payload: Uint8Array, ipc = false): Uint8Array {
+  const out = new Uint8Array((ipc ? 9 : 8) + payload.length);
+  const at = ipc ? 1 : 0;
+  if (ipc) out[0] = 1;
+  new DataView(out.buffer).setBigUint64(at, BigInt(payload.length));
+  out.set(payload, at + 8);
+  return out;
+}
+
+const u32 = (v: number) => {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, v);
+  return b;
+};
+const concat = (...parts: Uint8Array[]) => new Uint8Array(Buffer.concat(parts));
+const REQ0 = 0x30;
+const REP0 = 0x31;
+
+/** A raw peer connected over tcp or ipc: what it received, and when weft closed it. */
+interface RawPeer {
+  readonly sock: NetSocket;
+  readonly localPort: number;
+  readonly received: () => Uint8Array;
+  readonly closed: Promise<void>;
+}
+
+async function rawPeer(url: string): Promise<RawPeer> {
+  const tcp = /^tcp:\/\/([^:]+):(\d+)/.exec(url);
+  const sock = tcp
+    ? connect({ host: tcp[1]!, port: Number(tcp[2]) })
+    : connect({ path: url.replace(/^ipc:\/\//, "") });
+  return await adopt(sock, true);
+}
+
+async function adopt(sock: NetSocket, waitConnect: boolean): Promise<RawPeer> {
+  const chunks: Buffer[] = [];
+  const closed = new Promise<void>((resolve) => sock.once("close", () => resolve()));
+  sock.on("error", () => {}); // a reset from weft is one of the expected endings
+  sock.on("data", (c: Buffer) => chunks.push(c));
+  if (waitConnect) {
+    await new Promise<void>((resolve, reject) => {
+      sock.once("connect", resolve);
+      sock.once("error", reject);
+    });
+  }
+  return {
+    sock,
+    localPort: sock.localPort ?? 0,
+    received: () => new Uint8Array(Buffer.concat(chunks)),
+    closed,
+  };
+}
+
+// ── the frame of every test ──────────────────────────────────────────────────────────────────
+
+/** Sockets and raw peers to close, and process-level rejections seen, during one test. */
+class Scope {
+  #sockets: SpSocket[] = [];
+  #raws: NetSocket[] = [];
+  #servers: Server[] = [];
+  #ipc: string[] = [];
+  readonly rejections: unknown[] = [];
+  readonly #onRejection = (reason: unknown) => {
+    this.rejections.push(reason);
+  };
+
+  constructor() {
+    process.on("unhandledRejection", this.#onRejection);
+  }
+
+  weft<T extends SpSocket>(socket: T): T {
+    this.#sockets.push(socket);
+    return socket;
+  }
+
+  async raw(url: string): Promise<RawPeer> {
+    const peer = await rawPeer(url);
+    this.#raws.push(peer.sock);
+    return peer;
+  }
+
+  track(sock: NetSocket): void {
+    this.#raws.push(sock);
+  }
+
+  server(s: Server): Server {
+    this.#servers.push(s);
+    return s;
+  }
+
+  ipcPath(): string {
+    const p = tempIpcPath("sp-bad");
+    this.#ipc.push(p);
+    return p;
+  }
+
+  async dispose(): Promise<void> {
+    for (const r of this.#raws.splice(0)) r.destroy();
+    for (const s of this.#servers.splice(0)) s.close();
+    for (const s of this.#sockets) s.close();
+    await Promise.all(this.#sockets.splice(0).map((s) => s.closed));
+    for (const p of this.#ipc.splice(0)) removeIpcFile(p);
+    await new Promise((r) => setTimeout(r, 0)); // let pending rejections surface
+    process.off("unhandledRejection", this.#onRejection);
+  }
+}
+
+async function scenario(body: (s: Scope) => Promise<void>): Promise<void> {
+  const scope = new Scope();
+  try {
+    await body(scope);
+  } finally {
+    await scope.dispose();
+  }
+  assert.deepEqual(scope.rejections, [], "an unhandled rejection reached the process");
+}
+
+/** Collects a socket's events. */
+function record(sock: SpSocket): SocketEvent[] {
+  const seen: SocketEvent[] = [];
+  sock.events.on("*", (e) => seen.push(e));
+  return seen;
+}
+
+const FAILURES: readonly SocketEvent["type"][] = ["handshake:error", "disconnect"];
+
+/** The first failure event about the connection from `port` (any port: 0), within a deadline. */
+async function failureFor(seen: SocketEvent[], port: number): Promise<SocketEvent> {
+  const match = (e: SocketEvent) =>
+    FAILURES.includes(e.type) && (port === 0 || (e.remoteAddress ?? "").endsWith(`:${port}`));
+  await until(() => seen.some(match), 5000).catch(() => {
+    throw new Error(
+      `no failure event for :${port}; saw ${
+        seen.map((e) => `${e.type}(${e.remoteAddress ?? ""} ${e.reason ?? ""})`).join(", ")
+      }`,
+    );
+  });
+  return seen.find(match)!;
+}
+
+/** A weft REP listening with a well-behaved weft REQ that has had one exchange. */
+async function repWithGoodPeer(s: Scope, url: string, options: SpOptions = {}) {
+  const rep = s.weft(new Rep0(options));
+  const events = record(rep);
+  await rep.listen(url);
+  const at = rep.lastEndpoint!;
+  const good = s.weft(new Req0({ reconnectTime: 50 }));
+  const goodEvents = record(good);
+  await within(good.dial(at));
+  let n = 0;
+  /** One more exchange with the good peer, which must never have been disconnected. */
+  const stillServes = async () => {
+    const q = `q${n++}`;
+    await good.send(q);
+    assert.equal(dec.decode(await within(rep.recv())), q);
+    await rep.send(`a:${q}`);
+    assert.equal(dec.decode(await within(good.recv())), `a:${q}`);
+    const bad = goodEvents.filter((e) => FAILURES.includes(e.type));
+    assert.deepEqual(bad, [], "the well-behaved peer lost its connection");
+  };
+  await stillServes();
+  return { rep, url: at, events, stillServes };
+}
+
+/** A raw peer writing `bytes` to a weft REP gets closed with `code` and a reason. */
+async function refused(
+  s: Scope,
+  bytes: Uint8Array,
+  expect: { code: string; reason: RegExp; type?: SocketEvent["type"]; options?: SpOptions },
+): Promise<void> {
+  const { url, events, stillServes } = await repWithGoodPeer(
+    s,
+    "tcp://127.0.0.1:0",
+    expect.options,
+  );
+  const raw = await s.raw(url);
+  raw.sock.write(bytes);
+  const event = await failureFor(events, raw.localPort);
+  assert.equal(event.code, expect.code, event.reason);
+  assert.match(event.reason ?? "", expect.reason);
+  if (expect.type) assert.equal(event.type, expect.type);
+  await within(raw.closed);
+  await stillServes();
+}
+
+describe("sp bad input", () => {
+  test("wrong magic byte: handshake error EPROTO, only that connection closed", () =>
+    scenario(async (s) => {
+      await refused(s, header(REQ0, { magic: 1 }), {
+        code: "EPROTO",
+        reason: /SP header/,
+        type: "handshake:error",
+      });
+    }));
+
+  test("wrong version byte: EPROTO naming the version", () =>
+    scenario(async (s) => {
+      await refused(s, header(REQ0, { version: 1 }), {
+        code: "EPROTO",
+        reason: /version 0, got 1/,
+        type: "handshake:error",
+      });
+    }));
+
+  test("non-zero reserved bytes: EPROTO", () =>
+    scenario(async (s) => {
+      await refused(s, header(REQ0, { reserved: 7 }), { code: "EPROTO", reason: /reserved/ });
+    }));
+
+  test("a peer of an incompatible protocol (pub0 at a rep0): EPROTO naming both", () =>
+    scenario(async (s) => {
+      await refused(s, header(0x20), {
+        code: "EPROTO",
+        reason: /expected a req peer.*got pub/,
+        type: "handshake:error",
+      });
+    }));
+
+  test("a length above recvMaxSize: EMSGSIZE, connection closed", () =>
+    scenario(async (s) => {
+      const big = new Uint8Array(200).fill(0x61);
+      big.set(u32(0x80000001));
+      await refused(s, concat(header(REQ0), frame(big)), {
+        code: "EMSGSIZE",
+        reason: /at most 100 bytes/,
+        type: "disconnect",
+        options: { recvMaxSize: 100 },
+      });
+    }));
+
+  test("garbage after the header (a length of 2^62): EMSGSIZE under the default 1 MiB", () =>
+    scenario(async (s) => {
+      await refused(s, concat(header(REQ0), enc.encode("@GARBAGE and more")), {
+        code: "EMSGSIZE",
+        reason: /recvMaxSize/,
+      });
+    }));
+
+  test("ipc: a message type byte other than 1 closes the connection (EPROTO)", () =>
+    scenario(async (s) => {
+      const { url, events, stillServes } = await repWithGoodPeer(s, `ipc://${s.ipcPath()}`);
+      const raw = await s.raw(url);
+      const bad = frame(concat(u32(0x80000001), enc.encode("hi")), true);
+      bad[0] = 2;
+      raw.sock.write(concat(header(REQ0), bad));
+      // The good peer is on ipc too, so match the bad one by elimination: the first failure.
+      const event = await failureFor(events, 0);
+      assert.equal(event.code, "EPROTO", event.reason);
+      await within(raw.closed);
+      await stillServes();
+    }));
+
+  test("a request whose backtrace has no id (no high bit): EPROTO, connection closed", () =>
+    scenario(async (s) => {
+      const { url, rep, events } = await repWithGoodPeer(s, "tcp://127.0.0.1:0");
+      // As a server does, REP is waiting for the next request (weft parses backtraces when a
+      // receiver takes the message; nng as it arrives).
+      const next = rep.recv();
+      const raw = await s.raw(url);
+      // Two hop words without the high bit, then fewer than 4 bytes: nng calls it garbage.
+      raw.sock.write(concat(header(REQ0), frame(concat(u32(1), u32(2), enc.encode("x")))));
+      const event = await failureFor(events, raw.localPort);
+      assert.equal(event.code, "EPROTO", event.reason);
+      assert.equal(event.type, "disconnect");
+      assert.match(event.reason ?? "", /backtrace ending in an id/);
+      await within(raw.closed);
+      // The pending receive is still there for the good peer.
+      const good = s.weft(new Req0());
+      await within(good.dial(url));
+      await good.send("still here");
+      assert.equal(dec.decode(await within(next)), "still here");
+    }));
+
+  test("a request with more than maxTtl hops is dropped; the connection stays", () =>
+    scenario(async (s) => {
+      const { url, rep, events, stillServes } = await repWithGoodPeer(s, "tcp://127.0.0.1:0");
+      const raw = await s.raw(url);
+      const hops = Array.from({ length: 8 }, (_, i) => u32(i + 1)); // 8 hops + the id = 9 > 8
+      const tooFar = concat(...hops, u32(0x80000001), enc.encode("far"));
+      const fine = concat(u32(5), u32(0x80000002), enc.encode("near"));
+      raw.sock.write(concat(header(REQ0), frame(tooFar), frame(fine)));
+      const got = await within(rep.recvMsg());
+      assert.equal(dec.decode(got.body), "near", "the far request was dropped, the near one kept");
+      await rep.send("back");
+      // The reply carries the near request's backtrace (hop 5, id 0x80000002), to the raw peer.
+      const want = concat(header(REP0), frame(concat(u32(5), u32(0x80000002), enc.encode("back"))));
+      await until(() => raw.received().length >= want.length, 5000);
+      assert.deepEqual(raw.received(), want);
+      assert.deepEqual(events.filter((e) => FAILURES.includes(e.type)), []);
+      await stillServes();
+    }));
+
+  test("REQ drops replies whose id lacks the high bit or is unknown; the pipe stays", () =>
+    scenario(async (s) => {
+      // The raw peer is the REP server here; weft's REQ dials it.
+      let resolveRaw!: (p: RawPeer) => void;
+      const peer = new Promise<RawPeer>((r) => (resolveRaw = r));
+      const srv = s.server(createServer((sock) => {
+        s.track(sock);
+        void adopt(sock, false).then(resolveRaw);
+      }));
+      await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+      const port = (srv.address() as { port: number }).port;
+      const req = s.weft(new Req0({ reconnectTime: 50 }));
+      const events = record(req);
+      const dialed = req.dial(`tcp://127.0.0.1:${port}`);
+      const raw = await within(peer);
+      raw.sock.write(header(REP0));
+      await within(dialed);
+      await req.send("q");
+      const reply = req.recv();
+      // Our header (8 B) then the request: length 5, the id (4 B, high bit set), "q".
+      await until(() => raw.received().length >= 8 + 8 + 5, 5000);
+      const id = raw.received().subarray(16, 20);
+      assert.ok(id[0]! & 0x80, "request ids have the high bit set");
+      const lowBit = Uint8Array.from(id);
+      lowBit[0]! &= 0x7f;
+      const other = Uint8Array.from(id);
+      other[3] = other[3]! ^ 1;
+      raw.sock.write(concat(
+        frame(concat(lowBit, enc.encode("no-high-bit"))),
+        frame(concat(other, enc.encode("unknown-id"))),
+        frame(enc.encode("ab")), // shorter than an id
+        frame(concat(id, enc.encode("right"))),
+      ));
+      assert.equal(dec.decode(await within(reply)), "right");
+      assert.deepEqual(events.filter((e) => FAILURES.includes(e.type)), []);
+    }));
+
+  test("ws: a dial offering the wrong subprotocol gets HTTP 400; the socket keeps serving", () =>
+    scenario(async (s) => {
+      const { url, stillServes } = await repWithGoodPeer(s, "ws://127.0.0.1:0/bad");
+      const m = /^ws:\/\/([^:/]+):(\d+)(\/.*)$/.exec(url);
+      assert.ok(m, url);
+      const raw = await s.raw(`tcp://${m[1]}:${m[2]}`);
+      raw.sock.write(
+        `GET ${m[3]} HTTP/1.1\r\nHost: ${m[1]}:${m[2]}\r\nUpgrade: websocket\r\n` +
+          "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" +
+          "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: pub.sp.nanomsg.org\r\n\r\n",
+      );
+      await within(raw.closed);
+      assert.match(dec.decode(raw.received()), /^HTTP\/1\.1 400 /);
+      await stillServes();
+    }));
+});
