@@ -14,7 +14,9 @@
  *              mode `batch`: `push.sendBatch(run)` of BATCH messages, `pull.receiveBatch()`.
  *   req_rep    REQ → REP round trips (16 B, tcp), REP echoing in this process; p50/p99/mean µs.
  *   fanout     PUB → 10 SUB (16 B, tcp), all in this process; deliveries/s over the subscribers.
- *              PUB drops at the HWM, so "sent" can exceed "delivered" / subscribers.
+ *              PUB drops at the HWM, so "sent" can exceed "delivered" / subscribers. Bursts of
+ *              64 (`await pub.send` each in mode `plain`, one `sendBatch` in mode `batch`), then
+ *              one setImmediate turn for the subscribers (`for await` / `receiveBatch()`).
  *
  * Every scenario first runs a pilot (which also warms the JIT), then a run sized to take about
  * `--seconds` (default 1.5). Flags: --scenario push_pull|req_rep|fanout, --transport
