@@ -131,22 +131,25 @@ export function applyMask(bytes: Uint8Array, mask: Uint8Array, offset: number): 
   const n = bytes.length;
   let i = 0;
   let m = offset & 3;
-  // Align to the mask, then a word at a time where the buffer is 4-byte aligned.
-  while (i < n && m !== 0) {
+  // Bytes up to a 4-byte aligned address, then a word at a time with the mask rotated to the
+  // position reached (byte order in memory is kept, so endianness does not matter).
+  while (i < n && ((bytes.byteOffset + i) & 3) !== 0) {
     bytes[i] = bytes[i]! ^ mask[m]!;
     i++;
     m = (m + 1) & 3;
   }
-  const start = bytes.byteOffset + i;
-  if (n - i >= 16 && (start & 3) === 0) {
-    const words = (n - i) >>> 2;
-    const view = new Uint32Array(bytes.buffer, start, words);
-    // The mask as a native-endian word (the bytes keep their order in memory).
-    const key = new Uint32Array(
-      new Uint8Array([mask[0]!, mask[1]!, mask[2]!, mask[3]!]).buffer,
-    )[0]!;
+  const words = (n - i) >>> 2;
+  if (words >= 4) {
+    const view = new Uint32Array(bytes.buffer, bytes.byteOffset + i, words);
+    const k = new Uint8Array([
+      mask[m]!,
+      mask[(m + 1) & 3]!,
+      mask[(m + 2) & 3]!,
+      mask[(m + 3) & 3]!,
+    ]);
+    const key = new Uint32Array(k.buffer)[0]!;
     for (let w = 0; w < words; w++) view[w] = view[w]! ^ key;
-    i += words * 4;
+    i += words * 4; // a whole number of words: the mask position is unchanged
   }
   while (i < n) {
     bytes[i] = bytes[i]! ^ mask[m]!;

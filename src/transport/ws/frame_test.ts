@@ -140,3 +140,24 @@ describe("ws frame decoder", () => {
     assert.deepEqual(b.events, [["close", 1005, ""]]);
   });
 });
+
+describe("ws masking", () => {
+  test("applyMask matches a byte loop at every alignment, offset and split", async () => {
+    const { applyMask } = await import("./frame.ts");
+    const mask = new Uint8Array([0x9a, 0x3c, 0x51, 0xe7]);
+    const buffer = new Uint8Array(300);
+    for (let i = 0; i < buffer.length; i++) buffer[i] = (i * 7 + 3) & 255;
+    for (const start of [0, 1, 2, 3, 5]) {
+      for (const len of [0, 3, 17, 64, 257]) {
+        for (const split of [0, 1, 6, 33]) {
+          const data = buffer.slice(0, start + len + 4).subarray(start, start + len);
+          const want = data.map((b, i) => b ^ mask[i % 4]!);
+          const cut = Math.min(split, len);
+          const m = applyMask(data.subarray(0, cut), mask, 0);
+          applyMask(data.subarray(cut), mask, m);
+          assert.deepEqual(data, want, `start ${start} len ${len} split ${split}`);
+        }
+      }
+    }
+  });
+});
