@@ -42,7 +42,7 @@ export abstract class Rotation {
  * import { LoadBalancer } from "./distribution.ts";
  * import assert from "node:assert/strict";
  * const sent: string[] = [];
- * const pipe = (name: string) => ({ writable: true, send: () => (sent.push(name), true) });
+ * const pipe = (name: string) => ({ writable: true, queue: () => sent.push(name) });
  * const lb = new LoadBalancer();
  * lb.add(pipe("a") as never);
  * lb.add(pipe("b") as never);
@@ -66,9 +66,9 @@ export class LoadBalancer extends Rotation {
 
   /** Sends to the next pipe with room; returns that pipe, or undefined when none had room. */
   send(message: Message): Pipe | undefined {
-    const pipe = this.pick();
-    if (pipe && pipe.send(message)) return pipe;
-    return undefined;
+    const pipe = this.pick(); // only returns a writable pipe: no second check needed
+    pipe?.queue(message);
+    return pipe;
   }
 }
 

@@ -119,10 +119,15 @@ export class Pipe {
   /** Queues a message if it fits under the HWM; returns whether it was queued. */
   send(message: Message): boolean {
     if (!this.writable) return false;
+    this.queue(message);
+    return true;
+  }
+
+  /** Queues a message the caller has just seen fit under the HWM (`writable` was true). */
+  queue(message: Message): void {
     if (this.#host.options.conflate) this.#dropQueuedMessages();
     this.#outbox.push(message);
     this.#scheduleFlush();
-    return true;
   }
 
   /** Queues a subscription change (not counted against the HWM). */
