@@ -1,6 +1,7 @@
 /**
- * The default transports for the running runtime, chosen once: tcp and ipc from `deno/` or
- * `bun/` (feature-detected), ws over that tcp, plus inproc. On any other runtime, inproc only.
+ * The default transports for the running runtime, chosen once: tcp, ipc and tls+tcp from
+ * `deno/` or `bun/` (feature-detected), ws over that tcp and wss over that tls+tcp, plus inproc.
+ * On any other runtime, inproc only.
  * @module
  */
 
@@ -8,11 +9,23 @@ import { bunTransports } from "./bun/mod.ts";
 import { denoTransports } from "./deno/mod.ts";
 import { type InprocNamespace, InprocTransport } from "./inproc/inproc.ts";
 import { createRegistry } from "./registry.ts";
+import type { TlsTransportOptions } from "./tls.ts";
 import type { Transport, TransportRegistry } from "./types.ts";
 import { WsTransport } from "./ws/transport.ts";
 
+/** Options of {@link defaultTransports}. */
+export interface DefaultTransportsOptions {
+  /**
+   * TLS settings for `tls+tcp://` and `wss://`: the server's `cert` and `key` (PEM) to listen,
+   * `caCerts` to trust when dialing (besides or instead of the runtime's roots — see
+   * docs/tls.md). Without it, those schemes still dial, trusting the runtime's roots.
+   */
+  readonly tls?: TlsTransportOptions;
+}
+
 /**
- * A registry with the runtime's tcp and ipc transports and inproc over `namespace`.
+ * A registry with the runtime's tcp, ipc and tls+tcp transports, ws and wss over them, and
+ * inproc over `namespace`.
  *
  * @example
  * ```ts
@@ -23,15 +36,27 @@ import { WsTransport } from "./ws/transport.ts";
  * assert.ok(registry.get("inproc"));
  * assert.equal(registry.get("tcp")?.scheme, "tcp"); // on Deno or Bun
  * assert.equal(registry.get("ws")?.scheme, "ws");
+ * assert.equal(registry.get("wss")?.scheme, "wss");
  * ```
  */
-export function defaultTransports(namespace: InprocNamespace): TransportRegistry {
+export function defaultTransports(
+  namespace: InprocNamespace,
+  options: DefaultTransportsOptions = {},
+): TransportRegistry {
+  const runtimeOptions = options.tls ? { tls: options.tls } : {};
   const runtime: Transport[] = "Bun" in globalThis
-    ? bunTransports()
+    ? bunTransports(runtimeOptions)
     : "Deno" in globalThis
-    ? denoTransports()
+    ? denoTransports(runtimeOptions)
     : [];
-  const tcp = runtime.find((t) => t.scheme === "tcp");
-  const ws = tcp ? [new WsTransport(tcp)] : [];
-  return createRegistry([...runtime, ...ws, new InprocTransport(namespace)]);
+  const over = (scheme: string, ws: string): Transport[] => {
+    const base = runtime.find((t) => t.scheme === scheme);
+    return base ? [new WsTransport(base, { scheme: ws })] : [];
+  };
+  return createRegistry([
+    ...runtime,
+    ...over("tcp", "ws"),
+    ...over("tls+tcp", "wss"),
+    new InprocTransport(namespace),
+  ]);
 }

@@ -74,12 +74,32 @@ export interface StreamListener {
   readonly closed: Promise<void>;
 }
 
+/**
+ * TLS settings for `tls+tcp://` and `wss://`, as PEM text. A listener needs `cert` and `key`
+ * (usually given once, to the TLS transport's constructor); a dialer verifies the server against
+ * `caCerts` (or the runtime's roots) and the name `hostname` (default: the endpoint's host).
+ */
+export interface TlsOptions {
+  /** The server's certificate chain, PEM (listeners). */
+  readonly cert?: string;
+  /** The server's private key, PEM (listeners). */
+  readonly key?: string;
+  /** Certificates to trust as roots, PEM each (dialers). */
+  readonly caCerts?: readonly string[];
+  /** The name to verify and send as SNI (dialers; default: the endpoint's host). */
+  readonly hostname?: string;
+  /** Accept any server certificate (dialers; tests only). Not every runtime supports it. */
+  readonly insecure?: boolean;
+}
+
 /** Options passed to {@link Transport.dial}. */
 export interface DialOptions {
   /** Give up connecting after this many milliseconds (0 = the OS default). */
   readonly connectTimeoutMs?: number;
   /** Subprotocols to offer, best first (message transports such as ws). */
   readonly protocols?: readonly string[];
+  /** TLS settings for this dial (TLS transports; they override the transport's own). */
+  readonly tls?: TlsOptions;
 }
 
 /** Options passed to {@link Transport.listen}. */
@@ -93,6 +113,8 @@ export interface ListenOptions {
   readonly selectProtocol?: (offered: readonly string[]) => string | undefined;
   /** Largest message a message transport accepts, in bytes. */
   readonly maxMessageSize?: number;
+  /** TLS settings for this listener (TLS transports; they override the transport's own). */
+  readonly tls?: TlsOptions;
 }
 
 /** One transport (scheme) implementation. */

@@ -22,6 +22,7 @@ export const PEERS = {
   "cc-libnng": "apt-get install gcc libnng-dev",
   "node": "install Node.js (node on PATH; npm ci puts the test clients in node_modules)",
   "chromium": "apt-get install chromium (/usr/bin/chromium, or set WEFT_CHROMIUM)",
+  "openssl": "apt-get install openssl (makes throwaway certificates for the TLS tests)",
 } as const;
 
 /** One of the keys of {@link PEERS}. */
@@ -111,6 +112,8 @@ export function peerAvailable(name: PeerName): boolean {
       return runs("node", ["--version"]);
     case "chromium":
       return runs(process.env.WEFT_CHROMIUM ?? "/usr/bin/chromium", ["--version"]);
+    case "openssl":
+      return runs("openssl", ["version"]);
   }
 }
 

@@ -52,11 +52,27 @@ export interface BunSocketHandler<Data> {
   error?(socket: BunSocket<Data>, error: Error): void;
   /** Connecting failed. */
   connectError?(socket: BunSocket<Data>, error: Error): void;
+  /** A TLS handshake finished: `success` false with the verification error when it failed. */
+  handshake?(socket: BunSocket<Data>, success: boolean, authorizationError: Error | null): void;
+}
+
+/** Bun's `TLSOptions` (the fields used; PEM strings). */
+export interface BunTlsOptions {
+  /** Certificate chain (servers). */
+  cert?: string;
+  /** Private key (servers). */
+  key?: string;
+  /** Trusted roots; replaces Bun's bundled ones when given. */
+  ca?: string[];
+  /** The name to verify and send as SNI (clients). */
+  serverName?: string;
+  /** false accepts any certificate. */
+  rejectUnauthorized?: boolean;
 }
 
 /** `Bun.connect` options: tcp (`hostname`/`port`) or unix (`unix`). */
 export type BunConnectOptions<Data> =
-  & { socket: BunSocketHandler<Data>; data?: Data }
+  & { socket: BunSocketHandler<Data>; data?: Data; tls?: BunTlsOptions }
   & ({ hostname: string; port: number } | { unix: string });
 
 /** `Bun.listen` options: tcp (`hostname`/`port`) or unix (`unix`). */

@@ -41,7 +41,9 @@ const CLOSING = 1; // we sent a close frame and wait for the peer's
 const CLOSED = 2;
 
 function wsAddress(address: string): string {
-  return address.startsWith("tcp://") ? "ws://" + address.slice(6) : address;
+  if (address.startsWith("tcp://")) return "ws://" + address.slice(6);
+  if (address.startsWith("tls+tcp://")) return "wss://" + address.slice(10);
+  return address;
 }
 
 /**

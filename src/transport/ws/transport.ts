@@ -1,5 +1,6 @@
 /**
- * `ws://host[:port][/path]`: WebSocket (RFC 6455) over another transport's byte streams (tcp),
+ * `ws://host[:port][/path]`: WebSocket (RFC 6455) over another transport's byte streams (tcp;
+ * `wss://` over tls+tcp, with `scheme: "wss"`),
  * written here in TypeScript so one code path serves Deno and Bun and one port can carry
  * several paths. Listeners on the same host:port share one underlying listener (a registry
  * inside each {@link WsTransport}, no global state) and are told apart by path.
@@ -20,6 +21,8 @@ import { upgradeClientStream, upgradeServerStream, type WsRoute } from "./upgrad
 
 /** Options of {@link WsTransport}. */
 export interface WsTransportOptions {
+  /** The scheme served: `ws` (default), or `wss` over a TLS base transport (tls+tcp). */
+  readonly scheme?: string;
   /** Largest message accepted by dialed streams and by default by listeners. Default 64 MiB. */
   readonly maxMessageSize?: number;
   /** Outgoing messages larger than this are sent as several frames. Default 1 MiB (as nng). */
@@ -27,6 +30,9 @@ export interface WsTransportOptions {
   /** An opening handshake not done within this many ms is dropped. Default 10 000. */
   readonly handshakeTimeoutMs?: number;
 }
+
+/** Base schemes with real host:port addresses (the rest map `host:port` to a name: inproc). */
+const NETWORK_BASES: ReadonlySet<string> = new Set(["tcp", "tls+tcp"]);
 
 interface Route extends WsRoute {
   readonly accept: (stream: ByteStream) => void;
@@ -69,30 +75,34 @@ interface PortShare {
  * ```
  */
 export class WsTransport implements Transport {
-  readonly scheme = "ws";
+  /** `ws`, or what {@link WsTransportOptions.scheme} says (`wss`). */
+  readonly scheme: string;
   #base: Transport;
   #options: WsTransportOptions;
   #ports = new Map<string, Promise<PortShare>>();
 
-  /** Serves ws over `base` (the runtime's tcp transport). */
+  /** Serves ws over `base` (the runtime's tcp transport; wss over its tls+tcp). */
   constructor(base: Transport, options: WsTransportOptions = {}) {
+    this.scheme = options.scheme ?? "ws";
     this.#base = base;
     this.#options = options;
   }
 
   #baseEndpoint(endpoint: Endpoint): Endpoint {
     return parseEndpoint(
-      this.#base.scheme === "tcp"
-        ? formatEndpoint("tcp", endpoint.host, endpoint.port)
+      NETWORK_BASES.has(this.#base.scheme)
+        ? formatEndpoint(this.#base.scheme, endpoint.host, endpoint.port)
         : `${this.#base.scheme}://${endpoint.host}:${endpoint.port}`,
     );
   }
 
   async dial(endpoint: Endpoint, options?: DialOptions): Promise<ByteStream> {
-    const raw = await this.#base.dial(
-      this.#baseEndpoint(endpoint),
-      options?.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {},
-    );
+    const raw = await this.#base.dial(this.#baseEndpoint(endpoint), {
+      ...(options?.connectTimeoutMs !== undefined
+        ? { connectTimeoutMs: options.connectTimeoutMs }
+        : {}),
+      ...(options?.tls ? { tls: options.tls } : {}),
+    });
     const timeoutMs = this.#options.handshakeTimeoutMs ?? 10_000;
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -145,9 +155,10 @@ export class WsTransport implements Transport {
       ...this.#sizes(options?.maxMessageSize !== undefined ? options : {}),
     };
     for (;;) {
-      const share = await this.#share(endpoint);
+      // A TLS base takes its settings from the first listener on a port (one certificate each).
+      const share = await this.#share(endpoint, options?.tls ? { tls: options.tls } : {});
       if (share.dead) continue; // its last path closed while we waited: bind afresh
-      const url = formatEndpoint("ws", share.host, share.port, path);
+      const url = formatEndpoint(this.scheme, share.host, share.port, path);
       if (share.routes.has(path)) throw new WeftError("EADDRINUSE", `${url} is already bound`);
       share.routes.set(path, route);
       return this.#routeListener(share, path, route, url);
@@ -176,7 +187,7 @@ export class WsTransport implements Transport {
   }
 
   /** The shared listener for the endpoint's host:port, binding it if needed. */
-  #share(endpoint: Endpoint): Promise<PortShare> {
+  #share(endpoint: Endpoint, baseOptions: ListenOptions): Promise<PortShare> {
     const host = endpoint.host === "*" ? "0.0.0.0" : endpoint.host;
     const key = `${host}:${endpoint.port}`;
     if (endpoint.port !== 0) {
@@ -187,10 +198,11 @@ export class WsTransport implements Transport {
     const bound = this.#base.listen(
       this.#baseEndpoint(endpoint),
       (raw) => this.#accept(raw, routes),
+      baseOptions,
     ).then((listener) => {
       let port = endpoint.port;
       let realHost = host;
-      if (this.#base.scheme === "tcp") {
+      if (NETWORK_BASES.has(this.#base.scheme)) {
         const real = parseEndpoint(listener.endpoint);
         port = real.port;
         realHost = real.host;
