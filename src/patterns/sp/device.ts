@@ -17,8 +17,16 @@ const REFLECTORS: ReadonlySet<number> = new Set([
   SpProtocols.pair1.id,
 ]);
 
+// One-way protocols: as nng_device, forward only in the direction they can carry (a pump
+// reading a PUSH or PUB would fail with ENOTSUP and end the whole device).
+const SEND_ONLY: ReadonlySet<number> = new Set([SpProtocols.push0.id, SpProtocols.pub0.id]);
+const RECV_ONLY: ReadonlySet<number> = new Set([SpProtocols.pull0.id, SpProtocols.sub0.id]);
+const carries = (from: SpSocket, to: SpSocket) =>
+  !SEND_ONLY.has(from.protocolId) && !RECV_ONLY.has(to.protocolId);
+
 /**
  * Forwards between `a` and `b` (or reflects on `a` alone) until either closes; resolves then.
+ * One-way protocols (pull0→push0, sub0→pub0) are forwarded in the direction they carry.
  * Rejects at once with EINVAL when a socket is not raw or the protocols are not peers.
  *
  * @example
@@ -69,7 +77,9 @@ export function device(a: SpSocket, b?: SpSocket): Promise<void> {
       else reject(error);
       // Whichever side is left open keeps serving its own users; the device is done.
     };
-    pump(a, other).catch(stop);
-    if (other !== a) pump(other, a).catch(stop);
+    if (carries(a, other)) pump(a, other).catch(stop);
+    if (other !== a && carries(other, a)) pump(other, a).catch(stop);
+    // A one-way device only reads one socket: closing the other must end it too.
+    void Promise.race([a.closed, other.closed]).then(() => resolve(), () => resolve());
   });
 }
