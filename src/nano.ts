@@ -83,9 +83,19 @@ export {
   SessionState,
 } from "./protocol/pomelo/session.ts";
 
+/** Options of the {@link App} from this entry: the framework's, plus TLS credentials. */
+export interface NanoAppOptions extends AppOptions {
+  /**
+   * Serve TLS on the one port (raw pomelo over TLS, wss, https): PEM certificate and key. With
+   * it the app listens on `tls+tcp` instead of `tcp`. Ignored when `transports` is given.
+   */
+  readonly tls?: { readonly cert: string; readonly key: string };
+}
+
 /**
- * The nano server with the runtime's transports wired in (tcp on Deno or Bun): see
- * `src/app/app.ts` for everything it does. Pass `transports` to use your own registry.
+ * The nano server with the runtime's transports wired in (tcp on Deno or Bun, or TLS when
+ * `tls` is given): see `src/app/app.ts` for everything it does. Pass `transports` to use your
+ * own registry.
  *
  * @example
  * ```ts
@@ -98,12 +108,14 @@ export {
  * ```
  */
 export class App extends BaseApp {
-  /** See {@link AppOptions}; `transports` defaults to the runtime's. */
-  constructor(options: AppOptions = {}) {
-    super(
-      options.transports
-        ? options
-        : { ...options, transports: defaultTransports(new InprocNamespace()) },
-    );
+  /** See {@link NanoAppOptions}; `transports` defaults to the runtime's. */
+  constructor(options: NanoAppOptions = {}) {
+    if (options.transports) {
+      super(options);
+      return;
+    }
+    const { tls, ...rest } = options;
+    const transports = defaultTransports(new InprocNamespace(), tls ? { tls } : {});
+    super(tls ? { scheme: "tls+tcp", ...rest, transports } : { ...rest, transports });
   }
 }
