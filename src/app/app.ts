@@ -47,8 +47,9 @@ export interface AppOptions {
   readonly host?: string;
   /**
    * The transports `listen` may use (default: the runtime's, wired by the `weft/nano` entry).
-   * The listening scheme is `scheme` (default "tcp"): a TLS transport registered here would
-   * give wss/TLS (none ships yet).
+   * The listening scheme is `scheme` (default "tcp"); `tls+tcp` (registered with server
+   * credentials) gives raw pomelo over TLS and wss on the one port — `weft/nano`'s `App` does
+   * this for you when given `tls: { cert, key }`.
    */
   readonly transports?: TransportRegistry;
   /** The listening transport scheme (default "tcp"). */
