@@ -27,3 +27,16 @@ let runtime: TransportRegistry | undefined;
 export function runtimeTransports(): TransportRegistry {
   return runtime ??= defaultTransports(new InprocNamespace());
 }
+
+export { defaultTransports, type DefaultTransportsOptions } from "./transport/default.ts";
+export { InprocNamespace, InprocTransport } from "./transport/inproc/inproc.ts";
+export { createRegistry } from "./transport/registry.ts";
+export type {
+  ByteStream,
+  DialOptions,
+  ListenOptions,
+  StreamListener,
+  TlsOptions,
+  Transport,
+  TransportRegistry,
+} from "./transport/types.ts";

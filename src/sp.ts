@@ -23,6 +23,17 @@
  */
 
 import { runtimeTransports } from "./runtime.ts";
+export {
+  createRegistry,
+  defaultTransports,
+  type DefaultTransportsOptions,
+  InprocNamespace,
+  InprocTransport,
+  runtimeTransports,
+  type TlsOptions,
+  type Transport,
+  type TransportRegistry,
+} from "./runtime.ts";
 import type { SpOptions } from "./patterns/sp/socket.ts";
 import {
   Bus0Socket,

@@ -52,7 +52,17 @@ export {
   statisticsFrames,
 } from "./patterns/zmq/proxy.ts";
 
-export { runtimeTransports } from "./runtime.ts";
+export {
+  createRegistry,
+  defaultTransports,
+  type DefaultTransportsOptions,
+  InprocNamespace,
+  InprocTransport,
+  runtimeTransports,
+  type TlsOptions,
+  type Transport,
+  type TransportRegistry,
+} from "./runtime.ts";
 
 function withTransports(options: SocketOptions): SocketOptions {
   return options.transports ? options : { ...options, transports: runtimeTransports() };
