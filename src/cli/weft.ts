@@ -1,5 +1,6 @@
 /**
- * The `weft` command's dispatcher, runtime-neutral: `weft zmq cat|proxy|monitor …`. It takes a
+ * The `weft` command's dispatcher, runtime-neutral: `weft zmq cat|proxy|monitor …` and
+ * `weft sp cat|device …`. It takes a
  * {@link CliIo} and returns the exit status, so tests can run it in-process.
  * @module
  */
@@ -9,21 +10,26 @@ import { zmqCat } from "./cat.ts";
 import type { CliIo } from "./io.ts";
 import { zmqMonitor } from "./monitor.ts";
 import { zmqProxy } from "./proxy.ts";
+import { spCat } from "./sp_cat.ts";
+import { spDevice } from "./sp_device.ts";
 
 /** The version `weft --version` prints. */
 const VERSION = "0.1.0";
 
 /** `weft --help`. */
-const MAIN_HELP = `weft ${VERSION} — ZeroMQ from the command line (Deno and Bun)
+const MAIN_HELP = `weft ${VERSION} — ZeroMQ and nng (SP) from the command line (Deno and Bun)
 
 Usage:
   weft zmq cat ...       send and receive messages with a socket of any type
   weft zmq proxy ...     run a queue, forwarder or streamer proxy
   weft zmq monitor ...   print a socket's connection events
+  weft sp cat ...        nngcat: send and receive with an nng (SP) socket, nngcat's options
+  weft sp device ...     forward between two raw SP sockets (nng_device)
   weft --version         print the version
 
-Run "weft zmq <command> --help" for a command's options. Endpoints are tcp://host:port,
-ipc:///path or inproc://name (inproc only reaches sockets in the same process).
+Run "weft zmq <command> --help" or "weft sp <command> --help" for a command's options.
+Endpoints are tcp://host:port, ipc:///path or inproc://name (inproc only reaches sockets in
+the same process); weft sp also takes ws://host:port/path.
 `;
 
 const ZMQ_HELP = `weft zmq — ZeroMQ (ZMTP 3.1) tools
@@ -33,10 +39,23 @@ const ZMQ_HELP = `weft zmq — ZeroMQ (ZMTP 3.1) tools
   weft zmq monitor --help
 `;
 
-const COMMANDS: Record<string, (argv: readonly string[], io: CliIo) => Promise<number>> = {
+const SP_HELP = `weft sp — nanomsg/nng Scalability Protocol tools
+
+  weft sp cat --help
+  weft sp device --help
+`;
+
+type Command = (argv: readonly string[], io: CliIo) => Promise<number>;
+
+const COMMANDS: Record<string, Command> = {
   cat: zmqCat,
   proxy: zmqProxy,
   monitor: zmqMonitor,
+};
+
+const FAMILIES: Record<string, { help: string; commands: Record<string, Command> }> = {
+  zmq: { help: ZMQ_HELP, commands: COMMANDS },
+  sp: { help: SP_HELP, commands: { cat: spCat, device: spDevice } },
 };
 
 /**
@@ -70,23 +89,27 @@ export async function weft(argv: readonly string[], io: CliIo): Promise<number> 
       await io.write(encoder.encode(`weft ${VERSION}\n`));
       return 0;
     }
-    if (family !== "zmq") {
-      throw new UsageError(`unknown command "${family}"; expected "zmq" (see weft --help)`);
+    const fam = FAMILIES[family];
+    if (!fam) {
+      throw new UsageError(`unknown command "${family}"; expected "zmq" or "sp" (see weft --help)`);
     }
     if (command === undefined || command === "--help" || command === "-h") {
-      await io.write(encoder.encode(ZMQ_HELP));
+      await io.write(encoder.encode(fam.help));
       return command === undefined ? 2 : 0;
     }
-    const run = COMMANDS[command];
+    const run = fam.commands[command];
     if (!run) {
       throw new UsageError(
-        `unknown command "zmq ${command}"; expected one of ${Object.keys(COMMANDS).join(", ")}`,
+        `unknown command "${family} ${command}"; expected one of ${
+          Object.keys(fam.commands).join(", ")
+        }`,
       );
     }
     return await run(rest, io);
   } catch (error) {
     if (error instanceof UsageError) {
-      const where = COMMANDS[command ?? ""] ? `weft zmq ${command}` : "weft";
+      const known = FAMILIES[family ?? ""]?.commands[command ?? ""];
+      const where = known ? `weft ${family} ${command}` : "weft";
       await io.error(`${where}: ${error.message}\nRun "${where} --help" for usage.`);
       return 2;
     }

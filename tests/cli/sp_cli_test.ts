@@ -1,0 +1,248 @@
+// `weft sp cat` and `weft sp device` as real processes (deno run and bun), side by side with
+// nngcat 1.5.2: the same command line against the same weft peer must print the same bytes and
+// exit the same way.
+import { after, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { join } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { Pull0, Push0, Rep0, Req0 } from "../../src/sp.ts";
+import { freePort, requirePeer, waitForListener } from "../interop/_peers.ts";
+import { within } from "../sp/_suite.ts";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const DENO = join(ROOT, "node_modules/deno/deno");
+const BUN = join(ROOT, "node_modules/bun/bin/bun.exe");
+const MAIN = join(ROOT, "src/cli/main.ts");
+const DEADLINE_MS = 20_000;
+
+/** The programs a command line can run under. */
+const PROGRAMS = {
+  nngcat: (args: string[]): [string, string[]] => ["nngcat", args],
+  deno: (args: string[]): [string, string[]] => [DENO, ["run", "-A", MAIN, "sp", "cat", ...args]],
+  bun: (args: string[]): [string, string[]] => [BUN, [MAIN, "sp", "cat", ...args]],
+} as const;
+type Program = keyof typeof PROGRAMS;
+
+interface Ran {
+  code: number;
+  stdout: Buffer;
+  stderr: string;
+}
+
+const running = new Set<ChildProcess>();
+after(() => running.forEach((c) => c.kill("SIGKILL")));
+
+/** Starts a process; `done` resolves when it exits (killed at the deadline). */
+function start(cmd: string, args: string[]): { child: ChildProcess; done: Promise<Ran> } {
+  const child = spawn(cmd, args, {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, NO_COLOR: "1" },
+  });
+  running.add(child);
+  const out: Buffer[] = [];
+  let stderr = "";
+  child.stdout!.on("data", (c: Buffer) => out.push(c));
+  child.stderr!.setEncoding("utf8");
+  child.stderr!.on("data", (c: string) => (stderr += c));
+  const done = new Promise<Ran>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`${cmd} ${args.join(" ")} did not exit; stderr: ${stderr}`));
+    }, DEADLINE_MS);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      running.delete(child);
+      resolve({ code: code ?? -1, stdout: Buffer.concat(out), stderr });
+    });
+  });
+  return { child, done };
+}
+
+function cat(program: Program, args: string[]) {
+  const [cmd, argv] = PROGRAMS[program](args);
+  return start(cmd, argv);
+}
+
+/** A reply with every kind of byte nngcat's formats treat specially. */
+const TRICKY = Uint8Array.from([
+  ...Buffer.from('q"\\ \n\r\t'),
+  0,
+  1,
+  0x7f,
+  0x80,
+  0xff,
+  ...Buffer.from("é~ end"),
+]);
+
+const FORMATS = [["--ascii"], ["-Q"], ["--hex"], ["--raw"], ["--format", "msgpack"], []];
+
+/** Runs `args` (with the REP's url appended) against a weft REP answering TRICKY. */
+async function askRep(program: Program, args: string[]): Promise<Ran> {
+  await using rep = new Rep0();
+  await rep.listen("tcp://127.0.0.1:0");
+  const ran = cat(program, [...args, "--dial", rep.lastEndpoint!]);
+  const asked = await within(rep.recv(), DEADLINE_MS);
+  await rep.send(TRICKY);
+  const result = await ran.done;
+  assert.equal(Buffer.from(asked).toString(), "what?");
+  return result;
+}
+
+const sideBySide = (program: Exclude<Program, "nngcat">) =>
+  describe(`weft sp cat (${program}) next to nngcat 1.5.2`, () => {
+    for (const format of FORMATS) {
+      test(`--req0 ${format.join(" ") || "(no format)"}: the same bytes out`, async (t) => {
+        if (!requirePeer(t, "nngcat")) return;
+        const args = ["--req0", "--data", "what?", ...format];
+        const want = await askRep("nngcat", args);
+        const got = await askRep(program, args);
+        assert.equal(want.code, 0, want.stderr);
+        assert.deepEqual(
+          { code: got.code, out: got.stdout.toString("hex") },
+          { code: 0, out: want.stdout.toString("hex") },
+          got.stderr,
+        );
+      });
+    }
+
+    test("--pull0 --listen --count 3 --quoted: the same lines from a weft PUSH", async (t) => {
+      if (!requirePeer(t, "nngcat")) return;
+      const outputs: Ran[] = [];
+      for (const p of ["nngcat", program] as const) {
+        const url = `tcp://127.0.0.1:${await freePort()}`;
+        const ran = cat(p, ["--pull0", "--listen", url, "--count", "3", "--quoted"]);
+        await waitForListener(url);
+        await using push = new Push0();
+        await push.dial(url);
+        for (const m of ["one", "t\two", "th\x01ree"]) await push.send(m);
+        outputs.push(await ran.done);
+      }
+      assert.equal(outputs[0]!.stdout.toString(), '"one"\n"t\\two"\n"th\\x01ree"\n');
+      assert.deepEqual(outputs[1]!.stdout.toString(), outputs[0]!.stdout.toString());
+      assert.equal(outputs[1]!.code, 0, outputs[1]!.stderr);
+    });
+
+    test("--rep0 -L port --data -Q -C 1: answers as nngcat does", async (t) => {
+      if (!requirePeer(t, "nngcat")) return;
+      const replies: string[] = [];
+      const outputs: string[] = [];
+      for (const p of ["nngcat", program] as const) {
+        const port = await freePort();
+        const ran = cat(p, ["--rep0", "-L", String(port), "--data", "42", "-Q", "-C", "1"]);
+        await waitForListener(`tcp://127.0.0.1:${port}`);
+        await using req = new Req0();
+        await req.dial(`tcp://127.0.0.1:${port}`);
+        await req.send("what is the answer?");
+        replies.push(Buffer.from(await within(req.recv())).toString());
+        const r = await ran.done;
+        assert.equal(r.code, 0, r.stderr);
+        outputs.push(r.stdout.toString());
+      }
+      assert.deepEqual(replies, ["42", "42"]);
+      assert.deepEqual(outputs, ['"what is the answer?"\n', '"what is the answer?"\n']);
+    });
+
+    test("mistakes: the same message and exit status as nngcat", async (t) => {
+      if (!requirePeer(t, "nngcat")) return;
+      const lines = [
+        ["--pu", "--listen", "tcp://127.0.0.1:1"],
+        ["--req0", "--dial", "tcp://127.0.0.1:1"],
+        ["--push0", "--dial", "tcp://127.0.0.1:1", "--data", "x", "-Q"],
+        ["--sub0", "--pub0"],
+        ["--pull0", "--subscribe", "x", "--listen", "tcp://127.0.0.1:1"],
+        ["--pair0", "--compat", "--count", "2", "--listen", "tcp://127.0.0.1:1"],
+        ["--req0", "--data"],
+        ["--req0", "-Q", "--hex"],
+        ["--req0", "--count", "x1"],
+        ["--rep0"],
+      ];
+      for (const args of lines) {
+        const [want, got] = await Promise.all([cat("nngcat", args).done, cat(program, args).done]);
+        assert.deepEqual(
+          { args, code: got.code, err: got.stderr.trim() },
+          { args, code: want.code, err: want.stderr.trim() },
+        );
+      }
+    });
+  });
+
+sideBySide("deno");
+sideBySide("bun");
+
+describe("weft sp device", () => {
+  test("--reqrep: weft sp cat --req0 reaches a REP behind the device", async () => {
+    const [front, back] = [await freePort(), await freePort()];
+    const frontUrl = `tcp://127.0.0.1:${front}`;
+    const backUrl = `tcp://127.0.0.1:${back}`;
+    const dev = start(DENO, [
+      "run",
+      "-A",
+      MAIN,
+      "sp",
+      "device",
+      "--reqrep",
+      "--front-listen",
+      frontUrl,
+      "--back-listen",
+      backUrl,
+    ]);
+    try {
+      await waitForListener(frontUrl);
+      await waitForListener(backUrl);
+      await using rep = new Rep0({ reconnectTime: 50 });
+      await rep.dial(backUrl);
+      const serving = (async () => {
+        for (;;) {
+          const q = await rep.recv();
+          await rep.send(`re:${Buffer.from(q)}`);
+        }
+      })();
+      serving.catch(() => {}); // ECLOSED at the end
+      const r = await cat("deno", ["--req0", "--dial", frontUrl, "--data", "hello", "-Q"]).done;
+      assert.equal(r.stdout.toString(), '"re:hello"\n', r.stderr);
+      assert.equal(r.code, 0);
+    } finally {
+      dev.child.kill("SIGTERM"); // (SIGINT may be ignored when the tests run in a background job)
+      const ended = await dev.done;
+      // 130 from its SIGTERM handler; Deno's node:child_process reports some as killed (-1).
+      assert.ok([130, -1].includes(ended.code), `exit ${ended.code}: ${ended.stderr}`);
+      assert.match(ended.stderr, /front rep listening at tcp:\/\/127\.0\.0\.1:\d+/);
+    }
+  });
+
+  test("--pipeline: PUSH → device → PULL (library sockets, the device under bun)", async () => {
+    const [front, back] = [await freePort(), await freePort()];
+    const frontUrl = `tcp://127.0.0.1:${front}`;
+    const backUrl = `tcp://127.0.0.1:${back}`;
+    const dev = start(BUN, [
+      MAIN,
+      "sp",
+      "device",
+      "--pipeline",
+      "--front-listen",
+      frontUrl,
+      "--back-listen",
+      backUrl,
+    ]);
+    try {
+      await waitForListener(frontUrl);
+      await waitForListener(backUrl);
+      await using pull = new Pull0();
+      await pull.dial(backUrl);
+      await using push = new Push0();
+      await push.dial(frontUrl);
+      for (const m of ["a", "b", "c"]) await push.send(m);
+      const got = [];
+      for (let i = 0; i < 3; i++) got.push(Buffer.from(await within(pull.recv())).toString());
+      assert.deepEqual(got, ["a", "b", "c"]);
+    } finally {
+      dev.child.kill("SIGTERM"); // (SIGINT may be ignored when the tests run in a background job)
+      assert.ok([130, -1].includes((await dev.done).code));
+    }
+  });
+});
