@@ -1,0 +1,256 @@
+// compare: weft's SP scenarios against nng 1.5.2 (C), in one invocation, as one table.
+//
+//   node bench/sp/compare.mjs [--runs 3] [--seconds 1.5] [--scenario S]... [--transport T]...
+//                             [--size N]... [--only c,deno,bun] [--json FILE]
+//   npm run bench:sp -- --runs 1
+//
+// Runs, round-robin for each of --runs rounds (so drift on a busy machine hits every column):
+//   nng C      bench/.out/nng_bench (built by bench/c/build.sh; skipped with a note without gcc
+//              or libnng-dev): Push0 in its own thread, nng's own I/O threads.
+//   weft Deno  bench/sp/scenarios.ts under ./node_modules/deno/deno run -A
+//   weft Bun   bench/sp/scenarios.ts under ./node_modules/bun/bin/bun.exe run
+// weft's sender and receiver share one process and one thread. Every cell is the median of the
+// rounds. Ratios are weft ÷ nng for throughput (> 1: weft ahead) and nng ÷ weft for the p50
+// round trip (also > 1 when weft is ahead).
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import process from "node:process";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const at = (...p) => join(root, ...p);
+
+function parseArgs(argv) {
+  const o = { runs: 3, seconds: "1.5", pass: [], only: null, json: null };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "-h" || a === "--help") {
+      process.stderr.write(
+        readFileSync(fileURLToPath(import.meta.url), "utf8").split("\nimport")[0] + "\n",
+      );
+      process.exit(0);
+    }
+    const v = argv[++i];
+    if (v === undefined) throw new Error(`missing value for ${a}`);
+    if (a === "--runs") o.runs = Math.max(1, Number(v));
+    else if (a === "--seconds") o.seconds = v;
+    else if (a === "--only") o.only = new Set(v.split(","));
+    else if (a === "--json") o.json = v;
+    else if (["--scenario", "--transport", "--size", "--count"].includes(a)) o.pass.push(a, v);
+    else throw new Error(`unknown flag ${a} (see --help)`);
+  }
+  return o;
+}
+
+const opts = parseArgs(process.argv.slice(2));
+const log = (s) => process.stderr.write(s + "\n");
+const common = ["--seconds", opts.seconds, ...opts.pass];
+
+function tryRun(cmd, args) {
+  const r = spawnSync(cmd, args, { cwd: root, encoding: "utf8" });
+  return r.status === 0 ? (r.stdout || r.stderr).trim() : null;
+}
+
+// ---- the columns --------------------------------------------------------------------------------
+
+function cColumn() {
+  const bin = at("bench/.out/nng_bench");
+  const src = at("bench/c/nng_bench.c");
+  if (!existsSync(bin) || statSync(bin).mtimeMs < statSync(src).mtimeMs) {
+    if (!tryRun("sh", ["-c", "command -v ${CC:-cc}"])) {
+      return { skip: "no C compiler (apt-get install gcc)" };
+    }
+    log("building the C anchor: bench/c/build.sh");
+    // build.sh also builds zmq_bench and exits non-zero if libzmq3-dev is missing: judge by the file.
+    const r = spawnSync("bash", [at("bench/c/build.sh")], { cwd: root, encoding: "utf8" });
+    if (!existsSync(bin)) {
+      return {
+        skip:
+          `bench/c/build.sh could not build nng_bench (apt-get install libnng-dev): ${r.stderr.trim()}`,
+      };
+    }
+  }
+  return { cmd: bin, args: [...common] };
+}
+
+function weftColumn(runtime) {
+  const bin = runtime === "deno"
+    ? at("node_modules/deno/deno")
+    : at("node_modules/bun/bin/bun.exe");
+  if (!existsSync(bin)) return { skip: `${bin} missing (npm install)` };
+  const script = at("bench/sp/scenarios.ts");
+  return {
+    cmd: bin,
+    args: runtime === "deno" ? ["run", "-A", script, ...common] : ["run", script, ...common],
+  };
+}
+
+const columns = [
+  { id: "c", title: "nng C", make: cColumn },
+  { id: "deno", title: "weft Deno", make: () => weftColumn("deno") },
+  { id: "bun", title: "weft Bun", make: () => weftColumn("bun") },
+].filter((c) => !opts.only || opts.only.has(c.id));
+
+// ---- running ------------------------------------------------------------------------------------
+
+const label = (r) => `${r.scenario} ${r.transport} ${r.size} B`;
+
+function si(n) {
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(n >= 1e5 ? 0 : 1)}k`;
+  return `${Math.round(n)}`;
+}
+
+function headline(r) {
+  if (r.scenario === "req_rep") return `p50 ${r.p50_us} µs, p99 ${r.p99_us} µs`;
+  return `${si(r.msg_per_s)} msg/s, ${r.mb_per_s} MB/s`;
+}
+
+function run(col, round) {
+  return new Promise((resolve) => {
+    const t0 = Date.now();
+    const child = spawn(col.spec.cmd, col.spec.args, { cwd: root });
+    const lines = [];
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+      let nl;
+      while ((nl = out.indexOf("\n")) >= 0) {
+        const text = out.slice(0, nl).trim();
+        out = out.slice(nl + 1);
+        if (!text.startsWith("{")) continue;
+        const rec = JSON.parse(text);
+        lines.push(rec);
+        log(`  ${col.title.padEnd(9)} ${label(rec).padEnd(24)} ${headline(rec)}`);
+      }
+    });
+    child.stderr.on("data", (d) => (err += d));
+    child.on("close", (code) => {
+      const secs = ((Date.now() - t0) / 1e3).toFixed(1);
+      if (code !== 0) {
+        log(`  ${col.title}: exit ${code}: ${err.trim().split("\n").slice(-3).join(" | ")}`);
+      }
+      log(`[round ${round}/${opts.runs}] ${col.title}: ${lines.length} scenarios in ${secs} s`);
+      resolve(lines);
+    });
+  });
+}
+
+// ---- the table ----------------------------------------------------------------------------------
+
+function median(xs) {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function summary(recs) {
+  if (!recs || recs.length === 0) return undefined;
+  if (recs[0].scenario === "req_rep") {
+    return { p50: median(recs.map((r) => r.p50_us)), p99: median(recs.map((r) => r.p99_us)) };
+  }
+  return { rate: median(recs.map((r) => r.msg_per_s)), size: recs[0].size };
+}
+
+function cell(s) {
+  if (!s) return "–";
+  if (s.p50 !== undefined) return `${s.p50.toFixed(0)} / ${s.p99.toFixed(0)} µs`;
+  if (s.size >= 1024) {
+    const mbs = (s.rate * s.size) / 1e6;
+    return `${si(s.rate)} (${
+      mbs >= 1000 ? (mbs / 1e3).toFixed(2) + " GB/s" : mbs.toFixed(0) + " MB/s"
+    })`;
+  }
+  return si(s.rate);
+}
+
+function ratio(weft, nng) {
+  if (!weft || !nng) return "–";
+  const x = weft.p50 !== undefined ? nng.p50 / weft.p50 : weft.rate / nng.rate;
+  return Number.isFinite(x) ? `${x.toFixed(1)}×` : "–";
+}
+
+function table(raw) {
+  const by = new Map(); // key → column → records
+  for (const [col, recs] of raw) {
+    for (const r of recs) {
+      const k = `${r.scenario}|${r.transport}|${r.size}`;
+      if (!by.has(k)) by.set(k, new Map());
+      const m = by.get(k);
+      if (!m.has(col)) m.set(col, []);
+      m.get(col).push(r);
+    }
+  }
+  const order = (k) => {
+    const [s, t, z] = k.split("|");
+    return [["push_pull", "req_rep"].indexOf(s), ["tcp", "ipc", "inproc"].indexOf(t), +z];
+  };
+  const keys = [...by.keys()].sort((a, b) => {
+    const x = order(a);
+    const y = order(b);
+    return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
+  });
+  const head = ["scenario", ...columns.map((c) => c.title), "weft/nng Deno", "weft/nng Bun"];
+  const rows = keys.map((k) => {
+    const [scenario, transport, size] = k.split("|");
+    const unit = scenario === "push_pull" ? "msg/s" : "p50 / p99";
+    const s = Object.fromEntries(columns.map((c) => [c.id, summary(by.get(k).get(c.id))]));
+    return [
+      `${scenario} ${transport} ${size} B (${unit})`,
+      ...columns.map((c) => cell(s[c.id])),
+      ratio(s.deno, s.c),
+      ratio(s.bun, s.c),
+    ];
+  });
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const fmt = (r) =>
+    `| ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(" | ")} |`;
+  const sep = `|${
+    widths.map((w, i) => (i === 0 ? "-".repeat(w + 2) : "-".repeat(w + 1) + ":")).join("|")
+  }|`;
+  return [fmt(head), sep, ...rows.map(fmt)].join("\n");
+}
+
+// ---- main ---------------------------------------------------------------------------------------
+
+function versions() {
+  const v = [`node ${process.version}`];
+  const deno = tryRun(at("node_modules/deno/deno"), ["--version"]);
+  if (deno) v.push(deno.split("\n")[0]);
+  const bun = tryRun(at("node_modules/bun/bin/bun.exe"), ["--version"]);
+  if (bun) v.push(`bun ${bun}`);
+  const nng = tryRun("sh", ["-c", "pkg-config --modversion nng 2>/dev/null || nngcat --version"]);
+  if (nng) v.push(`nng ${nng}`);
+  const cpus = tryRun("nproc", []);
+  if (cpus) v.push(`nproc ${cpus}`);
+  return v.join(", ");
+}
+
+const notes = [];
+for (const c of columns) {
+  c.spec = c.make();
+  if (c.spec.skip) notes.push(`${c.title}: skipped: ${c.spec.skip}`);
+}
+for (const n of notes) log(n);
+log(`machine: ${versions()}`);
+const started = Date.now();
+const raw = new Map(columns.map((c) => [c.id, []]));
+for (let round = 1; round <= opts.runs; round++) {
+  for (const c of columns) {
+    if (c.spec.skip) continue;
+    log(`[round ${round}/${opts.runs}] ${c.title}: running`);
+    raw.get(c.id).push(...(await run(c, round)));
+  }
+}
+log(`done in ${((Date.now() - started) / 1e3).toFixed(0)} s`);
+if (opts.json) {
+  mkdirSync(dirname(opts.json), { recursive: true });
+  writeFileSync(opts.json, JSON.stringify(Object.fromEntries(raw), null, 1));
+}
+console.log(`\nmedians of ${opts.runs} round(s); ${versions()}`);
+for (const n of notes) console.log(`note: ${n}`);
+console.log("");
+console.log(table(raw));
