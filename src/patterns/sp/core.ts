@@ -15,6 +15,7 @@ import type { DialOptions, ListenOptions } from "../../transport/types.ts";
 import type { SpProtocol } from "../../protocol/sp/ids.ts";
 import { wsSubprotocol } from "../../protocol/sp/ids.ts";
 import { SpSession } from "../../protocol/sp/session.ts";
+import { concat } from "../../protocol/sp/backtrace.ts";
 
 /** An SP message: the protocol header (backtrace, hop count…; empty for most) and the body. */
 export interface SpMessage {
@@ -150,6 +151,24 @@ export abstract class SpCore extends SocketBase {
     return this.receive().then(toSpMessage);
   }
 
+  /**
+   * Receives every message that is ready (at least one) as `recv()` would return them: bodies
+   * (raw sockets: header and body together). The batch path `for await` uses.
+   */
+  receiveBodies(): Promise<Uint8Array[]> {
+    return this.receiveBatch().then(this.#bodies);
+  }
+
+  readonly #bodies = (got: Message[]): Uint8Array[] => {
+    const out = new Array<Uint8Array>(got.length);
+    for (let i = 0; i < got.length; i++) {
+      const header = got[i]![0]!;
+      const body = got[i]![1]!;
+      out[i] = this.raw && header.length > 0 ? concat(header, body) : body;
+    }
+    return out;
+  };
+
   /** Splits what a raw socket's `send(bytes)` got into header and body (protocol rules). */
   splitRaw(data: Uint8Array): SpMessage {
     return { header: EMPTY, body: data };
@@ -171,6 +190,11 @@ export function toSpMessage(frames: Message): SpMessage {
   const out: SpMessage = { header: frames[0] ?? EMPTY, body: frames[1] ?? EMPTY };
   if (m.pipe !== undefined) out.pipe = m.pipe;
   return out;
+}
+
+/** A one-message batch for {@link SpCore.receiveBodies} (contexts deliver one at a time). */
+export function bodyList(message: SpMessage): Uint8Array[] {
+  return [message.body];
 }
 
 /** Frames for the user from a header, body and source pipe. */

@@ -14,7 +14,7 @@ import type { Message, Pipe } from "../../core/pipe.ts";
 import { SpProtocols } from "../../protocol/sp/ids.ts";
 import type { SpProtocol } from "../../protocol/sp/ids.ts";
 import { concat, ID_BIT, readU32, splitBacktrace, u32 } from "../../protocol/sp/backtrace.ts";
-import { EMPTY, fromPipe, SpCore } from "./core.ts";
+import { bodyList, EMPTY, fromPipe, SpCore } from "./core.ts";
 import type { SpCoreOptions, SpMessage } from "./core.ts";
 import type { CoreContext } from "./context.ts";
 import { Waiter } from "./waiter.ts";
@@ -255,6 +255,11 @@ export class Req0Core extends SpCore {
     return this.main.recv();
   }
 
+  override receiveBodies(): Promise<Uint8Array[]> {
+    if (this.raw) return super.receiveBodies();
+    return this.main.recv().then(bodyList);
+  }
+
   // Raw: headers are the user's; requests load-balance, replies fair-queue.
   protected override xsend(message: Message): boolean {
     return this.#lb.send(message) !== undefined;
@@ -433,6 +438,11 @@ export class ResponderCore extends SpCore {
   override receiveMessage(): Promise<SpMessage> {
     if (this.raw) return super.receiveMessage();
     return this.main.recv();
+  }
+
+  override receiveBodies(): Promise<Uint8Array[]> {
+    if (this.raw) return super.receiveBodies();
+    return this.main.recv().then(bodyList);
   }
 
   // Raw: the header starts with the source pipe id (never sent), then the backtrace.

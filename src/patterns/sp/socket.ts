@@ -167,17 +167,30 @@ export abstract class SpSocket implements AsyncIterable<Uint8Array>, AsyncDispos
 
   /** Iterates received messages until the socket closes. */
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    const done = { value: undefined, done: true } as const;
+    // A plain iterator over batches of ready messages: one promise per batch, not per message.
+    let batch: Uint8Array[] = [];
+    let at = 0;
+    const finish = (): Promise<IteratorResult<Uint8Array>> => {
+      batch = [];
+      at = 0;
+      return Promise.resolve({ value: undefined, done: true });
+    };
+    const next = (got: Uint8Array[]): IteratorResult<Uint8Array> => {
+      batch = got;
+      at = 1;
+      return { value: got[0]!, done: false };
+    };
+    const fail = (error: unknown): Promise<IteratorResult<Uint8Array>> => {
+      if (error instanceof WeftError && error.code === "ECLOSED") return finish();
+      return nngError(error);
+    };
     return {
-      next: () =>
-        this.core.isClosed ? Promise.resolve(done) : this.recv().then(
-          (value) => ({ value, done: false }),
-          (error) => {
-            if (error instanceof WeftError && error.code === "ECLOSED") return done;
-            throw error;
-          },
-        ),
-      return: () => Promise.resolve(done),
+      next: () => {
+        if (at < batch.length) return Promise.resolve({ value: batch[at++]!, done: false });
+        if (this.core.isClosed) return finish();
+        return this.core.receiveBodies().then(next, fail);
+      },
+      return: finish,
     };
   }
 

@@ -13,7 +13,7 @@ import { Fifo } from "../../core/fifo.ts";
 import type { Message, Pipe } from "../../core/pipe.ts";
 import { SpProtocols } from "../../protocol/sp/ids.ts";
 import { readU32, splitBacktrace, u32 } from "../../protocol/sp/backtrace.ts";
-import { EMPTY, fromPipe, SpCore } from "./core.ts";
+import { bodyList, EMPTY, fromPipe, SpCore } from "./core.ts";
 import type { SpCoreOptions, SpMessage } from "./core.ts";
 import type { CoreContext } from "./context.ts";
 import { nextId, randomId, ResponderCore } from "./reqrep.ts";
@@ -194,6 +194,11 @@ export class Surveyor0Core extends SpCore {
   override receiveMessage(): Promise<SpMessage> {
     if (this.raw) return super.receiveMessage();
     return this.main.recv();
+  }
+
+  override receiveBodies(): Promise<Uint8Array[]> {
+    if (this.raw) return super.receiveBodies();
+    return this.main.recv().then(bodyList);
   }
 
   // Raw: surveys go to every peer with the user's header; responses expose theirs.
