@@ -98,9 +98,26 @@ export interface DialOptions {
   readonly connectTimeoutMs?: number;
   /** Subprotocols to offer, best first (message transports such as ws). */
   readonly protocols?: readonly string[];
+  /** Message transports (ws): what a text message gets; see {@link TextMessages}. */
+  readonly textMessages?: TextMessages;
   /** TLS settings for this dial (TLS transports; they override the transport's own). */
   readonly tls?: TlsOptions;
 }
+
+/**
+ * What a message transport does with a text message: `"deliver"` its UTF-8 bytes like a binary
+ * one (the default), or `"refuse"` it by closing the connection with WebSocket status 1003
+ * (unsupported data), as nng does for SP, which is binary only.
+ *
+ * @example
+ * ```ts
+ * import type { TextMessages } from "./types.ts";
+ * import assert from "node:assert/strict";
+ * const sp: TextMessages = "refuse";
+ * assert.equal(sp, "refuse");
+ * ```
+ */
+export type TextMessages = "deliver" | "refuse";
 
 /** Options passed to {@link Transport.listen}. */
 export interface ListenOptions {
@@ -113,6 +130,8 @@ export interface ListenOptions {
   readonly selectProtocol?: (offered: readonly string[]) => string | undefined;
   /** Largest message a message transport accepts, in bytes. */
   readonly maxMessageSize?: number;
+  /** Message transports (ws): what a text message gets; see {@link TextMessages}. */
+  readonly textMessages?: TextMessages;
   /** TLS settings for this listener (TLS transports; they override the transport's own). */
   readonly tls?: TlsOptions;
 }

@@ -87,16 +87,17 @@ export abstract class SpCore extends SocketBase {
     }, sink);
   }
 
-  /** A ws dialer offers `<peer>.sp.nanomsg.org`. */
+  /** A ws dialer offers `<peer>.sp.nanomsg.org`; a text message closes it (1003, as nng). */
   protected override dialOptions(): DialOptions {
-    return { protocols: [wsSubprotocol(this.protocol.peerName)] };
+    return { protocols: [wsSubprotocol(this.protocol.peerName)], textMessages: "refuse" };
   }
 
-  /** A ws listener accepts only `<self>.sp.nanomsg.org`. */
+  /** A ws listener accepts only `<self>.sp.nanomsg.org`; text messages close with 1003. */
   protected override listenOptions(): ListenOptions {
     const own = wsSubprotocol(this.protocol.name);
     return {
       selectProtocol: (offered) => offered.includes(own) ? own : undefined,
+      textMessages: "refuse",
       ...(this.recvMaxSize > 0 ? { maxMessageSize: this.recvMaxSize } : {}),
     };
   }

@@ -179,6 +179,8 @@ export interface FrameDecoderOptions {
   readonly expectMasked: boolean;
   /** Largest message accepted, in bytes (fragments summed); larger ones give close 1009. */
   readonly maxMessageSize: number;
+  /** A text frame fails with close 1003 as soon as its header arrives (binary-only peers). */
+  readonly refuseText?: boolean;
 }
 
 const HEADER = 0;
@@ -210,6 +212,7 @@ export class FrameDecoder {
   #events: FrameEvents;
   #expectMasked: boolean;
   #max: number;
+  #refuseText: boolean;
   #state = HEADER;
   #head = new Uint8Array(14);
   #headLen = 0;
@@ -230,6 +233,7 @@ export class FrameDecoder {
     this.#events = events;
     this.#expectMasked = options.expectMasked;
     this.#max = options.maxMessageSize;
+    this.#refuseText = options.refuseText ?? false;
   }
 
   /** Whether the decoder stopped after a protocol error. */
@@ -297,6 +301,9 @@ export class FrameDecoder {
     } else if (opcode === Opcode.TEXT || opcode === Opcode.BINARY) {
       if (this.#msgOpcode >= 0) {
         return this.#fail(1002, "a new data frame inside a fragmented message");
+      }
+      if (opcode === Opcode.TEXT && this.#refuseText) {
+        return this.#fail(1003, "expected binary messages, got a text message");
       }
     } else {
       return this.#fail(1002, `unknown data opcode ${opcode}`);

@@ -7,7 +7,7 @@
  */
 
 import { WeftError } from "../../core/errors.ts";
-import type { ByteStream, StreamHandler } from "../types.ts";
+import type { ByteStream, StreamHandler, TextMessages } from "../types.ts";
 import { applyMask, CloseCode, FrameDecoder, Opcode, writeHeader } from "./frame.ts";
 
 /** nng 1.5.2 fragments outgoing messages at 1 MiB; so do we by default. */
@@ -34,6 +34,8 @@ export interface WsStreamOptions {
   readonly maxMessageSize?: number;
   /** Outgoing messages larger than this are sent as several frames. Default 1 MiB. */
   readonly fragmentSize?: number;
+  /** `"refuse"`: a text message closes the connection with 1003. Default `"deliver"`. */
+  readonly textMessages?: TextMessages;
 }
 
 const OPEN = 0;
@@ -49,7 +51,8 @@ function wsAddress(address: string): string {
 /**
  * A WebSocket message stream over an upgraded, not-yet-started byte stream (what
  * {@link upgradeServerStream} and {@link upgradeClientStream} return). Text messages are
- * delivered as their UTF-8 bytes, with {@link WsStream.lastText} set; SP requires binary.
+ * delivered as their UTF-8 bytes, with {@link WsStream.lastText} set, unless `textMessages` is
+ * `"refuse"`: then one closes the connection with 1003 (what nng does, SP being binary only).
  *
  * @example
  * ```ts
@@ -126,6 +129,7 @@ export class WsStream implements ByteStream {
     }, {
       expectMasked: !this.#client,
       maxMessageSize: options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
+      refuseText: options.textMessages === "refuse",
     });
     this.closed = raw.closed.then(() => {
       clearTimeout(this.#closeTimer);

@@ -115,6 +115,7 @@ export class WsTransport implements Transport {
         host: `${host}:${endpoint.port}`,
         path: endpoint.path,
         ...(options?.protocols ? { protocols: options.protocols } : {}),
+        ...(options?.textMessages ? { textMessages: options.textMessages } : {}),
         ...this.#sizes({}),
       });
     } catch (error) {
@@ -152,6 +153,7 @@ export class WsTransport implements Transport {
     const route: Route = {
       accept,
       ...(options?.selectProtocol ? { selectProtocol: options.selectProtocol } : {}),
+      ...(options?.textMessages ? { textMessages: options.textMessages } : {}),
       ...this.#sizes(options?.maxMessageSize !== undefined ? options : {}),
     };
     for (;;) {

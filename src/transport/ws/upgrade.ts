@@ -7,7 +7,7 @@
  */
 
 import { WeftError } from "../../core/errors.ts";
-import type { ByteStream } from "../types.ts";
+import type { ByteStream, TextMessages } from "../types.ts";
 import { acceptKey, checkRequest, checkResponse, clientRequest, newKey } from "./handshake.ts";
 import {
   formatResponse,
@@ -31,6 +31,8 @@ export interface WsRoute {
   readonly maxMessageSize?: number;
   /** Outgoing messages larger than this are sent as several frames. Default 1 MiB. */
   readonly fragmentSize?: number;
+  /** `"refuse"`: a text message closes the connection with 1003. Default `"deliver"`. */
+  readonly textMessages?: TextMessages;
 }
 
 /** Options of {@link upgradeServerStream}. */
@@ -59,6 +61,8 @@ export interface ClientUpgradeOptions {
   readonly maxMessageSize?: number;
   /** Outgoing messages larger than this are sent as several frames. Default 1 MiB. */
   readonly fragmentSize?: number;
+  /** `"refuse"`: a text message closes the connection with 1003. Default `"deliver"`. */
+  readonly textMessages?: TextMessages;
   /** Largest response head accepted. Default 8 KiB. */
   readonly maxHeadBytes?: number;
 }
@@ -174,6 +178,7 @@ export async function upgradeServerStream(
     ...(protocol !== undefined ? { protocol } : {}),
     ...(route.maxMessageSize !== undefined ? { maxMessageSize: route.maxMessageSize } : {}),
     ...(route.fragmentSize !== undefined ? { fragmentSize: route.fragmentSize } : {}),
+    ...(route.textMessages !== undefined ? { textMessages: route.textMessages } : {}),
   });
 }
 
@@ -224,5 +229,6 @@ export async function upgradeClientStream(
     ...(protocol !== undefined ? { protocol } : {}),
     ...(options.maxMessageSize !== undefined ? { maxMessageSize: options.maxMessageSize } : {}),
     ...(options.fragmentSize !== undefined ? { fragmentSize: options.fragmentSize } : {}),
+    ...(options.textMessages !== undefined ? { textMessages: options.textMessages } : {}),
   });
 }
