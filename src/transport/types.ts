@@ -132,6 +132,12 @@ export interface ListenOptions {
   readonly maxMessageSize?: number;
   /** Message transports (ws): what a text message gets; see {@link TextMessages}. */
   readonly textMessages?: TextMessages;
+  /**
+   * Called when the transport turns a connection away before handing it over (ws: an upgrade
+   * answered 400/404/431, or one that ended or timed out), with why and who it was
+   * (e.g. `ws://127.0.0.1:51234`). Accepted connections never reach it.
+   */
+  readonly onRefused?: (reason: string, remoteAddress: string) => void;
   /** TLS settings for this listener (TLS transports; they override the transport's own). */
   readonly tls?: TlsOptions;
 }

@@ -36,6 +36,7 @@ const NETWORK_BASES: ReadonlySet<string> = new Set(["tcp", "tls+tcp"]);
 
 interface Route extends WsRoute {
   readonly accept: (stream: ByteStream) => void;
+  readonly onRefused?: (reason: string, remoteAddress: string) => void;
 }
 
 /** One bound host:port and the paths served on it. */
@@ -154,6 +155,7 @@ export class WsTransport implements Transport {
       accept,
       ...(options?.selectProtocol ? { selectProtocol: options.selectProtocol } : {}),
       ...(options?.textMessages ? { textMessages: options.textMessages } : {}),
+      ...(options?.onRefused ? { onRefused: options.onRefused } : {}),
       ...this.#sizes(options?.maxMessageSize !== undefined ? options : {}),
     };
     for (;;) {
@@ -223,10 +225,17 @@ export class WsTransport implements Transport {
   }
 
   #accept(raw: ByteStream, routes: Map<string, Route>): void {
-    const timer = setTimeout(() => raw.close(0), this.#options.handshakeTimeoutMs ?? 10_000);
+    const timeoutMs = this.#options.handshakeTimeoutMs ?? 10_000;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      raw.close(0);
+    }, timeoutMs);
+    // The route the request asked for; refusals before routing concern every path on the port.
+    let asked: Route | undefined;
     upgradeServerStream(raw, {
       route: (request) => {
-        const route = routes.get(request.path);
+        const route = asked = routes.get(request.path);
         return route ? { ...route, ...this.#sizes(route) } : undefined;
       },
     }).then((ws: WsStream | undefined) => {
@@ -235,9 +244,18 @@ export class WsTransport implements Transport {
       const route = routes.get(ws.path);
       if (route) route.accept(ws);
       else ws.close(0); // the listener closed during the handshake
-    }, () => {
-      // Refused (400/404/431) or gone: the stream is closed; bad input never reaches users.
+    }, (error: unknown) => {
+      // Refused (400/404/431) or gone: the stream is closed; bad input never reaches users,
+      // only the listeners' onRefused hears why.
       clearTimeout(timer);
+      const reason = timedOut
+        ? `expected a WebSocket upgrade within ${timeoutMs} ms`
+        : error instanceof Error
+        ? error.message
+        : String(error);
+      const from = raw.remoteAddress.replace(/^[^:]*:\/\//, `${this.scheme}://`);
+      if (asked) asked.onRefused?.(reason, from);
+      else for (const route of routes.values()) route.onRefused?.(reason, from);
     });
   }
 }
