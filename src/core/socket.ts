@@ -250,6 +250,7 @@ export abstract class SocketBase implements PipeHost, AsyncIterable<Message>, As
     const endpoint = parseEndpoint(url);
     const transport = this.#transport(endpoint.scheme, url);
     let listener: StreamListener;
+    const options = this.listenOptions();
     try {
       listener = await transport.listen(endpoint, (stream) => {
         if (this.#isClosed) return stream.close(0);
@@ -263,7 +264,20 @@ export abstract class SocketBase implements PipeHost, AsyncIterable<Message>, As
           remoteAddress: stream.remoteAddress,
         });
         pipe.attachStream(stream, true);
-      }, this.listenOptions());
+      }, {
+        ...options,
+        // Connections the transport turned away (ws: a refused upgrade) become events.
+        onRefused: (reason, remoteAddress) => {
+          options.onRefused?.(reason, remoteAddress);
+          this.emit({
+            type: "accept:error",
+            endpoint: listener?.endpoint ?? url,
+            remoteAddress,
+            reason,
+            code: "EPROTO",
+          });
+        },
+      });
     } catch (error) {
       this.emit({ type: "bind:error", endpoint: url, reason: String(error) });
       throw error;

@@ -155,6 +155,60 @@ describe("sp over ws: what nng refuses", () => {
   });
 });
 
+describe("sp over ws: refused upgrades are reported", () => {
+  test("wrong subprotocol (400), unknown path (404), bad request (400): accept:error each", async () => {
+    await using rep = new Rep0();
+    await rep.listen("ws://127.0.0.1:0/served");
+    const url = rep.lastEndpoint!;
+    const errors = watch(rep, "accept:error");
+    const accepts = watch(rep, "accept");
+    const serving = serveUpper(rep);
+    const base = url.slice(0, url.lastIndexOf("/"));
+
+    const cases = [
+      {
+        what: "a req0 listener's name offered to a rep0 listener",
+        send: upgradeRequest("/served", ["Sec-WebSocket-Protocol: req.sp.nanomsg.org"]),
+        status: 400,
+        reason: /400: no acceptable subprotocol among req\.sp\.nanomsg\.org/,
+      },
+      {
+        what: "a path nobody serves",
+        send: upgradeRequest("/elsewhere", [REP_PROTOCOL]),
+        status: 404,
+        reason: /404: no WebSocket is served at \/elsewhere/,
+      },
+      {
+        what: "a request that is not an upgrade",
+        send: "GET /served HTTP/1.1\r\nHost: test\r\n\r\n",
+        status: 400,
+        reason: /400: expected a WebSocket upgrade request/,
+      },
+    ];
+    for (const c of cases) {
+      const peer = await RawPeer.connect(base);
+      const event = errors.next();
+      peer.send(c.send);
+      const head = await peer.head();
+      assert.match(head, new RegExp(`^HTTP/1\\.1 ${c.status} `), c.what);
+      const e = await event;
+      assert.equal(e.type, "accept:error");
+      assert.equal(e.endpoint, url, c.what);
+      assert.equal(e.code, "EPROTO");
+      assert.match(e.reason ?? "", c.reason, c.what);
+      assert.match(e.remoteAddress ?? "", /^ws:\/\/127\.0\.0\.1:\d+$/, c.what);
+      await peer.untilEnd("the refused connection to close");
+    }
+    assert.equal(errors.got.length, 3);
+    assert.equal(accepts.got.length, 0); // refused upgrades never became pipes
+
+    await goodRoundTrip(url, "after the refusals");
+    assert.equal(errors.got.length, 3);
+    rep.close();
+    await serving;
+  });
+});
+
 function lastFrame(peer: RawPeer) {
   // The request head ends the first "\r\n\r\n"; frames follow it (masked, from a client).
   const frames = peer.frames();
