@@ -1,0 +1,359 @@
+// compare: weft/nano's scenarios beside pinus, in one invocation, as one table.
+//
+//   node bench/nano/compare.mjs [--runs 3] [--quick] [--only pinus,deno,bun] [--clients 1000]
+//                               [--sessions 10000] [--seconds 5] [--rounds 5] [--procs 4]
+//                               [--json FILE] [--timeout 300]
+//   npm run bench:nano -- --quick
+//
+// Columns (servers; each in its own process, started afresh for every scenario of every run):
+//   pinus      bench/nano/pinus/server.js on Node (pinus 1.7.4, one frontend server, hybrid
+//              connector), node --expose-gc
+//   weft Deno  bench/nano/server.ts under deno run -A --v8-flags=--expose-gc
+//   weft Bun   bench/nano/server.ts under bun
+// The load is bench/nano/load.mjs on Node, the same for every column, in processes of its own:
+//   pingpong   --clients sessions (1,000), each: request bench.echo, await the answer, repeat;
+//              requests/s over a --seconds window after 1 s of warm-up.
+//   fanout     --sessions idle sessions (10,000) over --procs load processes: the server's heap
+//              (GC, then heapUsed) before and after they connect gives bytes per idle session;
+//              then all join one group and --rounds broadcasts each push one message to every
+//              session: deliveries/s = sessions ÷ time from the trigger to the last delivery.
+// Runs go round-robin over the columns (so drift on a busy machine hits all of them); each cell
+// is the median of --runs. --quick: 1 run, 2 s windows, 3 broadcast rounds. Ratios compare weft to
+// pinus: "× pinus" above 1 means weft is ahead (for heap it is pinus ÷ weft).
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import { dirname, join } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const at = (...p) => join(root, ...p);
+
+function parseArgs(argv) {
+  const o = {
+    runs: 3,
+    quick: false,
+    only: null,
+    clients: 1000,
+    sessions: 10_000,
+    seconds: 5,
+    rounds: 5,
+    procs: 4,
+    json: null,
+    timeout: 300,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "-h" || a === "--help") {
+      const text = spawnSync("sed", ["-n", "1,/^import/p", fileURLToPath(import.meta.url)]).stdout;
+      process.stderr.write(String(text).split("\nimport")[0] + "\n");
+      process.exit(0);
+    }
+    if (a === "--quick") {
+      o.quick = true;
+      continue;
+    }
+    const v = argv[++i];
+    if (v === undefined) throw new Error(`missing value for ${a}`);
+    const k = a.replace(/^--/, "");
+    if (k === "only") o.only = new Set(v.split(","));
+    else if (k === "json") o.json = v;
+    else if (k in o && typeof o[k] === "number") o[k] = Number(v);
+    else throw new Error(`unknown flag ${a} (see --help)`);
+  }
+  if (o.quick) {
+    o.runs = 1;
+    o.seconds = Math.min(o.seconds, 2);
+    o.rounds = Math.min(o.rounds, 3);
+  }
+  return o;
+}
+
+const opts = parseArgs(process.argv.slice(2));
+const log = (s) => process.stderr.write(s + "\n");
+
+// ---- columns ------------------------------------------------------------------------------------
+
+const columns = [
+  {
+    id: "pinus",
+    title: "pinus (Node)",
+    cmd: process.execPath,
+    args: (port) => ["--expose-gc", at("bench/nano/pinus/server.js"), String(port)],
+    need: at("node_modules/pinus/package.json"),
+  },
+  {
+    id: "deno",
+    title: "weft Deno",
+    cmd: at("node_modules/deno/deno"),
+    args: (
+      port,
+    ) => ["run", "-A", "--v8-flags=--expose-gc", at("bench/nano/server.ts"), String(port)],
+    need: at("node_modules/deno/deno"),
+  },
+  {
+    id: "bun",
+    title: "weft Bun",
+    cmd: at("node_modules/bun/bin/bun.exe"),
+    args: (port) => [at("bench/nano/server.ts"), String(port)],
+    need: at("node_modules/bun/bin/bun.exe"),
+  },
+].filter((c) => !opts.only || opts.only.has(c.id));
+
+for (const c of columns) {
+  if (!existsSync(c.need)) throw new Error(`${c.need} is missing: run npm install`);
+}
+
+// 10,000 sessions need 10,000 descriptors in the server; children get the hard limit.
+const hard = Number(spawnSync("sh", ["-c", "ulimit -Hn"], { encoding: "utf8" }).stdout.trim());
+if (Number.isFinite(hard) && hard < opts.sessions + 200) {
+  log(
+    `note: the open-file hard limit is ${hard}, below ${opts.sessions} sessions + slack: raise it ` +
+      `(e.g. ulimit -Hn 65536 as root, or LimitNOFILE) or pass --sessions ${hard - 200}`,
+  );
+}
+const withFiles = (cmd, args) => ({
+  cmd: "sh",
+  args: ["-c", 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"', "sh", cmd, ...args],
+});
+
+// ---- running ------------------------------------------------------------------------------------
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts a server column; resolves once it prints its ready line. */
+async function startServer(col) {
+  const port = await freePort();
+  const spec = withFiles(col.cmd, col.args(port));
+  const child = spawn(spec.cmd, spec.args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+  let err = "";
+  child.stderr.on("data", (d) => (err += d));
+  await new Promise((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error(`${col.title}: not ready after 30 s`)), 30e3);
+    child.stdout.on("data", (d) => {
+      out += d;
+      if (out.includes('"ready":true')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${col.title}: exited with ${code} before it was ready: ${err.trim()}`));
+    });
+  });
+  return {
+    port,
+    pid: child.pid,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        const kill = setTimeout(() => child.kill("SIGKILL"), 5000);
+        child.on("exit", () => {
+          clearTimeout(kill);
+          resolve();
+        });
+        child.kill("SIGTERM");
+      }),
+  };
+}
+
+/** Runs load.mjs; resolves with its JSON line (or null after a failure or the timeout). */
+function runLoad(args) {
+  const spec = withFiles(process.execPath, [at("bench/nano/load.mjs"), ...args]);
+  return new Promise((resolve) => {
+    const child = spawn(spec.cmd, spec.args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    const timer = setTimeout(() => {
+      log(`  load.mjs ${args[0]}: no result after ${opts.timeout} s: killed`);
+      child.kill("SIGKILL");
+    }, opts.timeout * 1e3);
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (err += d));
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      const line = out.trim().split("\n").filter((l) => l.startsWith("{")).pop();
+      if (code !== 0 || !line) {
+        log(
+          `  load.mjs ${args[0]} failed (exit ${code}): ${
+            err.trim().split("\n").slice(-3).join(" | ")
+          }`,
+        );
+        resolve(null);
+      } else resolve(JSON.parse(line));
+    });
+  });
+}
+
+async function scenario(col, name) {
+  let server;
+  try {
+    server = await startServer(col);
+  } catch (e) {
+    log(`  ${e.message}`);
+    return null;
+  }
+  try {
+    if (name === "pingpong") {
+      return await runLoad([
+        "pingpong",
+        "--port",
+        String(server.port),
+        "--clients",
+        String(opts.clients),
+        "--seconds",
+        String(opts.seconds),
+        "--pid",
+        String(server.pid),
+      ]);
+    }
+    return await runLoad([
+      "fanout",
+      "--port",
+      String(server.port),
+      "--sessions",
+      String(opts.sessions),
+      "--procs",
+      String(opts.procs),
+      "--rounds",
+      String(opts.rounds),
+    ]);
+  } finally {
+    await server.stop();
+  }
+}
+
+function si(n) {
+  if (!Number.isFinite(n)) return "—";
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(n >= 1e5 ? 0 : 1)}k`;
+  return `${Math.round(n)}`;
+}
+
+function headline(r) {
+  if (!r) return "failed";
+  if (r.scenario === "pingpong") {
+    return `${si(r.rate)} req/s (server ${r.serverCpu.toFixed(2)} cores, load ${
+      r.loadCpu.toFixed(2)
+    } cores)`;
+  }
+  return `${si(r.deliveriesPerSecond)} deliveries/s, last after ${r.broadcastMs.toFixed(1)} ms, ` +
+    `${Math.round(r.bytesPerSession)} B heap/idle session (${r.sessionsSeen} seen)`;
+}
+
+const results = new Map(columns.map((c) => [c.id, { pingpong: [], fanout: [] }]));
+const started = Date.now();
+for (let run = 1; run <= opts.runs; run++) {
+  for (const col of columns) {
+    for (const name of ["pingpong", "fanout"]) {
+      const t0 = Date.now();
+      const r = await scenario(col, name);
+      if (r) results.get(col.id)[name].push(r);
+      log(
+        `[run ${run}/${opts.runs}] ${col.title.padEnd(12)} ${name.padEnd(8)} ${headline(r)} (${
+          ((Date.now() - t0) / 1e3).toFixed(1)
+        } s)`,
+      );
+    }
+  }
+}
+
+// ---- the table ----------------------------------------------------------------------------------
+
+function median(xs) {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+const rows = [
+  {
+    title: `ping-pong, ${opts.clients.toLocaleString("en")} clients (req/s)`,
+    get: (c) => median(results.get(c).pingpong.map((r) => r.rate)),
+    fmt: (v) => Math.round(v).toLocaleString("en"),
+    better: "higher",
+  },
+  {
+    title: "  server CPU during ping-pong (cores)",
+    get: (c) => median(results.get(c).pingpong.map((r) => r.serverCpu)),
+    fmt: (v) => v.toFixed(2),
+  },
+  {
+    title: "  load generator CPU (cores)",
+    get: (c) => median(results.get(c).pingpong.map((r) => r.loadCpu)),
+    fmt: (v) => v.toFixed(2),
+  },
+  {
+    title: `broadcast to ${opts.sessions.toLocaleString("en")} sessions (deliveries/s)`,
+    get: (c) => median(results.get(c).fanout.map((r) => r.deliveriesPerSecond)),
+    fmt: (v) => Math.round(v).toLocaleString("en"),
+    better: "higher",
+  },
+  {
+    title: "  time to last delivery (ms)",
+    get: (c) => median(results.get(c).fanout.map((r) => r.broadcastMs)),
+    fmt: (v) => v.toFixed(1),
+    better: "lower",
+  },
+  {
+    title: "heap per idle session (bytes)",
+    get: (c) => median(results.get(c).fanout.map((r) => r.bytesPerSession)),
+    fmt: (v) => Math.round(v).toLocaleString("en"),
+    better: "lower",
+  },
+  {
+    title: "  RSS per idle session (bytes)",
+    get: (c) => median(results.get(c).fanout.map((r) => r.rssPerSession)),
+    fmt: (v) => Math.round(v).toLocaleString("en"),
+  },
+];
+
+const ids = columns.map((c) => c.id);
+const head = ["figure"];
+for (const c of columns) {
+  head.push(c.title);
+  if (c.id !== "pinus" && ids.includes("pinus")) head.push("× pinus");
+}
+const body = rows.map((row) => {
+  const cells = [row.title];
+  const base = ids.includes("pinus") ? row.get("pinus") : NaN;
+  for (const c of columns) {
+    const v = row.get(c.id);
+    cells.push(Number.isFinite(v) ? row.fmt(v) : "—");
+    if (c.id === "pinus" || !ids.includes("pinus")) continue;
+    if (!row.better || !Number.isFinite(v) || !Number.isFinite(base) || v === 0) cells.push("");
+    else cells.push(`${(row.better === "higher" ? v / base : base / v).toFixed(2)}×`);
+  }
+  return cells;
+});
+const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
+const line = (cells) =>
+  "| " + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(" | ") +
+  " |";
+const sep = "| " + widths.map((w, i) => (i === 0 ? "-".repeat(w) : "-".repeat(w - 1) + ":")).join(
+  " | ",
+) + " |";
+console.log(
+  `\nnano scenarios, median of ${opts.runs} run(s); ${os.cpus().length} cores (${
+    os.cpus()[0]?.model.trim()
+  }), ${process.platform}; ${((Date.now() - started) / 1e3).toFixed(0)} s\n`,
+);
+console.log([line(head), sep, ...body.map(line)].join("\n"));
+if (opts.json) {
+  writeFileSync(opts.json, JSON.stringify(Object.fromEntries(results), null, 2));
+  log(`raw results: ${opts.json}`);
+}
