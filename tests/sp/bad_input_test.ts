@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { connect, createServer, type Server, type Socket as NetSocket } from "node:net";
 import process from "node:process";
-import { Rep0, Req0 } from "../../src/sp.ts";
+import { Rep0, Req0, Respondent0, Surveyor0 } from "../../src/sp.ts";
 import type { SocketEvent, SpOptions, SpSocket } from "../../src/sp.ts";
 import { removeIpcFile, tempIpcPath } from "../interop/_peers.ts";
 import { until, within } from "./_suite.ts";
@@ -52,6 +52,7 @@ const u32 = (v: number) => {
 const concat = (...parts: Uint8Array[]) => new Uint8Array(Buffer.concat(parts));
 const REQ0 = 0x30;
 const REP0 = 0x31;
+const SURVEYOR0 = 0x62;
 
 /** A raw peer connected over tcp or ipc: what it received, and when weft closed it. */
 interface RawPeer {
@@ -290,8 +291,7 @@ describe("sp bad input", () => {
   test("a request whose backtrace has no id (no high bit): EPROTO, connection closed", () =>
     scenario(async (s) => {
       const { url, rep, events } = await repWithGoodPeer(s, "tcp://127.0.0.1:0");
-      // As a server does, REP is waiting for the next request (weft parses backtraces when a
-      // receiver takes the message; nng as it arrives).
+      // As a server does, REP is waiting for the next request.
       const next = rep.recv();
       const raw = await s.raw(url);
       // Two hop words without the high bit, then fewer than 4 bytes: nng calls it garbage.
@@ -306,6 +306,37 @@ describe("sp bad input", () => {
       await within(good.dial(url));
       await good.send("still here");
       assert.equal(dec.decode(await within(next)), "still here");
+    }));
+
+  test("a garbage backtrace closes its connection as it arrives, with no recv() pending", () =>
+    scenario(async (s) => {
+      // REP (cooked and raw) and RESPONDENT: nobody receives; the bad pipe must still close.
+      const cases = [
+        { make: () => new Rep0(), peer: REQ0, name: "rep" },
+        { make: () => new Rep0({ raw: true }), peer: REQ0, name: "rep" },
+        { make: () => new Respondent0(), peer: SURVEYOR0, name: "respondent" },
+      ];
+      for (const c of cases) {
+        const sock = s.weft(c.make());
+        const events = record(sock);
+        await sock.listen("tcp://127.0.0.1:0");
+        const raw = await s.raw(sock.lastEndpoint!);
+        // One hop word without the high bit, then 1 byte: garbage (nng closes the pipe).
+        raw.sock.write(concat(header(c.peer), frame(concat(u32(1), enc.encode("x")))));
+        const event = await failureFor(events, raw.localPort);
+        assert.equal(event.type, "disconnect");
+        assert.equal(event.code, "EPROTO", event.reason);
+        assert.match(
+          event.reason ?? "",
+          new RegExp(`${c.name}: expected a backtrace ending in an id`),
+        );
+        await within(raw.closed);
+        // Nothing of it was queued: a well-formed request from another peer comes first.
+        const good = s.weft(c.peer === REQ0 ? new Req0() : new Surveyor0());
+        await within(good.dial(sock.lastEndpoint!));
+        await good.send("fine");
+        assert.equal(dec.decode(await within(sock.recv())).endsWith("fine"), true);
+      }
     }));
 
   test("a request with more than maxTtl hops is dropped; the connection stays", () =>

@@ -76,7 +76,7 @@ export abstract class SpCore extends SocketBase {
     this.maxTtl = checkTtl(options.maxTtl ?? 8);
   }
 
-  /** An SP session for a new connection. */
+  /** An SP session for a new connection (screened by {@link SpCore.refuseArrival}). */
   createSession(_asServer: boolean, sink: WireSessionSink, link: WireLink): WireSession {
     return new SpSession({
       selfId: this.protocol.id,
@@ -84,7 +84,21 @@ export abstract class SpCore extends SocketBase {
       framing: link.framing,
       ipc: /^(ipc|unix|abstract):/.test(link.endpoint),
       recvMaxSize: this.recvMaxSize,
-    }, sink);
+    }, this.screensArrivals ? screen(sink, (payload) => this.refuseArrival(payload)) : sink);
+  }
+
+  /** Whether {@link SpCore.refuseArrival} looks at each message (patterns that do set it). */
+  protected get screensArrivals(): boolean {
+    return false;
+  }
+
+  /**
+   * Looks at a message's payload as it arrives, before it is queued: a reason closes that
+   * connection (EPROTO, a `disconnect` event naming it), as nng does with garbage headers,
+   * whether or not anyone is receiving. Called only when {@link SpCore.screensArrivals}.
+   */
+  protected refuseArrival(_payload: Uint8Array): string | undefined {
+    return undefined;
   }
 
   /** A ws dialer offers `<peer>.sp.nanomsg.org`; a text message closes it (1003, as nng). */
@@ -191,6 +205,30 @@ export function toSpMessage(frames: Message): SpMessage {
   const out: SpMessage = { header: frames[0] ?? EMPTY, body: frames[1] ?? EMPTY };
   if (m.pipe !== undefined) out.pipe = m.pipe;
   return out;
+}
+
+/** `sink` with each message first put to `refuse`; the first refusal fails the connection. */
+function screen(
+  sink: WireSessionSink,
+  refuse: (payload: Uint8Array) => string | undefined,
+): WireSessionSink {
+  let failed = false;
+  return {
+    write: (bytes) => sink.write(bytes),
+    ready: (peer) => sink.ready(peer),
+    subscription: (topic, subscribe) => sink.subscription(topic, subscribe),
+    error: (error) => {
+      failed = true;
+      sink.error(error);
+    },
+    message: (frames) => {
+      if (failed) return; // the rest of a chunk that held a refused message
+      const reason = refuse(frames[0]!);
+      if (reason === undefined) return sink.message(frames);
+      failed = true;
+      sink.error({ code: "EPROTO", reason, phase: "traffic" });
+    },
+  };
 }
 
 /** A one-message batch for {@link SpCore.receiveBodies} (contexts deliver one at a time). */

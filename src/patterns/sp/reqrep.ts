@@ -13,7 +13,15 @@ import { WeftError } from "../../core/errors.ts";
 import type { Message, Pipe } from "../../core/pipe.ts";
 import { SpProtocols } from "../../protocol/sp/ids.ts";
 import type { SpProtocol } from "../../protocol/sp/ids.ts";
-import { concat, ID_BIT, readU32, splitBacktrace, u32 } from "../../protocol/sp/backtrace.ts";
+import {
+  BACKTRACE_GARBAGE,
+  backtraceLength,
+  concat,
+  ID_BIT,
+  readU32,
+  splitBacktrace,
+  u32,
+} from "../../protocol/sp/backtrace.ts";
 import { bodyList, EMPTY, fromPipe, SpCore } from "./core.ts";
 import type { SpCoreOptions, SpMessage } from "./core.ts";
 import type { CoreContext } from "./context.ts";
@@ -393,6 +401,17 @@ export class ResponderCore extends SpCore {
   #deliver(ctx: ResponderContext, got: SpMessage & { from: Pipe }): SpMessage {
     ctx.pending = { pipe: got.from, header: got.header };
     return { header: EMPTY, body: got.body, pipe: got.from.id };
+  }
+
+  // Garbage backtraces close their connection as they arrive (as nng), not when taken.
+  protected override get screensArrivals(): boolean {
+    return true;
+  }
+
+  protected override refuseArrival(payload: Uint8Array): string | undefined {
+    const ttl = this.raw ? this.maxTtl - 1 : this.maxTtl;
+    if (backtraceLength(payload, ttl) !== BACKTRACE_GARBAGE) return undefined;
+    return `${this.protocol.name}: expected a backtrace ending in an id`;
   }
 
   /** The next well-formed request, dropping those with too many hops. */

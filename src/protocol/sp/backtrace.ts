@@ -65,18 +65,43 @@ export type SplitResult =
  * ```
  */
 export function splitBacktrace(payload: Uint8Array, maxTtl: number): SplitResult {
+  const at = backtraceLength(payload, maxTtl);
+  if (at === BACKTRACE_TTL) return { ok: false, error: "ttl" };
+  if (at === BACKTRACE_GARBAGE) return { ok: false, error: "garbage" };
+  return { ok: true, header: payload.subarray(0, at), body: payload.subarray(at), hops: at >> 2 };
+}
+
+/** {@link backtraceLength}: no word with the high bit before the payload ran out. */
+export const BACKTRACE_GARBAGE = -1;
+/** {@link backtraceLength}: more than `maxTtl` words. */
+export const BACKTRACE_TTL = -2;
+
+/**
+ * The byte length of a payload's backtrace (the id word included) by the rules of
+ * {@link splitBacktrace}, or {@link BACKTRACE_TTL} / {@link BACKTRACE_GARBAGE}; allocates
+ * nothing, so it can screen every message as it arrives.
+ *
+ * @example
+ * ```ts
+ * import { BACKTRACE_GARBAGE, BACKTRACE_TTL, backtraceLength } from "./backtrace.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(backtraceLength(new Uint8Array([0, 0, 0, 7, 0x80, 0, 0, 1, 104]), 8), 8);
+ * assert.equal(backtraceLength(new Uint8Array([0, 0, 0, 7, 0]), 8), BACKTRACE_GARBAGE);
+ * assert.equal(backtraceLength(new Uint8Array([0, 0, 0, 7, 0x80, 0, 0, 1]), 1), BACKTRACE_TTL);
+ * ```
+ */
+export function backtraceLength(payload: Uint8Array, maxTtl: number): number {
   let at = 0;
   let hops = 0;
   for (;;) {
     // As nng: the hop limit is checked before the length, so a long run of hop words with
     // no id is "too many hops" (dropped), not garbage.
-    if (++hops > maxTtl) return { ok: false, error: "ttl" };
-    if (payload.length - at < 4) return { ok: false, error: "garbage" };
+    if (++hops > maxTtl) return BACKTRACE_TTL;
+    if (payload.length - at < 4) return BACKTRACE_GARBAGE;
     const word = payload[at]!;
     at += 4;
-    if (word & 0x80) break;
+    if (word & 0x80) return at;
   }
-  return { ok: true, header: payload.subarray(0, at), body: payload.subarray(at), hops };
 }
 
 /**
