@@ -15,8 +15,8 @@ import {
 import { Fifo } from "../core/fifo.ts";
 import type { ErrorCode } from "../core/errors.ts";
 import type { ClientHandshake } from "../protocol/pomelo/handshake.ts";
-import { PomeloServerSession } from "../protocol/pomelo/session.ts";
-import type { ByteStream } from "../transport/types.ts";
+import { PomeloServerSession, type PomeloSessionEvents } from "../protocol/pomelo/session.ts";
+import type { ByteStream, StreamHandler } from "../transport/types.ts";
 import type { Handler } from "./component.ts";
 import { type ErrorBody, errorBody, HandlerError, ResponseCode } from "./errors.ts";
 import { compose, type InboundContext, type Middleware, type OutboundContext } from "./pipeline.ts";
@@ -86,6 +86,9 @@ function kindOf(m: PomeloMessage): BodyKind {
   return m.type === MessageType.REQUEST ? "request" : "notify";
 }
 
+const wallClock = () => Date.now();
+const EMPTY_INBOX = new Fifo<PomeloMessage>(4);
+
 /** One connection (internal; see the module notes). */
 export class Connection implements SessionLink {
   readonly session: Session;
@@ -94,25 +97,62 @@ export class Connection implements SessionLink {
   #stream: ByteStream;
   #proto: PomeloServerSession;
   #messages: boolean;
-  // inbound
-  #inbox = new Fifo<PomeloMessage>();
+  // inbound (queues are made on first use: idle sessions hold none)
+  #inbox: Fifo<PomeloMessage> | undefined;
   #busy = false;
   #paused = false;
   #current: PomeloMessage | undefined;
   #responded = false;
   // outbound
-  #out = new Fifo<Uint8Array>();
+  #out: Fifo<Uint8Array> | undefined;
   #outBytes = 0;
   #blocked = false;
   #flushScheduled = false;
-  #outChain: Promise<void> = Promise.resolve();
-  #drainWaiters: (() => void)[] = [];
+  #outChain: Promise<void> | undefined;
+  #drainWaiters: (() => void)[] | undefined;
   // lifetime
   #dead = false;
   #reason: string | undefined;
-  #hooks = new Set<(reason: string) => void>();
-  #resolveClosed!: () => void;
-  readonly closed: Promise<void> = new Promise((r) => (this.#resolveClosed = r));
+  #hooks: Set<(reason: string) => void> | undefined;
+  #closed: { promise: Promise<void>; resolve: () => void } | undefined;
+
+  /**
+   * Wires a connection's stream and protocol events to it: one small object per connection
+   * instead of seven closures (idle sessions are what a server holds most of).
+   */
+  static #Wiring = class implements StreamHandler, PomeloSessionEvents {
+    readonly c: Connection;
+    constructor(c: Connection) {
+      this.c = c;
+    }
+    // stream
+    data(chunk: Uint8Array): void {
+      this.c.#proto.feed(chunk, this.c.#host.clock.now());
+    }
+    drain(): void {
+      this.c.#blocked = false;
+      this.c.#flush();
+    }
+    end(error?: Error): void {
+      this.c.#proto.ended(
+        error ? `connection error: ${error.message}` : "connection closed by the peer",
+      );
+    }
+    // protocol
+    write(bytes: Uint8Array): void {
+      this.c.#send(bytes, true);
+    }
+    message(m: PomeloMessage): void {
+      this.c.#enqueue(m);
+    }
+    ready(): void {
+      this.c.#host.ready(this.c);
+    }
+    close(reason: string, code?: ErrorCode): void {
+      this.c.#teardown(reason, code);
+    }
+  };
+  #wiring: StreamHandler & PomeloSessionEvents;
 
   constructor(
     host: ConnectionHost,
@@ -125,18 +165,14 @@ export class Connection implements SessionLink {
     this.#messages = stream.framing === "messages";
     this.session = new Session(options.id, this);
     const l = host.limits;
-    this.#proto = new PomeloServerSession({
-      write: (bytes) => this.#send(bytes, true),
-      message: (m) => this.#enqueue(m),
-      ready: () => host.ready(this),
-      close: (reason, code) => this.#teardown(reason, code),
-    }, {
+    this.#wiring = new Connection.#Wiring(this);
+    this.#proto = new PomeloServerSession(this.#wiring, {
       now: host.clock.now(),
       heartbeatInterval: l.heartbeatInterval,
       handshakeTimeout: l.handshakeTimeout,
       maxBody: l.maxBody,
       serializer: host.serializer.name,
-      wallClock: () => Date.now(),
+      wallClock,
       ...(l.heartbeatTimeout !== undefined ? { heartbeatTimeout: l.heartbeatTimeout } : {}),
       ...(host.dictionary ? { dictionary: host.dictionary } : {}),
       ...(l.checkClient ? { checkClient: l.checkClient } : {}),
@@ -146,18 +182,7 @@ export class Connection implements SessionLink {
 
   /** Starts reading. */
   start(): void {
-    const clock = this.#host.clock;
-    this.#stream.start({
-      data: (chunk) => this.#proto.feed(chunk, clock.now()),
-      drain: () => {
-        this.#blocked = false;
-        this.#flush();
-      },
-      end: (error) =>
-        this.#proto.ended(
-          error ? `connection error: ${error.message}` : "connection closed by the peer",
-        ),
-    });
+    this.#stream.start(this.#wiring);
   }
 
   /** Heartbeats and timeouts; called by the app's ticker. */
@@ -175,18 +200,28 @@ export class Connection implements SessionLink {
     return this.#outBytes;
   }
 
+  /** Settles when the connection is gone and the close hooks have run (made on first use). */
+  get closed(): Promise<void> {
+    if (!this.#closed) {
+      const { promise, resolve } = Promise.withResolvers<void>();
+      this.#closed = { promise, resolve };
+      if (this.#dead) resolve();
+    }
+    return this.#closed.promise;
+  }
+
   /**
    * Resolves once no handler runs, nothing waits in the inbox and the outbound queue is handed
    * to the transport — or the connection is gone.
    */
   settled(): Promise<void> {
     if (this.#isSettled()) return Promise.resolve();
-    return new Promise((r) => this.#drainWaiters.push(r));
+    return new Promise((r) => (this.#drainWaiters ??= []).push(r));
   }
 
   #isSettled(): boolean {
     return this.#dead ||
-      (!this.#busy && this.#inbox.length === 0 && this.#out.length === 0 && !this.#blocked);
+      (!this.#busy && !this.#inbox?.length && !this.#out?.length && !this.#blocked);
   }
 
   // ---- SessionLink ----
@@ -237,16 +272,18 @@ export class Connection implements SessionLink {
       queueMicrotask(() => this.#runHook(fn));
       return () => {};
     }
-    this.#hooks.add(fn);
-    return () => this.#hooks.delete(fn);
+    const hooks = this.#hooks ??= new Set();
+    hooks.add(fn);
+    return () => hooks.delete(fn);
   }
 
   // ---- inbound ----
 
   #enqueue(m: PomeloMessage): void {
-    if (this.#busy || this.#inbox.length > 0) {
-      this.#inbox.push(m);
-      if (!this.#paused && this.#inbox.length >= this.#host.limits.inboundQueueLimit) {
+    if (this.#busy || this.#inbox?.length) {
+      const inbox = this.#inbox ??= new Fifo<PomeloMessage>(4);
+      inbox.push(m);
+      if (!this.#paused && inbox.length >= this.#host.limits.inboundQueueLimit) {
         // Stop reading: the kernel buffer fills and the client slows down.
         this.#paused = true;
         this.#stream.pause();
@@ -257,7 +294,8 @@ export class Connection implements SessionLink {
   }
 
   #pump(first?: PomeloMessage): void {
-    let m = first ?? this.#inbox.shift();
+    const inbox = this.#inbox ?? EMPTY_INBOX;
+    let m = first ?? inbox.shift();
     while (m && !this.#dead) {
       const pending = this.#dispatch(m);
       if (pending) {
@@ -268,13 +306,13 @@ export class Connection implements SessionLink {
         });
         return;
       }
-      m = this.#inbox.shift();
+      m = inbox.shift();
     }
     if (this.#paused && !this.#dead) {
       this.#paused = false;
       this.#stream.resume();
     }
-    if (this.#drainWaiters.length > 0) queueMicrotask(() => this.#wakeSettled());
+    if (this.#drainWaiters?.length) queueMicrotask(() => this.#wakeSettled());
   }
 
   /** Handles one message; returns a promise when it did not finish synchronously. */
@@ -435,7 +473,7 @@ export class Connection implements SessionLink {
       if (c.body === undefined) c.body = this.#serialize(c.type, c.route, c.data, c.error);
     });
     // Chained, so async middleware cannot reorder what one session sends.
-    this.#outChain = this.#outChain.then(() => run(ctx)).then(() => {
+    this.#outChain = (this.#outChain ?? Promise.resolve()).then(() => run(ctx)).then(() => {
       if (ctx.body === undefined || this.#dead) return;
       const bytes = this.#encode(type, id, route, undefined, error, ctx.body);
       if (bytes) this.#send(bytes, false);
@@ -483,7 +521,7 @@ export class Connection implements SessionLink {
   #send(bytes: Uint8Array, force: boolean): boolean {
     if (this.#dead) return false;
     const l = this.#host.limits;
-    if (!this.#messages && !this.#blocked && this.#out.length === 0) {
+    if (!this.#messages && !this.#blocked && !this.#out?.length) {
       // Plain byte stream with room: the transport coalesces the burst itself.
       if (!this.#stream.write(bytes)) this.#blocked = true;
       return true;
@@ -491,12 +529,12 @@ export class Connection implements SessionLink {
     if (
       !force &&
       (this.#outBytes + bytes.length > l.maxOutboundBytes ||
-        this.#out.length >= l.maxOutboundMessages)
+        (this.#out?.length ?? 0) >= l.maxOutboundMessages)
     ) {
       this.#overflow();
       return false;
     }
-    this.#out.push(bytes);
+    (this.#out ??= new Fifo<Uint8Array>(4)).push(bytes);
     this.#outBytes += bytes.length;
     if (!this.#blocked && !this.#flushScheduled) {
       this.#flushScheduled = true;
@@ -508,20 +546,21 @@ export class Connection implements SessionLink {
   #flush(): void {
     this.#flushScheduled = false;
     const out = this.#out;
-    while (out.length > 0 && !this.#blocked) {
+    while (out && out.length > 0 && !this.#blocked) {
       // One packet per WebSocket message, as nano sends them: some stock clients
       // (npm pomelo-client-websocket 1.0.13) decode only the first packet of a message.
       const bytes = out.shift()!;
       this.#outBytes -= bytes.length;
       if (!this.#stream.write(bytes)) this.#blocked = true;
     }
-    if (out.length === 0 && !this.#blocked) this.#wakeSettled();
+    if (!out?.length && !this.#blocked) this.#wakeSettled();
   }
 
   #wakeSettled(): void {
     if (!this.#isSettled()) return;
     const waiters = this.#drainWaiters;
-    this.#drainWaiters = [];
+    if (!waiters) return;
+    this.#drainWaiters = undefined;
     for (const w of waiters) w();
   }
 
@@ -531,7 +570,7 @@ export class Connection implements SessionLink {
     this.#host.logger.warn(
       `${this.remoteAddress}: outbound queue over ${l.maxOutboundBytes} bytes / ${l.maxOutboundMessages} messages; kicked`,
     );
-    this.#out.drain();
+    this.#out?.drain();
     this.#outBytes = 0;
     this.#proto.kick("outbound queue overflow");
   }
@@ -543,7 +582,7 @@ export class Connection implements SessionLink {
     // Hand every queued byte (a refusal, a KICK, last responses) to the transport, then close
     // with a linger so they arrive.
     this.#flushScheduled = false;
-    const rest = this.#out.drain();
+    const rest = this.#out?.drain() ?? [];
     if (this.#messages && rest.length > 1) {
       let total = 0;
       for (const p of rest) total += p.length;
@@ -560,13 +599,14 @@ export class Connection implements SessionLink {
     this.#reason = reason;
     if (code) this.#host.logger.warn(`${this.remoteAddress}: closed: ${reason}`);
     this.#stream.close(this.#host.limits.closeLinger);
-    this.#inbox.drain();
+    this.#inbox?.drain();
     this.#current = undefined;
     this.#wakeSettled();
     this.#host.closed(this, reason);
-    for (const fn of [...this.#hooks]) this.#runHook(fn);
-    this.#hooks.clear();
-    this.#resolveClosed();
+    const hooks = this.#hooks;
+    this.#hooks = undefined;
+    if (hooks) { for (const fn of [...hooks]) this.#runHook(fn); }
+    this.#closed?.resolve();
   }
 
   #runHook(fn: (reason: string) => void): void {

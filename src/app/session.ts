@@ -96,7 +96,7 @@ export class Session {
   readonly id: number;
   #link: SessionLink;
   #uid: Uid | undefined;
-  #values = new Map<string, unknown>();
+  #values: Map<string, unknown> | undefined; // made on first set: idle sessions hold none
 
   /** Made by the app for each connection; `link` is the connection. */
   constructor(id: number, link: SessionLink) {
@@ -156,32 +156,32 @@ export class Session {
 
   /** Sets a state value. */
   set(key: string, value: unknown): void {
-    this.#values.set(key, value);
+    (this.#values ??= new Map()).set(key, value);
   }
 
   /** A state value (undefined when unset). */
   get<T = unknown>(key: string): T | undefined {
-    return this.#values.get(key) as T | undefined;
+    return this.#values?.get(key) as T | undefined;
   }
 
   /** Whether a state value is set. */
   has(key: string): boolean {
-    return this.#values.has(key);
+    return this.#values?.has(key) ?? false;
   }
 
   /** Removes a state value. */
   remove(key: string): void {
-    this.#values.delete(key);
+    this.#values?.delete(key);
   }
 
   /** Removes every state value. */
   clear(): void {
-    this.#values.clear();
+    this.#values?.clear();
   }
 
   /** A copy of the state as a plain object. */
   state(): Record<string, unknown> {
-    return Object.fromEntries(this.#values);
+    return Object.fromEntries(this.#values ?? []);
   }
 
   /** Replaces the state with a copy of `state`. */

@@ -214,11 +214,11 @@ export class FrameDecoder {
   #max: number;
   #refuseText: boolean;
   #state = HEADER;
-  #head = new Uint8Array(14);
+  #head = new Uint8Array(18); // a split header (14 bytes at most), then the mask key
   #headLen = 0;
   #fin = false;
   #opcode = 0;
-  #mask = new Uint8Array(4);
+  #mask = this.#head.subarray(14); // one buffer for both: thousands of idle decoders
   #masked = false;
   #maskPos = 0;
   #remaining = 0;

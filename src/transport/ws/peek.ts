@@ -11,6 +11,9 @@ import type { ByteStream, StreamHandler } from "../types.ts";
 /** Buffered bytes, before `start`, above which the underlying stream is paused. */
 const BUFFER_LIMIT = 64 * 1024;
 
+/** The empty buffer list shared by every stream that holds nothing. */
+const NONE: Uint8Array[] = [];
+
 /**
  * Wraps a not-yet-started stream (starting it now) so its first bytes can be peeked.
  *
@@ -45,7 +48,7 @@ export class PeekStream implements ByteStream {
   readonly closed: Promise<void>;
   #raw: ByteStream;
   #handler: StreamHandler | undefined;
-  #buffer: Uint8Array[] = [];
+  #buffer: Uint8Array[] = NONE; // replaced, never mutated, while empty
   #buffered = 0;
   #ended = false;
   #endError: Error | undefined;
@@ -53,7 +56,24 @@ export class PeekStream implements ByteStream {
   #userPaused = false;
   #bufferPaused = false;
   #scheduled = false;
-  #waiters: (() => void)[] = [];
+  #waiters: (() => void)[] | undefined;
+
+  /** The raw stream's handler: one small object per stream rather than three closures. */
+  static #Wiring = class implements StreamHandler {
+    readonly p: PeekStream;
+    constructor(p: PeekStream) {
+      this.p = p;
+    }
+    data(chunk: Uint8Array): void {
+      this.p.#data(chunk);
+    }
+    drain(): void {
+      this.p.#handler?.drain();
+    }
+    end(error?: Error): void {
+      this.p.#end(error);
+    }
+  };
 
   /** Starts `raw` (which must not have been started) and buffers its data. */
   constructor(raw: ByteStream) {
@@ -61,11 +81,7 @@ export class PeekStream implements ByteStream {
     this.localAddress = raw.localAddress;
     this.remoteAddress = raw.remoteAddress;
     this.closed = raw.closed;
-    raw.start({
-      data: (chunk) => this.#data(chunk),
-      drain: () => this.#handler?.drain(),
-      end: (error) => this.#end(error),
-    });
+    raw.start(new PeekStream.#Wiring(this));
   }
 
   /** The bytes buffered and not yet consumed (before `start`). */
@@ -96,14 +112,14 @@ export class PeekStream implements ByteStream {
       this.#bufferPaused = false;
       if (!this.#userPaused) this.#raw.resume();
     }
-    return new Promise((resolve) => this.#waiters.push(resolve));
+    return new Promise((resolve) => (this.#waiters ??= []).push(resolve));
   }
 
   /** Drops the first `n` buffered bytes (the part a handshake has used). */
   consume(n: number): void {
     const joined = this.#joined();
     const rest = joined.subarray(Math.min(n, joined.length));
-    this.#buffer = rest.length > 0 ? [rest] : [];
+    this.#buffer = rest.length > 0 ? [rest] : NONE;
     this.#buffered = rest.length;
   }
 
@@ -150,6 +166,7 @@ export class PeekStream implements ByteStream {
       this.#handler.data(chunk);
       return;
     }
+    if (this.#buffer === NONE) this.#buffer = [];
     this.#buffer.push(chunk);
     this.#buffered += chunk.length;
     if (!this.#handler && this.#buffered > BUFFER_LIMIT && !this.#bufferPaused) {
@@ -169,7 +186,8 @@ export class PeekStream implements ByteStream {
 
   #wake(): void {
     const waiters = this.#waiters;
-    this.#waiters = [];
+    if (!waiters) return;
+    this.#waiters = undefined;
     for (const w of waiters) w();
   }
 
@@ -192,6 +210,7 @@ export class PeekStream implements ByteStream {
       this.#buffered -= chunk.length;
       handler.data(chunk);
     }
+    if (this.#buffer.length === 0) this.#buffer = NONE;
     if (this.#ended && this.#buffer.length === 0 && !this.#delivered) {
       this.#delivered = true;
       handler.end(this.#endError);

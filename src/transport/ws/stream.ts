@@ -8,7 +8,14 @@
 
 import { WeftError } from "../../core/errors.ts";
 import type { ByteStream, StreamHandler, TextMessages } from "../types.ts";
-import { applyMask, CloseCode, FrameDecoder, Opcode, writeHeader } from "./frame.ts";
+import {
+  applyMask,
+  CloseCode,
+  FrameDecoder,
+  type FrameEvents,
+  Opcode,
+  writeHeader,
+} from "./frame.ts";
 
 /** nng 1.5.2 fragments outgoing messages at 1 MiB; so do we by default. */
 export const DEFAULT_FRAGMENT_SIZE = 1 << 20;
@@ -38,6 +45,7 @@ export interface WsStreamOptions {
   readonly textMessages?: TextMessages;
 }
 
+const EMPTY = new Uint8Array(0);
 const OPEN = 0;
 const CLOSING = 1; // we sent a close frame and wait for the peer's
 const CLOSED = 2;
@@ -99,11 +107,54 @@ export class WsStream implements ByteStream {
   #userEnded = false;
   #endError: Error | undefined;
   #closeTimer: ReturnType<typeof setTimeout> | undefined;
-  #maskPool = new Uint8Array(0);
+  #maskPool: Uint8Array = EMPTY;
   #maskAt = 0;
   #lastText = false;
   #closeCode: number | undefined;
   #closeReason = "";
+
+  /**
+   * The frame decoder's events and the raw stream's handler in one small object per
+   * connection, instead of eight closures (idle connections are what servers hold most of).
+   */
+  static #Wiring = class implements FrameEvents, StreamHandler {
+    readonly w: WsStream;
+    constructor(w: WsStream) {
+      this.w = w;
+    }
+    // frames
+    message(payload: Uint8Array, text: boolean): void {
+      const w = this.w;
+      if (w.#state !== OPEN) return; // closing: data after our close frame is dropped
+      w.#lastText = text;
+      w.#handler?.data(payload);
+    }
+    ping(payload: Uint8Array): void {
+      if (this.w.#state === OPEN) this.w.#sendFrame(Opcode.PONG, payload.slice());
+    }
+    pong(): void {}
+    close(code: number, reason: string): void {
+      this.w.#peerClose(code, reason);
+    }
+    error(code: number, message: string): void {
+      this.w.#protocolError(code, message);
+    }
+    // raw stream
+    data(chunk: Uint8Array): void {
+      if (this.w.#state !== CLOSED) this.w.#decoder.feed(chunk);
+    }
+    drain(): void {
+      if (this.w.#state === OPEN) this.w.#handler?.drain();
+    }
+    end(error?: Error): void {
+      const w = this.w;
+      clearTimeout(w.#closeTimer);
+      if (w.#closeCode === undefined && w.#state === OPEN) w.#closeCode = 1006;
+      w.#state = CLOSED;
+      w.#endUser(error);
+    }
+  };
+  #wiring: FrameEvents & StreamHandler;
 
   /** Frames `raw` (which must not have been started) as one side of a WebSocket. */
   constructor(raw: ByteStream, options: WsStreamOptions) {
@@ -114,19 +165,8 @@ export class WsStream implements ByteStream {
     if (options.protocol !== undefined) this.protocol = options.protocol;
     this.path = options.path ?? "/";
     this.#fragment = Math.max(1, options.fragmentSize ?? DEFAULT_FRAGMENT_SIZE);
-    this.#decoder = new FrameDecoder({
-      message: (payload, text) => {
-        if (this.#state !== OPEN) return; // closing: data after our close frame is dropped
-        this.#lastText = text;
-        this.#handler?.data(payload);
-      },
-      ping: (payload) => {
-        if (this.#state === OPEN) this.#sendFrame(Opcode.PONG, payload.slice());
-      },
-      pong: () => {},
-      close: (code, reason) => this.#peerClose(code, reason),
-      error: (code, message) => this.#protocolError(code, message),
-    }, {
+    this.#wiring = new WsStream.#Wiring(this);
+    this.#decoder = new FrameDecoder(this.#wiring, {
       expectMasked: !this.#client,
       maxMessageSize: options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
       refuseText: options.textMessages === "refuse",
@@ -218,20 +258,7 @@ export class WsStream implements ByteStream {
   #startRaw(): void {
     if (this.#rawStarted) return;
     this.#rawStarted = true;
-    this.#raw.start({
-      data: (chunk) => {
-        if (this.#state !== CLOSED) this.#decoder.feed(chunk);
-      },
-      drain: () => {
-        if (this.#state === OPEN) this.#handler?.drain();
-      },
-      end: (error) => {
-        clearTimeout(this.#closeTimer);
-        if (this.#closeCode === undefined && this.#state === OPEN) this.#closeCode = 1006;
-        this.#state = CLOSED;
-        this.#endUser(error);
-      },
-    });
+    this.#raw.start(this.#wiring);
   }
 
   #peerClose(code: number, reason: string): void {
