@@ -18,6 +18,8 @@ import type { WireLink, WirePeer, WireSession, WireSessionError, WireSessionSink
 
 /** A flush goes ahead once this many messages wait, even while a sender keeps adding. */
 const FLUSH_BATCH = 256;
+/** …or until this many bytes are waiting: large messages go out without waiting for more. */
+const FLUSH_BYTES = 256 * 1024;
 
 /** How long a connection failed in its handshake may take to flush our ERROR command. */
 const FAIL_FLUSH_MS = 250;
@@ -83,6 +85,7 @@ export class Pipe {
   #blocked = false;
   #paused = false;
   #flushQueued = false;
+  #outboxBytes = 0;
   #flushSeen = -1;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timerAt = Infinity;
@@ -126,6 +129,7 @@ export class Pipe {
   /** Queues a message the caller has just seen fit under the HWM (`writable` was true). */
   queue(message: Message): void {
     if (this.#host.options.conflate) this.#dropQueuedMessages();
+    for (let i = 0; i < message.length; i++) this.#outboxBytes += message[i]!.length;
     this.#outbox.push(message);
     this.#scheduleFlush();
   }
@@ -159,6 +163,7 @@ export class Pipe {
   /** Drops queued outbound messages (e.g. REQ abandoning a request). */
   clearOutbox(): void {
     this.#outbox = new Fifo(64);
+    this.#outboxBytes = 0;
   }
 
   /** Starts a connection on `stream`; `asServer` for accepted streams. */
@@ -259,7 +264,7 @@ export class Pipe {
   // and one write (up to FLUSH_BATCH) instead of costing one each. A lone send waits one hop.
   readonly #flushTask = (): void => {
     const n = this.#outbox.length;
-    if (n > this.#flushSeen && n < FLUSH_BATCH) {
+    if (n > this.#flushSeen && n < FLUSH_BATCH && this.#outboxBytes < FLUSH_BYTES) {
       this.#flushSeen = n;
       queueMicrotask(this.#flushTask);
       return;
@@ -277,6 +282,7 @@ export class Pipe {
       else session.sendSubscription(item.topic, item.subscribe);
       moved++;
     }
+    this.#outboxBytes = 0;
     if (moved === 0) return;
     session.flush();
     // Room again: let waiting senders in (the host ignores this when nobody waits).
