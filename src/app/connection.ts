@@ -17,6 +17,7 @@ import type { ErrorCode } from "../core/errors.ts";
 import type { ClientHandshake } from "../protocol/pomelo/handshake.ts";
 import { PomeloServerSession, type PomeloSessionEvents } from "../protocol/pomelo/session.ts";
 import type { ByteStream, StreamHandler } from "../transport/types.ts";
+import { type PreparedMessage, WsStream } from "../transport/ws/mod.ts";
 import type { Handler } from "./component.ts";
 import { type ErrorBody, errorBody, HandlerError, ResponseCode } from "./errors.ts";
 import { compose, type InboundContext, type Middleware, type OutboundContext } from "./pipeline.ts";
@@ -87,6 +88,8 @@ function kindOf(m: PomeloMessage): BodyKind {
 }
 
 const wallClock = () => Date.now();
+const bytesOf = (p: Uint8Array | PreparedMessage) => p instanceof Uint8Array ? p : p.bytes;
+const sizeOf = (p: Uint8Array | PreparedMessage) => bytesOf(p).length;
 const EMPTY_INBOX = new Fifo<PomeloMessage>(4);
 
 /** One connection (internal; see the module notes). */
@@ -104,7 +107,7 @@ export class Connection implements SessionLink {
   #current: PomeloMessage | undefined;
   #responded = false;
   // outbound
-  #out: Fifo<Uint8Array> | undefined;
+  #out: Fifo<Uint8Array | PreparedMessage> | undefined;
   #outBytes = 0;
   #blocked = false;
   #flushScheduled = false;
@@ -251,7 +254,7 @@ export class Connection implements SessionLink {
     return this.#emit("response", m.id, m.route, data, false);
   }
 
-  write(bytes: Uint8Array): boolean {
+  write(bytes: Uint8Array | PreparedMessage): boolean {
     return this.#send(bytes, false);
   }
 
@@ -517,25 +520,31 @@ export class Connection implements SessionLink {
     }
   }
 
-  /** Queues bytes for the stream; `force` skips the overflow check (protocol packets). */
-  #send(bytes: Uint8Array, force: boolean): boolean {
+  /**
+   * Hands a packet to the stream, or queues it while the stream is blocked; `force` skips the
+   * overflow check (protocol packets).
+   */
+  #send(packet: Uint8Array | PreparedMessage, force: boolean): boolean {
     if (this.#dead) return false;
     const l = this.#host.limits;
-    if (!this.#messages && !this.#blocked && !this.#out?.length) {
-      // Plain byte stream with room: the transport coalesces the burst itself.
-      if (!this.#stream.write(bytes)) this.#blocked = true;
+    if (!this.#blocked && !this.#out?.length) {
+      // The stream has room: it queues and coalesces the burst itself (one packet per ws
+      // message, as nano sends them: some stock clients, e.g. npm pomelo-client-websocket
+      // 1.0.13, decode only the first packet of a message).
+      if (!this.#put(packet)) this.#blocked = true;
       return true;
     }
+    const n = sizeOf(packet);
     if (
       !force &&
-      (this.#outBytes + bytes.length > l.maxOutboundBytes ||
+      (this.#outBytes + n > l.maxOutboundBytes ||
         (this.#out?.length ?? 0) >= l.maxOutboundMessages)
     ) {
       this.#overflow();
       return false;
     }
-    (this.#out ??= new Fifo<Uint8Array>(4)).push(bytes);
-    this.#outBytes += bytes.length;
+    (this.#out ??= new Fifo<Uint8Array | PreparedMessage>(4)).push(packet);
+    this.#outBytes += n;
     if (!this.#blocked && !this.#flushScheduled) {
       this.#flushScheduled = true;
       queueMicrotask(() => this.#flush());
@@ -547,13 +556,18 @@ export class Connection implements SessionLink {
     this.#flushScheduled = false;
     const out = this.#out;
     while (out && out.length > 0 && !this.#blocked) {
-      // One packet per WebSocket message, as nano sends them: some stock clients
-      // (npm pomelo-client-websocket 1.0.13) decode only the first packet of a message.
-      const bytes = out.shift()!;
-      this.#outBytes -= bytes.length;
-      if (!this.#stream.write(bytes)) this.#blocked = true;
+      const packet = out.shift()!;
+      this.#outBytes -= sizeOf(packet);
+      if (!this.#put(packet)) this.#blocked = true;
     }
     if (!out?.length && !this.#blocked) this.#wakeSettled();
+  }
+
+  /** One packet to the stream: a prepared one as its shared ws frame where it can be. */
+  #put(packet: Uint8Array | PreparedMessage): boolean {
+    if (packet instanceof Uint8Array) return this.#stream.write(packet);
+    const stream = this.#stream;
+    return stream instanceof WsStream ? stream.writePrepared(packet) : stream.write(packet.bytes);
   }
 
   #wakeSettled(): void {
@@ -582,7 +596,7 @@ export class Connection implements SessionLink {
     // Hand every queued byte (a refusal, a KICK, last responses) to the transport, then close
     // with a linger so they arrive.
     this.#flushScheduled = false;
-    const rest = this.#out?.drain() ?? [];
+    const rest = (this.#out?.drain() ?? []).map(bytesOf);
     if (this.#messages && rest.length > 1) {
       let total = 0;
       for (const p of rest) total += p.length;

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { PreparedMessage } from "../transport/ws/prepared.ts";
 import type { Session, Uid } from "./session.ts";
 
 /** What a group needs from its app (internal). */
@@ -27,7 +28,7 @@ export interface GroupHost {
  * import { Group } from "./group.ts";
  * import { Session, type SessionLink } from "./session.ts";
  * import assert from "node:assert/strict";
- * const written: Uint8Array[] = [];
+ * const written: unknown[] = [];
  * const link = (): SessionLink => ({
  *   remoteAddress: "test", transport: "test", handshake: undefined,
  *   closed: new Promise(() => {}), isClosed: () => false,
@@ -44,7 +45,7 @@ export interface GroupHost {
  * assert.equal(group.add(a), false); // already a member
  * group.add(b);
  * assert.equal(group.broadcast("onChat", { text: "hi" }), 2);
- * assert.equal(written[0], written[1]); // the very same bytes
+ * assert.equal(written[0], written[1]); // the very same packet (and ws frame)
  * group.leave(a);
  * assert.deepEqual(group.members().map((s) => s.id), [2]);
  * ```
@@ -125,11 +126,13 @@ export class Group {
   multicast(route: string, data: unknown, filter: (session: Session) => boolean): number {
     if (this.#closed || this.#members.size === 0) return 0;
     const bytes = this.#host.encodePush(route, data);
+    // One packet, and for WebSocket members one frame, shared by every member.
+    const prepared = bytes ? new PreparedMessage(bytes) : undefined;
     let sent = 0;
     // A copy: a write that kicks a slow member removes it from the map mid-loop.
     for (const { session } of [...this.#members.values()]) {
       if (!filter(session)) continue;
-      if (bytes ? session.write(bytes) : session.push(route, data)) sent++;
+      if (prepared ? session.write(prepared) : session.push(route, data)) sent++;
     }
     return sent;
   }

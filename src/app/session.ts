@@ -6,6 +6,7 @@
 
 import { WeftError } from "../core/errors.ts";
 import type { ClientHandshake } from "../protocol/pomelo/handshake.ts";
+import type { PreparedMessage } from "../transport/ws/prepared.ts";
 
 /**
  * A user id bound to a session.
@@ -54,7 +55,7 @@ export interface SessionLink {
   /** Answers the request being handled; false when there is none. */
   respond(data: unknown): boolean;
   /** Sends already framed packet bytes; false when closed or the queue overflowed. */
-  write(bytes: Uint8Array): boolean;
+  write(bytes: Uint8Array | PreparedMessage): boolean;
   /** KICK with a reason, then close. */
   kick(reason: string): void;
   /** Close without a word. */
@@ -207,8 +208,11 @@ export class Session {
     return this.#link.respond(data);
   }
 
-  /** Sends already framed pomelo packets (low level; groups use it to share encoded bytes). */
-  write(bytes: Uint8Array): boolean {
+  /**
+   * Sends already framed pomelo packets (low level). A {@link PreparedMessage} (one packet)
+   * is what groups use to share encoded bytes: WebSocket sessions then share its frame too.
+   */
+  write(bytes: Uint8Array | PreparedMessage): boolean {
     return this.#link.write(bytes);
   }
 

@@ -117,7 +117,7 @@ describe("nano app: groups", () => {
       },
       decode: (body, route, kind) => json.decode(body, route, kind),
     };
-    const written = new Map<number, Uint8Array[]>();
+    const written = new Map<number, unknown[]>();
     await using s = await serve(
       { serializer: counting },
       (app) =>

@@ -29,6 +29,7 @@ export {
   type WsStreamOptions,
 } from "./stream.ts";
 export { PeekStream } from "./peek.ts";
+export { PreparedMessage } from "./prepared.ts";
 export {
   formatResponse,
   type HttpRequestHead,

@@ -16,6 +16,7 @@ import {
   Opcode,
   writeHeader,
 } from "./frame.ts";
+import type { PreparedMessage } from "./prepared.ts";
 
 /** nng 1.5.2 fragments outgoing messages at 1 MiB; so do we by default. */
 export const DEFAULT_FRAGMENT_SIZE = 1 << 20;
@@ -212,6 +213,17 @@ export class WsStream implements ByteStream {
       ok = this.#sendData(end === n, opcode, bytes.subarray(at, end)) && ok;
     }
     return ok;
+  }
+
+  /**
+   * Sends a message prepared for many connections: a server writes its one shared frame (no
+   * framing, no copy); a client (which must mask) or a message above `fragmentSize` goes as
+   * {@link WsStream.write} would send it. Returns what `write` returns.
+   */
+  writePrepared(message: PreparedMessage): boolean {
+    if (this.#state !== OPEN) return true;
+    if (this.#client || message.bytes.length > this.#fragment) return this.write(message.bytes);
+    return this.#raw.write(message.frame);
   }
 
   /** Sends a ping (payload ≤ 125 bytes); the peer answers with a pong. */
