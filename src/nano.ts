@@ -47,17 +47,7 @@ import { defaultTransports } from "./transport/default.ts";
 import { InprocNamespace } from "./transport/inproc/inproc.ts";
 
 export type { AppOptions, CloseOptions, ListenAddress } from "./app/app.ts";
-export {
-  createRegistry,
-  defaultTransports,
-  type DefaultTransportsOptions,
-  InprocNamespace,
-  InprocTransport,
-  runtimeTransports,
-  type TlsOptions,
-  type Transport,
-  type TransportRegistry,
-} from "./runtime.ts";
+export * from "./runtime.ts";
 export {
   type Component,
   componentRoutes,

@@ -40,3 +40,6 @@ export type {
   Transport,
   TransportRegistry,
 } from "./transport/types.ts";
+export type { Endpoint } from "./core/endpoint.ts";
+export type { EventStream, SocketEvent, SocketEventType } from "./core/events.ts";
+export type { TlsTransportOptions } from "./transport/tls.ts";

@@ -23,17 +23,7 @@
  */
 
 import { runtimeTransports } from "./runtime.ts";
-export {
-  createRegistry,
-  defaultTransports,
-  type DefaultTransportsOptions,
-  InprocNamespace,
-  InprocTransport,
-  runtimeTransports,
-  type TlsOptions,
-  type Transport,
-  type TransportRegistry,
-} from "./runtime.ts";
+export * from "./runtime.ts";
 import type { SpOptions } from "./patterns/sp/socket.ts";
 import {
   Bus0Socket,
@@ -62,8 +52,7 @@ export {
   SurveyorContext,
 } from "./patterns/sp/mod.ts";
 export type { Req0Options, Surveyor0Options } from "./patterns/sp/sockets.ts";
-export { type SpProtocol, SpProtocols } from "./protocol/sp/ids.ts";
-export type { SocketEvent, SocketEventType } from "./core/events.ts";
+export { type SpProtocol, SpProtocols, type SpProtocolTable } from "./protocol/sp/ids.ts";
 export { ErrorCode, WeftError } from "./core/errors.ts";
 
 function withTransports<T extends SpOptions>(options: T): T {

@@ -52,17 +52,7 @@ export {
   statisticsFrames,
 } from "./patterns/zmq/proxy.ts";
 
-export {
-  createRegistry,
-  defaultTransports,
-  type DefaultTransportsOptions,
-  InprocNamespace,
-  InprocTransport,
-  runtimeTransports,
-  type TlsOptions,
-  type Transport,
-  type TransportRegistry,
-} from "./runtime.ts";
+export * from "./runtime.ts";
 
 function withTransports(options: SocketOptions): SocketOptions {
   return options.transports ? options : { ...options, transports: runtimeTransports() };
