@@ -10,6 +10,11 @@
  * frame costs a copy of a few header bytes, not of the body); while windows fill with
  * small frames it grows back to {@link MAX_WINDOW}.
  *
+ * Lone frames: while the window is at its minimum (the last frame was large), the next header
+ * is read here in TS rather than by wasm: for one frame per chunk, a call plus a window copy
+ * costs more than reading a 2- to 9-byte header (the wasm core pays off on batches). Anything
+ * unusual (a split or bad header, an over-limit length) still goes to wasm, which reports it.
+ *
  * Re-entrancy: the scratch (window, index, status) is shared by every decoder of a codec. A
  * frame callback may feed another decoder (an inproc relay does), so each nesting depth gets
  * its own scratch; the depth lives in a word of linear memory.
@@ -23,6 +28,11 @@ import { CodecStatus } from "./status.ts";
 export const MAX_WINDOW = 64 * 1024;
 /** The window used after a body that ran past the previous window. */
 export const MIN_WINDOW = 32;
+/**
+ * A body this large running past the window sends the window down to {@link MIN_WINDOW} (and
+ * the next header to the TS lone-frame path); a smaller one grows the window instead.
+ */
+const LARGE_BODY = 4096;
 /** Windows up to this many bytes are copied with a loop rather than `set(subarray)`. */
 const SMALL_COPY = 64;
 /** Frame index entries per call. */
@@ -59,6 +69,16 @@ function scratchAt(codec: Codec, depth: number): Scratch {
   };
 }
 
+/** The header layouts the TS lone-frame path reads (the same ones the wasm routines read). */
+export const Framing = {
+  /** ZMTP: flags(1) size(1 | 8 when flags & LONG). */
+  ZMTP: 0,
+  /** SP over tcp: size(u64 BE). */
+  SP_TCP: 1,
+  /** SP over ipc: type(1) = 1, size(u64 BE). */
+  SP_IPC: 2,
+} as const;
+
 /** Receives one decoded frame: its flags (0 for SP) and its body. */
 export type FrameCallback = (flags: number, body: Uint8Array) => void;
 
@@ -75,10 +95,15 @@ export class ChunkDecoder {
   #bodyFlags = 0;
   #window = MAX_WINDOW;
   #failed = 0;
+  readonly #framing: number;
+  readonly #maxBody: number;
 
-  constructor(codec: Codec, decode: DecodeRoutine) {
+  /** `maxBody` is a u32 (as the wasm routine reads it); `framing` one of {@link Framing}. */
+  constructor(codec: Codec, decode: DecodeRoutine, framing: number, maxBody: number) {
     this.#codec = codec;
     this.#decode = decode;
+    this.#framing = framing;
+    this.#maxBody = maxBody >>> 0;
     this.#depthWord = codec.region("framing.decode.depth", 16).ptr >> 2;
   }
 
@@ -127,6 +152,14 @@ export class ChunkDecoder {
     const end = chunk.length;
     while (pos < end) {
       const carry = this.#carryLen;
+      if (carry === 0 && this.#window === MIN_WINDOW) {
+        const next = this.#lone(chunk, pos, onFrame);
+        if (next === STARTED) return this.#failed;
+        if (next >= 0) {
+          pos = next;
+          continue;
+        }
+      }
       const remaining = end - pos;
       const win = remaining < this.#window ? remaining : this.#window;
       for (let k = 0; k < carry; k++) u8[s.window + k] = this.#carry[k]!;
@@ -145,8 +178,15 @@ export class ChunkDecoder {
       const pendingHeader = i32[st + 4]!;
       const pendingSize = i32[st + 5]! >>> 0;
       // Adapt the window: small after a body that ran past it, growing while frames fill it.
-      if (consumed > len) this.#window = MIN_WINDOW;
-      else if (stop !== STOP_BODY && win === this.#window && win < MAX_WINDOW) {
+      if (consumed > len) {
+        // The last frame indexed ran past the window: small after a large one.
+        const ranPast = i32[(s.index >> 2) + (count - 1) * 3 + 2]!;
+        this.#window = ranPast >= LARGE_BODY
+          ? MIN_WINDOW
+          : win * 4 < MAX_WINDOW
+          ? win * 4
+          : MAX_WINDOW;
+      } else if (stop !== STOP_BODY && win === this.#window && win < MAX_WINDOW) {
         this.#window = win * 4;
       }
       // Scratch offset x (≥ carry) is chunk offset x + shift. Views are made with the
@@ -176,24 +216,82 @@ export class ChunkDecoder {
       }
       this.#carryLen = 0;
       if (stop === STOP_BODY) {
-        let buf: Uint8Array;
-        try {
-          buf = new Uint8Array(pendingSize);
-        } catch {
-          // The engine cannot hold a body this large: refuse it like an over-limit length.
-          this.#failed = CodecStatus.TOO_LARGE;
-          return this.#failed;
-        }
-        const start = consumed + pendingHeader + shift;
-        buf.set(chunk.subarray(start, end));
-        this.#body = buf;
-        this.#filled = end - start;
-        this.#bodyFlags = pendingFlags;
-        return 0;
+        this.#start(chunk, consumed + pendingHeader + shift, pendingSize, pendingFlags);
+        return this.#failed;
       }
       // STOP_WINDOW or STOP_INDEX: go on from `consumed`.
       pos = consumed + shift;
     }
     return 0;
   }
+
+  /**
+   * Reads one frame at `pos` in TS: returns the position after it, {@link STARTED} when its
+   * body runs past the chunk (now held in `#body`, or `#failed` set), or -1 to let wasm read
+   * it (a split, bad or over-limit header).
+   */
+  #lone(chunk: Uint8Array, pos: number, onFrame: FrameCallback): number {
+    const end = chunk.length;
+    const avail = end - pos;
+    let flags = 0;
+    let hdr: number;
+    let size: number;
+    if (this.#framing === Framing.ZMTP) {
+      if (avail < 2) return -1;
+      flags = chunk[pos]!;
+      if ((flags & 0xf8) !== 0 || (flags & 0x05) === 0x05) return -1;
+      if ((flags & 0x02) === 0) {
+        hdr = 2;
+        size = chunk[pos + 1]!;
+      } else {
+        hdr = 9;
+        if (avail < 9) return -1;
+        if ((chunk[pos + 1]! | chunk[pos + 2]! | chunk[pos + 3]! | chunk[pos + 4]!) !== 0) {
+          return -1;
+        }
+        size = u32be(chunk, pos + 5);
+        flags &= 0x05;
+      }
+    } else {
+      hdr = this.#framing === Framing.SP_IPC ? 9 : 8;
+      if (avail < hdr) return -1;
+      const at = pos + hdr - 8;
+      if (hdr === 9 && chunk[pos] !== 1) return -1;
+      if ((chunk[at]! | chunk[at + 1]! | chunk[at + 2]! | chunk[at + 3]!) !== 0) return -1;
+      size = u32be(chunk, at + 4);
+    }
+    if (size > this.#maxBody) return -1;
+    const start = pos + hdr;
+    if (size > end - start) {
+      this.#start(chunk, start, size, flags);
+      return STARTED;
+    }
+    // A small frame: the ones after it are likely small too, so batch them in wasm again.
+    if (size < LARGE_BODY) this.#window = MIN_WINDOW * 4;
+    onFrame(flags, new Uint8Array(chunk.buffer, chunk.byteOffset + start, size));
+    return start + size;
+  }
+
+  // Starts assembling a body that runs past the chunk; sets #failed if it cannot be held.
+  #start(chunk: Uint8Array, start: number, size: number, flags: number): void {
+    let buf: Uint8Array;
+    try {
+      buf = new Uint8Array(size);
+    } catch {
+      // The engine cannot hold a body this large: refuse it like an over-limit length.
+      this.#failed = CodecStatus.TOO_LARGE;
+      return;
+    }
+    buf.set(chunk.subarray(start, chunk.length));
+    this.#body = buf;
+    this.#filled = chunk.length - start;
+    this.#bodyFlags = flags;
+  }
+}
+
+/** {@link ChunkDecoder}'s lone-frame path left a partial body (or a failure) behind. */
+const STARTED = -2;
+
+function u32be(b: Uint8Array, at: number): number {
+  return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
 }

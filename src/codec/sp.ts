@@ -6,7 +6,7 @@
  */
 
 import { type Codec, sharedCodec } from "./wasm.ts";
-import { ChunkDecoder } from "./_frame_decoder.ts";
+import { ChunkDecoder, Framing } from "./_frame_decoder.ts";
 import { type FrameSink, Layout, type LayoutSpec } from "./_frame_encoder.ts";
 import type { ByteRing } from "./ring.ts";
 
@@ -68,6 +68,8 @@ export class SpFrameDecoder {
     this.#core = new ChunkDecoder(
       codec,
       (inp, len, avail, idx, cap, st) => fn.sp_decode(inp, len, avail, idx, cap, maxBody, ipc, st),
+      options.ipc ? Framing.SP_IPC : Framing.SP_TCP,
+      maxBody,
     );
   }
 

@@ -105,6 +105,39 @@ for (const ipc of [false, true]) {
       }
     });
 
+    test("after a large message (lone headers read in TS): same messages and statuses", () => {
+      const big = (n: number) => new Uint8Array(n).fill(n & 255);
+      const one = (n: number) => wire([big(n)], ipc);
+      const pair = wire([big(8000), big(8000)], ipc);
+      const chunks = [
+        one(20000), // window drops to its minimum
+        one(5000), // lone, whole
+        one(70000),
+        wire([big(9000), big(3), big(300), big(0)], ipc), // lone, then small ones in wasm
+        one(30000),
+        pair.subarray(0, 12000), // lone, then a payload past the chunk
+        pair.subarray(12000),
+        one(4096),
+        one(6000).subarray(0, 5), // a split header
+        one(6000).subarray(5),
+      ];
+      const got = both(chunks.map((c) => c.slice()), ipc);
+      assert.equal(got.payloads.length, 12);
+      assert.ok(got.statuses.every((s) => s === 0));
+      assert.equal(got.pending.at(-1), 0);
+      const bad = (tail: Uint8Array, maxBody?: number) => {
+        const r = both([one(20000), one(5000), tail], ipc, maxBody);
+        assert.equal(r.payloads.length, 2);
+        return r.statuses.at(-1);
+      };
+      const huge = new Uint8Array(ipc ? 9 : 8);
+      if (ipc) huge[0] = 1;
+      huge[huge.length - 5] = 1; // 2^32
+      assert.equal(bad(huge), CodecStatus.TOO_LARGE);
+      assert.equal(bad(one(30000), 25000), CodecStatus.TOO_LARGE);
+      if (ipc) assert.equal(bad(new Uint8Array([2, 0, 0])), CodecStatus.BAD_TYPE);
+    });
+
     test("differential: corrupted streams give the same messages, then the same status", () => {
       let errors = 0;
       for (let seed = 100; seed < 180; seed++) {

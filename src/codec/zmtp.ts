@@ -7,7 +7,7 @@
  */
 
 import { type Codec, sharedCodec } from "./wasm.ts";
-import { ChunkDecoder } from "./_frame_decoder.ts";
+import { ChunkDecoder, Framing } from "./_frame_decoder.ts";
 import { type FrameSink, Layout, type LayoutSpec } from "./_frame_encoder.ts";
 import type { ByteRing } from "./ring.ts";
 import { WeftError } from "../core/errors.ts";
@@ -94,6 +94,8 @@ export class ZmtpFrameDecoder {
     this.#core = new ChunkDecoder(
       codec,
       (inp, len, avail, idx, cap, st) => fn.zmtp_decode(inp, len, avail, idx, cap, maxBody, st),
+      Framing.ZMTP,
+      maxBody,
     );
   }
 

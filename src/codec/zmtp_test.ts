@@ -133,6 +133,40 @@ describe("codec/zmtp decoder", () => {
     assert.ok(errors > 10, `only ${errors} corrupted streams failed`);
   });
 
+  test("after a large frame (lone headers read in TS): same frames and statuses", () => {
+    const big = (n: number, flags = 0) => ({ flags, body: new Uint8Array(n).fill(n & 255) });
+    const small = (n: number) => ({ flags: ZmtpFlag.MORE, body: new Uint8Array(n).fill(7) });
+    const one = (f: Frame) => wire([f]);
+    const good = [
+      one(big(20000)), // window drops to its minimum
+      one(big(5000, ZmtpFlag.MORE)), // lone, whole
+      one(big(70000, ZmtpFlag.COMMAND)), // lone, whole
+      wire([big(9000), small(3), small(300), small(0)]), // lone, then small ones in wasm
+      one(big(30000)),
+      wire([big(8000), big(8000)]).subarray(0, 12000), // lone, then a body past the chunk
+      wire([big(8000), big(8000)]).subarray(12000),
+      one(big(4096)),
+      wire([small(1)]).subarray(0, 1), // a split short header
+      wire([small(1)]).subarray(1),
+      one(big(6000)),
+      one(big(6000)).subarray(0, 5), // a split long header
+      one(big(6000)).subarray(5),
+    ];
+    const got = both(good.map((c) => c.slice()));
+    assert.equal(got.frames.length, 14);
+    assert.ok(got.statuses.every((s) => s === 0));
+    assert.equal(got.pending.at(-1), 0);
+    const bad = (tail: Uint8Array, maxBody?: number) => {
+      const r = both([one(big(20000)), one(big(5000)), tail], maxBody);
+      assert.equal(r.frames.length, 2);
+      return r.statuses.at(-1);
+    };
+    assert.equal(bad(new Uint8Array([0x08, 0])), CodecStatus.BAD_FLAGS);
+    assert.equal(bad(new Uint8Array([0x05, 0])), CodecStatus.BAD_FLAGS);
+    assert.equal(bad(new Uint8Array([0x02, 0, 0, 0, 1, 0, 0, 0, 0])), CodecStatus.TOO_LARGE);
+    assert.equal(bad(one(big(30000)), 25000), CodecStatus.TOO_LARGE);
+  });
+
   test("boundary sizes in short and long form, one chunk and byte by byte", () => {
     for (const size of [...BOUNDARY, 300000]) {
       const frames = [{ flags: 0, body: new Uint8Array(size).fill(size & 255) }];
