@@ -363,6 +363,31 @@ describe("codec/zmtp encoder", () => {
     assert.deepEqual([...writes[0]!], [0, 5, ...new TextEncoder().encode("first")]);
   });
 
+  test("headers of uncopied bodies stay intact after later flushes (slab views)", () => {
+    const enc = new ZmtpFrameEncoder({ codec });
+    const heads: Uint8Array[] = [];
+    for (let i = 0; i < 1000; i++) {
+      enc.add(new Uint8Array(16384 + i), i % 2);
+      enc.flush((bytes) => {
+        if (bytes.length === 9) heads.push(bytes);
+      });
+    }
+    assert.equal(heads.length, 1000);
+    heads.forEach((h, i) => {
+      assert.deepEqual([...h], [
+        (i % 2) | 2,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        (16384 + i) >> 8,
+        (16384 + i) & 255,
+      ]);
+    });
+  });
+
   test("flags are checked when staged", () => {
     const enc = new ZmtpFrameEncoder({ codec });
     assert.throws(() => enc.add(new Uint8Array(0), 5), { name: "WeftError" });
