@@ -171,7 +171,7 @@ export class PomeloDecoder {
       off += take;
       if (this.#filled < body.length) return 0;
       this.#body = undefined;
-      const r = this.#whole(this.#bodyType, body, sink);
+      const r = this.#whole(this.#bodyType, body, 0, body.length, sink);
       if (r < 0) return this.#fail(r);
     }
     const s = this.#s;
@@ -211,7 +211,8 @@ export class PomeloDecoder {
           this.#filled = n - off - 4;
           return 0;
         }
-        const r = this.#whole(type, chunk.subarray(off + 4, off + 4 + length), sink);
+        // Read where it lies: one view of the chunk for the body, none for the packet.
+        const r = this.#whole(type, chunk, off + 4, off + 4 + length, sink);
         if (r < 0) return this.#fail(r);
         off += 4 + length;
         continue;
@@ -268,27 +269,28 @@ export class PomeloDecoder {
     this.#headCount = chunk.length - off;
   }
 
-  // Reports a packet whose whole body is in hand (outside the decode window).
-  #whole(type: number, body: Uint8Array, sink: PomeloSink): number {
+  // Reports a packet whose whole body, src[start, end), is in hand (outside the window).
+  #whole(type: number, src: Uint8Array, start: number, end: number, sink: PomeloSink): number {
     if (type !== 4) {
-      sink.packet(type as PacketType, body);
+      sink.packet(type as PacketType, src.subarray(start, end));
       return 0;
     }
+    const size = end - start;
     const s = this.#s;
     const u8 = s.codec.u8;
     const dict = this.#dictionary;
     const dictPtr = dict?.pointer ?? 0;
     // Most headers are short: copy a few bytes by hand, all 262 only when wasm asks.
-    let h = body.length < HEADER_GUESS ? body.length : HEADER_GUESS;
-    for (let i = 0; i < h; i++) u8[s.header + i] = body[i]!;
-    let r = s.fn.pomelo_decode_message(s.header, h, body.length, s.entry, dictPtr, s.cache);
+    let h = size < HEADER_GUESS ? size : HEADER_GUESS;
+    for (let i = 0; i < h; i++) u8[s.header + i] = src[start + i]!;
+    let r = s.fn.pomelo_decode_message(s.header, h, size, s.entry, dictPtr, s.cache);
     if (r === 1) {
-      h = body.length < MAX_HEADER ? body.length : MAX_HEADER;
-      u8.set(body.subarray(0, h), s.header);
-      r = s.fn.pomelo_decode_message(s.header, h, body.length, s.entry, dictPtr, s.cache);
+      h = size < MAX_HEADER ? size : MAX_HEADER;
+      u8.set(src.subarray(start, start + h), s.header);
+      r = s.fn.pomelo_decode_message(s.header, h, size, s.entry, dictPtr, s.cache);
     }
     if (r < 0) return r;
-    const m = message(s, s.codec.i32, s.entry >> 2, body, 0, body.length, dict?.routesByCode);
+    const m = message(s, s.codec.i32, s.entry >> 2, src, start, end, dict?.routesByCode);
     sink.message(m);
     return 0;
   }
