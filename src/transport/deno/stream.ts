@@ -24,6 +24,8 @@ const FIRST_SLAB_BYTES = 4 * 1024;
 /** When less than this (or a quarter of the slab size) is left, the next read starts a new slab. */
 const SLAB_MIN_TAIL = 8 * 1024;
 
+const EMPTY = new Uint8Array(0);
+
 /**
  * A stream over a connected `Deno.Conn`.
  *
@@ -57,14 +59,19 @@ const SLAB_MIN_TAIL = 8 * 1024;
  * ```
  */
 export class DenoStream implements ByteStream {
-  readonly localAddress: string;
-  readonly remoteAddress: string;
   #conn: Deno.Conn;
+  #addresses: { local: string; remote: string } | ((addr: Deno.Addr) => string);
   #handler: StreamHandler | undefined;
-  #queue = new WriteQueue();
+  #queue: WriteQueue | undefined; // made by a write, dropped once written: idle streams hold none
   #paused = false;
-  #wake: (() => void) | undefined;
-  #reading = false;
+  // reading (callbacks rather than an async loop: a suspended loop costs an idle connection
+  // a generator, its registers and an await's closures)
+  #free: Uint8Array = EMPTY; // the unfilled rest of the slab: where the next read lands
+  #biggest = 0; // the largest read into this slab
+  #held: Uint8Array | undefined; // read while paused: delivered on resume
+  #reading = false; // a read op is pending
+  #readNext = false; // the next read waits for resume()
+  #onRead = (n: unknown) => this.#afterRead(n); // a count, null at the end, or an error
   #writing = false;
   #flushScheduled = false;
   #wantDrain = false;
@@ -74,14 +81,39 @@ export class DenoStream implements ByteStream {
   #connClosed = false;
   #lingerTimer: ReturnType<typeof setTimeout> | undefined;
   #settled = false;
-  #resolveClosed!: () => void;
-  readonly closed: Promise<void> = new Promise((r) => (this.#resolveClosed = r));
+  #closed: { promise: Promise<void>; resolve: () => void } | undefined;
 
-  /** Wraps a connected conn; `addresses` are the endpoint texts shown in events and errors. */
-  constructor(conn: Deno.Conn, addresses: { local: string; remote: string }) {
+  /**
+   * Wraps a connected conn. `addresses` are the endpoint texts shown in events and errors, or
+   * a function that formats the conn's addresses when they are asked for (idle connections
+   * then hold no address strings).
+   */
+  constructor(
+    conn: Deno.Conn,
+    addresses: { local: string; remote: string } | ((addr: Deno.Addr) => string),
+  ) {
     this.#conn = conn;
-    this.localAddress = addresses.local;
-    this.remoteAddress = addresses.remote;
+    this.#addresses = addresses;
+  }
+
+  get localAddress(): string {
+    const a = this.#addresses;
+    return typeof a === "function" ? a(this.#conn.localAddr) : a.local;
+  }
+
+  get remoteAddress(): string {
+    const a = this.#addresses;
+    return typeof a === "function" ? a(this.#conn.remoteAddr) : a.remote;
+  }
+
+  /** Settles once the conn is closed and no read or write op is pending (made on first use). */
+  get closed(): Promise<void> {
+    if (!this.#closed) {
+      const { promise, resolve } = Promise.withResolvers<void>();
+      this.#closed = { promise, resolve };
+      if (this.#settled) resolve();
+    }
+    return this.#closed.promise;
   }
 
   start(handler: StreamHandler): void {
@@ -92,18 +124,16 @@ export class DenoStream implements ByteStream {
       queueMicrotask(() => handler.end(error));
       return;
     }
-    this.#reading = true;
-    this.#readLoop().finally(() => {
-      this.#reading = false;
-      this.#settle();
-    });
+    this.#free = new Uint8Array(FIRST_SLAB_BYTES);
+    this.#read();
   }
 
   write(bytes: Uint8Array): boolean {
     if (this.#closing || this.#ended) return true;
-    this.#queue.push(bytes);
+    const queue = this.#queue ??= new WriteQueue();
+    queue.push(bytes);
     this.#scheduleFlush();
-    if (this.#queue.bytes > HIGH_WATER_BYTES) {
+    if (queue.bytes > HIGH_WATER_BYTES) {
       this.#wantDrain = true;
       return false;
     }
@@ -117,14 +147,15 @@ export class DenoStream implements ByteStream {
   resume(): void {
     if (!this.#paused) return;
     this.#paused = false;
-    this.#wakeReader();
+    // Later, as a woken loop would: the caller may be inside its own data handler.
+    if (this.#held || this.#readNext) queueMicrotask(() => this.#continue());
   }
 
   close(lingerMs?: number): void {
     if (this.#closing || this.#ended) return;
     this.#closing = true;
     this.#end(undefined);
-    if (lingerMs === 0 || (this.#queue.bytes === 0 && !this.#writing)) {
+    if (lingerMs === 0 || (!this.#queue?.bytes && !this.#writing)) {
       this.#closeConn();
       return;
     }
@@ -133,56 +164,72 @@ export class DenoStream implements ByteStream {
     if (lingerMs !== undefined && Number.isFinite(lingerMs)) {
       this.#lingerTimer = setTimeout(() => this.#closeConn(), lingerMs);
     }
-    this.#wakeReader();
+    this.#held = undefined; // dropped: the handler has ended
+    this.#read(); // even when paused
     this.#scheduleFlush();
   }
 
-  async #readLoop(): Promise<void> {
-    let size = FIRST_SLAB_BYTES;
-    let slab = new Uint8Array(size);
-    let at = 0;
-    let biggest = 0; // the largest read into this slab
-    try {
-      for (;;) {
-        if (this.#paused && !this.#closing) await this.#sleep();
-        if (this.#connClosed) return;
-        const n = await this.#conn.read(at === 0 ? slab : slab.subarray(at));
-        if (n === null) {
-          this.#fail(undefined);
-          return;
-        }
-        if (this.#closing) continue; // discarding while lingering; the slab space is reused
-        const chunk = slab.subarray(at, at + n);
-        at += n;
-        if (n > biggest) biggest = n;
-        if (slab.length - at < Math.min(SLAB_MIN_TAIL, size >> 2)) {
-          // Reads that filled most of a slab want a bigger one; a slab of small reads, a
-          // smaller one (a burst is over: an idle connection should not keep 256 KiB).
-          if (biggest > size >> 1) size = Math.min(SLAB_BYTES, size * 4);
-          else if (biggest < size >> 4) size = Math.max(FIRST_SLAB_BYTES, size >> 2);
-          slab = new Uint8Array(size);
-          at = 0;
-          biggest = 0;
-        }
-        // A read that completed after pause() waits for resume() before delivery.
-        if (this.#paused) await this.#sleep();
-        if (this.#ended) continue;
-        this.#handler!.data(chunk);
-      }
-    } catch (error) {
-      if (this.#connClosed || isClosedLocally(error)) return;
+  /** Starts the next read, unless one is pending, the user paused, or the conn is gone. */
+  #read(): void {
+    if (this.#reading || this.#connClosed || !this.#handler) return;
+    if (this.#paused && !this.#closing) {
+      this.#readNext = true;
+      return;
+    }
+    this.#readNext = false;
+    this.#reading = true;
+    this.#conn.read(this.#free).then(this.#onRead, this.#onRead);
+  }
+
+  #afterRead(n: unknown): void {
+    this.#reading = false;
+    if (typeof n !== "number" && n !== null) return this.#readFailed(n);
+    if (this.#connClosed) return this.#settle();
+    if (n === null) return this.#fail(undefined);
+    if (this.#closing) return this.#read(); // discarding while lingering; the space is reused
+    const free = this.#free;
+    const chunk = free.subarray(0, n);
+    this.#free = free.subarray(n);
+    if (n > this.#biggest) this.#biggest = n;
+    const size = free.buffer.byteLength;
+    if (free.length - n < Math.min(SLAB_MIN_TAIL, size >> 2)) {
+      // Reads that filled most of a slab want a bigger one; a slab of small reads, a smaller
+      // one (a burst is over: an idle connection should not keep 256 KiB).
+      const next = this.#biggest > size >> 1
+        ? Math.min(SLAB_BYTES, size * 4)
+        : this.#biggest < size >> 4
+        ? Math.max(FIRST_SLAB_BYTES, size >> 2)
+        : size;
+      this.#free = new Uint8Array(next);
+      this.#biggest = 0;
+    }
+    // A read that completed after pause() waits for resume() before delivery.
+    if (this.#paused) {
+      this.#held = chunk;
+      return;
+    }
+    this.#deliver(chunk);
+  }
+
+  #deliver(chunk: Uint8Array): void {
+    if (!this.#ended) this.#handler!.data(chunk);
+    this.#read();
+  }
+
+  /** After resume(): delivers what was held back and reads on. */
+  #continue(): void {
+    const held = this.#held;
+    this.#held = undefined;
+    if (held && !this.#paused) this.#deliver(held);
+    else if (held) this.#held = held; // paused again before this ran
+    else this.#read();
+  }
+
+  #readFailed(error: unknown): void {
+    if (!this.#connClosed && !isClosedLocally(error)) {
       this.#fail(toWeftError(error, `reading from ${this.remoteAddress}`));
     }
-  }
-
-  #sleep(): Promise<void> {
-    return new Promise((resolve) => (this.#wake = resolve));
-  }
-
-  #wakeReader(): void {
-    const wake = this.#wake;
-    this.#wake = undefined;
-    wake?.();
+    this.#settle();
   }
 
   #scheduleFlush(): void {
@@ -192,17 +239,13 @@ export class DenoStream implements ByteStream {
       this.#flushScheduled = false;
       if (this.#writing || this.#connClosed) return;
       this.#writing = true;
-      this.#flush().finally(() => {
-        this.#writing = false;
-        if (this.#closing && this.#queue.bytes === 0) this.#closeConn();
-        else if (!this.#queue.empty) this.#scheduleFlush();
-        this.#settle();
-      });
+      void this.#flush();
     });
   }
 
+  /** Writes the queue out; never rejects (what follows a flush is done here). */
   async #flush(): Promise<void> {
-    const queue = this.#queue;
+    const queue = this.#queue!;
     try {
       for (let next = queue.take(); next && !this.#connClosed; next = queue.take()) {
         let at = 0;
@@ -217,8 +260,15 @@ export class DenoStream implements ByteStream {
         }
       }
     } catch (error) {
-      if (this.#connClosed || isClosedLocally(error)) return;
-      this.#fail(toWeftError(error, `writing to ${this.remoteAddress}`));
+      if (!this.#connClosed && !isClosedLocally(error)) {
+        this.#fail(toWeftError(error, `writing to ${this.remoteAddress}`));
+      }
+    } finally {
+      this.#writing = false;
+      if (this.#closing && queue.bytes === 0) this.#closeConn();
+      else if (!queue.empty) this.#scheduleFlush();
+      else if (queue.bytes === 0 && this.#queue === queue) this.#queue = undefined; // idle
+      this.#settle();
     }
   }
 
@@ -240,13 +290,13 @@ export class DenoStream implements ByteStream {
     this.#connClosed = true;
     this.#closing = true;
     clearTimeout(this.#lingerTimer);
-    this.#queue.clear();
+    this.#queue?.clear();
     try {
       this.#conn.close();
     } catch {
       // already closed by the runtime
     }
-    this.#wakeReader();
+    this.#held = undefined;
     this.#settle();
   }
 
@@ -254,6 +304,6 @@ export class DenoStream implements ByteStream {
   #settle(): void {
     if (this.#settled || !this.#connClosed || this.#reading || this.#writing) return;
     this.#settled = true;
-    this.#resolveClosed();
+    this.#closed?.resolve();
   }
 }

@@ -19,7 +19,7 @@ function address(addr: Deno.Addr): string {
 
 function wrap(conn: Deno.TcpConn): DenoStream {
   conn.setNoDelay(true);
-  return new DenoStream(conn, { local: address(conn.localAddr), remote: address(conn.remoteAddr) });
+  return new DenoStream(conn, address);
 }
 
 function bindHost(host: string): string {

@@ -43,7 +43,7 @@ function address(addr: Deno.NetAddr): string {
 }
 
 function wrap(conn: Deno.TlsConn): DenoStream {
-  return new DenoStream(conn, { local: address(conn.localAddr), remote: address(conn.remoteAddr) });
+  return new DenoStream(conn, address as (addr: Deno.Addr) => string);
 }
 
 /** rustls reports certificate and protocol failures as InvalidData. */

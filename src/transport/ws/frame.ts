@@ -159,6 +159,59 @@ export function applyMask(bytes: Uint8Array, mask: Uint8Array, offset: number): 
   return m;
 }
 
+/** Whether typed arrays are little-endian here (decides how 4 mask bytes read as a word). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** Byte `m` (0..3) of a mask key held as the big-endian number of its 4 bytes. */
+function keyByte(key: number, m: number): number {
+  return (key >>> (24 - 8 * m)) & 0xff;
+}
+
+/**
+ * {@link applyMask} with the mask key as a number (its 4 bytes big-endian, as on the wire), so
+ * a decoder keeps no buffer for it. Returns the next mask position.
+ *
+ * @example
+ * ```ts
+ * import { applyMask, unmask } from "./frame.ts";
+ * import assert from "node:assert/strict";
+ * const data = new Uint8Array(40).map((_, i) => i);
+ * const copy = data.slice();
+ * applyMask(data, new Uint8Array([1, 2, 3, 4]), 1);
+ * assert.equal(unmask(data, 0x01020304, 1), 1); // 40 bytes from position 1: back to 1
+ * assert.deepEqual(data, copy);
+ * ```
+ */
+export function unmask(bytes: Uint8Array, key: number, offset: number): number {
+  const n = bytes.length;
+  let i = 0;
+  let m = offset & 3;
+  while (i < n && ((bytes.byteOffset + i) & 3) !== 0) {
+    bytes[i] = bytes[i]! ^ keyByte(key, m);
+    i++;
+    m = (m + 1) & 3;
+  }
+  const words = (n - i) >>> 2;
+  if (words >= 4) {
+    const view = new Uint32Array(bytes.buffer, bytes.byteOffset + i, words);
+    const b0 = keyByte(key, m);
+    const b1 = keyByte(key, (m + 1) & 3);
+    const b2 = keyByte(key, (m + 2) & 3);
+    const b3 = keyByte(key, (m + 3) & 3);
+    const word = LITTLE_ENDIAN
+      ? b0 | (b1 << 8) | (b2 << 16) | (b3 << 24)
+      : (b0 << 24) | (b1 << 16) | (b2 << 8) | b3;
+    for (let w = 0; w < words; w++) view[w] = view[w]! ^ word;
+    i += words * 4;
+  }
+  while (i < n) {
+    bytes[i] = bytes[i]! ^ keyByte(key, m);
+    i++;
+    m = (m + 1) & 3;
+  }
+  return m;
+}
+
 /** What the {@link FrameDecoder} reports. */
 export interface FrameEvents {
   /** A whole data message (fragments joined). `text` when it came as a text message. */
@@ -214,18 +267,19 @@ export class FrameDecoder {
   #max: number;
   #refuseText: boolean;
   #state = HEADER;
-  #head = new Uint8Array(18); // a split header (14 bytes at most), then the mask key
+  // Buffers are made only when needed: thousands of idle decoders hold none.
+  #head: Uint8Array | undefined; // a header split over chunks (14 bytes at most)
   #headLen = 0;
   #fin = false;
   #opcode = 0;
-  #mask = this.#head.subarray(14); // one buffer for both: thousands of idle decoders
   #masked = false;
+  #maskKey = 0; // the 4 key bytes, big-endian
   #maskPos = 0;
   #remaining = 0;
-  #frameParts: Uint8Array[] = [];
+  #frameParts: Uint8Array[] | undefined; // a payload split over chunks
   // The data message being assembled (across frames).
   #msgOpcode = -1;
-  #msgParts: Uint8Array[] = [];
+  #msgParts: Uint8Array[] | undefined;
   #msgBytes = 0;
 
   /** Creates a decoder reporting to `events`. */
@@ -251,35 +305,48 @@ export class FrameDecoder {
       } else {
         const take = Math.min(this.#remaining, n - at);
         const part = chunk.subarray(at, at + take);
-        if (this.#masked) this.#maskPos = applyMask(part, this.#mask, this.#maskPos);
-        this.#frameParts.push(part);
+        if (this.#masked) this.#maskPos = unmask(part, this.#maskKey, this.#maskPos);
         this.#remaining -= take;
         at += take;
-        if (this.#remaining === 0) this.#endFrame();
+        if (this.#remaining === 0 && !this.#frameParts) {
+          this.#endFrame(part); // the whole payload in one chunk: no copy, no list
+        } else {
+          (this.#frameParts ??= []).push(part);
+          if (this.#remaining === 0) this.#endFrame(undefined);
+        }
       }
     }
   }
 
   #readHeader(chunk: Uint8Array, at: number): number {
-    const head = this.#head;
+    if (this.#headLen === 0 && chunk.length - at >= 2) {
+      // The usual case: the whole header inside this chunk, read where it is.
+      const b1 = chunk[at + 1]!;
+      const len7 = b1 & 0x7f;
+      const need = 2 + (len7 === 126 ? 2 : len7 === 127 ? 8 : 0) + ((b1 & 0x80) ? 4 : 0);
+      if (chunk.length - at >= need) {
+        if (!this.#checkFirst(chunk[at]!, b1)) return chunk.length;
+        this.#startFrame(chunk, at, len7);
+        return at + need;
+      }
+    }
+    const head = this.#head ??= new Uint8Array(14);
     while (at < chunk.length) {
       head[this.#headLen++] = chunk[at++]!;
       if (this.#headLen < 2) continue;
       const len7 = head[1]! & 0x7f;
       const need = 2 + (len7 === 126 ? 2 : len7 === 127 ? 8 : 0) + ((head[1]! & 0x80) ? 4 : 0);
-      if (this.#headLen === 2 && !this.#checkFirst()) return chunk.length;
+      if (this.#headLen === 2 && !this.#checkFirst(head[0]!, head[1]!)) return chunk.length;
       if (this.#headLen < need) continue;
       this.#headLen = 0;
-      this.#startFrame(len7);
+      this.#startFrame(head, 0, len7);
       return at;
     }
     return at;
   }
 
   /** Checks what the first two bytes decide; false after reporting an error. */
-  #checkFirst(): boolean {
-    const b0 = this.#head[0]!;
-    const b1 = this.#head[1]!;
+  #checkFirst(b0: number, b1: number): boolean {
     const opcode = b0 & 0x0f;
     const fin = (b0 & 0x80) !== 0;
     if ((b0 & 0x70) !== 0) return this.#fail(1002, `reserved bits set (0x${b0.toString(16)})`);
@@ -311,28 +378,32 @@ export class FrameDecoder {
     return true;
   }
 
-  #startFrame(len7: number): void {
-    const head = this.#head;
-    this.#fin = (head[0]! & 0x80) !== 0;
-    this.#opcode = head[0]! & 0x0f;
+  /** Starts the frame whose complete header is at `head[at…]`. */
+  #startFrame(head: Uint8Array, at: number, len7: number): void {
+    this.#fin = (head[at]! & 0x80) !== 0;
+    this.#opcode = head[at]! & 0x0f;
     let length = len7;
-    let i = 2;
+    let i = at + 2;
     if (len7 === 126) {
-      length = (head[2]! << 8) | head[3]!;
-      i = 4;
+      length = (head[i]! << 8) | head[i + 1]!;
+      i += 2;
     } else if (len7 === 127) {
-      if (head[2]! & 0x80) {
+      if (head[i]! & 0x80) {
         this.#fail(1002, "a 64-bit length with the high bit set");
         return;
       }
-      const hi = ((head[2]! << 24) | (head[3]! << 16) | (head[4]! << 8) | head[5]!) >>> 0;
-      const lo = ((head[6]! << 24) | (head[7]! << 16) | (head[8]! << 8) | head[9]!) >>> 0;
+      const hi = ((head[i]! << 24) | (head[i + 1]! << 16) | (head[i + 2]! << 8) | head[i + 3]!) >>>
+        0;
+      const lo =
+        ((head[i + 4]! << 24) | (head[i + 5]! << 16) | (head[i + 6]! << 8) | head[i + 7]!) >>> 0;
       length = hi * 0x1_0000_0000 + lo;
-      i = 10;
+      i += 8;
     }
-    this.#masked = (head[1]! & 0x80) !== 0;
+    this.#masked = (head[at + 1]! & 0x80) !== 0;
     if (this.#masked) {
-      this.#mask.set(head.subarray(i, i + 4));
+      this.#maskKey =
+        ((head[i]! << 24) | (head[i + 1]! << 16) | (head[i + 2]! << 8) | head[i + 3]!) >>>
+        0;
       this.#maskPos = 0;
     }
     if (this.#opcode < 0x8 && this.#msgBytes + length > this.#max) {
@@ -344,27 +415,31 @@ export class FrameDecoder {
     }
     this.#remaining = length;
     this.#state = PAYLOAD;
-    if (length === 0) this.#endFrame();
+    if (length === 0) this.#endFrame(EMPTY);
   }
 
-  #endFrame(): void {
+  /** A frame's payload is complete: `whole`, or the parts gathered in `#frameParts`. */
+  #endFrame(whole: Uint8Array | undefined): void {
     this.#state = HEADER;
-    const parts = this.#frameParts;
-    this.#frameParts = [];
+    let payload = whole;
+    if (!payload) {
+      payload = join(this.#frameParts!);
+      this.#frameParts = undefined;
+    }
     const opcode = this.#opcode;
     if (opcode >= 0x8) {
-      this.#control(opcode, join(parts));
+      this.#control(opcode, payload);
       return;
     }
     if (opcode !== Opcode.CONTINUATION) this.#msgOpcode = opcode;
-    for (const p of parts) {
-      this.#msgParts.push(p);
-      this.#msgBytes += p.length;
+    if (!this.#fin || this.#msgParts) {
+      (this.#msgParts ??= []).push(payload);
+      this.#msgBytes += payload.length;
+      if (!this.#fin) return;
+      payload = join(this.#msgParts);
     }
-    if (!this.#fin) return;
-    const payload = join(this.#msgParts);
     const text = this.#msgOpcode === Opcode.TEXT;
-    this.#msgParts = [];
+    this.#msgParts = undefined;
     this.#msgBytes = 0;
     this.#msgOpcode = -1;
     if (text && !validUtf8(payload)) {
@@ -399,12 +474,14 @@ export class FrameDecoder {
 
   #fail(code: number, message: string): false {
     this.#state = FAILED;
-    this.#msgParts = [];
-    this.#frameParts = [];
+    this.#msgParts = undefined;
+    this.#frameParts = undefined;
     this.#events.error(code, message);
     return false;
   }
 }
+
+const EMPTY = new Uint8Array(0);
 
 function join(parts: Uint8Array[]): Uint8Array {
   if (parts.length === 1) return parts[0]!;

@@ -160,4 +160,46 @@ describe("ws masking", () => {
       }
     }
   });
+
+  test("unmask (numeric key) matches a byte loop at every alignment, offset and split", async () => {
+    const { unmask } = await import("./frame.ts");
+    const mask = [0x9a, 0x3c, 0x51, 0xe7];
+    const key = 0x9a3c51e7;
+    const buffer = new Uint8Array(300);
+    for (let i = 0; i < buffer.length; i++) buffer[i] = (i * 7 + 3) & 255;
+    for (const start of [0, 1, 2, 3, 5]) {
+      for (const len of [0, 3, 17, 64, 257]) {
+        for (const split of [0, 1, 6, 33]) {
+          const data = buffer.slice(0, start + len + 4).subarray(start, start + len);
+          const want = data.map((b, i) => b ^ mask[i % 4]!);
+          const cut = Math.min(split, len);
+          const m = unmask(data.subarray(0, cut), key, 0);
+          unmask(data.subarray(cut), key, m);
+          assert.deepEqual(data, want, `start ${start} len ${len} split ${split}`);
+        }
+      }
+    }
+  });
+
+  test("several masked frames per chunk and frames cut at every byte give the same messages", () => {
+    const sizes = [0, 5, 125, 126, 300, 70_000];
+    const wire: Uint8Array[] = sizes.map((n, i) =>
+      frame(2, bytes(n, i), { mask: [i + 1, 0x80, 0x7f, 0xff] })
+    );
+    const all = new Uint8Array(wire.reduce((a, w) => a + w.length, 0));
+    let at = 0;
+    for (const w of wire) {
+      all.set(w, at);
+      at += w.length;
+    }
+    for (const cut of [1, 2, 3, 7, 131, all.length]) {
+      const { events, d } = decoder(true);
+      for (let i = 0; i < all.length; i += cut) d.feed(all.slice(i, i + cut));
+      assert.deepEqual(
+        events.map((e) => e[1]),
+        sizes.map((n, i) => bytes(n, i)),
+        `cut every ${cut}`,
+      );
+    }
+  });
 });

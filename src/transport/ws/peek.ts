@@ -43,9 +43,6 @@ const NONE: Uint8Array[] = [];
  * ```
  */
 export class PeekStream implements ByteStream {
-  readonly localAddress: string;
-  readonly remoteAddress: string;
-  readonly closed: Promise<void>;
   #raw: ByteStream;
   #handler: StreamHandler | undefined;
   #buffer: Uint8Array[] = NONE; // replaced, never mutated, while empty
@@ -78,10 +75,22 @@ export class PeekStream implements ByteStream {
   /** Starts `raw` (which must not have been started) and buffers its data. */
   constructor(raw: ByteStream) {
     this.#raw = raw;
-    this.localAddress = raw.localAddress;
-    this.remoteAddress = raw.remoteAddress;
-    this.closed = raw.closed;
     raw.start(new PeekStream.#Wiring(this));
+  }
+
+  /** The underlying stream's local address. */
+  get localAddress(): string {
+    return this.#raw.localAddress;
+  }
+
+  /** The underlying stream's remote address. */
+  get remoteAddress(): string {
+    return this.#raw.remoteAddress;
+  }
+
+  /** The underlying stream's `closed`. */
+  get closed(): Promise<void> {
+    return this.#raw.closed;
   }
 
   /** The bytes buffered and not yet consumed (before `start`). */

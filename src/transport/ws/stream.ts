@@ -91,13 +91,11 @@ function wsAddress(address: string): string {
  * ```
  */
 export class WsStream implements ByteStream {
-  readonly localAddress: string;
-  readonly remoteAddress: string;
   readonly framing = "messages" as const;
   readonly protocol?: string;
   /** The request path the connection was opened on. */
   readonly path: string;
-  readonly closed: Promise<void>;
+  #closed: Promise<void> | undefined;
   #raw: ByteStream;
   #client: boolean;
   #fragment: number;
@@ -161,8 +159,6 @@ export class WsStream implements ByteStream {
   constructor(raw: ByteStream, options: WsStreamOptions) {
     this.#raw = raw;
     this.#client = options.role === "client";
-    this.localAddress = wsAddress(raw.localAddress);
-    this.remoteAddress = wsAddress(raw.remoteAddress);
     if (options.protocol !== undefined) this.protocol = options.protocol;
     this.path = options.path ?? "/";
     this.#fragment = Math.max(1, options.fragmentSize ?? DEFAULT_FRAGMENT_SIZE);
@@ -172,7 +168,21 @@ export class WsStream implements ByteStream {
       maxMessageSize: options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
       refuseText: options.textMessages === "refuse",
     });
-    this.closed = raw.closed.then(() => {
+  }
+
+  /** The raw stream's local address in its ws form (formatted when asked: idle streams hold none). */
+  get localAddress(): string {
+    return wsAddress(this.#raw.localAddress);
+  }
+
+  /** The raw stream's remote address in its ws form. */
+  get remoteAddress(): string {
+    return wsAddress(this.#raw.remoteAddress);
+  }
+
+  /** Settles once the underlying stream is closed (made on first use). */
+  get closed(): Promise<void> {
+    return this.#closed ??= this.#raw.closed.then(() => {
       clearTimeout(this.#closeTimer);
       this.#state = CLOSED;
     });
