@@ -235,6 +235,11 @@ export class App {
       outbound: this.#outbound,
       limits: this.#limits,
       dictionary: this.#dictionary,
+      sessionOptions: Connection.sessionOptions(
+        this.#limits,
+        this.#serializer.name,
+        this.#dictionary,
+      ),
       handler: (route) => this.#handlers.get(route),
       ready: (c) => this.#ready(c),
       closed: (c) => this.#closed(c),

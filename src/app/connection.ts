@@ -15,7 +15,11 @@ import {
 import { Fifo } from "../core/fifo.ts";
 import type { ErrorCode } from "../core/errors.ts";
 import type { ClientHandshake } from "../protocol/pomelo/handshake.ts";
-import { PomeloServerSession, type PomeloSessionEvents } from "../protocol/pomelo/session.ts";
+import {
+  PomeloServerSession,
+  type PomeloSessionEvents,
+  type PomeloSessionOptions,
+} from "../protocol/pomelo/session.ts";
 import type { ByteStream, StreamHandler } from "../transport/types.ts";
 import { type PreparedMessage, WsStream } from "../transport/ws/mod.ts";
 import type { Handler } from "./component.ts";
@@ -55,6 +59,8 @@ export interface ConnectionHost {
   readonly outbound: readonly Middleware<OutboundContext>[];
   readonly limits: ConnectionLimits;
   readonly dictionary: RouteDictionary | undefined;
+  /** The pomelo session options every connection shares (each passes its own `now`). */
+  readonly sessionOptions: PomeloSessionOptions;
   handler(route: string): Handler | undefined;
   ready(connection: Connection): void;
   closed(connection: Connection, reason: string): void;
@@ -99,7 +105,6 @@ export class Connection implements SessionLink {
   #host: ConnectionHost;
   #stream: ByteStream;
   #proto: PomeloServerSession;
-  #messages: boolean;
   // inbound (queues are made on first use: idle sessions hold none)
   #inbox: Fifo<PomeloMessage> | undefined;
   #busy = false;
@@ -165,22 +170,30 @@ export class Connection implements SessionLink {
     this.#host = host;
     this.#stream = stream;
     this.transport = options.transport;
-    this.#messages = stream.framing === "messages";
     this.session = new Session(options.id, this);
-    const l = host.limits;
     this.#wiring = new Connection.#Wiring(this);
-    this.#proto = new PomeloServerSession(this.#wiring, {
-      now: host.clock.now(),
+    this.#proto = new PomeloServerSession(this.#wiring, host.sessionOptions, host.clock.now());
+  }
+
+  /** The pomelo session options of a host's connections (a host makes them once). */
+  static sessionOptions(
+    limits: ConnectionLimits,
+    serializer: string,
+    dictionary: RouteDictionary | undefined,
+  ): PomeloSessionOptions {
+    const l = limits;
+    return {
+      now: 0,
       heartbeatInterval: l.heartbeatInterval,
       handshakeTimeout: l.handshakeTimeout,
       maxBody: l.maxBody,
-      serializer: host.serializer.name,
+      serializer,
       wallClock,
       ...(l.heartbeatTimeout !== undefined ? { heartbeatTimeout: l.heartbeatTimeout } : {}),
-      ...(host.dictionary ? { dictionary: host.dictionary } : {}),
+      ...(dictionary ? { dictionary } : {}),
       ...(l.checkClient ? { checkClient: l.checkClient } : {}),
       ...(l.onHandshake ? { onHandshake: l.onHandshake } : {}),
-    });
+    };
   }
 
   /** Starts reading. */
@@ -597,7 +610,7 @@ export class Connection implements SessionLink {
     // with a linger so they arrive.
     this.#flushScheduled = false;
     const rest = (this.#out?.drain() ?? []).map(bytesOf);
-    if (this.#messages && rest.length > 1) {
+    if (this.#stream.framing === "messages" && rest.length > 1) {
       let total = 0;
       for (const p of rest) total += p.length;
       const joined = new Uint8Array(total);

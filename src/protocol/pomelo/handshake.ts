@@ -46,6 +46,8 @@ export interface ClientHandshake {
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 const te = new TextEncoder();
+/** The `user` of a handshake that sent none: one frozen object for all of them. */
+const NO_USER: Readonly<Record<string, unknown>> = Object.freeze({});
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -76,7 +78,7 @@ export function parseClientHandshake(body: Uint8Array): ClientHandshake | string
   const sys = value.sys;
   if (!isObject(sys)) return "handshake: expected a `sys` object";
   const user = value.user;
-  return { sys, user: isObject(user) ? user : {} };
+  return { sys, user: isObject(user) ? user : NO_USER };
 }
 
 /**

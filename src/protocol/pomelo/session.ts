@@ -95,7 +95,10 @@ export interface PomeloSessionEvents {
  * ```
  */
 export interface PomeloSessionOptions {
-  /** The time the connection was accepted, in ms (the clock `tick` and `feed` use). */
+  /**
+   * The time the connection was accepted, in ms (the clock `tick` and `feed` use); the
+   * constructor's `now` argument, when given, wins (so one options object can serve many).
+   */
   readonly now: number;
   /** Heartbeat interval in ms (default 30 000; 0 turns heartbeats and the timeout off). */
   readonly heartbeatInterval?: number;
@@ -180,8 +183,16 @@ export class PomeloServerSession {
   };
   #sink: PomeloSink;
 
-  /** Throws `WeftError("EINVAL")` for bad options (a bad `maxBody`, negative intervals). */
-  constructor(events: PomeloSessionEvents, options: PomeloSessionOptions) {
+  /**
+   * Throws `WeftError("EINVAL")` for bad options (a bad `maxBody`, negative intervals).
+   * `options` is kept, not copied: a server may share one object among its sessions and pass
+   * each one's accept time as `now`.
+   */
+  constructor(
+    events: PomeloSessionEvents,
+    options: PomeloSessionOptions,
+    now: number = options.now,
+  ) {
     const interval = options.heartbeatInterval ?? 30_000;
     const timeout = options.heartbeatTimeout ?? 2 * interval;
     const handshakeTimeout = options.handshakeTimeout ?? 15_000;
@@ -204,8 +215,8 @@ export class PomeloServerSession {
     this.#interval = interval;
     this.#timeout = timeout;
     this.#handshakeTimeout = handshakeTimeout;
-    this.#created = options.now;
-    this.#lastReceived = options.now;
+    this.#created = now;
+    this.#lastReceived = now;
     this.#sink = new PomeloServerSession.#Sink(this);
   }
 
