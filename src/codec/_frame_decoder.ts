@@ -79,8 +79,12 @@ export const Framing = {
   SP_IPC: 2,
 } as const;
 
-/** Receives one decoded frame: its flags (0 for SP) and its body. */
+/** Receives one decoded ZMTP frame: its flags and its body. */
 export type FrameCallback = (flags: number, body: Uint8Array) => void;
+/** Receives one decoded SP payload. */
+export type PayloadCallback = (payload: Uint8Array) => void;
+/** ZMTP decoders take a {@link FrameCallback}, SP decoders a {@link PayloadCallback}. */
+export type Deliver = FrameCallback | PayloadCallback;
 
 /** The decode state of one connection: a few header bytes or one partial body, never more. */
 export class ChunkDecoder {
@@ -117,7 +121,8 @@ export class ChunkDecoder {
     return this.#failed;
   }
 
-  feed(chunk: Uint8Array, onFrame: FrameCallback): number {
+  /** Decodes `chunk`; `onFrame` is a {@link FrameCallback} for ZMTP, else a {@link PayloadCallback}. */
+  feed(chunk: Uint8Array, onFrame: Deliver): number {
     if (this.#failed !== 0) return this.#failed;
     const end = chunk.length;
     let pos = 0;
@@ -130,7 +135,7 @@ export class ChunkDecoder {
       if (this.#filled < body.length) return 0;
       this.#body = null;
       this.#filled = 0;
-      onFrame(this.#bodyFlags, body);
+      this.#deliver(onFrame, this.#bodyFlags, body);
     }
     if (pos === end) return 0;
     const i32 = this.#codec.i32;
@@ -143,7 +148,7 @@ export class ChunkDecoder {
     }
   }
 
-  #run(chunk: Uint8Array, pos: number, depth: number, onFrame: FrameCallback): number {
+  #run(chunk: Uint8Array, pos: number, depth: number, onFrame: Deliver): number {
     const codec = this.#codec;
     const u8 = codec.u8;
     const i32 = codec.i32;
@@ -194,9 +199,18 @@ export class ChunkDecoder {
       const shift = pos - carry;
       const buffer = chunk.buffer;
       const base = chunk.byteOffset + shift;
+      // One loop per callback shape: each call site then sees one kind of callback.
       let e = s.index >> 2;
-      for (let k = 0; k < count; k++, e += 3) {
-        onFrame(i32[e]!, new Uint8Array(buffer, base + i32[e + 1]!, i32[e + 2]!));
+      if (this.#framing === Framing.ZMTP) {
+        const deliver = onFrame as FrameCallback;
+        for (let k = 0; k < count; k++, e += 3) {
+          deliver(i32[e]!, new Uint8Array(buffer, base + i32[e + 1]!, i32[e + 2]!));
+        }
+      } else {
+        const deliver = onFrame as PayloadCallback;
+        for (let k = 0; k < count; k++, e += 3) {
+          deliver(new Uint8Array(buffer, base + i32[e + 1]!, i32[e + 2]!));
+        }
       }
       if (n < 0) {
         this.#failed = n;
@@ -225,12 +239,17 @@ export class ChunkDecoder {
     return 0;
   }
 
+  #deliver(onFrame: Deliver, flags: number, body: Uint8Array): void {
+    if (this.#framing === Framing.ZMTP) (onFrame as FrameCallback)(flags, body);
+    else (onFrame as PayloadCallback)(body);
+  }
+
   /**
    * Reads one frame at `pos` in TS: returns the position after it, {@link STARTED} when its
    * body runs past the chunk (now held in `#body`, or `#failed` set), or -1 to let wasm read
    * it (a split, bad or over-limit header).
    */
-  #lone(chunk: Uint8Array, pos: number, onFrame: FrameCallback): number {
+  #lone(chunk: Uint8Array, pos: number, onFrame: Deliver): number {
     const end = chunk.length;
     const avail = end - pos;
     let flags = 0;
@@ -268,7 +287,7 @@ export class ChunkDecoder {
     }
     // A small frame: the ones after it are likely small too, so batch them in wasm again.
     if (size < LARGE_BODY) this.#window = MIN_WINDOW * 4;
-    onFrame(flags, new Uint8Array(chunk.buffer, chunk.byteOffset + start, size));
+    this.#deliver(onFrame, flags, new Uint8Array(chunk.buffer, chunk.byteOffset + start, size));
     return start + size;
   }
 

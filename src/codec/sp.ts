@@ -83,7 +83,7 @@ export class SpFrameDecoder {
    * negative {@link CodecStatus} (sticky: later calls return it again).
    */
   feed(chunk: Uint8Array, onMessage: (payload: Uint8Array) => void): number {
-    return this.#core.feed(chunk, (_flags, body) => onMessage(body));
+    return this.#core.feed(chunk, onMessage);
   }
 }
 
