@@ -460,4 +460,31 @@ describe("nano app: listening", () => {
     assert.ok(pushed * 1000 < 4 * 1024 * 1024, "bounded by the limits");
     assert.equal((await other.request("e.e", {})).body, "ok");
   });
+
+  test("a WebSocket member flooded by group broadcasts (shared frames) is kicked too", async () => {
+    let sent = 0;
+    await using s = await serve(
+      { maxOutboundBytes: 64 * 1024, maxOutboundMessages: 100 },
+      (app) => {
+        app.handle("flood.me", (session: Session) => {
+          const room = app.group("flood");
+          room.add(session);
+          const blob = "x".repeat(1000);
+          // Each broadcast shares one ws frame; its bytes still count against the session.
+          while (room.broadcast("onBlob", { blob }) === 1 && sent < 100_000) sent++;
+          return sent;
+        });
+        app.handle("e.e", () => "ok");
+      },
+    );
+    const c = await s.connect("ws");
+    const other = await s.connect("ws");
+    void c.request("flood.me", {}).catch(() => {});
+    assert.deepEqual(await c.kicked(10_000), { reason: "outbound queue overflow" });
+    await within(c.closed, "slow client closed", 10_000);
+    assert.ok(sent > 0 && sent < 100_000, `sent ${sent}`);
+    assert.ok(sent * 1000 < 4 * 1024 * 1024, "bounded by the limits");
+    assert.equal(s.app.group("flood").count(), 0);
+    assert.equal((await other.request("e.e", {})).body, "ok");
+  });
 });
