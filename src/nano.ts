@@ -48,6 +48,7 @@ import { InprocNamespace } from "./transport/inproc/inproc.ts";
 
 export type { AppOptions, CloseOptions, ListenAddress } from "./app/app.ts";
 export * from "./runtime.ts";
+export { PreparedMessage } from "./transport/ws/prepared.ts";
 export {
   type Component,
   componentRoutes,
