@@ -20,11 +20,15 @@
  */
 
 import { Pull0, Push0, Rep0, Req0 } from "../../src/sp.ts";
-import type { SpSocket } from "../../src/sp.ts";
-
-const IMPL = "weft";
-/** The shortest pilot run whose rate sizes the measured run. */
-const PILOT_SECONDS = 0.3;
+import {
+  closeAll,
+  endpointFor,
+  now,
+  proc,
+  runRoundTrips,
+  runThroughput,
+  RUNTIME,
+} from "../_scenario.ts";
 /** nng_bench's default send/recv buffer (messages). */
 const BUFFER = 128;
 
@@ -57,48 +61,15 @@ function parseArgs(argv: readonly string[]): Picks {
   return p;
 }
 
-interface Proc {
-  argv: string[];
-  pid: number;
-  exit(code: number): never;
-}
-const proc = (globalThis as unknown as { process: Proc }).process;
 const exit = (code: number): never => proc.exit(code);
-
-/** "deno 2.9.6" or "bun 1.4.5", from navigator.userAgent (no runtime namespace needed). */
-function runtimeName(): string {
-  const ua = typeof navigator !== "undefined" ? navigator.userAgent : "unknown";
-  const m = /^(\w+)\/(\S+)/.exec(ua);
-  return m ? `${m[1]!.toLowerCase()} ${m[2]}` : ua;
-}
-const RUNTIME = runtimeName();
-
-const now = () => performance.now() / 1e3;
-
-let serial = 0;
-function endpointFor(transport: string): string {
-  const tag = `${proc.pid}-${Date.now() % 1e9}-${serial++}`;
-  if (transport === "tcp") return "tcp://127.0.0.1:0";
-  if (transport === "ipc") return `ipc:///tmp/weft-spbench-${tag}.sock`;
-  if (transport === "inproc") return `inproc://weft-spbench-${tag}`;
-  throw new Error(`unknown transport ${transport}`);
-}
-
-function line(obj: Record<string, unknown>): void {
-  console.log(JSON.stringify({ ...obj, runtime: RUNTIME, same_process: true }));
-}
-
-async function closeAll(...socks: SpSocket[]): Promise<void> {
-  for (const s of socks) s.close();
-  await Promise.all(socks.map((s) => s.closed));
-}
+const TAG = "spbench";
 
 // ---- push_pull ----------------------------------------------------------------------------------
 
 /** Returns seconds from the first message received to the last. */
 async function pushPullOnce(transport: string, size: number, count: number): Promise<number> {
   const pull = new Pull0({ recvBuffer: BUFFER, recvMaxSize: 0 });
-  await pull.listen(endpointFor(transport));
+  await pull.listen(endpointFor(TAG, transport));
   const push = new Push0({ sendBuffer: BUFFER });
   await push.dial(pull.lastEndpoint!);
   const buf = new Uint8Array(size).fill(0x78);
@@ -120,48 +91,18 @@ async function pushPullOnce(transport: string, size: number, count: number): Pro
   return t1 - t0;
 }
 
-function pilotCount(size: number): number {
-  return size <= 64 ? 50000 : size <= 4096 ? 20000 : 2000;
-}
-
-async function runPushPull(p: Picks, transport: string, size: number) {
-  let count = p.count;
-  if (count <= 0) {
-    // Pilots grow until one lasts long enough to show the steady rate.
-    let pilot = pilotCount(size);
-    let secs = await pushPullOnce(transport, size, pilot);
-    while (secs < PILOT_SECONDS) {
-      pilot = Math.round(pilot * Math.min(8, Math.max(2, (1.5 * PILOT_SECONDS) / secs)));
-      secs = await pushPullOnce(transport, size, pilot);
-    }
-    count = Math.max(pilot, Math.min(50e6, Math.round(((pilot - 1) / secs) * p.seconds)));
-  }
-  const secs = await pushPullOnce(transport, size, count);
-  const rate = (count - 1) / secs;
-  line({
-    impl: IMPL,
-    scenario: "push_pull",
-    mode: "plain",
-    transport,
-    size,
-    count: count - 1,
-    seconds: +secs.toFixed(3),
-    msg_per_s: Math.round(rate),
-    mb_per_s: +(rate * size / 1e6).toFixed(1),
-  });
+function runPushPull(p: Picks, transport: string, size: number): Promise<void> {
+  return runThroughput(
+    { ...p, mode: "plain", transport, size },
+    (count) => pushPullOnce(transport, size, count),
+  );
 }
 
 // ---- req_rep ------------------------------------------------------------------------------------
 
-function pct(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  const k = Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1));
-  return sorted[k]!;
-}
-
-async function runReqRep(p: Picks, transport: string, size: number) {
+async function runReqRep(p: Picks, transport: string, size: number): Promise<void> {
   const rep = new Rep0();
-  await rep.listen(endpointFor(transport));
+  await rep.listen(endpointFor(TAG, transport));
   const echo = (async () => {
     for await (const msg of rep) {
       await rep.send(msg);
@@ -171,38 +112,13 @@ async function runReqRep(p: Picks, transport: string, size: number) {
   const req = new Req0();
   await req.dial(rep.lastEndpoint!);
   const buf = new Uint8Array(size);
-  for (let i = 0; i < 1000; i++) { // warm-up
+  await runRoundTrips({ ...p, transport, size }, async () => {
     await req.send(buf);
     await req.recv();
-  }
-  const rtt: number[] = [];
-  const cap = p.count > 0 ? p.count : 5e6;
-  const start = now();
-  let t = start;
-  while (rtt.length < cap && (p.count > 0 || t - start < p.seconds)) {
-    const t0 = now();
-    await req.send(buf);
-    await req.recv();
-    t = now();
-    rtt.push((t - t0) * 1e6);
-  }
+  });
   await req.send(new Uint8Array(0));
   await req.recv();
   await echo;
-  const sum = rtt.reduce((a, b) => a + b, 0);
-  rtt.sort((a, b) => a - b);
-  line({
-    impl: IMPL,
-    scenario: "req_rep",
-    mode: "plain",
-    transport,
-    size,
-    count: rtt.length,
-    p50_us: +pct(rtt, 0.5).toFixed(1),
-    p99_us: +pct(rtt, 0.99).toFixed(1),
-    mean_us: +(sum / rtt.length).toFixed(1),
-    rtt_per_s: Math.round(1e6 * rtt.length / sum),
-  });
   await closeAll(req, rep);
 }
 

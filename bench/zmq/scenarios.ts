@@ -26,14 +26,20 @@
  */
 
 import { Pub, Pull, Push, Rep, Req, Sub } from "../../src/zmq.ts";
-import type { Socket } from "../../src/zmq.ts";
 import { setImmediate } from "node:timers";
+import {
+  closeAll,
+  endpointFor,
+  line,
+  now,
+  proc,
+  runRoundTrips,
+  runThroughput,
+  RUNTIME,
+} from "../_scenario.ts";
 
-const IMPL = "weft";
 /** Messages per sendBatch call. */
 const BATCH = 256;
-/** The shortest pilot run whose rate sizes the measured run. */
-const PILOT_SECONDS = 0.3;
 
 interface Picks {
   scenarios: string[];
@@ -76,43 +82,10 @@ function parseArgs(argv: readonly string[]): Picks {
   return p;
 }
 
-interface Proc {
-  argv: string[];
-  pid: number;
-  exit(code: number): never;
-}
-const proc = (globalThis as unknown as { process: Proc }).process;
 const exit = (code: number): never => proc.exit(code);
-
-/** "deno 2.9.6" or "bun 1.4.5", from navigator.userAgent (no runtime namespace needed). */
-function runtimeName(): string {
-  const ua = typeof navigator !== "undefined" ? navigator.userAgent : "unknown";
-  const m = /^(\w+)\/(\S+)/.exec(ua);
-  return m ? `${m[1]!.toLowerCase()} ${m[2]}` : ua;
-}
-const RUNTIME = runtimeName();
-
-const now = () => performance.now() / 1e3;
+const TAG = "zmqbench";
 /** One turn of the event loop (lets socket reads in); setTimeout(0) is clamped to 4 ms. */
 const tick = () => new Promise<void>((r) => setImmediate(r));
-
-let serial = 0;
-function endpointFor(transport: string): string {
-  const tag = `${proc.pid}-${Date.now() % 1e9}-${serial++}`;
-  if (transport === "tcp") return "tcp://127.0.0.1:0";
-  if (transport === "ipc") return `ipc:///tmp/weft-zmqbench-${tag}.sock`;
-  if (transport === "inproc") return `inproc://weft-bench-${tag}`;
-  throw new Error(`unknown transport ${transport}`);
-}
-
-function line(obj: Record<string, unknown>): void {
-  console.log(JSON.stringify({ ...obj, runtime: RUNTIME, same_process: true }));
-}
-
-async function closeAll(...socks: Socket[]): Promise<void> {
-  for (const s of socks) s.close();
-  await Promise.all(socks.map((s) => s.closed));
-}
 
 // ---- push_pull ----------------------------------------------------------------------------------
 
@@ -138,7 +111,7 @@ async function pushPullOnce(
   count: number,
 ): Promise<number> {
   const pull = new Pull();
-  await pull.bind(endpointFor(transport));
+  await pull.bind(endpointFor(TAG, transport));
   const push = new Push({ linger: -1 });
   push.connect(pull.lastEndpoint!);
   const buf = new Uint8Array(size).fill(0x78);
@@ -167,49 +140,18 @@ async function pushPullOnce(
   return t1 - t0;
 }
 
-function pilotCount(size: number): number {
-  return size <= 64 ? 50000 : size <= 4096 ? 20000 : 2000;
-}
-
-async function runPushPull(p: Picks, mode: string, transport: string, size: number) {
-  let count = p.count;
-  if (count <= 0) {
-    // Pilots (which warm the JIT too) grow until one lasts long enough to show the steady
-    // rate: a short one is all queueing (the sender gets far ahead before the first receive).
-    let pilot = pilotCount(size);
-    let secs = await pushPullOnce(mode, transport, size, pilot);
-    while (secs < PILOT_SECONDS) {
-      pilot = Math.round(pilot * Math.min(8, Math.max(2, (1.5 * PILOT_SECONDS) / secs)));
-      secs = await pushPullOnce(mode, transport, size, pilot);
-    }
-    count = Math.max(pilot, Math.min(50e6, Math.round(((pilot - 1) / secs) * p.seconds)));
-  }
-  const secs = await pushPullOnce(mode, transport, size, count);
-  const rate = (count - 1) / secs;
-  line({
-    impl: IMPL,
-    scenario: "push_pull",
-    mode,
-    transport,
-    size,
-    count: count - 1,
-    seconds: +secs.toFixed(3),
-    msg_per_s: Math.round(rate),
-    mb_per_s: +(rate * size / 1e6).toFixed(1),
-  });
+function runPushPull(p: Picks, mode: string, transport: string, size: number): Promise<void> {
+  return runThroughput(
+    { ...p, mode, transport, size },
+    (count) => pushPullOnce(mode, transport, size, count),
+  );
 }
 
 // ---- req_rep ------------------------------------------------------------------------------------
 
-function pct(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  const k = Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1));
-  return sorted[k]!;
-}
-
-async function runReqRep(p: Picks, transport: string, size: number) {
+async function runReqRep(p: Picks, transport: string, size: number): Promise<void> {
   const rep = new Rep();
-  await rep.bind(endpointFor(transport));
+  await rep.bind(endpointFor(TAG, transport));
   const echo = (async () => {
     for await (const msg of rep) {
       await rep.send(msg);
@@ -219,38 +161,13 @@ async function runReqRep(p: Picks, transport: string, size: number) {
   const req = new Req();
   req.connect(rep.lastEndpoint!);
   const buf = new Uint8Array(size);
-  for (let i = 0; i < 1000; i++) { // warm-up
+  await runRoundTrips({ ...p, transport, size }, async () => {
     await req.send(buf);
     await req.receive();
-  }
-  const rtt: number[] = [];
-  const cap = p.count > 0 ? p.count : 5e6;
-  const start = now();
-  let t = start;
-  while (rtt.length < cap && (p.count > 0 || t - start < p.seconds)) {
-    const t0 = now();
-    await req.send(buf);
-    await req.receive();
-    t = now();
-    rtt.push((t - t0) * 1e6);
-  }
+  });
   await req.send(new Uint8Array(0));
   await req.receive();
   await echo;
-  const sum = rtt.reduce((a, b) => a + b, 0);
-  rtt.sort((a, b) => a - b);
-  line({
-    impl: IMPL,
-    scenario: "req_rep",
-    mode: "plain",
-    transport,
-    size,
-    count: rtt.length,
-    p50_us: +pct(rtt, 0.5).toFixed(1),
-    p99_us: +pct(rtt, 0.99).toFixed(1),
-    mean_us: +(sum / rtt.length).toFixed(1),
-    rtt_per_s: Math.round(1e6 * rtt.length / sum),
-  });
   await closeAll(req, rep);
 }
 
@@ -258,7 +175,7 @@ async function runReqRep(p: Picks, transport: string, size: number) {
 
 async function runFanout(p: Picks, mode: string, transport: string, size: number) {
   const pub = new Pub();
-  await pub.bind(endpointFor(transport));
+  await pub.bind(endpointFor(TAG, transport));
   const subs = Array.from({ length: p.subs }, () => {
     const s = new Sub();
     s.subscribe();
@@ -307,7 +224,6 @@ async function runFanout(p: Picks, mode: string, transport: string, size: number
   measuring = false;
   const secs = stop - t0;
   line({
-    impl: IMPL,
     scenario: "fanout",
     mode,
     transport,
