@@ -27,6 +27,7 @@ import os from "node:os";
 import { dirname, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { median, si } from "../_compare.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const at = (...p) => join(root, ...p);
@@ -236,13 +237,6 @@ async function scenario(col, name) {
   }
 }
 
-function si(n) {
-  if (!Number.isFinite(n)) return "—";
-  if (n >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
-  if (n >= 1e3) return `${(n / 1e3).toFixed(n >= 1e5 ? 0 : 1)}k`;
-  return `${Math.round(n)}`;
-}
-
 function headline(r) {
   if (!r) return "failed";
   if (r.scenario === "pingpong") {
@@ -272,13 +266,6 @@ for (let run = 1; run <= opts.runs; run++) {
 }
 
 // ---- the table ----------------------------------------------------------------------------------
-
-function median(xs) {
-  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 const rows = [
   {

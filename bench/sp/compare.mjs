@@ -12,11 +12,12 @@
 // weft's sender and receiver share one process and one thread. Every cell is the median of the
 // rounds. Ratios are weft ÷ nng for throughput (> 1: weft ahead) and nng ÷ weft for the p50
 // round trip (also > 1 when weft is ahead).
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
+import { log, median, runColumn, si, tryRun } from "../_compare.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const at = (...p) => join(root, ...p);
@@ -44,13 +45,7 @@ function parseArgs(argv) {
 }
 
 const opts = parseArgs(process.argv.slice(2));
-const log = (s) => process.stderr.write(s + "\n");
 const common = ["--seconds", opts.seconds, ...opts.pass];
-
-function tryRun(cmd, args) {
-  const r = spawnSync(cmd, args, { cwd: root, encoding: "utf8" });
-  return r.status === 0 ? (r.stdout || r.stderr).trim() : null;
-}
 
 // ---- the columns --------------------------------------------------------------------------------
 
@@ -96,56 +91,12 @@ const columns = [
 
 const label = (r) => `${r.scenario} ${r.transport} ${r.size} B`;
 
-function si(n) {
-  if (n >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
-  if (n >= 1e3) return `${(n / 1e3).toFixed(n >= 1e5 ? 0 : 1)}k`;
-  return `${Math.round(n)}`;
-}
-
 function headline(r) {
   if (r.scenario === "req_rep") return `p50 ${r.p50_us} µs, p99 ${r.p99_us} µs`;
   return `${si(r.msg_per_s)} msg/s, ${r.mb_per_s} MB/s`;
 }
 
-function run(col, round) {
-  return new Promise((resolve) => {
-    const t0 = Date.now();
-    const child = spawn(col.spec.cmd, col.spec.args, { cwd: root });
-    const lines = [];
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d) => {
-      out += d;
-      let nl;
-      while ((nl = out.indexOf("\n")) >= 0) {
-        const text = out.slice(0, nl).trim();
-        out = out.slice(nl + 1);
-        if (!text.startsWith("{")) continue;
-        const rec = JSON.parse(text);
-        lines.push(rec);
-        log(`  ${col.title.padEnd(9)} ${label(rec).padEnd(24)} ${headline(rec)}`);
-      }
-    });
-    child.stderr.on("data", (d) => (err += d));
-    child.on("close", (code) => {
-      const secs = ((Date.now() - t0) / 1e3).toFixed(1);
-      if (code !== 0) {
-        log(`  ${col.title}: exit ${code}: ${err.trim().split("\n").slice(-3).join(" | ")}`);
-      }
-      log(`[round ${round}/${opts.runs}] ${col.title}: ${lines.length} scenarios in ${secs} s`);
-      resolve(lines);
-    });
-  });
-}
-
 // ---- the table ----------------------------------------------------------------------------------
-
-function median(xs) {
-  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 function summary(recs) {
   if (!recs || recs.length === 0) return undefined;
@@ -242,7 +193,12 @@ for (let round = 1; round <= opts.runs; round++) {
   for (const c of columns) {
     if (c.spec.skip) continue;
     log(`[round ${round}/${opts.runs}] ${c.title}: running`);
-    raw.get(c.id).push(...(await run(c, round)));
+    raw.get(c.id).push(
+      ...(await runColumn(c, round, {
+        runs: opts.runs,
+        show: (r) => `${label(r).padEnd(24)} ${headline(r)}`,
+      })),
+    );
   }
 }
 log(`done in ${((Date.now() - started) / 1e3).toFixed(0)} s`);

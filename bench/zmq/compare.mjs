@@ -17,11 +17,12 @@
 // weft is ahead; for latency the ratio is zeromq.js ÷ weft (also > 1 when weft is ahead).
 // --only picks columns (c, zeromqjs, deno, bun); --json writes every raw line to FILE;
 // --timeout S (default 300) kills a column's run that has not finished after S seconds.
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
+import { log, median, runColumn, si, tryRun } from "../_compare.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const at = (...p) => join(root, ...p);
@@ -52,15 +53,9 @@ function parseArgs(argv) {
 }
 
 const opts = parseArgs(process.argv.slice(2));
-const log = (s) => process.stderr.write(s + "\n");
 const common = ["--seconds", opts.seconds, ...opts.pass];
 
 // ---- the columns --------------------------------------------------------------------------------
-
-function tryRun(cmd, args) {
-  const r = spawnSync(cmd, args, { cwd: root, encoding: "utf8" });
-  return r.status === 0 ? (r.stdout || r.stderr).trim() : null;
-}
 
 function cColumn() {
   const bin = at("bench/.out/zmq_bench");
@@ -117,45 +112,6 @@ const columns = [
 
 // ---- running ------------------------------------------------------------------------------------
 
-function run(col, round) {
-  return new Promise((resolve) => {
-    const t0 = Date.now();
-    const child = spawn(col.spec.cmd, col.spec.args, { cwd: root });
-    // A hung run (seen once: zmq_bench waiting forever in push_pull ipc) must not stall the table.
-    const timer = setTimeout(() => {
-      log(
-        `  ${col.title}: no exit after ${opts.timeout} s: killed (its remaining scenarios are missing)`,
-      );
-      child.kill("SIGKILL");
-    }, opts.timeout * 1e3);
-    const lines = [];
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d) => {
-      out += d;
-      let nl;
-      while ((nl = out.indexOf("\n")) >= 0) {
-        const text = out.slice(0, nl).trim();
-        out = out.slice(nl + 1);
-        if (!text.startsWith("{")) continue;
-        const rec = JSON.parse(text);
-        lines.push(rec);
-        log(`  ${col.title.padEnd(9)} ${label(rec).padEnd(34)} ${headline(rec)}`);
-      }
-    });
-    child.stderr.on("data", (d) => (err += d));
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      const secs = ((Date.now() - t0) / 1e3).toFixed(1);
-      if (code !== 0) {
-        log(`  ${col.title}: exit ${code}: ${err.trim().split("\n").slice(-3).join(" | ")}`);
-      } else if (round === 1 && err.trim()) log(`  ${col.title}: ${err.trim().split("\n")[0]}`);
-      log(`[round ${round}/${opts.runs}] ${col.title}: ${lines.length} scenarios in ${secs} s`);
-      resolve(lines);
-    });
-  });
-}
-
 function label(r) {
   return `${r.scenario} ${r.mode} ${r.transport} ${r.size} B`;
 }
@@ -166,20 +122,7 @@ function headline(r) {
   return `${si(r.msg_per_s)} msg/s, ${r.mb_per_s} MB/s`;
 }
 
-function si(n) {
-  if (n >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
-  if (n >= 1e3) return `${(n / 1e3).toFixed(n >= 1e5 ? 0 : 1)}k`;
-  return `${Math.round(n)}`;
-}
-
 // ---- the table ----------------------------------------------------------------------------------
-
-function median(xs) {
-  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 /** scenario|transport|size → mode → [records] */
 function index(records) {
@@ -315,7 +258,13 @@ for (let round = 1; round <= opts.runs; round++) {
   for (const c of columns) {
     if (c.spec.skip) continue;
     log(`[round ${round}/${opts.runs}] ${c.title}: running`);
-    raw.get(c.id).push(...(await run(c, round)));
+    raw.get(c.id).push(
+      ...(await runColumn(c, round, {
+        runs: opts.runs,
+        timeoutS: opts.timeout,
+        show: (r) => `${label(r).padEnd(34)} ${headline(r)}`,
+      })),
+    );
   }
 }
 const byCol = new Map(
