@@ -108,31 +108,22 @@ export function abilities(type: CliSocketType): { sends: boolean; receives: bool
  * ```
  */
 export function createSocket(type: CliSocketType, options: SocketOptions = {}): Socket {
-  switch (type) {
-    case "push":
-      return new Push(options);
-    case "pull":
-      return new Pull(options);
-    case "pub":
-      return new Pub(options);
-    case "sub":
-      return new Sub(options);
-    case "xpub":
-      return new XPub(options);
-    case "xsub":
-      return new XSub(options);
-    case "req":
-      return new Req(options);
-    case "rep":
-      return new Rep(options);
-    case "dealer":
-      return new Dealer(options);
-    case "router":
-      return new Router(options);
-    case "pair":
-      return new Pair(options);
-  }
+  return new SOCKET_CLASSES[type](options);
 }
+
+const SOCKET_CLASSES: Record<CliSocketType, new (options: SocketOptions) => Socket> = {
+  push: Push,
+  pull: Pull,
+  pub: Pub,
+  sub: Sub,
+  xpub: XPub,
+  xsub: XSub,
+  req: Req,
+  rep: Rep,
+  dealer: Dealer,
+  router: Router,
+  pair: Pair,
+};
 
 /**
  * Binds and connects a socket; returns the endpoints actually bound (real ports). Throws a
