@@ -17,25 +17,16 @@ import {
   BACKTRACE_GARBAGE,
   backtraceLength,
   concat,
-  ID_BIT,
   readU32,
   splitBacktrace,
   u32,
 } from "../../protocol/sp/backtrace.ts";
-import { bodyList, EMPTY, fromPipe, SpCore } from "./core.ts";
+import { EMPTY, fromPipe } from "./core.ts";
 import type { SpCoreOptions, SpMessage } from "./core.ts";
-import type { CoreContext } from "./context.ts";
+import { ContextCore, HostedContext, LiveIds } from "./context_core.ts";
 import { Waiter } from "./waiter.ts";
 
-/** A random request/survey id start in [0x80000000, 0xFFFFFFFF]. */
-export function randomId(): number {
-  return (ID_BIT | (Math.random() * 0x80000000)) >>> 0;
-}
-
-/** The next id after `id`, staying in [0x80000000, 0xFFFFFFFF]. */
-export function nextId(id: number): number {
-  return ((id + 1) | ID_BIT) >>> 0;
-}
+export { nextId, randomId } from "./context_core.ts";
 
 /** Options of REQ0 sockets. */
 export interface Req0CoreOptions extends SpCoreOptions {
@@ -43,11 +34,8 @@ export interface Req0CoreOptions extends SpCoreOptions {
   resendTime?: number;
 }
 
-class ReqContext implements CoreContext {
-  sendTimeout: number | undefined;
-  recvTimeout: number | undefined;
+class ReqContext extends HostedContext {
   resendTime: number | undefined;
-  closed = false;
   id = 0;
   message: Message | undefined;
   pipe: Pipe | undefined;
@@ -56,63 +44,33 @@ class ReqContext implements CoreContext {
   sendW: Waiter<void> | undefined;
   recvW: Waiter<SpMessage> | undefined;
   reply: SpMessage | undefined;
-  readonly #core: Req0Core;
-
-  constructor(core: Req0Core) {
-    this.#core = core;
-  }
-
-  send(body: Uint8Array): Promise<void> {
-    return this.#core.ctxSend(this, body);
-  }
-
-  recv(): Promise<SpMessage> {
-    return this.#core.ctxRecv(this);
-  }
-
-  close(): void {
-    this.#core.ctxClose(this);
-  }
 }
 
 /** REQ0's core (see the module doc). */
-export class Req0Core extends SpCore {
+export class Req0Core extends ContextCore<ReqContext> {
   /** Default resend interval of new contexts, ms. */
   resendTime: number;
   #lb = new LoadBalancer();
   #fq = new FairQueue();
-  #requests = new Map<number, ReqContext>();
-  #contexts = new Set<ReqContext>();
+  #requests = new LiveIds<ReqContext>();
   #queue: ReqContext[] = [];
-  #nextId = randomId();
-  /** The socket's own context (what `send`/`recv` on the socket use). */
-  readonly main: CoreContext;
 
   /** Creates the core (options with transports). */
   constructor(options: Req0CoreOptions) {
-    super(SpProtocols.req0, options);
+    super(SpProtocols.req0, options, {
+      create: (host) => new ReqContext(host),
+      socket: "req socket",
+      context: "req context",
+    });
     this.resendTime = options.resendTime ?? 60_000;
-    this.main = this.openContext();
-  }
-
-  /** A new independent request context. */
-  openContext(): CoreContext {
-    if (this.isClosed) throw new WeftError("ECLOSED", "openContext: the req socket is closed");
-    const ctx = new ReqContext(this);
-    this.#contexts.add(ctx);
-    return ctx;
   }
 
   /** @internal */
   ctxSend(ctx: ReqContext, body: Uint8Array): Promise<void> {
-    if (ctx.closed || this.isClosed) {
-      return Promise.reject(new WeftError("ECLOSED", "send: the req context is closed"));
-    }
+    const closed = this.refuseClosed(ctx, "send");
+    if (closed) return closed;
     this.#abandon(ctx, new WeftError("ECANCELED", "req: a new request cancelled this one"));
-    this.#nextId = nextId(this.#nextId);
-    while (this.#requests.has(this.#nextId)) this.#nextId = nextId(this.#nextId);
-    ctx.id = this.#nextId;
-    this.#requests.set(ctx.id, ctx);
+    ctx.id = this.#requests.add(ctx);
     ctx.message = [u32(ctx.id), body];
     const w = new Waiter<void>(
       ctx.sendTimeout ?? this.options.sendTimeout,
@@ -126,9 +84,8 @@ export class Req0Core extends SpCore {
 
   /** @internal */
   ctxRecv(ctx: ReqContext): Promise<SpMessage> {
-    if (ctx.closed || this.isClosed) {
-      return Promise.reject(new WeftError("ECLOSED", "recv: the req context is closed"));
-    }
+    const closed = this.refuseClosed(ctx, "recv");
+    if (closed) return closed;
     const reply = ctx.reply;
     if (reply) {
       ctx.reply = undefined;
@@ -153,12 +110,8 @@ export class Req0Core extends SpCore {
     return w.promise;
   }
 
-  /** @internal */
-  ctxClose(ctx: ReqContext): void {
-    if (ctx.closed) return;
+  protected abandonContext(ctx: ReqContext): void {
     this.#abandon(ctx, new WeftError("ECLOSED", "req: the context was closed"));
-    ctx.closed = true;
-    this.#contexts.delete(ctx);
   }
 
   #abandon(ctx: ReqContext, error?: WeftError): void {
@@ -253,21 +206,6 @@ export class Req0Core extends SpCore {
     else ctx.reply = reply;
   }
 
-  override sendMessage(message: SpMessage): Promise<void> {
-    if (this.raw) return super.sendMessage(message);
-    return this.main.send(message.body);
-  }
-
-  override receiveMessage(): Promise<SpMessage> {
-    if (this.raw) return super.receiveMessage();
-    return this.main.recv();
-  }
-
-  override receiveBodies(): Promise<Uint8Array[]> {
-    if (this.raw) return super.receiveBodies();
-    return this.main.recv().then(bodyList);
-  }
-
   // Raw: headers are the user's; requests load-balance, replies fair-queue.
   protected override xsend(message: Message): boolean {
     return this.#lb.send(message) !== undefined;
@@ -285,69 +223,32 @@ export class Req0Core extends SpCore {
     const split = splitBacktrace(data, 255);
     return split.ok ? { header: split.header, body: split.body } : { header: EMPTY, body: data };
   }
-
-  override close(): void {
-    if (this.isClosed) return;
-    super.close();
-    for (const ctx of [...this.#contexts]) ctx.close();
-  }
 }
 
-class ResponderContext implements CoreContext {
-  sendTimeout: number | undefined;
-  recvTimeout: number | undefined;
-  closed = false;
+class ResponderContext extends HostedContext {
   recvW: Waiter<SpMessage> | undefined;
   pending: { pipe: Pipe; header: Uint8Array } | undefined;
-  readonly #core: ResponderCore;
-
-  constructor(core: ResponderCore) {
-    this.#core = core;
-  }
-
-  send(body: Uint8Array): Promise<void> {
-    return this.#core.ctxSend(this, body);
-  }
-
-  recv(): Promise<SpMessage> {
-    return this.#core.ctxRecv(this);
-  }
-
-  close(): void {
-    this.#core.ctxClose(this);
-  }
 }
 
 /** The answering side shared by REP0 and RESPONDENT0 (identical in nng 1.5.2). */
-export class ResponderCore extends SpCore {
+export class ResponderCore extends ContextCore<ResponderContext> {
   #fq = new FairQueue();
   #byId = new Map<number, Pipe>();
   #waiting: ResponderContext[] = [];
-  #contexts = new Set<ResponderContext>();
-  /** The socket's own context. */
-  readonly main: CoreContext;
 
-  /** Creates the core for `protocol` (rep0 or respondent0). */
+  /** Creates the core for `protocol` (rep0 or respondent0). A context receives, then replies. */
   constructor(protocol: SpProtocol, options: SpCoreOptions) {
-    super(protocol, options);
-    this.main = this.openContext();
-  }
-
-  /** A new independent context: receive a request, then send its reply. */
-  openContext(): CoreContext {
-    if (this.isClosed) {
-      throw new WeftError("ECLOSED", `openContext: the ${this.protocol.name} socket is closed`);
-    }
-    const ctx = new ResponderContext(this);
-    this.#contexts.add(ctx);
-    return ctx;
+    super(protocol, options, {
+      create: (host) => new ResponderContext(host),
+      socket: `${protocol.name} socket`,
+      context: "context",
+    });
   }
 
   /** @internal */
   ctxRecv(ctx: ResponderContext): Promise<SpMessage> {
-    if (ctx.closed || this.isClosed) {
-      return Promise.reject(new WeftError("ECLOSED", "recv: the context is closed"));
-    }
+    const closed = this.refuseClosed(ctx, "recv");
+    if (closed) return closed;
     if (ctx.recvW) {
       return Promise.reject(new WeftError("ESTATE", "recv: a recv() is already waiting"));
     }
@@ -370,9 +271,8 @@ export class ResponderCore extends SpCore {
 
   /** @internal */
   ctxSend(ctx: ResponderContext, body: Uint8Array): Promise<void> {
-    if (ctx.closed || this.isClosed) {
-      return Promise.reject(new WeftError("ECLOSED", "send: the context is closed"));
-    }
+    const closed = this.refuseClosed(ctx, "send");
+    if (closed) return closed;
     const to = ctx.pending;
     if (!to) {
       return Promise.reject(
@@ -385,12 +285,8 @@ export class ResponderCore extends SpCore {
     return Promise.resolve();
   }
 
-  /** @internal */
-  ctxClose(ctx: ResponderContext): void {
-    if (ctx.closed) return;
-    ctx.closed = true;
+  protected abandonContext(ctx: ResponderContext): void {
     ctx.pending = undefined;
-    this.#contexts.delete(ctx);
     const i = this.#waiting.indexOf(ctx);
     if (i >= 0) this.#waiting.splice(i, 1);
     const w = ctx.recvW;
@@ -449,21 +345,6 @@ export class ResponderCore extends SpCore {
     }
   }
 
-  override sendMessage(message: SpMessage): Promise<void> {
-    if (this.raw) return super.sendMessage(message);
-    return this.main.send(message.body);
-  }
-
-  override receiveMessage(): Promise<SpMessage> {
-    if (this.raw) return super.receiveMessage();
-    return this.main.recv();
-  }
-
-  override receiveBodies(): Promise<Uint8Array[]> {
-    if (this.raw) return super.receiveBodies();
-    return this.main.recv().then(bodyList);
-  }
-
   // Raw: the header starts with the source pipe id (never sent), then the backtrace.
   protected override xrecv(): Message | undefined {
     for (let next = this.#fq.read(); next; next = this.#fq.read()) {
@@ -488,12 +369,6 @@ export class ResponderCore extends SpCore {
     const split = splitBacktrace(data.subarray(4), 255);
     if (data.length < 4 || !split.ok) return { header: EMPTY, body: data };
     return { header: data.subarray(0, 4 + split.header.length), body: split.body };
-  }
-
-  override close(): void {
-    if (this.isClosed) return;
-    super.close();
-    for (const ctx of [...this.#contexts]) ctx.close();
   }
 }
 

@@ -13,10 +13,10 @@ import { Fifo } from "../../core/fifo.ts";
 import type { Message, Pipe } from "../../core/pipe.ts";
 import { SpProtocols } from "../../protocol/sp/ids.ts";
 import { readU32, splitBacktrace, u32 } from "../../protocol/sp/backtrace.ts";
-import { bodyList, EMPTY, fromPipe, SpCore } from "./core.ts";
+import { EMPTY, fromPipe } from "./core.ts";
 import type { SpCoreOptions, SpMessage } from "./core.ts";
-import type { CoreContext } from "./context.ts";
-import { nextId, randomId, ResponderCore } from "./reqrep.ts";
+import { ContextCore, HostedContext, LiveIds } from "./context_core.ts";
+import { ResponderCore } from "./reqrep.ts";
 import { Waiter } from "./waiter.ts";
 
 /** Options of SURVEYOR0 sockets. */
@@ -25,73 +25,40 @@ export interface Surveyor0CoreOptions extends SpCoreOptions {
   surveyTime?: number;
 }
 
-class SurveyContext implements CoreContext {
-  sendTimeout: number | undefined;
-  recvTimeout: number | undefined;
+class SurveyContext extends HostedContext {
   surveyTime: number | undefined;
-  closed = false;
   id = 0;
   expired = false;
   timer: ReturnType<typeof setTimeout> | undefined;
   responses: Fifo<SpMessage> = new Fifo<SpMessage>();
   recvW: Waiter<SpMessage> | undefined;
-  readonly #core: Surveyor0Core;
-
-  constructor(core: Surveyor0Core) {
-    this.#core = core;
-  }
-
-  send(body: Uint8Array): Promise<void> {
-    return this.#core.ctxSend(this, body);
-  }
-
-  recv(): Promise<SpMessage> {
-    return this.#core.ctxRecv(this);
-  }
-
-  close(): void {
-    this.#core.ctxClose(this);
-  }
 }
 
 /** SURVEYOR0's core (see the module doc). */
-export class Surveyor0Core extends SpCore {
+export class Surveyor0Core extends ContextCore<SurveyContext> {
   /** Default survey duration of new contexts, ms. */
   surveyTime: number;
   #pipes = new Set<Pipe>();
   #fq = new FairQueue();
-  #surveys = new Map<number, SurveyContext>();
-  #contexts = new Set<SurveyContext>();
-  #nextId = randomId();
-  /** The socket's own context. */
-  readonly main: CoreContext;
+  #surveys = new LiveIds<SurveyContext>();
 
   /** Creates the core (options with transports). */
   constructor(options: Surveyor0CoreOptions) {
-    super(SpProtocols.surveyor0, options);
+    super(SpProtocols.surveyor0, options, {
+      create: (host) => new SurveyContext(host),
+      socket: "surveyor",
+      context: "surveyor context",
+    });
     this.surveyTime = options.surveyTime ?? 1000;
-    this.main = this.openContext();
-  }
-
-  /** A new independent survey context. */
-  openContext(): CoreContext {
-    if (this.isClosed) throw new WeftError("ECLOSED", "openContext: the surveyor is closed");
-    const ctx = new SurveyContext(this);
-    this.#contexts.add(ctx);
-    return ctx;
   }
 
   /** @internal */
   ctxSend(ctx: SurveyContext, body: Uint8Array): Promise<void> {
-    if (ctx.closed || this.isClosed) {
-      return Promise.reject(new WeftError("ECLOSED", "send: the surveyor context is closed"));
-    }
+    const closed = this.refuseClosed(ctx, "send");
+    if (closed) return closed;
     this.#end(ctx, new WeftError("ECANCELED", "surveyor: a new survey cancelled this one"));
     ctx.expired = false;
-    this.#nextId = nextId(this.#nextId);
-    while (this.#surveys.has(this.#nextId)) this.#nextId = nextId(this.#nextId);
-    ctx.id = this.#nextId;
-    this.#surveys.set(ctx.id, ctx);
+    ctx.id = this.#surveys.add(ctx);
     const out = [u32(ctx.id), body];
     for (const pipe of this.#pipes) pipe.send(out); // best effort: a full peer misses it
     const time = ctx.surveyTime ?? this.surveyTime;
@@ -108,9 +75,8 @@ export class Surveyor0Core extends SpCore {
 
   /** @internal */
   ctxRecv(ctx: SurveyContext): Promise<SpMessage> {
-    if (ctx.closed || this.isClosed) {
-      return Promise.reject(new WeftError("ECLOSED", "recv: the surveyor context is closed"));
-    }
+    const closed = this.refuseClosed(ctx, "recv");
+    if (closed) return closed;
     const ready = ctx.responses.shift();
     if (ready) return Promise.resolve(ready);
     if (ctx.id === 0) {
@@ -132,12 +98,8 @@ export class Surveyor0Core extends SpCore {
     return w.promise;
   }
 
-  /** @internal */
-  ctxClose(ctx: SurveyContext): void {
-    if (ctx.closed) return;
+  protected abandonContext(ctx: SurveyContext): void {
     this.#end(ctx, new WeftError("ECLOSED", "surveyor: the context was closed"));
-    ctx.closed = true;
-    this.#contexts.delete(ctx);
   }
 
   #end(ctx: SurveyContext, error: WeftError): void {
@@ -186,21 +148,6 @@ export class Surveyor0Core extends SpCore {
     if (cap === 0 || ctx.responses.length < cap) ctx.responses.push(msg);
   }
 
-  override sendMessage(message: SpMessage): Promise<void> {
-    if (this.raw) return super.sendMessage(message);
-    return this.main.send(message.body);
-  }
-
-  override receiveMessage(): Promise<SpMessage> {
-    if (this.raw) return super.receiveMessage();
-    return this.main.recv();
-  }
-
-  override receiveBodies(): Promise<Uint8Array[]> {
-    if (this.raw) return super.receiveBodies();
-    return this.main.recv().then(bodyList);
-  }
-
   // Raw: surveys go to every peer with the user's header; responses expose theirs.
   protected override xsend(message: Message): boolean {
     for (const pipe of this.#pipes) pipe.send(message);
@@ -218,12 +165,6 @@ export class Surveyor0Core extends SpCore {
   override splitRaw(data: Uint8Array): SpMessage {
     const split = splitBacktrace(data, 255);
     return split.ok ? { header: split.header, body: split.body } : { header: EMPTY, body: data };
-  }
-
-  override close(): void {
-    if (this.isClosed) return;
-    super.close();
-    for (const ctx of [...this.#contexts]) ctx.close();
   }
 }
 
