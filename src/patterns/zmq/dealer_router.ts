@@ -137,6 +137,9 @@ export class RouterSocket extends Socket {
 
   protected override xrecv(): Message | undefined {
     const next = this.#fq.read();
-    return next ? [next.pipe.routingId, ...next.message] : undefined;
+    if (!next) return undefined;
+    // The frames array came fresh from the session and is ours: prefix it, no copy.
+    next.message.unshift(next.pipe.routingId);
+    return next.message;
   }
 }
