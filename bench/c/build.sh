@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the C anchors (bench/c/*_bench.c) into bench/.out/ with `cc -O2`.
-# Needs a C compiler and the Debian dev packages: libzmq3-dev (zmq_bench), libnng-dev (nng_bench).
+# Builds the C anchors (bench/c/*_bench.c) and the nano load generator (bench/c/nano_load.c) into
+# bench/.out/ with `cc -O2`. nano_load needs only libc, so it is built whatever else is missing;
+# the anchors need the Debian dev packages libzmq3-dev (zmq_bench) and libnng-dev (nng_bench).
 # Builds what it can, says clearly what is missing, and exits non-zero if anything was skipped.
 set -u
 cd "$(dirname "$0")/../.."
@@ -31,6 +32,14 @@ build() { # build <name> <header> <lib> <package>
     status=1
   fi
 }
+
+# nano_load: libc only (epoll, pthreads).
+if "$CC" -O2 -std=c11 -pthread -Wall -Wextra -o "$out/nano_load" bench/c/nano_load.c; then
+  echo "built $out/nano_load"
+else
+  echo "bench/c/build.sh: compiling nano_load failed" >&2
+  status=1
+fi
 
 build zmq_bench zmq.h zmq libzmq3-dev
 build nng_bench nng/nng.h nng libnng-dev

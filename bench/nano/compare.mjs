@@ -1,8 +1,8 @@
 // compare: weft/nano's scenarios beside pinus, in one invocation, as one table.
 //
 //   node bench/nano/compare.mjs [--runs 3] [--quick] [--only pinus,deno,bun] [--clients 1000]
-//                               [--sessions 10000] [--seconds 5] [--rounds 5] [--procs 4]
-//                               [--json FILE] [--timeout 300]
+//                               [--sessions 10000] [--seconds 5] [--rounds 5] [--load c|node]
+//                               [--threads 1] [--procs 4] [--pin] [--json FILE] [--timeout 300]
 //   npm run bench:nano -- --quick
 //
 // Columns (servers; each in its own process, started afresh for every scenario of every run):
@@ -10,18 +10,26 @@
 //              connector), node --expose-gc
 //   weft Deno  bench/nano/server.ts under deno run -A --v8-flags=--expose-gc
 //   weft Bun   bench/nano/server.ts under bun
-// The load is bench/nano/load.mjs on Node, the same for every column, in processes of its own:
+// The load is one generator, the same for every column, in a process of its own:
+//   --load c     bench/c/nano_load.c (epoll, one thread, --threads N for more), built on demand
+//                into bench/.out/nano_load with cc; the default when it builds.
+//   --load node  bench/nano/load.mjs on Node (1 process for ping-pong, --procs for the broadcast);
+//                the fallback when there is no C compiler. Same bytes, same JSON result; the C one
+//                costs far less CPU, which matters on a 2-core box.
 //   pingpong   --clients sessions (1,000), each: request bench.echo, await the answer, repeat;
 //              requests/s over a --seconds window after 1 s of warm-up.
-//   fanout     --sessions idle sessions (10,000) over --procs load processes: the server's heap
-//              (GC, then heapUsed) before and after they connect gives bytes per idle session;
-//              then all join one group and --rounds broadcasts each push one message to every
-//              session: deliveries/s = sessions ÷ time from the trigger to the last delivery.
+//   fanout     --sessions idle sessions (10,000): the server's heap (GC, then heapUsed) before and
+//              after they connect gives bytes per idle session; then all join one group and
+//              --rounds broadcasts each push one message to every session: deliveries/s =
+//              sessions ÷ time from the trigger to the last delivery (the C generator also reports
+//              the server's CPU milliseconds per broadcast, from /proc).
+// --pin: the server runs under `taskset -c 0` and the load under `taskset -c 1` (util-linux), so
+// each has a core of its own instead of competing for both.
 // Runs go round-robin over the columns (so drift on a busy machine hits all of them); each cell
 // is the median of --runs. --quick: 1 run, 2 s windows, 3 broadcast rounds. Ratios compare weft to
 // pinus: "× pinus" above 1 means weft is ahead (for heap it is pinus ÷ weft).
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import { dirname, join } from "node:path";
@@ -42,6 +50,9 @@ function parseArgs(argv) {
     seconds: 5,
     rounds: 5,
     procs: 4,
+    threads: 1,
+    load: null,
+    pin: false,
     json: null,
     timeout: 300,
   };
@@ -52,8 +63,8 @@ function parseArgs(argv) {
       process.stderr.write(String(text).split("\nimport")[0] + "\n");
       process.exit(0);
     }
-    if (a === "--quick") {
-      o.quick = true;
+    if (a === "--quick" || a === "--pin") {
+      o[a.slice(2)] = true;
       continue;
     }
     const v = argv[++i];
@@ -61,7 +72,10 @@ function parseArgs(argv) {
     const k = a.replace(/^--/, "");
     if (k === "only") o.only = new Set(v.split(","));
     else if (k === "json") o.json = v;
-    else if (k in o && typeof o[k] === "number") o[k] = Number(v);
+    else if (k === "load") {
+      if (v !== "c" && v !== "node") throw new Error(`--load is c or node, not ${v}`);
+      o.load = v;
+    } else if (k in o && typeof o[k] === "number") o[k] = Number(v);
     else throw new Error(`unknown flag ${a} (see --help)`);
   }
   if (o.quick) {
@@ -120,6 +134,45 @@ const withFiles = (cmd, args) => ({
   args: ["-c", 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"', "sh", cmd, ...args],
 });
 
+// ---- the load generator and the pinning ---------------------------------------------------------
+
+const C_SOURCE = at("bench/c/nano_load.c");
+const C_BINARY = at("bench/.out/nano_load");
+
+/** Builds bench/.out/nano_load when it is missing or older than its source; null or why not. */
+function buildC() {
+  if (existsSync(C_BINARY) && statSync(C_BINARY).mtimeMs >= statSync(C_SOURCE).mtimeMs) return null;
+  const cc = process.env.CC || "cc";
+  mkdirSync(dirname(C_BINARY), { recursive: true });
+  const flags = ["-O2", "-std=c11", "-pthread", "-Wall", "-Wextra", "-o", C_BINARY, C_SOURCE];
+  const r = spawnSync(cc, flags, { cwd: root, encoding: "utf8" });
+  if (r.error) return `no C compiler ('${cc}' not found: apt-get install gcc)`;
+  if (r.status !== 0) return `${cc} failed: ${r.stderr.trim().split("\n").slice(-3).join(" | ")}`;
+  log(`built ${C_BINARY}`);
+  return null;
+}
+
+if (opts.load !== "node") {
+  const why = buildC();
+  if (why && opts.load === "c") throw new Error(`--load c: ${why}`);
+  if (why) log(`note: the C load generator cannot be built (${why}): using --load node instead`);
+  opts.load = why ? "node" : "c";
+}
+
+if (opts.pin) {
+  if (spawnSync("taskset", ["--version"]).status !== 0) {
+    throw new Error("--pin needs taskset (util-linux: apt-get install util-linux)");
+  }
+  if (os.cpus().length < 2) throw new Error("--pin needs 2 cores (server on 0, load on 1)");
+}
+/** The command under `taskset -c cpu` with --pin, as it is without. */
+const pinned = (cpu, cmd, args) =>
+  opts.pin ? withFiles("taskset", ["-c", String(cpu), cmd, ...args]) : withFiles(cmd, args);
+const loadTitle = opts.load === "c"
+  ? `load: C generator (bench/.out/nano_load, ${opts.threads} thread${opts.threads > 1 ? "s" : ""})`
+  : `load: Node generator (bench/nano/load.mjs, 1 process for ping-pong, ${opts.procs} for the broadcast)`;
+const pinTitle = opts.pin ? "pinned: server on CPU 0, load on CPU 1" : "not pinned";
+
 // ---- running ------------------------------------------------------------------------------------
 
 function freePort() {
@@ -136,7 +189,7 @@ function freePort() {
 /** Starts a server column; resolves once it prints its ready line. */
 async function startServer(col) {
   const port = await freePort();
-  const spec = withFiles(col.cmd, col.args(port));
+  const spec = pinned(0, col.cmd, col.args(port));
   const child = spawn(spec.cmd, spec.args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
   let err = "";
   child.stderr.on("data", (d) => (err += d));
@@ -171,15 +224,18 @@ async function startServer(col) {
   };
 }
 
-/** Runs load.mjs; resolves with its JSON line (or null after a failure or the timeout). */
+/** Runs the load generator; resolves with its JSON line (or null after a failure or the timeout). */
 function runLoad(args) {
-  const spec = withFiles(process.execPath, [at("bench/nano/load.mjs"), ...args]);
+  const spec = opts.load === "c"
+    ? pinned(1, C_BINARY, args)
+    : pinned(1, process.execPath, [at("bench/nano/load.mjs"), ...args]);
+  const name = opts.load === "c" ? "nano_load" : "load.mjs";
   return new Promise((resolve) => {
     const child = spawn(spec.cmd, spec.args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     let err = "";
     const timer = setTimeout(() => {
-      log(`  load.mjs ${args[0]}: no result after ${opts.timeout} s: killed`);
+      log(`  ${name} ${args[0]}: no result after ${opts.timeout} s: killed`);
       child.kill("SIGKILL");
     }, opts.timeout * 1e3);
     child.stdout.on("data", (d) => (out += d));
@@ -189,7 +245,7 @@ function runLoad(args) {
       const line = out.trim().split("\n").filter((l) => l.startsWith("{")).pop();
       if (code !== 0 || !line) {
         log(
-          `  load.mjs ${args[0]} failed (exit ${code}): ${
+          `  ${name} ${args[0]} failed (exit ${code}): ${
             err.trim().split("\n").slice(-3).join(" | ")
           }`,
         );
@@ -207,6 +263,8 @@ async function scenario(col, name) {
     log(`  ${e.message}`);
     return null;
   }
+  // The C generator takes --threads; load.mjs takes --procs (its fanout worker processes).
+  const split = opts.load === "c" ? ["--threads", String(opts.threads)] : [];
   try {
     if (name === "pingpong") {
       return await runLoad([
@@ -219,6 +277,7 @@ async function scenario(col, name) {
         String(opts.seconds),
         "--pid",
         String(server.pid),
+        ...split,
       ]);
     }
     return await runLoad([
@@ -227,10 +286,11 @@ async function scenario(col, name) {
       String(server.port),
       "--sessions",
       String(opts.sessions),
-      "--procs",
-      String(opts.procs),
+      ...(opts.load === "c" ? split : ["--procs", String(opts.procs)]),
       "--rounds",
       String(opts.rounds),
+      "--pid",
+      String(server.pid),
     ]);
   } finally {
     await server.stop();
@@ -244,7 +304,12 @@ function headline(r) {
       r.loadCpu.toFixed(2)
     } cores)`;
   }
-  return `${si(r.deliveriesPerSecond)} deliveries/s, last after ${r.broadcastMs.toFixed(1)} ms, ` +
+  const cpu = Number.isFinite(r.serverCpuMs)
+    ? ` (server ${r.serverCpuMs.toFixed(1)} ms CPU, load ${r.loadCpuMs.toFixed(1)} ms)`
+    : "";
+  return `${si(r.deliveriesPerSecond)} deliveries/s, last after ${
+    r.broadcastMs.toFixed(1)
+  } ms${cpu}, ` +
     `${Math.round(r.bytesPerSession)} B heap/idle session (${r.sessionsSeen} seen)`;
 }
 
@@ -297,6 +362,12 @@ const rows = [
     better: "lower",
   },
   {
+    title: "  server CPU per broadcast (ms)",
+    get: (c) => median(results.get(c).fanout.map((r) => r.serverCpuMs)),
+    fmt: (v) => v.toFixed(1),
+    optional: true, // only the C generator measures it
+  },
+  {
     title: "heap per idle session (bytes)",
     get: (c) => median(results.get(c).fanout.map((r) => r.bytesPerSession)),
     fmt: (v) => Math.round(v).toLocaleString("en"),
@@ -307,7 +378,7 @@ const rows = [
     get: (c) => median(results.get(c).fanout.map((r) => r.rssPerSession)),
     fmt: (v) => Math.round(v).toLocaleString("en"),
   },
-];
+].filter((row) => !row.optional || columns.some((c) => Number.isFinite(row.get(c.id))));
 
 const ids = columns.map((c) => c.id);
 const head = ["figure"];
@@ -337,7 +408,9 @@ const sep = "| " + widths.map((w, i) => (i === 0 ? "-".repeat(w) : "-".repeat(w 
 console.log(
   `\nnano scenarios, median of ${opts.runs} run(s); ${os.cpus().length} cores (${
     os.cpus()[0]?.model.trim()
-  }), ${process.platform}; ${((Date.now() - started) / 1e3).toFixed(0)} s\n`,
+  }), ${process.platform}; ${loadTitle}; ${pinTitle}; ${
+    ((Date.now() - started) / 1e3).toFixed(0)
+  } s\n`,
 );
 console.log([line(head), sep, ...body.map(line)].join("\n"));
 if (opts.json) {
