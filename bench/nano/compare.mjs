@@ -2,7 +2,8 @@
 //
 //   node bench/nano/compare.mjs [--runs 3] [--quick] [--only pinus,deno,bun] [--clients 1000]
 //                               [--sessions 10000] [--seconds 5] [--rounds 5] [--load c|node]
-//                               [--threads 1] [--procs 4] [--pin] [--json FILE] [--timeout 300]
+//                               [--threads 1] [--procs 4] [--pin] [--floor] [--json FILE]
+//                               [--timeout 300]
 //   npm run bench:nano -- --quick
 //
 // Columns (servers; each in its own process, started afresh for every scenario of every run):
@@ -10,6 +11,9 @@
 //              connector), node --expose-gc
 //   weft Deno  bench/nano/server.ts under deno run -A --v8-flags=--expose-gc
 //   weft Bun   bench/nano/server.ts under bun
+//   floor Node|Deno|Bun (with --floor, or by id floor-node|floor-deno|floor-bun in --only)
+//              bench/nano/floor_server.mjs: the same routes and bytes with no framework at all,
+//              on each runtime's own sockets — the most any server could do there on this box.
 // The load is one generator, the same for every column, in a process of its own:
 //   --load c     bench/c/nano_load.c (epoll, one thread, --threads N for more), built on demand
 //                into bench/.out/nano_load with cc; the default when it builds.
@@ -53,6 +57,7 @@ function parseArgs(argv) {
     threads: 1,
     load: null,
     pin: false,
+    floor: false,
     json: null,
     timeout: 300,
   };
@@ -63,7 +68,7 @@ function parseArgs(argv) {
       process.stderr.write(String(text).split("\nimport")[0] + "\n");
       process.exit(0);
     }
-    if (a === "--quick" || a === "--pin") {
+    if (a === "--quick" || a === "--pin" || a === "--floor") {
       o[a.slice(2)] = true;
       continue;
     }
@@ -115,7 +120,21 @@ const columns = [
     args: (port) => [at("bench/nano/server.ts"), String(port)],
     need: at("node_modules/bun/bin/bun.exe"),
   },
-].filter((c) => !opts.only || opts.only.has(c.id));
+  // Floors (--floor): bench/nano/floor_server.mjs, the same routes with no framework at all, on
+  // each runtime's own sockets: the most any framework there could reach on this machine.
+  ...[
+    ["node", "Node", process.execPath, ["--expose-gc"], process.execPath],
+    ["deno", "Deno", at("node_modules/deno/deno"), ["run", "-A", "--v8-flags=--expose-gc"]],
+    ["bun", "Bun", at("node_modules/bun/bin/bun.exe"), []],
+  ].map(([rt, name, cmd, pre]) => ({
+    id: `floor-${rt}`,
+    title: `floor ${name}`,
+    cmd,
+    args: (port) => [...pre, at("bench/nano/floor_server.mjs"), String(port)],
+    need: cmd,
+    floor: true,
+  })),
+].filter((c) => (opts.only ? opts.only.has(c.id) : !c.floor || opts.floor));
 
 for (const c of columns) {
   if (!existsSync(c.need)) throw new Error(`${c.need} is missing: run npm install`);
