@@ -1,6 +1,7 @@
 /**
  * The default transports for the running runtime, chosen once: tcp, ipc and tls+tcp from
- * `deno/` or `bun/` (feature-detected), ws over that tcp and wss over that tls+tcp, plus inproc.
+ * `deno/` or `bun/` (feature-detected; on Deno, tcp through `node_net/` when asked), ws over
+ * that tcp and wss over that tls+tcp, plus inproc.
  * On any other runtime, inproc only.
  * @module
  */
@@ -8,6 +9,7 @@
 import { bunTransports } from "./bun/mod.ts";
 import { denoTransports } from "./deno/mod.ts";
 import { type InprocNamespace, InprocTransport } from "./inproc/inproc.ts";
+import { NodeNetTcpTransport } from "./node_net/tcp.ts";
 import { createRegistry } from "./registry.ts";
 import type { TlsTransportOptions } from "./tls.ts";
 import type { Transport, TransportRegistry } from "./types.ts";
@@ -21,6 +23,13 @@ export interface DefaultTransportsOptions {
    * docs/tls.md). Without it, those schemes still dial, trusting the runtime's roots.
    */
   readonly tls?: TlsTransportOptions;
+  /**
+   * Which tcp Deno uses: `"deno"` (the default: the runtime's own listen/connect, whose large reads
+   * suit bulk streams — ZeroMQ, SP) or `"node:net"` (Deno's `node:net`, whose synchronous
+   * writes make one write to each of many connections about half as costly: weft/nano's
+   * broadcast; measured in bench/README.md). Bun always uses its own sockets.
+   */
+  readonly denoTcp?: "deno" | "node:net";
 }
 
 /**
@@ -47,7 +56,9 @@ export function defaultTransports(
   const runtime: Transport[] = "Bun" in globalThis
     ? bunTransports(runtimeOptions)
     : "Deno" in globalThis
-    ? denoTransports(runtimeOptions)
+    ? denoTransports(runtimeOptions).map((t) =>
+      t.scheme === "tcp" && options.denoTcp === "node:net" ? new NodeNetTcpTransport() : t
+    )
     : [];
   const over = (scheme: string, ws: string): Transport[] => {
     const base = runtime.find((t) => t.scheme === scheme);
