@@ -6,4 +6,3 @@
 
 export { NodeNetTcpTransport } from "./tcp.ts";
 export { NodeNetStream } from "./stream.ts";
-export { toWeftError } from "./errors.ts";

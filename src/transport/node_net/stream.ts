@@ -9,7 +9,7 @@ import type { Socket } from "node:net";
 import { formatEndpoint } from "../../core/endpoint.ts";
 import type { ByteStream, StreamHandler } from "../types.ts";
 import { HIGH_WATER_BYTES } from "../write_queue.ts";
-import { toWeftError } from "./errors.ts";
+import { posixToWeftError as toWeftError } from "../posix_errors.ts";
 
 /**
  * A stream over a connected `node:net` socket.

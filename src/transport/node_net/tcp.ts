@@ -8,7 +8,7 @@ import net from "node:net";
 import { type Endpoint, formatEndpoint } from "../../core/endpoint.ts";
 import { WeftError } from "../../core/errors.ts";
 import type { ByteStream, DialOptions, StreamListener, Transport } from "../types.ts";
-import { toWeftError } from "./errors.ts";
+import { posixToWeftError as toWeftError } from "../posix_errors.ts";
 import { NodeNetStream } from "./stream.ts";
 
 /**
