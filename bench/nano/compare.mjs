@@ -11,9 +11,10 @@
 //              connector), node --expose-gc
 //   weft Deno  bench/nano/server.ts under deno run -A --v8-flags=--expose-gc
 //   weft Bun   bench/nano/server.ts under bun
-//   floor Node|Deno|Bun (with --floor, or by id floor-node|floor-deno|floor-bun in --only)
-//              bench/nano/floor_server.mjs: the same routes and bytes with no framework at all,
-//              on each runtime's own sockets — the most any server could do there on this box.
+//   floor Node|Deno|Deno.Conn|Bun (with --floor, or by id floor-node|floor-deno|floor-deno-conn|
+//              floor-bun in --only) bench/nano/floor_server.mjs: the same routes and bytes with no
+//              framework at all, on the sockets weft uses there (Deno: node:net as weft/nano does;
+//              Deno.Conn: Deno.listen) — the most any server could do there on this box.
 // The load is one generator, the same for every column, in a process of its own:
 //   --load c     bench/c/nano_load.c (epoll, one thread, --threads N for more), built on demand
 //                into bench/.out/nano_load with cc; the default when it builds.
@@ -96,6 +97,7 @@ const log = (s) => process.stderr.write(s + "\n");
 
 // ---- columns ------------------------------------------------------------------------------------
 
+const DENO_RUN = ["run", "-A", "--v8-flags=--expose-gc"];
 const columns = [
   {
     id: "pinus",
@@ -121,16 +123,17 @@ const columns = [
     need: at("node_modules/bun/bin/bun.exe"),
   },
   // Floors (--floor): bench/nano/floor_server.mjs, the same routes with no framework at all, on
-  // each runtime's own sockets: the most any framework there could reach on this machine.
+  // the sockets weft uses there: the most any framework there could reach on this machine.
   ...[
-    ["node", "Node", process.execPath, ["--expose-gc"], process.execPath],
-    ["deno", "Deno", at("node_modules/deno/deno"), ["run", "-A", "--v8-flags=--expose-gc"]],
-    ["bun", "Bun", at("node_modules/bun/bin/bun.exe"), []],
-  ].map(([rt, name, cmd, pre]) => ({
+    ["node", "Node", process.execPath, ["--expose-gc"], []],
+    ["deno", "Deno", at("node_modules/deno/deno"), DENO_RUN, []], // node:net, as weft/nano
+    ["deno-conn", "Deno.Conn", at("node_modules/deno/deno"), DENO_RUN, ["deno"]], // Deno.listen
+    ["bun", "Bun", at("node_modules/bun/bin/bun.exe"), [], []],
+  ].map(([rt, name, cmd, pre, post]) => ({
     id: `floor-${rt}`,
     title: `floor ${name}`,
     cmd,
-    args: (port) => [...pre, at("bench/nano/floor_server.mjs"), String(port)],
+    args: (port) => [...pre, at("bench/nano/floor_server.mjs"), String(port), ...post],
     need: cmd,
     floor: true,
   })),

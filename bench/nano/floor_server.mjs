@@ -7,8 +7,9 @@
 // so whether a bar set against pinus is reachable on this machine at all.
 //
 //   node bench/nano/floor_server.mjs [port]                (node:net)
-//   ./node_modules/deno/deno run -A --v8-flags=--expose-gc bench/nano/floor_server.mjs [port]
-//                                                          (Deno.listen, as weft uses)
+//   ./node_modules/deno/deno run -A --v8-flags=--expose-gc bench/nano/floor_server.mjs [port] [net]
+//        net = node (default): Deno's node:net, as weft/nano uses on Deno;
+//        net = deno: Deno.listen, as weft's ZeroMQ and SP sockets use
 //   ./node_modules/bun/bin/bun.exe bench/nano/floor_server.mjs [port]   (Bun.listen, as weft uses)
 //
 // Prints {"ready":true,"port":P} once listening; exits on SIGTERM/SIGINT.
@@ -167,7 +168,9 @@ function connection(send, close, server) {
 // ---- the three runtimes' sockets ------------------------------------------------------------------
 
 const g = globalThis;
-const port = Number((g.Deno ? g.Deno.args : process.argv.slice(2))[0] ?? 3250);
+const args = g.Deno ? g.Deno.args : process.argv.slice(2);
+const port = Number(args[0] ?? 3250);
+const denoSockets = g.Deno && args[1] === "deno";
 const server = {
   joined: [],
   count: 0,
@@ -200,7 +203,7 @@ if (g.Bun) {
     },
   });
   ready(listener.port);
-} else if (g.Deno) {
+} else if (denoSockets) {
   const listener = g.Deno.listen({ hostname: "127.0.0.1", port });
   ready(listener.addr.port);
   (async () => {
