@@ -5,8 +5,10 @@
  *
  * States: `start` → (client HANDSHAKE, answered 200) → `handshake` → (HANDSHAKE_ACK) →
  * `working` → `closed`. Heartbeats are driven by the server: one on HANDSHAKE_ACK, then one
- * per interval from `tick`; any packet from the client counts as life, and silence for the
- * heartbeat timeout (twice the interval by default) closes the session.
+ * per interval from `tick`, and one in answer to each client heartbeat (as pomelo's server
+ * does: it keeps stock clients beating once per interval); any packet from the client counts as
+ * life, and silence for the heartbeat timeout (twice the interval by default) closes the
+ * session.
  * @module
  */
 
@@ -314,7 +316,13 @@ export class PomeloServerSession {
         }
         return; // a repeated ACK is harmless
       case PacketType.HEARTBEAT:
-        return; // life was recorded in feed()
+        // Life was recorded in feed(). Answer at once, as pomelo's server does: stock clients
+        // (pomelo's, nano's starx) send their next heartbeat one interval after they receive
+        // one, and ignore one that comes while theirs is pending; with only the server's own
+        // ticks their gaps could reach twice the interval, the timeout. The answer also
+        // restarts our interval, so a talking client gets one heartbeat per beat, not two.
+        if (state === SessionState.WORKING && this.#interval > 0) this.#sendHeartbeat(this.#now);
+        return;
       default:
         return this.#close(
           `protocol: unexpected ${KIND_NAMES[type]} packet from a client`,

@@ -246,6 +246,51 @@ describe("pomelo server session: heartbeats", () => {
     assert.equal(h.session.state, "working");
   });
 
+  test("a client heartbeat is answered at once, and restarts the server's interval", () => {
+    const h = working();
+    const beats = () => h.written.filter((b) => b[0] === 3).length;
+    assert.equal(beats(), 1); // on the ACK
+    h.session.feed(packet(3), 600);
+    assert.equal(beats(), 2); // the answer
+    h.session.tick(1000);
+    assert.equal(beats(), 2); // not due: the answer went at 600
+    h.session.tick(1600);
+    assert.equal(beats(), 3);
+  });
+
+  test("a stock pomelo client (beats one interval after it hears one) never times out", () => {
+    // pomelo-jsclient-websocket / nano's starx-wsclient: on a server heartbeat, unless its own
+    // is already pending, send one after `interval`. With server ticks alone, a heartbeat that
+    // arrives just before the client's timer fires is ignored and the client's gap grows to
+    // twice the interval — the timeout. Played here on a fake clock with a 1 ms network, client
+    // timers up to 300 ms late and the server ticking at a quarter interval, from many phases.
+    for (let phase = 0; phase < 250; phase += 7) {
+      const h = working(); // its heartbeat on the ACK went out at t = 0
+      let seed = phase + 1;
+      const late = () => (seed = (seed * 48271) % 2147483647) % 300; // 0–299 ms, repeatable
+      let seen = 0; // server packets the client has received
+      let written = h.written.length; // server packets written by the end of the last ms
+      let clientTimer: number | undefined; // when the client's pending heartbeat goes
+      let toServer: number | undefined; // when the client's heartbeat reaches the server
+      for (let t = 1; t < 30_000 && h.session.state === "working"; t++) {
+        // Client: what the server wrote by the last ms arrives now (1 ms network).
+        for (; seen < written; seen++) {
+          // Ignored while one is pending; timers fire late (busy loop, a throttled tab).
+          if (h.written[seen]![0] === 3) clientTimer ??= t + 1000 + late();
+        }
+        if (clientTimer === t) {
+          clientTimer = undefined;
+          toServer = t + 1;
+        }
+        // Server: the client's heartbeat arrives; the app ticks every 250 ms, at some phase.
+        if (toServer === t) h.session.feed(packet(3), t);
+        if ((t + phase) % 250 === 0) h.session.tick(t);
+        written = h.written.length;
+      }
+      assert.equal(h.session.state, "working", `phase ${phase}: ${h.closed[0]?.reason}`);
+    }
+  });
+
   test("interval 0 turns heartbeats off", () => {
     const h = working({ heartbeatInterval: 0 });
     h.session.tick(1e9);
