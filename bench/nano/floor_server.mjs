@@ -10,7 +10,9 @@
 //   ./node_modules/deno/deno run -A --v8-flags=--expose-gc bench/nano/floor_server.mjs [port] [net]
 //        net = node (default): Deno's node:net, as weft/nano uses on Deno;
 //        net = deno: Deno.listen, as weft's ZeroMQ and SP sockets use
-//   ./node_modules/bun/bin/bun.exe bench/nano/floor_server.mjs [port]   (Bun.listen, as weft uses)
+//   ./node_modules/bun/bin/bun.exe bench/nano/floor_server.mjs [port] [reuseport]
+//        (Bun.listen, as weft uses; `reuseport` lets several processes share the port — the
+//        multi-core ping-pong floor: start two, then run the load against the port)
 //
 // Prints {"ready":true,"port":P} once listening; exits on SIGTERM/SIGINT.
 import { createHash } from "node:crypto";
@@ -187,6 +189,7 @@ if (g.Bun) {
   const listener = g.Bun.listen({
     hostname: "127.0.0.1",
     port,
+    reusePort: args[1] === "reuseport", // several processes on one port: the kernel spreads them
     socket: {
       open(s) {
         s.setNoDelay?.(true);
