@@ -23,6 +23,7 @@ export const PEERS = {
   "node": "install Node.js (node on PATH; npm ci puts the test clients in node_modules)",
   "chromium": "apt-get install chromium (/usr/bin/chromium, or set WEFT_CHROMIUM)",
   "openssl": "apt-get install openssl (makes throwaway certificates for the TLS tests)",
+  "python3": "apt-get install python3 (/usr/bin/python3: a listener that never accepts)",
 } as const;
 
 /** One of the keys of {@link PEERS}. */
@@ -114,6 +115,8 @@ export function peerAvailable(name: PeerName): boolean {
       return runs(process.env.WEFT_CHROMIUM ?? "/usr/bin/chromium", ["--version"]);
     case "openssl":
       return runs("openssl", ["version"]);
+    case "python3":
+      return runs("/usr/bin/python3", ["--version"]);
   }
 }
 
