@@ -54,7 +54,11 @@ export interface AppOptions {
   readonly transports?: TransportRegistry;
   /** The listening transport scheme (default "tcp"). */
   readonly scheme?: string;
-  /** Server heartbeat interval (default 30 000, as nano; 0 turns heartbeats off). */
+  /**
+   * Server heartbeat interval in ms (default 30 000, as nano; 0 turns heartbeats off). The server
+   * sends one per interval and answers each client heartbeat at once, as pomelo's does (stock
+   * clients beat one interval after they hear one).
+   */
   readonly heartbeatInterval?: number;
   /** Silence that closes a session (default twice the heartbeat interval). */
   readonly heartbeatTimeout?: number;
