@@ -111,6 +111,7 @@ export class EventStream implements AsyncIterable<SocketEvent> {
     );
   }
 
+  /** Yields each event in order until the stream ends (see {@link EventStream.next}). */
   async *[Symbol.asyncIterator](): AsyncIterator<SocketEvent> {
     for (let e = await this.next(); e; e = await this.next()) yield e;
   }

@@ -78,7 +78,10 @@ export type Connector = (url: string, events: ConnectionEvents) => Promise<Clien
  * );
  * ```
  */
-export const websocketConnector: Connector = (url, events) => {
+export const websocketConnector: Connector = (
+  url: string,
+  events: ConnectionEvents,
+): Promise<ClientConnection> => {
   if (!/^wss?:\/\//i.test(url)) {
     return Promise.reject(
       new WeftError("EINVAL", `websocket connector: expected a ws:// or wss:// URL, got ${url}`),

@@ -19,18 +19,40 @@ export interface SpProtocol {
 const proto = (id: number, name: string, peer: number, peerName: string): SpProtocol =>
   Object.freeze({ id, name, peer, peerName });
 
-/** The protocols by versioned name. */
+/**
+ * The protocols by versioned name (the type of {@link SpProtocols}).
+ *
+ * @example
+ * ```ts
+ * import { SpProtocols, type SpProtocolTable } from "./ids.ts";
+ * import assert from "node:assert/strict";
+ * const table: SpProtocolTable = SpProtocols;
+ * assert.equal(table.pair1.peer, table.pair1.id);
+ * assert.equal(table.surveyor0.peerName, "respondent");
+ * ```
+ */
 export interface SpProtocolTable {
+  /** pair v0 (0x10): one peer, both directions; talks to pair0. */
   readonly pair0: SpProtocol;
+  /** pair v1 (0x11): pair with a hop count in the header; talks to pair1. */
   readonly pair1: SpProtocol;
+  /** pub v0 (0x20): sends to every subscriber; talks to sub0. */
   readonly pub0: SpProtocol;
+  /** sub v0 (0x21): receives what matches its subscriptions; talks to pub0. */
   readonly sub0: SpProtocol;
+  /** req v0 (0x30): sends requests, receives replies; talks to rep0. */
   readonly req0: SpProtocol;
+  /** rep v0 (0x31): receives requests, sends replies; talks to req0. */
   readonly rep0: SpProtocol;
+  /** push v0 (0x50): sends round-robin; talks to pull0. */
   readonly push0: SpProtocol;
+  /** pull v0 (0x51): receives fair-queued; talks to push0. */
   readonly pull0: SpProtocol;
+  /** surveyor v0 (0x62): asks every respondent, collects answers; talks to respondent0. */
   readonly surveyor0: SpProtocol;
+  /** respondent v0 (0x63): answers surveys; talks to surveyor0. */
   readonly respondent0: SpProtocol;
+  /** bus v0 (0x70): every message to every directly connected peer; talks to bus0. */
   readonly bus0: SpProtocol;
 }
 
