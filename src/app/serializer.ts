@@ -5,8 +5,23 @@
  * @module
  */
 
-import { create, type DescMessage, fromBinary, isMessage, toBinary } from "@bufbuild/protobuf";
+import {
+  create,
+  type DescMessage as ProtobufDescMessage,
+  fromBinary,
+  isMessage,
+  toBinary,
+} from "@bufbuild/protobuf";
 import { WeftError } from "../core/errors.ts";
+
+/**
+ * `DescMessage` from `@bufbuild/protobuf`: a protobuf-es message descriptor (e.g. the
+ * `…Schema` export of protoc-gen-es generated code). Kept out of weft's docs on purpose: it is
+ * protobuf-es's type, documented there, and re-exporting it would drag its whole descriptor
+ * model into weft's public API.
+ * @ignore
+ */
+type DescMessage = ProtobufDescMessage;
 
 /**
  * What a body is: a client `request` or `notify`, a server `response` (to the request route)
@@ -75,7 +90,7 @@ export function jsonSerializer(): Serializer {
 }
 
 /**
- * Protobuf message descriptors of one route: `request` for what clients send on it (requests
+ * Protobuf message descriptors (`DescMessage` from `@bufbuild/protobuf`) of one route: `request` for what clients send on it (requests
  * and notifies), `response` for the answers to its requests, `push` for what the server pushes
  * on it.
  *
