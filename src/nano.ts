@@ -46,7 +46,7 @@ import { App as BaseApp, type AppOptions } from "./app/app.ts";
 import { defaultTransports } from "./transport/default.ts";
 import { InprocNamespace } from "./transport/inproc/inproc.ts";
 
-export type { AppOptions, CloseOptions, ListenAddress } from "./app/app.ts";
+export type { App as BaseApp, AppOptions, CloseOptions, ListenAddress } from "./app/app.ts";
 export * from "./runtime.ts";
 export { PreparedMessage } from "./transport/ws/prepared.ts";
 export {
@@ -78,6 +78,13 @@ export {
 export { Session, type SessionLink, type Uid } from "./app/session.ts";
 export { type Clock, ManualClock, systemClock, type Timer, Timers } from "./app/timers.ts";
 export { type ClientHandshake, HandshakeCode } from "./protocol/pomelo/handshake.ts";
+export {
+  MessageType,
+  type PomeloMessage,
+  RouteDictionary,
+  type RouteDictionaryOptions,
+  type RouteTable,
+} from "./codec/pomelo.ts";
 export {
   PomeloServerSession,
   type PomeloSessionEvents,

@@ -146,6 +146,10 @@ export interface ListenAddress {
 /**
  * A nano-style server.
  *
+ * `weft/nano` exports this class as the type `BaseApp`: it is the machinery its `App` extends
+ * (what components' lifecycle hooks receive). Construct `App` from `weft/nano`, which wires in
+ * the runtime's transports.
+ *
  * Register components (their public methods become handlers at `<name>.<method>`), listen,
  * and the app serves pomelo clients over raw TCP and WebSocket on one port. Handlers of one
  * session run one at a time in arrival order; sessions run concurrently.

@@ -27,7 +27,11 @@ const encoder = new TextEncoder();
  * ```
  */
 export interface RouteDictionaryOptions {
-  /** The codec instance whose memory holds the tables (default: the shared one). */
+  /**
+   * The codec instance whose memory holds the tables (default: the shared one); an internal
+   * knob (tests isolate wasm memory with it).
+   * @ignore
+   */
   readonly codec?: Codec;
 }
 
@@ -160,12 +164,18 @@ export class RouteDictionary implements RouteTable {
     return Object.fromEntries(this.#codes);
   }
 
-  /** The codec whose memory holds the tables. */
+  /**
+   * The codec whose memory holds the tables; for the codec, not for users.
+   * @ignore
+   */
   get codec(): Codec {
     return this.#codec;
   }
 
-  /** The wasm address of the tables (0 after dispose); for the codec, not for users. */
+  /**
+   * The wasm address of the tables (0 after dispose); for the codec, not for users.
+   * @ignore
+   */
   get pointer(): number {
     return this.#ptr;
   }
