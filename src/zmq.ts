@@ -39,6 +39,12 @@ export type { ReqOptions } from "./patterns/zmq/req_rep.ts";
 export type { RouterOptions } from "./patterns/zmq/dealer_router.ts";
 export type { Message } from "./core/pipe.ts";
 export { type MessageLike, Socket } from "./patterns/zmq/socket.ts";
+export type { SocketBase } from "./core/socket.ts";
+export type { PullSocket, PushSocket } from "./patterns/zmq/push_pull.ts";
+export type { PairSocket } from "./patterns/zmq/pair.ts";
+export type { PubSocket, SubSocket, XPubSocket, XSubSocket } from "./patterns/zmq/pubsub.ts";
+export type { RepSocket, ReqSocket } from "./patterns/zmq/req_rep.ts";
+export type { DealerSocket, RouterSocket } from "./patterns/zmq/dealer_router.ts";
 export type { SocketEvent, SocketEventType } from "./core/events.ts";
 export { ErrorCode, WeftError } from "./core/errors.ts";
 export {

@@ -33,7 +33,10 @@ interface Subscription {
   readonly subscribe: boolean;
 }
 
-/** What a pipe needs from its socket. */
+/**
+ * What a pipe needs from its socket: the socket core's internal contract with its pipes.
+ * @ignore
+ */
 export interface PipeHost {
   /** Our socket type (`PUSH`, `ROUTER`, `req0`…). */
   readonly socketType: string;

@@ -71,7 +71,31 @@ export function toMessage(message: MessageLike): Message {
   return message.map((f) => typeof f === "string" ? encoder.encode(f) : f);
 }
 
-/** The common base of every socket type (see the module doc). */
+/**
+ * The API every weft ZeroMQ socket shares: bind/connect (with reconnect and back-off),
+ * send/receive (queued in call order; no EBUSY), batches, async iteration, monitor events,
+ * options as properties, and close with linger. `weft/sp` sockets run on it too, behind
+ * `SpSocket`'s own API.
+ *
+ * The shared machinery, exported as a type so its members are documented: construct a
+ * concrete socket (`Push`, `Sub`, `Router`…) from `weft/zmq`. Pattern hooks and wire-session
+ * plumbing are internal and left out of the docs.
+ *
+ * @example
+ * ```ts
+ * import type { SocketBase } from "./socket.ts";
+ * import { PushSocket } from "../patterns/zmq/push_pull.ts";
+ * import { createRegistry } from "../transport/registry.ts";
+ * import { InprocNamespace, InprocTransport } from "../transport/inproc/inproc.ts";
+ * import assert from "node:assert/strict";
+ * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
+ * const socket: SocketBase = new PushSocket({ transports, linger: 0 });
+ * socket.sendHighWaterMark = 10;
+ * assert.equal(socket.sendHighWaterMark, 10);
+ * socket.close();
+ * assert.ok(socket.isClosed);
+ * ```
+ */
 export abstract class SocketBase implements PipeHost, AsyncIterable<Message>, AsyncDisposable {
   /** The ZMTP socket type, e.g. `"PUSH"`. */
   readonly socketType: string;
@@ -79,7 +103,10 @@ export abstract class SocketBase implements PipeHost, AsyncIterable<Message>, As
   readonly events: EventStream = new EventStream();
   /** Settles when the socket is closed. */
   readonly closed: Promise<void>;
-  /** Current option values (read them through the socket's properties). */
+  /**
+   * Current option values (read them through the socket's properties).
+   * @ignore
+   */
   readonly options: ResolvedOptions;
   /** The endpoint of the last successful bind, with the real port. */
   lastEndpoint: string | undefined;
@@ -106,57 +133,99 @@ export abstract class SocketBase implements PipeHost, AsyncIterable<Message>, As
     this.closed = new Promise((r) => (this.#resolveClosed = r));
   }
 
-  /** The wire protocol of a new connection (ZMTP for ZeroMQ sockets, SP for nng ones). */
+  /**
+   * The wire protocol of a new connection (ZMTP for ZeroMQ sockets, SP for nng ones).
+   * @ignore
+   */
   abstract createSession(asServer: boolean, sink: WireSessionSink, link: WireLink): WireSession;
 
-  /** Extra options for this socket's dials (message transports: the subprotocols to offer). */
+  /**
+   * Extra options for this socket's dials (message transports: the subprotocols to offer).
+   * @ignore
+   */
   protected dialOptions(): DialOptions {
     return {};
   }
 
-  /** Options for this socket's listeners (message transports: which subprotocol to accept). */
+  /**
+   * Options for this socket's listeners (message transports: which subprotocol to accept).
+   * @ignore
+   */
   protected listenOptions(): ListenOptions {
     return {};
   }
 
   // ── pattern hooks ────────────────────────────────────────────────────────────────────────
 
-  /** A pipe joins the pattern (routing tables, load balancer). */
+  /**
+   * A pipe joins the pattern (routing tables, load balancer).
+   * @ignore
+   */
   protected abstract xattach(pipe: Pipe): void;
-  /** A pipe leaves the pattern. */
+  /**
+   * A pipe leaves the pattern.
+   * @ignore
+   */
   protected abstract xdetach(pipe: Pipe): void;
-  /** Sends now if possible: true when queued (or deliberately dropped), false to wait. */
+  /**
+   * Sends now if possible: true when queued (or deliberately dropped), false to wait.
+   * @ignore
+   */
   protected xsend(_message: Message): boolean {
     throw new WeftError("ENOTSUP", `${this.socketType} sockets cannot send`);
   }
-  /** Takes the next message for the user, or undefined when none is ready. */
+  /**
+   * Takes the next message for the user, or undefined when none is ready.
+   * @ignore
+   */
   protected xrecv(): Message | undefined {
     throw new WeftError("ENOTSUP", `${this.socketType} sockets cannot receive`);
   }
-  /** A peer's (un)subscription arrived (PUB, XPUB). */
+  /**
+   * A peer's (un)subscription arrived (PUB, XPUB).
+   * @ignore
+   */
   protected xsubscription(_pipe: Pipe, _topic: Uint8Array, _subscribe: boolean): void {}
-  /** A pipe (re)completed its handshake. */
+  /**
+   * A pipe (re)completed its handshake.
+   * @ignore
+   */
   protected xconnected(_pipe: Pipe): void {}
-  /** Whether a pipe from `connect` joins the pattern before its handshake (libzmq does). */
+  /**
+   * Whether a pipe from `connect` joins the pattern before its handshake (libzmq does).
+   * @ignore
+   */
   protected attachBeforeHandshake(): boolean {
     return !this.options.immediate;
   }
-  /** Checks a peer after its handshake; return a reason to refuse it. */
+  /**
+   * Checks a peer after its handshake; return a reason to refuse it.
+   * @ignore
+   */
   protected xaccept(_pipe: Pipe): string | undefined {
     return undefined;
   }
 
-  /** Every pipe the socket holds (attached or not). */
+  /**
+   * Every pipe the socket holds (attached or not).
+   * @ignore
+   */
   protected get pipes(): ReadonlySet<Pipe> {
     return this.#pipes;
   }
 
-  /** Retries queued receives; patterns call it when they produce messages on their own. */
+  /**
+   * Retries queued receives; patterns call it when they produce messages on their own.
+   * @ignore
+   */
   protected wakeReceivers(): void {
     this.#serveReceivers();
   }
 
-  /** Retries queued sends; patterns call it when their state lets a send through. */
+  /**
+   * Retries queued sends; patterns call it when their state lets a send through.
+   * @ignore
+   */
   protected wakeSenders(): void {
     this.#serveSenders();
   }
@@ -584,7 +653,10 @@ export abstract class SocketBase implements PipeHost, AsyncIterable<Message>, As
     }
   }
 
-  /** Whether sends are queued waiting for a peer (REQ uses it to order send→receive). */
+  /**
+   * Whether sends are queued waiting for a peer (REQ uses it to order send→receive).
+   * @ignore
+   */
   protected get sendPending(): boolean {
     return this.#sendWaiters.length > 0;
   }
@@ -619,7 +691,10 @@ export abstract class SocketBase implements PipeHost, AsyncIterable<Message>, As
 
   // ── options and lifecycle ────────────────────────────────────────────────────────────────
 
-  /** Sets an option after construction (properties call this). */
+  /**
+   * Sets an option after construction (properties call this).
+   * @ignore
+   */
   protected setOption<K extends keyof ResolvedOptions>(name: K, value: ResolvedOptions[K]): void {
     this.options[name] = checkOption(name, value);
   }

@@ -12,7 +12,24 @@ import { Socket } from "./socket.ts";
 import type { SocketOptions } from "../../core/options.ts";
 import { topicKey } from "./subscriptions.ts";
 
-/** Round-robin sends, fair-queued receives, no envelope. */
+/**
+ * Round-robin sends, fair-queued receives, no envelope.
+ *
+ * The machinery of `Dealer` from `weft/zmq`, which fills in the runtime's transports:
+ * construct `Dealer` there; this class needs `transports` in its options.
+ *
+ * @example
+ * ```ts
+ * import { DealerSocket } from "./dealer_router.ts";
+ * import { createRegistry } from "../../transport/registry.ts";
+ * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import assert from "node:assert/strict";
+ * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
+ * const socket = new DealerSocket({ transports });
+ * assert.equal(socket.socketType, "DEALER");
+ * socket.close();
+ * ```
+ */
 export class DealerSocket extends Socket {
   #lb = new LoadBalancer();
   #fq = new FairQueue();
@@ -22,20 +39,24 @@ export class DealerSocket extends Socket {
     super("DEALER", options);
   }
 
+  /** @ignore */
   protected xattach(pipe: Pipe): void {
     this.#lb.add(pipe);
     this.#fq.add(pipe);
   }
 
+  /** @ignore */
   protected xdetach(pipe: Pipe): void {
     this.#lb.remove(pipe);
     this.#fq.remove(pipe);
   }
 
+  /** @ignore */
   protected override xsend(message: Message): boolean {
     return this.#lb.send(message) !== undefined;
   }
 
+  /** @ignore */
   protected override xrecv(): Message | undefined {
     return this.#fq.read()?.message;
   }
@@ -49,7 +70,24 @@ export interface RouterOptions extends SocketOptions {
   routerHandover?: boolean;
 }
 
-/** Routes by routing id: the first frame of every message names the peer. */
+/**
+ * Routes by routing id: the first frame of every message names the peer.
+ *
+ * The machinery of `Router` from `weft/zmq`, which fills in the runtime's transports:
+ * construct `Router` there; this class needs `transports` in its options.
+ *
+ * @example
+ * ```ts
+ * import { RouterSocket } from "./dealer_router.ts";
+ * import { createRegistry } from "../../transport/registry.ts";
+ * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import assert from "node:assert/strict";
+ * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
+ * const socket = new RouterSocket({ transports });
+ * assert.equal(socket.socketType, "ROUTER");
+ * socket.close();
+ * ```
+ */
 export class RouterSocket extends Socket {
   #fq = new FairQueue();
   #byId = new Map<string, Pipe>();
@@ -80,11 +118,15 @@ export class RouterSocket extends Socket {
     this.#handover = value;
   }
 
-  /** A ROUTER needs the peer's identity before routing to it. */
+  /**
+   * A ROUTER needs the peer's identity before routing to it.
+   * @ignore
+   */
   protected override attachBeforeHandshake(): boolean {
     return false;
   }
 
+  /** @ignore */
   protected override xaccept(pipe: Pipe): string | undefined {
     if (pipe.attached) return undefined; // a reconnect of a known pipe keeps its id
     const identity = pipe.peer?.identity ?? new Uint8Array(0);
@@ -105,17 +147,20 @@ export class RouterSocket extends Socket {
     return undefined;
   }
 
+  /** @ignore */
   protected xattach(pipe: Pipe): void {
     this.#byId.set(topicKey(pipe.routingId), pipe);
     this.#fq.add(pipe);
   }
 
+  /** @ignore */
   protected xdetach(pipe: Pipe): void {
     const key = topicKey(pipe.routingId);
     if (this.#byId.get(key) === pipe) this.#byId.delete(key);
     this.#fq.remove(pipe);
   }
 
+  /** @ignore */
   protected override xsend(message: Message): boolean {
     if (message.length < 2) {
       throw new WeftError(
@@ -135,6 +180,7 @@ export class RouterSocket extends Socket {
     return !this.#mandatory; // full: drop, or wait when mandatory
   }
 
+  /** @ignore */
   protected override xrecv(): Message | undefined {
     const next = this.#fq.read();
     if (!next) return undefined;

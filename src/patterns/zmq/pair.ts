@@ -8,7 +8,24 @@ import type { Message, Pipe } from "../../core/pipe.ts";
 import { Socket } from "./socket.ts";
 import type { SocketOptions } from "../../core/options.ts";
 
-/** An exclusive two-way connection to one other PAIR socket. */
+/**
+ * An exclusive two-way connection to one other PAIR socket.
+ *
+ * The machinery of `Pair` from `weft/zmq`, which fills in the runtime's transports:
+ * construct `Pair` there; this class needs `transports` in its options.
+ *
+ * @example
+ * ```ts
+ * import { PairSocket } from "./pair.ts";
+ * import { createRegistry } from "../../transport/registry.ts";
+ * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import assert from "node:assert/strict";
+ * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
+ * const socket = new PairSocket({ transports });
+ * assert.equal(socket.socketType, "PAIR");
+ * socket.close();
+ * ```
+ */
 export class PairSocket extends Socket {
   #pipe: Pipe | undefined;
 
@@ -17,23 +34,28 @@ export class PairSocket extends Socket {
     super("PAIR", options);
   }
 
+  /** @ignore */
   protected override xaccept(pipe: Pipe): string | undefined {
     if (this.#pipe && this.#pipe !== pipe) return "PAIR already has a peer";
     return undefined;
   }
 
+  /** @ignore */
   protected xattach(pipe: Pipe): void {
     if (!this.#pipe) this.#pipe = pipe;
   }
 
+  /** @ignore */
   protected xdetach(pipe: Pipe): void {
     if (this.#pipe === pipe) this.#pipe = undefined;
   }
 
+  /** @ignore */
   protected override xsend(message: Message): boolean {
     return this.#pipe !== undefined && this.#pipe.send(message);
   }
 
+  /** @ignore */
   protected override xrecv(): Message | undefined {
     return this.#pipe?.read();
   }

@@ -33,18 +33,25 @@ export interface XPubOptions extends SocketOptions {
   xpubVerboser?: boolean;
 }
 
-/** The publisher side shared by PUB and XPUB. */
+/**
+ * The publisher side shared by PUB and XPUB: pattern hooks only, nothing for users (their API
+ * is on {@link PubSocket} and {@link XPubSocket}).
+ * @ignore
+ */
 abstract class PublisherBase extends Socket {
   #pipes = new Set<Pipe>();
 
+  /** @ignore */
   protected xattach(pipe: Pipe): void {
     this.#pipes.add(pipe);
   }
 
+  /** @ignore */
   protected xdetach(pipe: Pipe): void {
     this.#pipes.delete(pipe);
   }
 
+  /** @ignore */
   protected override xsend(message: Message): boolean {
     const first = message[0]!;
     for (const pipe of this.#pipes) {
@@ -55,13 +62,31 @@ abstract class PublisherBase extends Socket {
   }
 }
 
-/** Publishes messages to subscribers whose topic prefixes match the first frame. */
+/**
+ * Publishes messages to subscribers whose topic prefixes match the first frame.
+ *
+ * The machinery of `Pub` from `weft/zmq`, which fills in the runtime's transports:
+ * construct `Pub` there; this class needs `transports` in its options.
+ *
+ * @example
+ * ```ts
+ * import { PubSocket } from "./pubsub.ts";
+ * import { createRegistry } from "../../transport/registry.ts";
+ * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import assert from "node:assert/strict";
+ * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
+ * const socket = new PubSocket({ transports });
+ * assert.equal(socket.socketType, "PUB");
+ * socket.close();
+ * ```
+ */
 export class PubSocket extends PublisherBase {
   /** Creates a PUB socket (see {@link SocketOptions}). */
   constructor(options: SocketOptions) {
     super("PUB", options);
   }
 
+  /** @ignore */
   protected override xsubscription(pipe: Pipe, topic: Uint8Array, subscribe: boolean): void {
     const subs = pipeSubscriptions(pipe);
     if (subscribe) subs.add(topic);
@@ -72,6 +97,21 @@ export class PubSocket extends PublisherBase {
 /**
  * Like PUB, but subscriptions reach the application as messages `[0x01|topic]` (subscribe)
  * and `[0x00|topic]` (unsubscribe): new topics only, unless `xpubVerbose`/`xpubVerboser`.
+ *
+ * The machinery of `XPub` from `weft/zmq`, which fills in the runtime's transports:
+ * construct `XPub` there; this class needs `transports` in its options.
+ *
+ * @example
+ * ```ts
+ * import { XPubSocket } from "./pubsub.ts";
+ * import { createRegistry } from "../../transport/registry.ts";
+ * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import assert from "node:assert/strict";
+ * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
+ * const socket = new XPubSocket({ transports });
+ * assert.equal(socket.socketType, "XPUB");
+ * socket.close();
+ * ```
  */
 export class XPubSocket extends PublisherBase {
   #verbose: boolean;
@@ -102,6 +142,7 @@ export class XPubSocket extends PublisherBase {
     this.#verboser = value;
   }
 
+  /** @ignore */
   protected override xsubscription(pipe: Pipe, topic: Uint8Array, subscribe: boolean): void {
     const subs = pipeSubscriptions(pipe);
     if (subscribe) {
@@ -118,6 +159,7 @@ export class XPubSocket extends PublisherBase {
     }
   }
 
+  /** @ignore */
   protected override xdetach(pipe: Pipe): void {
     super.xdetach(pipe);
     const subs = pipe.state as Subscriptions | undefined;
@@ -129,6 +171,7 @@ export class XPubSocket extends PublisherBase {
     }
   }
 
+  /** @ignore */
   protected override xrecv(): Message | undefined {
     return this.#pending.shift();
   }
@@ -142,30 +185,44 @@ export class XPubSocket extends PublisherBase {
   }
 }
 
-/** The subscriber side shared by SUB and XSUB. */
+/**
+ * The subscriber side shared by SUB and XSUB: pattern hooks only, nothing for users (their API
+ * is on {@link SubSocket} and {@link XSubSocket}).
+ * @ignore
+ */
 abstract class SubscriberBase extends Socket {
+  /** @ignore */
   protected readonly fq: FairQueue = new FairQueue();
+  /** @ignore */
   protected readonly subscriptions: Subscriptions = new Subscriptions();
   #pipes = new Set<Pipe>();
 
+  /** @ignore */
   protected xattach(pipe: Pipe): void {
     this.#pipes.add(pipe);
     this.fq.add(pipe);
   }
 
+  /** @ignore */
   protected xdetach(pipe: Pipe): void {
     this.#pipes.delete(pipe);
     this.fq.remove(pipe);
   }
 
-  /** Every (re)connected publisher learns all our subscriptions. */
+  /**
+   * Every (re)connected publisher learns all our subscriptions.
+   * @ignore
+   */
   protected override xconnected(pipe: Pipe): void {
     for (const [topic, count] of this.subscriptions.entries()) {
       for (let i = 0; i < count; i++) pipe.sendSubscription(topic, true);
     }
   }
 
-  /** Records a subscription change and tells every publisher. */
+  /**
+   * Records a subscription change and tells every publisher.
+   * @ignore
+   */
   protected changeSubscription(topic: Uint8Array, subscribe: boolean): void {
     if (subscribe) this.subscriptions.add(topic);
     else if (!this.subscriptions.remove(topic)) return; // others still hold it
@@ -174,13 +231,33 @@ abstract class SubscriberBase extends Socket {
     }
   }
 
-  /** Sends a non-subscription message to every publisher (XSUB). */
+  /**
+   * Sends a non-subscription message to every publisher (XSUB).
+   * @ignore
+   */
   protected sendToAll(message: Message): void {
     for (const pipe of this.#pipes) pipe.send(message);
   }
 }
 
-/** Receives messages from publishers for the topics it subscribes to (none at first). */
+/**
+ * Receives messages from publishers for the topics it subscribes to (none at first).
+ *
+ * The machinery of `Sub` from `weft/zmq`, which fills in the runtime's transports:
+ * construct `Sub` there; this class needs `transports` in its options.
+ *
+ * @example
+ * ```ts
+ * import { SubSocket } from "./pubsub.ts";
+ * import { createRegistry } from "../../transport/registry.ts";
+ * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import assert from "node:assert/strict";
+ * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
+ * const socket = new SubSocket({ transports });
+ * assert.equal(socket.socketType, "SUB");
+ * socket.close();
+ * ```
+ */
 export class SubSocket extends SubscriberBase {
   /** Creates a SUB socket (see {@link SocketOptions}). */
   constructor(options: SocketOptions) {
@@ -201,6 +278,7 @@ export class SubSocket extends SubscriberBase {
     }
   }
 
+  /** @ignore */
   protected override xrecv(): Message | undefined {
     for (let next = this.fq.read(); next; next = this.fq.read()) {
       if (this.subscriptions.matches(next.message[0]!)) return next.message;
@@ -212,6 +290,21 @@ export class SubSocket extends SubscriberBase {
 /**
  * Like SUB, but subscriptions are sent as messages `[0x01|topic]` / `[0x00|topic]`, and every
  * received message is passed up unfiltered (for proxies and forwarders).
+ *
+ * The machinery of `XSub` from `weft/zmq`, which fills in the runtime's transports:
+ * construct `XSub` there; this class needs `transports` in its options.
+ *
+ * @example
+ * ```ts
+ * import { XSubSocket } from "./pubsub.ts";
+ * import { createRegistry } from "../../transport/registry.ts";
+ * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import assert from "node:assert/strict";
+ * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
+ * const socket = new XSubSocket({ transports });
+ * assert.equal(socket.socketType, "XSUB");
+ * socket.close();
+ * ```
  */
 export class XSubSocket extends SubscriberBase {
   /** Creates an XSUB socket (see {@link SocketOptions}). */
@@ -219,6 +312,7 @@ export class XSubSocket extends SubscriberBase {
     super("XSUB", options);
   }
 
+  /** @ignore */
   protected override xsend(message: Message): boolean {
     const first = message[0]!;
     if (message.length === 1 && first.length > 0 && (first[0] === 0 || first[0] === 1)) {
@@ -229,6 +323,7 @@ export class XSubSocket extends SubscriberBase {
     return true;
   }
 
+  /** @ignore */
   protected override xrecv(): Message | undefined {
     return this.fq.read()?.message;
   }

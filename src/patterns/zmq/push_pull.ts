@@ -9,7 +9,24 @@ import type { Message, Pipe } from "../../core/pipe.ts";
 import { Socket } from "./socket.ts";
 import type { SocketOptions } from "../../core/options.ts";
 
-/** Sends messages round-robin to connected PULL sockets. */
+/**
+ * Sends messages round-robin to connected PULL sockets.
+ *
+ * The machinery of `Push` from `weft/zmq`, which fills in the runtime's transports:
+ * construct `Push` there; this class needs `transports` in its options.
+ *
+ * @example
+ * ```ts
+ * import { PushSocket } from "./push_pull.ts";
+ * import { createRegistry } from "../../transport/registry.ts";
+ * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import assert from "node:assert/strict";
+ * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
+ * const socket = new PushSocket({ transports });
+ * assert.equal(socket.socketType, "PUSH");
+ * socket.close();
+ * ```
+ */
 export class PushSocket extends Socket {
   #lb = new LoadBalancer();
 
@@ -18,20 +35,40 @@ export class PushSocket extends Socket {
     super("PUSH", options);
   }
 
+  /** @ignore */
   protected xattach(pipe: Pipe): void {
     this.#lb.add(pipe);
   }
 
+  /** @ignore */
   protected xdetach(pipe: Pipe): void {
     this.#lb.remove(pipe);
   }
 
+  /** @ignore */
   protected override xsend(message: Message): boolean {
     return this.#lb.send(message) !== undefined;
   }
 }
 
-/** Receives messages fair-queued from connected PUSH sockets. */
+/**
+ * Receives messages fair-queued from connected PUSH sockets.
+ *
+ * The machinery of `Pull` from `weft/zmq`, which fills in the runtime's transports:
+ * construct `Pull` there; this class needs `transports` in its options.
+ *
+ * @example
+ * ```ts
+ * import { PullSocket } from "./push_pull.ts";
+ * import { createRegistry } from "../../transport/registry.ts";
+ * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import assert from "node:assert/strict";
+ * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
+ * const socket = new PullSocket({ transports });
+ * assert.equal(socket.socketType, "PULL");
+ * socket.close();
+ * ```
+ */
 export class PullSocket extends Socket {
   #fq = new FairQueue();
 
@@ -40,14 +77,17 @@ export class PullSocket extends Socket {
     super("PULL", options);
   }
 
+  /** @ignore */
   protected xattach(pipe: Pipe): void {
     this.#fq.add(pipe);
   }
 
+  /** @ignore */
   protected xdetach(pipe: Pipe): void {
     this.#fq.remove(pipe);
   }
 
+  /** @ignore */
   protected override xrecv(): Message | undefined {
     return this.#fq.read()?.message;
   }

@@ -21,7 +21,24 @@ export interface ReqOptions extends SocketOptions {
   relaxed?: boolean;
 }
 
-/** Sends a request, then receives its reply, alternately. */
+/**
+ * Sends a request, then receives its reply, alternately.
+ *
+ * The machinery of `Req` from `weft/zmq`, which fills in the runtime's transports:
+ * construct `Req` there; this class needs `transports` in its options.
+ *
+ * @example
+ * ```ts
+ * import { ReqSocket } from "./req_rep.ts";
+ * import { createRegistry } from "../../transport/registry.ts";
+ * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import assert from "node:assert/strict";
+ * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
+ * const socket = new ReqSocket({ transports });
+ * assert.equal(socket.socketType, "REQ");
+ * socket.close();
+ * ```
+ */
 export class ReqSocket extends Socket {
   #lb = new LoadBalancer();
   #fq = new FairQueue();
@@ -54,17 +71,20 @@ export class ReqSocket extends Socket {
     this.#relaxed = value;
   }
 
+  /** @ignore */
   protected xattach(pipe: Pipe): void {
     this.#lb.add(pipe);
     this.#fq.add(pipe);
   }
 
+  /** @ignore */
   protected xdetach(pipe: Pipe): void {
     this.#lb.remove(pipe);
     this.#fq.remove(pipe);
     if (this.#replyPipe === pipe) this.#replyPipe = undefined;
   }
 
+  /** @ignore */
   protected override xsend(message: Message): boolean {
     if (this.#awaitingReply && !this.#relaxed) {
       throw new WeftError("ESTATE", "REQ send: expected receive() of the pending reply first");
@@ -79,6 +99,7 @@ export class ReqSocket extends Socket {
     return true;
   }
 
+  /** @ignore */
   protected override xrecv(): Message | undefined {
     if (!this.#awaitingReply && !this.sendPending) {
       throw new WeftError("ESTATE", "REQ receive: expected send() of a request first");
@@ -112,7 +133,24 @@ export class ReqSocket extends Socket {
   }
 }
 
-/** Receives a request, then sends its reply, alternately. */
+/**
+ * Receives a request, then sends its reply, alternately.
+ *
+ * The machinery of `Rep` from `weft/zmq`, which fills in the runtime's transports:
+ * construct `Rep` there; this class needs `transports` in its options.
+ *
+ * @example
+ * ```ts
+ * import { RepSocket } from "./req_rep.ts";
+ * import { createRegistry } from "../../transport/registry.ts";
+ * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import assert from "node:assert/strict";
+ * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
+ * const socket = new RepSocket({ transports });
+ * assert.equal(socket.socketType, "REP");
+ * socket.close();
+ * ```
+ */
 export class RepSocket extends Socket {
   #fq = new FairQueue();
   #replyTo: { pipe: Pipe; envelope: Message } | undefined;
@@ -122,14 +160,17 @@ export class RepSocket extends Socket {
     super("REP", options);
   }
 
+  /** @ignore */
   protected xattach(pipe: Pipe): void {
     this.#fq.add(pipe);
   }
 
+  /** @ignore */
   protected xdetach(pipe: Pipe): void {
     this.#fq.remove(pipe);
   }
 
+  /** @ignore */
   protected override xrecv(): Message | undefined {
     if (this.#replyTo) {
       throw new WeftError("ESTATE", "REP receive: expected send() of the reply first");
@@ -144,6 +185,7 @@ export class RepSocket extends Socket {
     return undefined;
   }
 
+  /** @ignore */
   protected override xsend(message: Message): boolean {
     const to = this.#replyTo;
     if (!to) throw new WeftError("ESTATE", "REP send: expected receive() of a request first");

@@ -28,7 +28,10 @@ export { type MessageLike, toMessage } from "../../core/socket.ts";
  * ```
  */
 export abstract class Socket extends SocketBase {
-  /** A ZMTP session configured from this socket's options. */
+  /**
+   * A ZMTP session configured from this socket's options.
+   * @ignore
+   */
   createSession(asServer: boolean, sink: WireSessionSink): WireSession {
     const o = this.options;
     return new ZmtpSession({
