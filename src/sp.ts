@@ -52,6 +52,19 @@ export {
   SurveyorContext,
 } from "./patterns/sp/mod.ts";
 export type { Req0Options, Surveyor0Options } from "./patterns/sp/sockets.ts";
+export type {
+  Bus0Socket,
+  Pair0Socket,
+  Pair1Socket,
+  Pub0Socket,
+  Pull0Socket,
+  Push0Socket,
+  Rep0Socket,
+  Req0Socket,
+  Respondent0Socket,
+  Sub0Socket,
+  Surveyor0Socket,
+} from "./patterns/sp/sockets.ts";
 export { type SpProtocol, SpProtocols, type SpProtocolTable } from "./protocol/sp/ids.ts";
 export { ErrorCode, WeftError } from "./core/errors.ts";
 

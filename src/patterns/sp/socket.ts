@@ -79,7 +79,10 @@ const body = (m: SpMessage) => m.body;
 
 /** The base of every SP socket (see the module doc). */
 export abstract class SpSocket implements AsyncIterable<Uint8Array>, AsyncDisposable {
-  /** The protocol core: the shared socket with this protocol's hooks. */
+  /**
+   * The protocol core: the shared socket with this protocol's hooks.
+   * @ignore
+   */
   protected readonly core: SpCore;
   readonly #wholeRaw = (m: SpMessage) => m.header.length ? concat(m.header, m.body) : m.body;
 
@@ -274,7 +277,10 @@ export abstract class SpSocket implements AsyncIterable<Uint8Array>, AsyncDispos
  * survey in flight, its own timeouts. Open many to have many requests in flight on one socket.
  */
 export class Context implements AsyncDisposable {
-  /** The core context. */
+  /**
+   * The core context.
+   * @ignore
+   */
   protected readonly inner: CoreContext;
 
   /** Wraps a core context (sockets' `openContext()` make them). */

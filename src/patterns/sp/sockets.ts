@@ -24,7 +24,24 @@ function needTransports(options: SpOptions): SpOptions {
   return options;
 }
 
-/** PAIR0: one peer, both directions, no header. */
+/**
+ * PAIR0: one peer, both directions, no header.
+ *
+ * The machinery of `Pair0` from `weft/sp`, which fills in the runtime's transports: construct
+ * `Pair0` there; this class needs `transports` in its options.
+ *
+ * @example
+ * ```ts
+ * import { Pair0Socket } from "./sockets.ts";
+ * import { createRegistry } from "../../transport/registry.ts";
+ * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import assert from "node:assert/strict";
+ * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
+ * const socket = new Pair0Socket({ transports });
+ * assert.equal(socket.protocol, "pair");
+ * socket.close();
+ * ```
+ */
 export class Pair0Socket extends SpSocket {
   /** Creates a PAIR0 socket (`transports` required). */
   constructor(options: SpOptions) {
@@ -32,7 +49,24 @@ export class Pair0Socket extends SpSocket {
   }
 }
 
-/** PAIR1 (monogamous): one peer, hop-counted. */
+/**
+ * PAIR1 (monogamous): one peer, hop-counted.
+ *
+ * The machinery of `Pair1` from `weft/sp`, which fills in the runtime's transports: construct
+ * `Pair1` there; this class needs `transports` in its options.
+ *
+ * @example
+ * ```ts
+ * import { Pair1Socket } from "./sockets.ts";
+ * import { createRegistry } from "../../transport/registry.ts";
+ * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import assert from "node:assert/strict";
+ * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
+ * const socket = new Pair1Socket({ transports });
+ * assert.equal(socket.protocol, "pair1");
+ * socket.close();
+ * ```
+ */
 export class Pair1Socket extends SpSocket {
   /** Creates a PAIR1 socket (`transports` required). */
   constructor(options: SpOptions) {
@@ -40,7 +74,24 @@ export class Pair1Socket extends SpSocket {
   }
 }
 
-/** PUB0: broadcasts; never blocks (a full peer misses messages). */
+/**
+ * PUB0: broadcasts; never blocks (a full peer misses messages).
+ *
+ * The machinery of `Pub0` from `weft/sp`, which fills in the runtime's transports: construct
+ * `Pub0` there; this class needs `transports` in its options.
+ *
+ * @example
+ * ```ts
+ * import { Pub0Socket } from "./sockets.ts";
+ * import { createRegistry } from "../../transport/registry.ts";
+ * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import assert from "node:assert/strict";
+ * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
+ * const socket = new Pub0Socket({ transports });
+ * assert.equal(socket.protocol, "pub");
+ * socket.close();
+ * ```
+ */
 export class Pub0Socket extends SpSocket {
   /** Creates a PUB0 socket (`transports` required). */
   constructor(options: SpOptions) {
@@ -48,8 +99,26 @@ export class Pub0Socket extends SpSocket {
   }
 }
 
-/** SUB0: receives what matches a subscribed prefix (nothing until `subscribe`). */
+/**
+ * SUB0: receives what matches a subscribed prefix (nothing until `subscribe`).
+ *
+ * The machinery of `Sub0` from `weft/sp`, which fills in the runtime's transports: construct
+ * `Sub0` there; this class needs `transports` in its options.
+ *
+ * @example
+ * ```ts
+ * import { Sub0Socket } from "./sockets.ts";
+ * import { createRegistry } from "../../transport/registry.ts";
+ * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import assert from "node:assert/strict";
+ * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
+ * const socket = new Sub0Socket({ transports });
+ * assert.equal(socket.protocol, "sub");
+ * socket.close();
+ * ```
+ */
 export class Sub0Socket extends SpSocket {
+  /** @ignore */
   declare protected readonly core: Sub0Core;
 
   /** Creates a SUB0 socket (`transports` required). */
@@ -91,8 +160,26 @@ export interface Req0Options extends SpOptions {
   resendTime?: number;
 }
 
-/** REQ0: sends a request, receives its reply; contexts for many in flight. */
+/**
+ * REQ0: sends a request, receives its reply; contexts for many in flight.
+ *
+ * The machinery of `Req0` from `weft/sp`, which fills in the runtime's transports: construct
+ * `Req0` there; this class needs `transports` in its options.
+ *
+ * @example
+ * ```ts
+ * import { Req0Socket } from "./sockets.ts";
+ * import { createRegistry } from "../../transport/registry.ts";
+ * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import assert from "node:assert/strict";
+ * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
+ * const socket = new Req0Socket({ transports });
+ * assert.equal(socket.protocol, "req");
+ * socket.close();
+ * ```
+ */
 export class Req0Socket extends SpSocket {
+  /** @ignore */
   declare protected readonly core: Req0Core;
 
   /** Creates a REQ0 socket (`transports` required). */
@@ -120,8 +207,26 @@ export class Req0Socket extends SpSocket {
   }
 }
 
-/** REP0: receives a request, sends its reply; contexts to serve many at once. */
+/**
+ * REP0: receives a request, sends its reply; contexts to serve many at once.
+ *
+ * The machinery of `Rep0` from `weft/sp`, which fills in the runtime's transports: construct
+ * `Rep0` there; this class needs `transports` in its options.
+ *
+ * @example
+ * ```ts
+ * import { Rep0Socket } from "./sockets.ts";
+ * import { createRegistry } from "../../transport/registry.ts";
+ * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import assert from "node:assert/strict";
+ * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
+ * const socket = new Rep0Socket({ transports });
+ * assert.equal(socket.protocol, "rep");
+ * socket.close();
+ * ```
+ */
 export class Rep0Socket extends SpSocket {
+  /** @ignore */
   declare protected readonly core: Rep0Core;
 
   /** Creates a REP0 socket (`transports` required). */
@@ -136,7 +241,24 @@ export class Rep0Socket extends SpSocket {
   }
 }
 
-/** PUSH0: round-robin to PULL peers, waiting while all are full. */
+/**
+ * PUSH0: round-robin to PULL peers, waiting while all are full.
+ *
+ * The machinery of `Push0` from `weft/sp`, which fills in the runtime's transports: construct
+ * `Push0` there; this class needs `transports` in its options.
+ *
+ * @example
+ * ```ts
+ * import { Push0Socket } from "./sockets.ts";
+ * import { createRegistry } from "../../transport/registry.ts";
+ * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import assert from "node:assert/strict";
+ * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
+ * const socket = new Push0Socket({ transports });
+ * assert.equal(socket.protocol, "push");
+ * socket.close();
+ * ```
+ */
 export class Push0Socket extends SpSocket {
   /** Creates a PUSH0 socket (`transports` required). */
   constructor(options: SpOptions) {
@@ -144,7 +266,24 @@ export class Push0Socket extends SpSocket {
   }
 }
 
-/** PULL0: fair-queued from PUSH peers. */
+/**
+ * PULL0: fair-queued from PUSH peers.
+ *
+ * The machinery of `Pull0` from `weft/sp`, which fills in the runtime's transports: construct
+ * `Pull0` there; this class needs `transports` in its options.
+ *
+ * @example
+ * ```ts
+ * import { Pull0Socket } from "./sockets.ts";
+ * import { createRegistry } from "../../transport/registry.ts";
+ * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import assert from "node:assert/strict";
+ * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
+ * const socket = new Pull0Socket({ transports });
+ * assert.equal(socket.protocol, "pull");
+ * socket.close();
+ * ```
+ */
 export class Pull0Socket extends SpSocket {
   /** Creates a PULL0 socket (`transports` required). */
   constructor(options: SpOptions) {
@@ -169,8 +308,26 @@ export interface Surveyor0Options extends SpOptions {
   surveyTime?: number;
 }
 
-/** SURVEYOR0: asks every respondent, collects answers until the survey time ends. */
+/**
+ * SURVEYOR0: asks every respondent, collects answers until the survey time ends.
+ *
+ * The machinery of `Surveyor0` from `weft/sp`, which fills in the runtime's transports: construct
+ * `Surveyor0` there; this class needs `transports` in its options.
+ *
+ * @example
+ * ```ts
+ * import { Surveyor0Socket } from "./sockets.ts";
+ * import { createRegistry } from "../../transport/registry.ts";
+ * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import assert from "node:assert/strict";
+ * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
+ * const socket = new Surveyor0Socket({ transports });
+ * assert.equal(socket.protocol, "surveyor");
+ * socket.close();
+ * ```
+ */
 export class Surveyor0Socket extends SpSocket {
+  /** @ignore */
   declare protected readonly core: Surveyor0Core;
 
   /** Creates a SURVEYOR0 socket (`transports` required). */
@@ -198,8 +355,26 @@ export class Surveyor0Socket extends SpSocket {
   }
 }
 
-/** RESPONDENT0: receives a survey, sends its answer; contexts to answer many at once. */
+/**
+ * RESPONDENT0: receives a survey, sends its answer; contexts to answer many at once.
+ *
+ * The machinery of `Respondent0` from `weft/sp`, which fills in the runtime's transports: construct
+ * `Respondent0` there; this class needs `transports` in its options.
+ *
+ * @example
+ * ```ts
+ * import { Respondent0Socket } from "./sockets.ts";
+ * import { createRegistry } from "../../transport/registry.ts";
+ * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import assert from "node:assert/strict";
+ * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
+ * const socket = new Respondent0Socket({ transports });
+ * assert.equal(socket.protocol, "respondent");
+ * socket.close();
+ * ```
+ */
 export class Respondent0Socket extends SpSocket {
+  /** @ignore */
   declare protected readonly core: Respondent0Core;
 
   /** Creates a RESPONDENT0 socket (`transports` required). */
@@ -214,7 +389,24 @@ export class Respondent0Socket extends SpSocket {
   }
 }
 
-/** BUS0: every message to every direct peer, best effort. */
+/**
+ * BUS0: every message to every direct peer, best effort.
+ *
+ * The machinery of `Bus0` from `weft/sp`, which fills in the runtime's transports: construct
+ * `Bus0` there; this class needs `transports` in its options.
+ *
+ * @example
+ * ```ts
+ * import { Bus0Socket } from "./sockets.ts";
+ * import { createRegistry } from "../../transport/registry.ts";
+ * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import assert from "node:assert/strict";
+ * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
+ * const socket = new Bus0Socket({ transports });
+ * assert.equal(socket.protocol, "bus");
+ * socket.close();
+ * ```
+ */
 export class Bus0Socket extends SpSocket {
   /** Creates a BUS0 socket (`transports` required). */
   constructor(options: SpOptions) {
