@@ -61,6 +61,7 @@ export { type ErrorBody, errorBody, HandlerError, ResponseCode } from "./app/err
 export type { HttpHandler, HttpRequest, HttpResponse } from "./app/front_door.ts";
 export { Group } from "./app/group.ts";
 export { tcpConnector, transportConnector } from "./app/transport_connector.ts";
+export type { ClientConnection, ConnectionEvents, Connector } from "./app/client/connector.ts";
 export {
   compose,
   type InboundContext,
