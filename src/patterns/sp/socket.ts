@@ -77,7 +77,29 @@ function nngError(error: unknown): never {
 
 const body = (m: SpMessage) => m.body;
 
-/** The base of every SP socket (see the module doc). */
+/**
+ * The base of every SP socket (see the module doc): `listen`/`dial`, `send`/`recv`, options and
+ * events shared by Pair0 … Bus0. Construct the concrete socket from `weft/sp`.
+ *
+ * @example
+ * ```ts
+ * import { SpSocket } from "./socket.ts";
+ * import { Pull0Socket, Push0Socket } from "./sockets.ts";
+ * import { createRegistry } from "../../transport/registry.ts";
+ * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import assert from "node:assert/strict";
+ * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
+ * const pull = new Pull0Socket({ transports });
+ * const push = new Push0Socket({ transports });
+ * assert.ok(push instanceof SpSocket);
+ * await pull.listen("inproc://sp-socket-doc");
+ * await push.dial("inproc://sp-socket-doc");
+ * await push.send("hello");
+ * assert.equal(new TextDecoder().decode(await pull.recv()), "hello");
+ * push.close();
+ * pull.close();
+ * ```
+ */
 export abstract class SpSocket implements AsyncIterable<Uint8Array>, AsyncDisposable {
   /**
    * The protocol core: the shared socket with this protocol's hooks.
