@@ -138,7 +138,7 @@ describe("pomelo-jsclient-websocket 0.1.1 (pomelo's browser client) against weft
       app = new App({
         port: 0,
         host: "127.0.0.1",
-        heartbeatInterval: 200, // the client must answer: the server closes a silent one at 400 ms
+        heartbeatInterval: 400, // the client must answer: the server closes a silent one at 800 ms
         dictionary: ["t.echo", "onEcho"],
         logger: { error() {}, warn() {} },
       });
@@ -167,12 +167,12 @@ describe("pomelo-jsclient-websocket 0.1.1 (pomelo's browser client) against weft
         assert.equal(data.length, 1);
         assert.equal(data[0]![4], 0x01, "request flag with the compressed-route bit");
         // Five heartbeat intervals, more than twice the timeout: still the same session.
-        await new Promise((r) => setTimeout(r, 1_000));
+        await new Promise((r) => setTimeout(r, 2_000));
         assert.equal(closed, false, "the server closed a client that answered its heartbeats");
         const heartbeats = sent.filter((p) => p[0] === 3).length;
         assert.ok(
-          heartbeats >= 2,
-          `the client sent ${heartbeats} heartbeats in 1 s (interval 200 ms)`,
+          heartbeats >= 3,
+          `the client sent ${heartbeats} heartbeats in 2 s (interval 400 ms)`,
         );
         assert.deepEqual(await request(client, "t.echo", { n: 2 }), { n: 2 });
       } finally {
