@@ -7,8 +7,8 @@
  * @module
  */
 
-import { Sub0, WeftError } from "../sp.ts";
-import type { SpOptions, SpSocket } from "../sp.ts";
+import { defaultTransports, InprocNamespace, Sub0, WeftError } from "../sp.ts";
+import type { SpOptions, SpSocket, TlsTransportOptions } from "../sp.ts";
 import { SP_SOCKETS } from "./sp_sockets.ts";
 import type { CliIo } from "./io.ts";
 import { NngOptError, parseNngOpts } from "./nng_opts.ts";
@@ -68,7 +68,15 @@ const HELP = `Usage: weft sp cat <proto> <addr>... [<fmt>] [<opts>...] [<src>]
   --file <file>          (or alias -F <file>). Use - for standard input.
   --data <data>          (or alias -D <data>)
 
-Not in weft: TLS (--insecure, --cacert, --cert, --key) and ZeroTier (--zt-home).
+TLS (tls+tcp:// and wss://):
+  --cacert <file>        trust this CA when dialing (nngcat's mbedTLS cannot check
+                         IP addresses in certificates; weft can)
+  --cert <file>          (or alias -E <file>) the certificate a listener presents
+  --key <file>           its private key (default: read from the --cert file)
+  --insecure             (or alias -k) dial without checking the certificate
+                         (Bun; Deno cannot, and says so: use --cacert there)
+
+Not in weft: ZeroTier (--zt-home).
 `;
 
 const PROTOCOLS = [
@@ -119,10 +127,10 @@ const SPECS: readonly NngOptSpec[] = [
   { name: "connect-ipc", short: "x", key: "dial-ipc", arg: true },
   { name: "bind-local", short: "L", key: "listen-local", arg: true },
   { name: "connect-local", short: "l", key: "dial-local", arg: true },
-  { name: "insecure", short: "k", key: "tls" },
-  { name: "cacert", key: "tls", arg: true },
-  { name: "key", key: "tls", arg: true },
-  { name: "cert", short: "E", key: "tls", arg: true },
+  { name: "insecure", short: "k", key: "insecure" },
+  { name: "cacert", key: "cacert", arg: true },
+  { name: "key", key: "key", arg: true },
+  { name: "cert", short: "E", key: "cert", arg: true },
   { name: "zt-home", key: "zt", arg: true },
   { name: "version", short: "V", key: "version" },
 ];
@@ -153,6 +161,8 @@ interface Plan {
   recvMaxSize: number | undefined;
   async: boolean;
   verbose: boolean;
+  /** --cacert, --cert, --key (PEM texts) and --insecure, as nngcat gives every TLS endpoint. */
+  tls: { caCert?: string; cert?: string; key?: string; insecure: boolean };
 }
 
 /** nngcat's intarg(), in ms for times; weft also takes a fraction of a second. */
@@ -186,6 +196,7 @@ async function plan(opts: NngOpt[], io: CliIo): Promise<Plan | "help" | "version
     recvMaxSize: undefined,
     async: false,
     verbose: false,
+    tls: { insecure: false },
   };
   let compat = false;
   const setFormat = (f: NngFormat) => {
@@ -272,8 +283,23 @@ async function plan(opts: NngOpt[], io: CliIo): Promise<Plan | "help" | "version
       case "data":
         setData(new TextEncoder().encode(value));
         break;
-      case "tls":
-        throw new Fatal("TLS options are not supported by weft sp cat.");
+      case "insecure":
+        p.tls.insecure = true;
+        break;
+      case "cacert":
+        if (p.tls.caCert !== undefined) {
+          throw new Fatal("CA Certificate (--cacert) may be specified only once.");
+        }
+        p.tls.caCert = await pem(value, io);
+        break;
+      case "cert":
+        if (p.tls.cert !== undefined) throw new Fatal("Cert (--cert) may be specified only once.");
+        p.tls.cert = await pem(value, io);
+        break;
+      case "key":
+        if (p.tls.key !== undefined) throw new Fatal("Key (--key) may be specified only once.");
+        p.tls.key = await pem(value, io);
+        break;
       case "zt":
         throw new Fatal("ZeroTier is not supported by weft sp cat.");
       case "socket-name":
@@ -346,8 +372,31 @@ async function load(path: string, io: CliIo): Promise<Uint8Array> {
   return out;
 }
 
+/** A PEM file's text (`-` reads standard input, as nngcat's loadfile does). */
+async function pem(path: string, io: CliIo): Promise<string> {
+  return new TextDecoder().decode(await load(path, io));
+}
+
+/**
+ * The runtime's transports with nngcat's TLS settings for tls+tcp:// and wss://: the own
+ * certificate (the key defaults to the certificate's file, which may hold both) for listeners,
+ * the CA and --insecure for dialers. As with nngcat, a listener does not ask for client
+ * certificates, so --cacert only matters when dialing.
+ */
+function tlsTransports(tls: Plan["tls"]) {
+  const { caCert, cert, key, insecure } = tls;
+  if (caCert === undefined && cert === undefined && key === undefined && !insecure) return {};
+  const options: TlsTransportOptions = {
+    ...(cert !== undefined ? { cert, key: key ?? cert } : {}),
+    ...(caCert !== undefined ? { caCerts: [caCert] } : {}),
+    ...(insecure ? { insecure } : {}),
+  };
+  return { transports: defaultTransports(new InprocNamespace(), { tls: options }) };
+}
+
 function open(p: Plan): SpSocket {
   const options: SpOptions = {
+    ...tlsTransports(p.tls),
     // nngcat leaves nng 1.5.2's default in place: no receive limit.
     recvMaxSize: p.recvMaxSize ?? 0,
     ...(p.sendTimeoutMs > 0 ? { sendTimeout: p.sendTimeoutMs } : {}),

@@ -9,8 +9,11 @@ import type { ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { Pull0, Push0, Rep0, Req0 } from "../../src/sp.ts";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { defaultTransports, InprocNamespace, Pull0, Push0, Rep0, Req0 } from "../../src/sp.ts";
 import { freePort, requirePeer, waitForListener } from "../interop/_peers.ts";
+import { makeTestCerts } from "../conformance/_tls_certs.ts";
 import { within } from "../sp/_suite.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -173,6 +176,132 @@ const sideBySide = (program: Exclude<Program, "nngcat">) =>
 
 sideBySide("deno");
 sideBySide("bun");
+
+/** Throwaway certificate files for the TLS options (one self-signed server, its own root). */
+function certFiles(): { cert: string; key: string; certPath: string; keyPath: string } | undefined {
+  const certs = makeTestCerts();
+  if (!certs) return undefined;
+  const dir = mkdtempSync(join(tmpdir(), "weft-cli-tls-"));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const certPath = join(dir, "cert.pem");
+  const keyPath = join(dir, "key.pem");
+  writeFileSync(certPath, certs.cert);
+  writeFileSync(keyPath, certs.key);
+  return { cert: certs.cert, key: certs.key, certPath, keyPath };
+}
+
+const tlsSideBySide = (program: Exclude<Program, "nngcat">) =>
+  describe(`weft sp cat (${program}) TLS options, next to nngcat 1.5.2`, () => {
+    const files = certFiles();
+
+    test("--req0 --dial tls+tcp:// --cacert: the same bytes out as nngcat's", async (t) => {
+      if (!requirePeer(t, "nngcat") || !requirePeer(t, "openssl")) return;
+      const outputs: Ran[] = [];
+      // nngcat's mbedTLS 2 cannot check an IP address in a certificate: it dials with -k.
+      for (const [p, trust] of [["nngcat", ["-k"]], [program, ["--cacert", files!.certPath]]]) {
+        await using rep = new Rep0({
+          transports: defaultTransports(new InprocNamespace(), {
+            tls: { cert: files!.cert, key: files!.key },
+          }),
+        });
+        await rep.listen("tls+tcp://127.0.0.1:0");
+        const ran = cat(p as Program, [
+          "--req0",
+          "--dial",
+          rep.lastEndpoint!,
+          ...trust!,
+          "--data",
+          "what?",
+          "-Q",
+        ]);
+        assert.equal(Buffer.from(await within(rep.recv(), DEADLINE_MS)).toString(), "what?");
+        await rep.send(TRICKY);
+        outputs.push(await ran.done);
+      }
+      assert.equal(outputs[0]!.code, 0, outputs[0]!.stderr);
+      assert.deepEqual(
+        { code: outputs[1]!.code, out: outputs[1]!.stdout.toString("hex") },
+        { code: 0, out: outputs[0]!.stdout.toString("hex") },
+        outputs[1]!.stderr,
+      );
+    });
+
+    test("--rep0 --listen wss:// --cert --key: nngcat's REQ gets the answer", async (t) => {
+      if (!requirePeer(t, "nngcat") || !requirePeer(t, "openssl")) return;
+      const port = await freePort();
+      const url = `wss://127.0.0.1:${port}/sp`;
+      const ran = cat(program, [
+        "--rep0",
+        "--listen",
+        url,
+        "--cert",
+        files!.certPath,
+        "--key",
+        files!.keyPath,
+        "--data",
+        "42",
+        "-Q",
+        "-C",
+        "1",
+      ]);
+      await waitForListener(`tcp://127.0.0.1:${port}`);
+      const asked = cat("nngcat", ["--req0", "--dial", url, "-k", "--data", "answer?", "-Q"]);
+      const [r, q] = await Promise.all([ran.done, asked.done]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.toString(), '"answer?"\n');
+      assert.equal(q.code, 0, q.stderr);
+      assert.equal(q.stdout.toString(), '"42"\n');
+    });
+
+    test("--cert without --key reads the key from the same file, as nngcat does", async (t) => {
+      if (!requirePeer(t, "openssl")) return;
+      const both = join(tmpdir(), `weft-cli-both-${process.pid}-${program}.pem`);
+      writeFileSync(both, files!.cert + files!.key);
+      after(() => rmSync(both, { force: true }));
+      const port = await freePort();
+      const url = `tls+tcp://127.0.0.1:${port}`;
+      const ran = cat(program, [
+        "--rep0",
+        "--listen",
+        url,
+        "--cert",
+        both,
+        "--data",
+        "ok",
+        "-C",
+        "1",
+      ]);
+      await waitForListener(`tcp://127.0.0.1:${port}`);
+      await using req = new Req0({
+        transports: defaultTransports(new InprocNamespace(), { tls: { caCerts: [files!.cert] } }),
+      });
+      await req.dial(url);
+      await req.send("?");
+      assert.equal(Buffer.from(await within(req.recv())).toString(), "ok");
+      assert.equal((await ran.done).code, 0);
+    });
+
+    test("TLS options given twice: nngcat's messages", async (t) => {
+      if (!requirePeer(t, "nngcat") || !requirePeer(t, "openssl")) return;
+      const c = files!.certPath;
+      for (
+        const args of [
+          ["--req0", "--cacert", c, "--cacert", c],
+          ["--req0", "--cert", c, "--cert", c],
+          ["--req0", "--key", c, "--key", c],
+        ]
+      ) {
+        const [want, got] = await Promise.all([cat("nngcat", args).done, cat(program, args).done]);
+        assert.deepEqual(
+          { args, code: got.code, err: got.stderr.trim() },
+          { args, code: want.code, err: want.stderr.trim() },
+        );
+      }
+    });
+  });
+
+tlsSideBySide("deno");
+tlsSideBySide("bun");
 
 describe("weft sp device", () => {
   test("--reqrep: weft sp cat --req0 reaches a REP behind the device", async () => {
