@@ -76,3 +76,41 @@ export function runColumn(col, round, { runs, timeoutS = 300, show }) {
     });
   });
 }
+
+/** The runtimes every comparison names: node, Deno and Bun (the pinned ones), and nproc. */
+export function runtimeVersions() {
+  const v = [`node ${process.version}`];
+  const deno = tryRun(join(root, "node_modules/deno/deno"), ["--version"]);
+  if (deno) v.push(deno.split("\n")[0]);
+  const bun = tryRun(join(root, "node_modules/bun/bin/bun.exe"), ["--version"]);
+  if (bun) v.push(`bun ${bun}`);
+  const cpus = tryRun("nproc", []);
+  if (cpus) v.push(`nproc ${cpus}`);
+  return v;
+}
+
+/**
+ * Runs every column `runs` times, round-robin (drift on a busy machine hits them all): makes each
+ * column's spec (`col.make()`, which may say `skip`), logs the skips and the machine, and returns
+ * the records by column id with the skip notes.
+ */
+export async function runRounds(columns, { runs, timeoutS, machine, show }) {
+  const notes = [];
+  for (const c of columns) {
+    c.spec = c.make();
+    if (c.spec.skip) notes.push(`${c.title}: skipped: ${c.spec.skip}`);
+  }
+  for (const n of notes) log(n);
+  log(`machine: ${machine}`);
+  const started = Date.now();
+  const raw = new Map(columns.map((c) => [c.id, []]));
+  for (let round = 1; round <= runs; round++) {
+    for (const c of columns) {
+      if (c.spec.skip) continue;
+      log(`[round ${round}/${runs}] ${c.title}: running`);
+      raw.get(c.id).push(...(await runColumn(c, round, { runs, timeoutS, show })));
+    }
+  }
+  log(`done in ${((Date.now() - started) / 1e3).toFixed(0)} s`);
+  return { raw, notes };
+}

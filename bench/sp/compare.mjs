@@ -17,7 +17,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "no
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
-import { log, median, runColumn, si, tryRun } from "../_compare.mjs";
+import { log, median, runRounds, runtimeVersions, si, tryRun } from "../_compare.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const at = (...p) => join(root, ...p);
@@ -168,40 +168,17 @@ function table(raw) {
 // ---- main ---------------------------------------------------------------------------------------
 
 function versions() {
-  const v = [`node ${process.version}`];
-  const deno = tryRun(at("node_modules/deno/deno"), ["--version"]);
-  if (deno) v.push(deno.split("\n")[0]);
-  const bun = tryRun(at("node_modules/bun/bin/bun.exe"), ["--version"]);
-  if (bun) v.push(`bun ${bun}`);
+  const v = runtimeVersions();
   const nng = tryRun("sh", ["-c", "pkg-config --modversion nng 2>/dev/null || nngcat --version"]);
   if (nng) v.push(`nng ${nng}`);
-  const cpus = tryRun("nproc", []);
-  if (cpus) v.push(`nproc ${cpus}`);
   return v.join(", ");
 }
 
-const notes = [];
-for (const c of columns) {
-  c.spec = c.make();
-  if (c.spec.skip) notes.push(`${c.title}: skipped: ${c.spec.skip}`);
-}
-for (const n of notes) log(n);
-log(`machine: ${versions()}`);
-const started = Date.now();
-const raw = new Map(columns.map((c) => [c.id, []]));
-for (let round = 1; round <= opts.runs; round++) {
-  for (const c of columns) {
-    if (c.spec.skip) continue;
-    log(`[round ${round}/${opts.runs}] ${c.title}: running`);
-    raw.get(c.id).push(
-      ...(await runColumn(c, round, {
-        runs: opts.runs,
-        show: (r) => `${label(r).padEnd(24)} ${headline(r)}`,
-      })),
-    );
-  }
-}
-log(`done in ${((Date.now() - started) / 1e3).toFixed(0)} s`);
+const { raw, notes } = await runRounds(columns, {
+  runs: opts.runs,
+  machine: versions(),
+  show: (r) => `${label(r).padEnd(24)} ${headline(r)}`,
+});
 if (opts.json) {
   mkdirSync(dirname(opts.json), { recursive: true });
   writeFileSync(opts.json, JSON.stringify(Object.fromEntries(raw), null, 1));

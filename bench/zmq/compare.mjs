@@ -22,7 +22,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "no
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
-import { log, median, runColumn, si, tryRun } from "../_compare.mjs";
+import { log, median, runRounds, runtimeVersions, si, tryRun } from "../_compare.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const at = (...p) => join(root, ...p);
@@ -225,12 +225,7 @@ function table(byCol) {
 // ---- main ---------------------------------------------------------------------------------------
 
 function versions() {
-  const v = [];
-  v.push(`node ${process.version}`);
-  const deno = tryRun(at("node_modules/deno/deno"), ["--version"]);
-  if (deno) v.push(deno.split("\n")[0]);
-  const bun = tryRun(at("node_modules/bun/bin/bun.exe"), ["--version"]);
-  if (bun) v.push(`bun ${bun}`);
+  const v = runtimeVersions();
   try {
     v.push(
       `zeromq.js ${
@@ -240,37 +235,18 @@ function versions() {
   } catch { /* not installed */ }
   const lib = tryRun("sh", ["-c", "pkg-config --modversion libzmq 2>/dev/null"]);
   if (lib) v.push(`libzmq (system) ${lib}`);
-  const cpus = tryRun("nproc", []);
-  if (cpus) v.push(`nproc ${cpus}`);
   return v.join(", ");
 }
 
-const notes = [];
-for (const c of columns) {
-  c.spec = c.make();
-  if (c.spec.skip) notes.push(`${c.title}: skipped: ${c.spec.skip}`);
-}
-for (const n of notes) log(n);
-log(`machine: ${versions()}`);
-const started = Date.now();
-const raw = new Map(columns.map((c) => [c.id, []]));
-for (let round = 1; round <= opts.runs; round++) {
-  for (const c of columns) {
-    if (c.spec.skip) continue;
-    log(`[round ${round}/${opts.runs}] ${c.title}: running`);
-    raw.get(c.id).push(
-      ...(await runColumn(c, round, {
-        runs: opts.runs,
-        timeoutS: opts.timeout,
-        show: (r) => `${label(r).padEnd(34)} ${headline(r)}`,
-      })),
-    );
-  }
-}
+const { raw, notes } = await runRounds(columns, {
+  runs: opts.runs,
+  timeoutS: opts.timeout,
+  machine: versions(),
+  show: (r) => `${label(r).padEnd(34)} ${headline(r)}`,
+});
 const byCol = new Map(
   [...raw].filter(([, rs]) => rs.length > 0).map(([id, rs]) => [id, index(rs)]),
 );
-log(`done in ${((Date.now() - started) / 1e3).toFixed(0)} s`);
 if (opts.json) {
   mkdirSync(dirname(opts.json), { recursive: true });
   writeFileSync(opts.json, JSON.stringify(Object.fromEntries(raw), null, 1));
