@@ -42,11 +42,11 @@
  * @module
  */
 
-import { App as BaseApp, type AppOptions } from "./app/app.ts";
+import { App as BaseApp, type AppOptions } from "./nano/app.ts";
 import { defaultTransports } from "./transport/default.ts";
 import { InprocNamespace } from "./transport/inproc/inproc.ts";
 
-export type { App as BaseApp, AppOptions, CloseOptions, ListenAddress } from "./app/app.ts";
+export type { App as BaseApp, AppOptions, CloseOptions, ListenAddress } from "./nano/app.ts";
 export * from "./runtime.ts";
 export { PreparedMessage } from "./transport/ws/prepared.ts";
 export {
@@ -54,20 +54,18 @@ export {
   componentRoutes,
   type Handler,
   type RegisterOptions,
-} from "./app/component.ts";
-export type { Logger } from "./app/connection.ts";
+} from "./nano/component.ts";
+export type { Logger } from "./nano/connection.ts";
 export { ErrorCode, WeftError } from "./core/errors.ts";
-export { type ErrorBody, errorBody, HandlerError, ResponseCode } from "./app/errors.ts";
-export type { HttpHandler, HttpRequest, HttpResponse } from "./app/front_door.ts";
-export { Group } from "./app/group.ts";
-export { tcpConnector, transportConnector } from "./app/transport_connector.ts";
-export type { ClientConnection, ConnectionEvents, Connector } from "./app/client/connector.ts";
+export { type ErrorBody, errorBody, HandlerError, ResponseCode } from "./nano/errors.ts";
+export type { HttpHandler, HttpRequest, HttpResponse } from "./nano/front_door.ts";
+export { Group } from "./nano/group.ts";
 export {
   compose,
   type InboundContext,
   type Middleware,
   type OutboundContext,
-} from "./app/pipeline.ts";
+} from "./nano/pipeline.ts";
 export {
   type BodyKind,
   jsonSerializer,
@@ -75,9 +73,9 @@ export {
   type ProtobufSerializerOptions,
   type RouteSchema,
   type Serializer,
-} from "./app/serializer.ts";
-export { Session, type SessionLink, type Uid } from "./app/session.ts";
-export { type Clock, ManualClock, systemClock, type Timer, Timers } from "./app/timers.ts";
+} from "./nano/serializer.ts";
+export { Session, type SessionLink, type Uid } from "./nano/session.ts";
+export { type Clock, ManualClock, systemClock, type Timer, Timers } from "./nano/timers.ts";
 export { type ClientHandshake, HandshakeCode } from "./protocol/pomelo/handshake.ts";
 export {
   MessageType,
@@ -104,7 +102,7 @@ export interface NanoAppOptions extends AppOptions {
 
 /**
  * The nano server with the runtime's transports wired in (tcp on Deno or Bun — on Deno through
- * `node:net`, whose writes are synchronous — or TLS when `tls` is given): see `src/app/app.ts` for everything it does. Pass `transports` to use your
+ * `node:net`, whose writes are synchronous — or TLS when `tls` is given): see `src/nano/app.ts` for everything it does. Pass `transports` to use your
  * own registry.
  *
  * @example

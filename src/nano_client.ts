@@ -26,11 +26,11 @@ export {
   type ReconnectOptions,
   type RequestOptions,
   ServerError,
-} from "./app/client/client.ts";
+} from "./nano/client/client.ts";
 export {
   type ClientConnection,
   type ConnectionEvents,
   type Connector,
   websocketConnector,
-} from "./app/client/connector.ts";
+} from "./nano/client/connector.ts";
 export { ErrorCode, WeftError } from "./core/errors.ts";

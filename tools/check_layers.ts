@@ -1,7 +1,7 @@
 /**
  * The layer check (house rules 1 and the dependency rule), run by the test command:
  *  - `Deno.*` / `Bun.*` appear only under src/transport/deno/, src/transport/bun/ and src/cli/;
- *  - nothing under src/patterns, src/protocol, src/codec, src/core or src/app/client imports a
+ *  - nothing under src/patterns, src/protocol, src/codec, src/core or src/nano/client imports a
  *    transport (the contract in src/transport/types.ts is allowed: it is types only).
  * Test files (`*_test.ts`) are exempt: they may start real peers.
  * @module
@@ -9,7 +9,7 @@
 
 const ROOT = new URL("../", import.meta.url);
 const RUNTIME_OK = /^src\/(transport\/(deno|bun)|cli)\//;
-const NO_TRANSPORT = /^src\/(patterns|protocol|codec|core|app\/client)\//;
+const NO_TRANSPORT = /^src\/(patterns|protocol|codec|core|nano\/client\/(?!runtime_connectors\.ts))/;
 const RUNTIME_USE = /\b(Deno|Bun)\.[a-zA-Z]/;
 const IMPORT =
   /(?:^|\s)(?:import|export)\b[^;]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']/g;

@@ -11,7 +11,7 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { type Chat, startChat } from "../../examples/chat/chat.ts";
 import { type Client, connect } from "../../src/nano_client.ts";
-import { tcpConnector } from "../../src/app/transport_connector.ts";
+import { tcpConnector } from "../../src/nano/client/runtime_connectors.ts";
 import { requirePeer } from "../interop/_peers.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));

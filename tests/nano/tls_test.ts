@@ -2,7 +2,8 @@
 // its one port; clients trust the throwaway certificate through `caCerts`.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { App, transportConnector } from "../../src/nano.ts";
+import { App } from "../../src/nano.ts";
+import { transportConnector } from "../../src/nano_client_runtime.ts";
 import { connect } from "../../src/nano_client.ts";
 import { defaultTransports } from "../../src/transport/default.ts";
 import { InprocNamespace } from "../../src/transport/inproc/inproc.ts";

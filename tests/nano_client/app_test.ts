@@ -4,7 +4,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { type Client, type ClientOptions, connect } from "../../src/nano_client.ts";
 import { App, type Session } from "../../src/nano.ts";
-import { tcpConnector } from "../../src/app/transport_connector.ts";
+import { tcpConnector } from "../../src/nano/client/runtime_connectors.ts";
 
 function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
   const start = Date.now();

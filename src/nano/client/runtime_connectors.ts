@@ -6,12 +6,12 @@
  * @module
  */
 
-import type { ClientConnection, Connector } from "./client/connector.ts";
-import { parseEndpoint } from "../core/endpoint.ts";
-import { WeftError } from "../core/errors.ts";
-import { defaultTransports } from "../transport/default.ts";
-import { InprocNamespace } from "../transport/inproc/inproc.ts";
-import type { TransportRegistry } from "../transport/types.ts";
+import type { ClientConnection, Connector } from "./connector.ts";
+import { parseEndpoint } from "../../core/endpoint.ts";
+import { WeftError } from "../../core/errors.ts";
+import { defaultTransports } from "../../transport/default.ts";
+import { InprocNamespace } from "../../transport/inproc/inproc.ts";
+import type { TransportRegistry } from "../../transport/types.ts";
 
 /**
  * A connector that dials the URL's scheme in `registry` (e.g. `tcp://127.0.0.1:3250`) and
@@ -20,8 +20,8 @@ import type { TransportRegistry } from "../transport/types.ts";
  *
  * @example
  * ```ts
- * import { transportConnector } from "./transport_connector.ts";
- * import { createRegistry } from "../transport/registry.ts";
+ * import { transportConnector } from "./runtime_connectors.ts";
+ * import { createRegistry } from "../../transport/registry.ts";
  * import assert from "node:assert/strict";
  * const connector = transportConnector(createRegistry([]));
  * await assert.rejects(connector("tcp://127.0.0.1:1", { data() {}, close() {} }), {
@@ -72,8 +72,8 @@ export function transportConnector(registry: TransportRegistry): Connector {
  *
  * @example
  * ```ts
- * import { tcpConnector } from "./transport_connector.ts";
- * import { connect } from "../nano_client.ts";
+ * import { tcpConnector } from "./runtime_connectors.ts";
+ * import { connect } from "../../nano_client.ts";
  * import assert from "node:assert/strict";
  * // Nothing listens on port 1: the client reports a typed error.
  * await assert.rejects(connect("tcp://127.0.0.1:1", { connector: tcpConnector() }));
