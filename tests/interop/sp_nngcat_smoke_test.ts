@@ -5,10 +5,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Pub0, Rep0, Req0 } from "../../src/sp.ts";
-import { freePort, requirePeer, startNngcat, tempIpcPath } from "../interop/_peers.ts";
-import { within } from "./_suite.ts";
-
-const text = (b: Uint8Array) => new TextDecoder().decode(b);
+import { freePort, requirePeer, startNngcat, tempIpcPath } from "./_peers.ts";
+import { text, within } from "../_helpers.ts";
 
 describe("sp smoke against nngcat 1.5.2", () => {
   for (const scheme of ["tcp", "ipc", "ws"] as const) {

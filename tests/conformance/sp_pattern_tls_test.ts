@@ -4,7 +4,7 @@ import { test } from "node:test";
 import { defaultTransports } from "../../src/transport/default.ts";
 import { InprocNamespace } from "../../src/transport/inproc/inproc.ts";
 import { requirePeer } from "../interop/_peers.ts";
-import { runSpSuite } from "../sp/_suite.ts";
+import { runSpSuite } from "./sp_pattern_suite.ts";
 import { makeTestCerts } from "./_tls_certs.ts";
 
 const certs = makeTestCerts();
