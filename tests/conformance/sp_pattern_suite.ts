@@ -1,6 +1,6 @@
 /**
- * The SP (nng) pattern conformance suite, run once per transport (inproc, tcp, ipc, ws) by the
- * `*_test.ts` files beside it, under `deno test` and `bun test` alike.
+ * The SP (nng) pattern conformance suite, run once per transport (inproc, tcp, ipc, ws, tls) by
+ * the `sp_pattern_*_test.ts` files beside it, under `deno test` and `bun test` alike.
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";

@@ -1,4 +1,4 @@
-// The SP pattern suite (tests/sp/_suite.ts) over tls+tcp:// (nng's TLS scheme) and wss://, on
+// The SP pattern suite (sp_pattern_suite.ts) over tls+tcp:// (nng's TLS scheme) and wss://, on
 // the runtime's TLS transport with a throwaway certificate the dialers trust as `caCerts`.
 import { test } from "node:test";
 import { defaultTransports } from "../../src/transport/default.ts";

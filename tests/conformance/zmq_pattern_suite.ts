@@ -1,6 +1,6 @@
 /**
  * The ZeroMQ pattern conformance suite, run once per transport (inproc, tcp, ipc) by the
- * `*_test.ts` files beside it, under `deno test` and `bun test` alike.
+ * `zmq_pattern_*_test.ts` files beside it, under `deno test` and `bun test` alike.
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";

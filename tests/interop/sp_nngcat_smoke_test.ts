@@ -1,6 +1,6 @@
 /**
  * A quick smoke test against real nng 1.5.2 (`nngcat`): REQ/REP both ways over tcp, ipc and
- * ws, and PUB→SUB. The full interop matrix lives in tests/interop.
+ * ws, and PUB→SUB. The full interop matrix is sp_nngcat_test.ts beside it.
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
