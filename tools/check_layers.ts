@@ -31,6 +31,18 @@ const LAYERS: readonly (readonly [layer: string, prefix: string])[] = [
   ["entry", "src/"], // src/zmq.ts, src/sp.ts, src/nano.ts, …: the published entry points
 ];
 
+const EVERY_LAYER_BELOW_THE_ENTRIES = [
+  "nano",
+  "nano client",
+  "nano client runtime",
+  "patterns",
+  "protocol",
+  "codec",
+  "core",
+  "transport",
+  "transport contract",
+];
+
 /** Layers any layer may import: constants with no imports of their own. */
 const SHARED = ["version"];
 
@@ -39,7 +51,7 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   // The contract is types only; it may name core's types (errors, endpoints).
   "transport contract": ["core"],
   // Runtime byte streams: nothing of the messaging layers above.
-  "transport": ["transport contract", "core", "codec"],
+  "transport": ["transport contract", "core"],
   // Family-neutral machinery; reaches transports only through the contract.
   "core": ["transport contract"],
   // Pure framing (wasm core and its TypeScript wrappers).
@@ -54,30 +66,9 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   "nano client": ["core", "codec", "protocol"],
   // The client's runtime connectors (tcp, ws over the runtime's transports).
   "nano client runtime": ["nano client", "transport contract", "transport", "core", "codec"],
-  // The command line and the entry points may use everything.
-  "cli": [
-    "entry",
-    "nano",
-    "nano client",
-    "nano client runtime",
-    "patterns",
-    "protocol",
-    "codec",
-    "core",
-    "transport",
-    "transport contract",
-  ],
-  "entry": [
-    "nano",
-    "nano client",
-    "nano client runtime",
-    "patterns",
-    "protocol",
-    "codec",
-    "core",
-    "transport",
-    "transport contract",
-  ],
+  // The entry points re-export every layer; the command line uses them all.
+  "entry": EVERY_LAYER_BELOW_THE_ENTRIES,
+  "cli": ["entry", ...EVERY_LAYER_BELOW_THE_ENTRIES],
 };
 
 /** Where `node:*` modules may be imported (folders where they are used today). */
