@@ -42,6 +42,7 @@ export function coverageOf(dir) {
 }
 
 const percent = (hit, all) => all === 0 ? 100 : Math.floor((1000 * hit) / all) / 10;
+const shown = (p) => p.toFixed(1);
 
 /** The recorded floor: `{ lines, branches }` in percent. */
 export function coverageFloor() {
@@ -54,10 +55,10 @@ export function reportCoverage(dir) {
   const floor = coverageFloor();
   const { counts } = cov;
   console.log(
-    `coverage of src/ (deno, ${cov.files} files): lines ${cov.lines}% ` +
-      `(${counts.linesHit}/${counts.lines}), branches ${cov.branches}% ` +
-      `(${counts.branchesHit}/${counts.branches}); floor lines ${floor.lines}%, ` +
-      `branches ${floor.branches}% (${FLOOR_FILE})`,
+    `coverage of src/ (deno, ${cov.files} files): lines ${shown(cov.lines)}% ` +
+      `(${counts.linesHit}/${counts.lines}), branches ${shown(cov.branches)}% ` +
+      `(${counts.branchesHit}/${counts.branches}); floor lines ${shown(floor.lines)}%, ` +
+      `branches ${shown(floor.branches)}% (${FLOOR_FILE})`,
   );
   const low = [];
   if (cov.lines < floor.lines) low.push(`lines ${cov.lines}% < ${floor.lines}%`);
