@@ -2,8 +2,14 @@
 // `npm test`: the layer check, then the whole suite on Deno and on Bun (the same files), then
 // one closing line `weft: N passed, N failed, N skipped`. Under CI=true a skipped test counts as
 // a failure (a missing peer must be installed by .ci/run, not silently skipped).
+// A full run also measures the Deno run's coverage of src/ and checks it against the floor in
+// tools/coverage_floor.json (counted as one test). This is the only place CI runs the suite.
 // Extra arguments are passed to both runners as paths (e.g. `npm test -- src/codec`).
 import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { reportCoverage } from "./coverage.mjs";
 
 const DENO = "./node_modules/deno/deno";
 const BUN = "./node_modules/bun/bin/bun.exe";
@@ -63,9 +69,12 @@ if (layers.code !== 0) {
   broken = true;
 } else total.passed++;
 
+// Coverage only on a full run: a subset's figure says nothing about the floor.
+const coverageDir = paths.length ? null : mkdtempSync(join(tmpdir(), "weft-coverage-"));
 const denoRun = await run("deno", DENO, [
   "test",
   "-A",
+  ...(coverageDir ? [`--coverage=${coverageDir}`] : []),
   ...(paths.length ? paths : ["--doc", "src/", "tests/", "mod.ts"]),
 ]);
 const bunRun = await run("bun", BUN, [
@@ -90,6 +99,22 @@ for (const [name, result, parse] of [["deno", denoRun, denoCounts], ["bun", bunR
   total.failed += counts.failed;
   total.skipped += counts.skipped;
   if (result.code !== 0) broken = true;
+}
+
+if (coverageDir) {
+  console.log("\n── coverage");
+  let ok = false;
+  try {
+    ok = reportCoverage(coverageDir);
+  } catch (e) {
+    console.error(`coverage: ${e.message}`);
+  }
+  rmSync(coverageDir, { recursive: true, force: true });
+  if (ok) total.passed++;
+  else {
+    total.failed++;
+    broken = true;
+  }
 }
 
 if (ci && total.skipped > 0) {

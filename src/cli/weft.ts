@@ -12,9 +12,7 @@ import { zmqMonitor } from "./monitor.ts";
 import { zmqProxy } from "./proxy.ts";
 import { spCat } from "./sp_cat.ts";
 import { spDevice } from "./sp_device.ts";
-
-/** The version `weft --version` prints. */
-const VERSION = "0.1.0";
+import { VERSION } from "../version.ts";
 
 /** `weft --help`. */
 const MAIN_HELP = `weft ${VERSION} — ZeroMQ and nng (SP) from the command line (Deno and Bun)
@@ -65,6 +63,7 @@ const FAMILIES: Record<string, { help: string; commands: Record<string, Command>
  * @example
  * ```ts
  * import { weft } from "./weft.ts";
+ * import { VERSION } from "../version.ts";
  * import assert from "node:assert/strict";
  * const out: Uint8Array[] = [];
  * const io = {
@@ -73,7 +72,7 @@ const FAMILIES: Record<string, { help: string; commands: Record<string, Command>
  *   readFile: () => Promise.reject(new Error("no files")), onInterrupt: () => () => {},
  * };
  * assert.equal(await weft(["--version"], io), 0);
- * assert.equal(new TextDecoder().decode(out[0]), "weft 0.1.0\n");
+ * assert.equal(new TextDecoder().decode(out[0]), `weft ${VERSION}\n`);
  * assert.equal(await weft(["zmq", "nope"], io), 2);
  * ```
  */

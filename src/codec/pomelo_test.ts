@@ -16,20 +16,10 @@ import * as ref from "./_reference/pomelo.ts";
 import { CodecStatus } from "./status.ts";
 import { Codec } from "./wasm.ts";
 import { WeftError } from "../core/errors.ts";
+import { concat, prng } from "../../tests/_helpers.ts";
 
 const te = new TextEncoder();
 const bytes = (s: string) => te.encode(s);
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function digest(b: Uint8Array): string {
   let h = 0x811c9dc5;
@@ -83,16 +73,6 @@ function randomCuts(rand: () => number, length: number, mode: number): number[] 
   }
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let p = 0;
-  for (const part of parts) {
-    out.set(part, p);
-    p += part.length;
-  }
-  return out;
-}
-
 function decodeAll(
   input: Uint8Array,
   options: { maxBody?: number; dictionary?: RouteDictionary } = {},
@@ -118,7 +98,7 @@ describe("codec/pomelo worked examples", () => {
     assert.deepEqual([...resp], [4, 0, 0, 4, 0x04, 0xac, 0x02, 0x78]);
     const push = enc.encodeMessage({ type: MessageType.PUSH, route: "onChat", body: bytes("x") });
     assert.deepEqual([...push], [4, 0, 0, 4, 0x07, 0x00, 0x03, 0x78]);
-    const { log, status } = decodeAll(concat([resp, push]), { dictionary });
+    const { log, status } = decodeAll(concat(resp, push), { dictionary });
     assert.equal(status, 0);
     assert.deepEqual(log, [
       `M2 id=300 r= f=4 ${digest(bytes("x"))}`,
@@ -142,13 +122,13 @@ describe("codec/pomelo worked examples", () => {
 describe("codec/pomelo packet boundaries", () => {
   for (const size of [0, 1, 254, 255, 256, 65535, 65536, 2 ** 24 - 1]) {
     test(`packet body of ${size} bytes, whole and split`, () => {
-      const rand = mulberry32(size);
+      const rand = prng(size);
       const body = new Uint8Array(size);
       for (let i = 0; i < size; i += 97) body[i] = i & 0xff;
-      const input = concat([
+      const input = concat(
         encodePacket(PacketType.HANDSHAKE, body),
         encodePacket(PacketType.HEARTBEAT, new Uint8Array(0)),
-      ]);
+      );
       const maxBody = Math.max(size, 1);
       const expected = [`P1 ${digest(body)}`, "P3 0#811c9dc5"];
       for (const mode of size > 70000 ? [0, 3] : [0, 2, 3]) {
@@ -173,7 +153,7 @@ describe("codec/pomelo packet boundaries", () => {
   test("DATA packets above the window are decoded in place and when assembled", () => {
     const body = new Uint8Array(200_000).fill(7);
     const m = { type: MessageType.NOTIFY, route: "big.one", body };
-    const input = concat([ref.encodeMessages([m, m])]);
+    const input = concat(ref.encodeMessages([m, m]));
     const expected = Array(2).fill(`M1 id=0 r=big.one f=2 ${digest(body)}`);
     for (const cuts of [[], [3], [100], [100_000, 200_020]]) {
       assert.deepEqual(run(new PomeloDecoder({ maxBody: 1 << 20 }), input, cuts), {
@@ -245,9 +225,9 @@ describe("codec/pomelo malformed input", () => {
   for (const [name, bad, status] of cases) {
     test(`${name} → ${status}, after the packets before it`, () => {
       const good = new Uint8Array([3, 0, 0, 0]);
-      const input = concat([good, bad, good]);
+      const input = concat(good, bad, good);
       const expected = { log: ["P3 0#811c9dc5"], status };
-      for (const cuts of [[], randomCuts(mulberry32(1), input.length, 1)]) {
+      for (const cuts of [[], randomCuts(prng(1), input.length, 1)]) {
         const wasm = new PomeloDecoder({ maxBody: 255, dictionary });
         assert.deepEqual(run(wasm, input, cuts), expected);
         assert.equal(wasm.feed(good, logSink()), status, "sticky");
@@ -362,7 +342,7 @@ describe("codec/pomelo differential (wasm vs reference)", () => {
   test("random packet streams with random splits down to 1-byte feeds", () => {
     const dictionary = new RouteDictionary(["Room.Join", "onChat", "é.ü"]);
     for (let seed = 1; seed <= 60; seed++) {
-      const rand = mulberry32(seed);
+      const rand = prng(seed);
       const parts: Uint8Array[] = [];
       const count = 1 + Math.floor(rand() * 40);
       for (let i = 0; i < count; i++) {
@@ -378,7 +358,7 @@ describe("codec/pomelo differential (wasm vs reference)", () => {
       }
       if (seed % 7 === 0) parts.push(new Uint8Array([4, 0, 0, 2, 0x0e, 0])); // bad type
       if (seed % 11 === 0) parts.push(new Uint8Array([4, 0, 0, 3, 0x03, 0xff, 0xff])); // unknown
-      const input = concat(parts);
+      const input = concat(...parts);
       const options = { maxBody: 1 << 20, dictionary };
       const expected = run(new ref.ReferencePomeloDecoder(options), input, []);
       for (let mode = 0; mode < 4; mode++) {
@@ -397,7 +377,7 @@ describe("codec/pomelo differential (wasm vs reference)", () => {
   test("batch and single encoders match the reference", () => {
     const dictionary = new RouteDictionary({ "Room.Join": 1, onChat: 300, "é.ü": 0 });
     for (let seed = 1; seed <= 30; seed++) {
-      const rand = mulberry32(seed * 7919);
+      const rand = prng(seed * 7919);
       const dict = rand() < 0.5 ? dictionary : undefined;
       const enc = new PomeloEncoder(dict ? { dictionary: dict } : {});
       const count = seed === 3 ? 2500 : 1 + Math.floor(rand() * 100);
@@ -408,7 +388,7 @@ describe("codec/pomelo differential (wasm vs reference)", () => {
       const expected = ref.encodeMessages(messages, dict);
       assert.deepEqual(enc.encodeMessages(messages), expected, `batch, seed ${seed}`);
       assert.deepEqual(
-        concat(messages.map((m) => enc.encodeMessage(m))),
+        concat(...messages.map((m) => enc.encodeMessage(m))),
         expected,
         `single, seed ${seed}`,
       );

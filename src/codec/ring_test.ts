@@ -4,18 +4,7 @@ import { Codec } from "./wasm.ts";
 import { CodecStatus } from "./status.ts";
 import { ByteRing } from "./ring.ts";
 import { ReferenceByteRing } from "./_reference/ring.ts";
-
-/** mulberry32: a small seeded PRNG, so a failing seed reproduces. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from "../../tests/_helpers.ts";
 
 describe("codec/ring", () => {
   test("differential: random writes and reads, wrapping and growing", () => {

@@ -5,20 +5,9 @@ import { CodecStatus } from "./status.ts";
 import { ByteRing } from "./ring.ts";
 import { ZmtpFlag, ZmtpFrameDecoder, ZmtpFrameEncoder } from "./zmtp.ts";
 import { ReferenceZmtpFrameDecoder, ReferenceZmtpFrameEncoder } from "./_reference/zmtp.ts";
+import { prng, splits } from "../../tests/_helpers.ts";
 
 const codec = new Codec();
-
-/** mulberry32: a small seeded PRNG, so a failing seed reproduces. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Frame {
   flags: number;
@@ -63,16 +52,6 @@ function wire(frames: Frame[], longForm = false): Uint8Array {
     at += body.length;
   }
   return out;
-}
-
-function splits(rnd: () => number, bytes: Uint8Array, maxChunk: number): Uint8Array[] {
-  const chunks: Uint8Array[] = [];
-  for (let at = 0; at < bytes.length;) {
-    const n = Math.min(bytes.length - at, 1 + Math.floor(rnd() * maxChunk));
-    chunks.push(bytes.slice(at, at + n));
-    at += n;
-  }
-  return chunks;
 }
 
 interface Run {

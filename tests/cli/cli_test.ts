@@ -10,13 +10,13 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Pull, Push, Rep, Req, Sub } from "../../src/zmq.ts";
 import { requirePeer, zmqPython } from "../interop/_peers.ts";
+import { texts } from "../_helpers.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const DENO = join(ROOT, "node_modules/deno/deno");
 const BUN = join(ROOT, "node_modules/bun/bin/bun.exe");
 const MAIN = join(ROOT, "src/cli/main.ts");
 const DEADLINE_MS = 20_000;
-const text = (frames: Uint8Array[]) => frames.map((f) => new TextDecoder().decode(f));
 
 /** How to start the command: `deno run`, `bun`, or the compiled binary. */
 type Launcher = (args: string[]) => [string, string[]];
@@ -129,7 +129,7 @@ describe("weft command line", () => {
       await pull.bind("tcp://127.0.0.1:0");
       const c = cli(launch, ["zmq", "cat", "--push", "--connect", pull.lastEndpoint!], "a\nb\nc\n");
       const got: string[] = [];
-      for (let i = 0; i < 3; i++) got.push(...text(await pull.receive()));
+      for (let i = 0; i < 3; i++) got.push(...texts(await pull.receive()));
       assert.deepEqual(got, ["a", "b", "c"]);
       assert.equal(await c.exited, 0, c.stderr);
     });
@@ -140,7 +140,7 @@ describe("weft command line", () => {
     await rep.bind("tcp://127.0.0.1:0");
     const c = cli(viaDeno, ["zmq", "cat", "--req", "--connect", rep.lastEndpoint!, "ping", "pong"]);
     for (let i = 0; i < 2; i++) {
-      const [body] = text(await rep.receive());
+      const [body] = texts(await rep.receive());
       await rep.send(`re:${body}`);
     }
     assert.equal(await c.exited, 0, c.stderr);
@@ -163,9 +163,9 @@ describe("weft command line", () => {
     await using req = new Req({ receiveTimeout: DEADLINE_MS });
     req.connect(await boundEndpoint(c));
     await req.send(["hi", ""]);
-    assert.deepEqual(text(await req.receive()), ["hi", ""]);
+    assert.deepEqual(texts(await req.receive()), ["hi", ""]);
     await req.send("x");
-    assert.deepEqual(text(await req.receive()), ["x"]);
+    assert.deepEqual(texts(await req.receive()), ["x"]);
     assert.equal(await c.exited, 0, c.stderr);
     assert.equal(c.stdout, "6869 \n78\n");
 
@@ -184,7 +184,7 @@ describe("weft command line", () => {
     await using req2 = new Req({ receiveTimeout: DEADLINE_MS });
     req2.connect(await boundEndpoint(d));
     await req2.send("ping");
-    assert.deepEqual(text(await req2.receive()), ["pong"]);
+    assert.deepEqual(texts(await req2.receive()), ["pong"]);
     assert.equal(await d.exited, 0, d.stderr);
   });
 
@@ -218,7 +218,7 @@ describe("weft command line", () => {
       "drop-1",
       "keep-2",
     ]);
-    assert.deepEqual(text(await sub.receive()), ["keep-2"]);
+    assert.deepEqual(texts(await sub.receive()), ["keep-2"]);
     assert.equal(await c.exited, 0, c.stderr);
   });
 
@@ -242,9 +242,9 @@ describe("weft command line", () => {
     await using client = new Req({ receiveTimeout: DEADLINE_MS });
     client.connect(front);
     await client.send("job");
-    assert.deepEqual(text(await worker.receive()), ["job"]);
+    assert.deepEqual(texts(await worker.receive()), ["job"]);
     await worker.send("done");
-    assert.deepEqual(text(await client.receive()), ["done"]);
+    assert.deepEqual(texts(await client.receive()), ["done"]);
     await using steer = new Req({ receiveTimeout: DEADLINE_MS });
     steer.connect(control);
     await steer.send("STATISTICS");
@@ -257,7 +257,7 @@ describe("weft command line", () => {
     assert.equal(stats[4], 3);
     assert.equal(stats[6], 3);
     await steer.send("TERMINATE");
-    assert.deepEqual(text(await steer.receive()), [""]);
+    assert.deepEqual(texts(await steer.receive()), [""]);
     assert.equal(await p.exited, 0, p.stderr);
     assert.match(p.stderr, /frontend: received 3 frames/);
   });
@@ -346,7 +346,7 @@ describe("weft command line", () => {
       await using rep = new Rep({ receiveTimeout: DEADLINE_MS });
       await rep.bind("tcp://127.0.0.1:0");
       const c = cli(viaBinary, ["zmq", "cat", "--req", "--connect", rep.lastEndpoint!], "hello\n");
-      assert.deepEqual(text(await rep.receive()), ["hello"]);
+      assert.deepEqual(texts(await rep.receive()), ["hello"]);
       await rep.send(["world", "!"]);
       assert.equal(await c.exited, 0, c.stderr);
       assert.equal(c.stdout, "world\t!\n");

@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { defaultTransports, InprocNamespace, Pull0, Push0, Rep0, Req0 } from "../../src/sp.ts";
 import { freePort, requirePeer, waitForListener } from "../interop/_peers.ts";
 import { makeTestCerts } from "../conformance/_tls_certs.ts";
-import { within } from "../sp/_suite.ts";
+import { within } from "../_helpers.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const DENO = join(ROOT, "node_modules/deno/deno");
@@ -89,7 +89,7 @@ async function askRep(program: Program, args: string[]): Promise<Ran> {
   await using rep = new Rep0();
   await rep.listen("tcp://127.0.0.1:0");
   const ran = cat(program, [...args, "--dial", rep.lastEndpoint!]);
-  const asked = await within(rep.recv(), DEADLINE_MS);
+  const asked = await within(rep.recv(), "the request");
   await rep.send(TRICKY);
   const result = await ran.done;
   assert.equal(Buffer.from(asked).toString(), "what?");
@@ -214,7 +214,7 @@ const tlsSideBySide = (program: Exclude<Program, "nngcat">) =>
           "what?",
           "-Q",
         ]);
-        assert.equal(Buffer.from(await within(rep.recv(), DEADLINE_MS)).toString(), "what?");
+        assert.equal(Buffer.from(await within(rep.recv(), "the request")).toString(), "what?");
         await rep.send(TRICKY);
         outputs.push(await ran.done);
       }

@@ -24,23 +24,11 @@ import { PeekStream } from "../../src/transport/ws/peek.ts";
 import { upgradeServerStream } from "../../src/transport/ws/upgrade.ts";
 import { requirePeer } from "../interop/_peers.ts";
 import { makeTestCerts } from "./_tls_certs.ts";
+import { within } from "../_helpers.ts";
 
 const runtime = "Bun" in globalThis ? "Bun" : "Deno";
 const enc = new TextEncoder();
 const dec = new TextDecoder();
-const DEADLINE_MS = 20_000;
-
-async function within<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), DEADLINE_MS);
-  });
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Records a stream's bytes and end; lets a test wait for a condition. */
 class Reader {

@@ -10,6 +10,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { parseEndpoint } from "../../src/core/endpoint.ts";
 import type { ByteStream, StreamListener, Transport } from "../../src/transport/types.ts";
+import { within } from "../_helpers.ts";
 
 /** What the suite needs to know about one implementation. */
 export interface TransportSuiteOptions {
@@ -23,19 +24,6 @@ export interface TransportSuiteOptions {
 
 /** How long any single awaited event may take before the test fails (loaded CI machines). */
 const DEADLINE_MS = 20_000;
-
-/** Fails with `what` if `promise` has not settled within the deadline. */
-async function within<T>(promise: Promise<T>, what: string, ms = DEADLINE_MS): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** One macrotask turn (lets I/O callbacks run; not a timed sleep). */
 function turn(): Promise<void> {

@@ -13,6 +13,7 @@ import { type Chat, startChat } from "../../examples/chat/chat.ts";
 import { type Client, connect } from "../../src/nano_client.ts";
 import { tcpConnector } from "../../src/nano/client/runtime_connectors.ts";
 import { requirePeer } from "../interop/_peers.ts";
+import { until } from "../_helpers.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const PEERS = fileURLToPath(new URL("./peers/", import.meta.url));
@@ -47,18 +48,6 @@ function lastJSON(ran: Ran, what: string): Record<string, unknown> {
   assert.equal(ran.code, 0, `${what} failed (${ran.code}):\n${ran.stderr}\n${ran.stdout}`);
   const line = ran.stdout.trim().split("\n").pop()!;
   return JSON.parse(line);
-}
-
-function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const start = Date.now();
-  return new Promise((resolve, reject) => {
-    const poll = () => {
-      if (check()) resolve();
-      else if (Date.now() - start > ms) reject(new Error(`timed out waiting for ${what}`));
-      else setTimeout(poll, 5);
-    };
-    poll();
-  });
 }
 
 async function withChat(fn: (chat: Chat) => Promise<void>): Promise<void> {

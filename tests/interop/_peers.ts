@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { within } from "../_helpers.ts";
 
 /** Names of the foreign peers a test can ask for. */
 export const PEERS = {
@@ -315,14 +316,6 @@ class LineQueue {
   }
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
-
 /** How a child process ended. */
 export interface ExitStatus {
   /** Exit code, or null when killed by a signal. */
@@ -468,7 +461,7 @@ export class ZmqPeer {
       this.#replies.push({ resolve, reject });
     });
     this.#child.stdin!.write(JSON.stringify(cmd) + "\n");
-    return withTimeout(reply, ms, `reply to ${JSON.stringify(cmd).slice(0, 200)}`).catch((e) => {
+    return within(reply, `reply to ${JSON.stringify(cmd).slice(0, 200)}`, ms).catch((e) => {
       if (!this.#dead) this.#child.kill("SIGKILL");
       throw e;
     });
@@ -499,7 +492,7 @@ export class ZmqPeer {
       this.#eventWaiters.push(waiter);
     });
     const what = `event ${names ? names.join("|") : "(any)"}`;
-    return withTimeout(p, options.timeoutMs ?? 10_000, what).catch((e) => {
+    return within(p, what, options.timeoutMs ?? 10_000).catch((e) => {
       const j = this.#eventWaiters.indexOf(waiter);
       if (j >= 0) this.#eventWaiters.splice(j, 1);
       throw e;
@@ -524,7 +517,7 @@ export class ZmqPeer {
         this.#child.stdin!.write(JSON.stringify({ op: "exit" }) + "\n");
         this.#child.stdin!.end();
         try {
-          await withTimeout(this.#exited, 5000, "zmq_peer.py to exit");
+          await within(this.#exited, "zmq_peer.py to exit", 5000);
         } catch {
           this.#child.kill("SIGKILL");
         }
@@ -631,7 +624,7 @@ export function startNngcat(args: string[]): NngcatProcess {
   return {
     pid: child.pid,
     async nextLine(timeoutMs = 10_000) {
-      const line = await withTimeout(lines.next(), timeoutMs, `a line from nngcat ${args[0]}`);
+      const line = await within(lines.next(), `a line from nngcat ${args[0]}`, timeoutMs);
       if (line === undefined) {
         throw new Error(
           `nngcat ${args.join(" ")} ended without more output: ${stderr}${spawnError}`,
@@ -654,7 +647,7 @@ export function startNngcat(args: string[]): NngcatProcess {
         if (!done) {
           child.kill("SIGTERM");
           try {
-            await withTimeout(exited, 3000, "nngcat to exit");
+            await within(exited, "nngcat to exit", 3000);
           } catch {
             child.kill("SIGKILL");
           }

@@ -35,12 +35,11 @@ import {
   tempIpcPath,
   waitForListener,
 } from "./_peers.ts";
-import { until, within } from "../sp/_suite.ts";
+import { text, until, within } from "../_helpers.ts";
 
 const SCHEMES = ["tcp", "ipc", "ws"] as const;
 type Scheme = typeof SCHEMES[number];
 
-const text = (b: Uint8Array) => new TextDecoder().decode(b);
 const quoted = (s: string) => `"${s}"`;
 
 /** A fresh endpoint of a scheme (ws on a path, as nng allows several per port). */

@@ -27,10 +27,9 @@ import {
   startNngcat,
   waitForListener,
 } from "./_peers.ts";
-import { within } from "../sp/_suite.ts";
+import { text, within } from "../_helpers.ts";
 
 const SCHEMES = ["tls+tcp", "wss"] as const;
-const text = (b: Uint8Array) => new TextDecoder().decode(b);
 
 const certs = makeTestCerts();
 const dir = mkdtempSync(join(tmpdir(), "weft-sp-tls-"));

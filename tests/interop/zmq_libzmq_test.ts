@@ -17,7 +17,7 @@ import {
   tempIpcPath,
   type ZmqPeer,
 } from "./_peers.ts";
-import { until, within } from "../zmq/_suite.ts";
+import { texts, until, within } from "../_helpers.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -30,7 +30,6 @@ function hex(data: string | Uint8Array): string {
 const unhex = (h: unknown): Uint8Array => new Uint8Array(Buffer.from(String(h), "hex"));
 const hexTexts = (frames: unknown): string[] =>
   (frames as string[]).map((h) => dec.decode(unhex(h)));
-const texts = (frames: Uint8Array[]): string[] => frames.map((f) => dec.decode(f));
 const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
 
 type Dir = "weft binds" | "libzmq binds";
@@ -114,7 +113,7 @@ async function pumpUntil<T>(p: Promise<T>, pump: () => Promise<unknown>, ms = 10
 /** Receives from a weft socket until a message whose first frame is not in `skip`. */
 async function receiveSkipping(sock: Socket, skip: readonly string[]): Promise<string[]> {
   for (;;) {
-    const m = texts(await within(sock.receive(), 5000, "weft receive"));
+    const m = texts(await within(sock.receive(), "weft receive", 5000));
     if (!skip.includes(m[0]!)) return m;
   }
 }
@@ -202,7 +201,7 @@ describe("weft ↔ libzmq: frame sizes (0, 255, 256, 10 MiB) and multipart", () 
         const echo = peer.ok({ op: "echo", count: messages.length, timeout: 20_000 });
         for (const m of messages) await pair.send(m);
         for (const [i, m] of messages.entries()) {
-          const got = await within(pair.receive(), 20_000, `echo ${i}`);
+          const got = await within(pair.receive(), `echo ${i}`);
           assert.deepEqual(got.map((f) => f.length), m.map((f) => f.length), `message ${i}`);
           got.forEach((f, j) => assert.ok(same(f, m[j]!), `message ${i} frame ${j} differs`));
         }
@@ -224,7 +223,7 @@ describe("weft ↔ libzmq: frame sizes (0, 255, 256, 10 MiB) and multipart", () 
       const size = 10 * 1024 * 1024;
       await push.ok({ op: "sendmany", count: 2, size, timeout: 20_000 });
       for (let i = 0; i < 2; i++) {
-        const [body] = await within(pull.receive(), 20_000);
+        const [body] = await within(pull.receive(), "the pushed message");
         assert.equal(body!.length, size);
         assert.equal(new DataView(body!.buffer, body!.byteOffset).getUint32(0), i);
         for (let j = 4; j < size; j += 4099) assert.equal(body![j], i & 0xff, `byte ${j}`);
@@ -259,6 +258,7 @@ describe("weft ↔ libzmq: PUB/SUB", () => {
             enc.encode("news.x"),
           )
         ),
+      "the unsubscribe to reach every pipe",
       5000,
     );
   });
@@ -589,7 +589,7 @@ describe("weft ↔ libzmq: heartbeats", () => {
       process.kill(pid, "SIGSTOP");
       try {
         const stopped = Date.now();
-        await until(() => disconnects.length > 0, 3000);
+        await until(() => disconnects.length > 0, "a disconnect event", 3000);
         const elapsed = Date.now() - stopped;
         assert.match(disconnects[0]!.reason ?? "", /heartbeat|PING/i);
         assert.ok(elapsed < 1500, `took ${elapsed} ms to notice (interval 50, timeout 200)`);
@@ -645,7 +645,7 @@ describe("weft ↔ libzmq: reconnect", () => {
       assert.deepEqual(hexTexts((await first.ok({ op: "recv" })).frames), ["before"]);
       process.kill(first.pid!, "SIGKILL");
       await first.exited;
-      await until(() => disconnects.length > 0, 5000);
+      await until(() => disconnects.length > 0, "a disconnect event", 5000);
       // Queued while the peer is away: the pipe from connect outlives its connection.
       await push.send("while away");
       const second = await s.peer("PULL");

@@ -18,27 +18,10 @@ import { parseEndpoint } from "../../src/core/endpoint.ts";
 import { defaultTransports } from "../../src/transport/default.ts";
 import { InprocNamespace } from "../../src/transport/inproc/inproc.ts";
 import type { ByteStream } from "../../src/transport/types.ts";
+import { within } from "../_helpers.ts";
 
 const te = new TextEncoder();
 const td = new TextDecoder();
-
-/** Rejects after `ms` with `what` unless `p` settles first. */
-export function within<T>(p: Promise<T>, what: string, ms = 5000): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
-  });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
-}
-
-/** Polls `cond` until true (or fails after `ms`). */
-export async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
-  const start = Date.now();
-  while (!cond()) {
-    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 interface Wire {
   send(bytes: Uint8Array): void;

@@ -1,7 +1,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { App, type AppOptions, HandlerError, type Session } from "../../src/nano.ts";
-import { quietLogger, TestClient, until, within } from "./_client.ts";
+import { until, within } from "../_helpers.ts";
+import { quietLogger, TestClient } from "./_client.ts";
 
 type Kind = "tcp" | "ws";
 

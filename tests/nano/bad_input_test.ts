@@ -5,7 +5,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { App, type Session } from "../../src/nano.ts";
-import { quietLogger, TestClient, within } from "./_client.ts";
+import { within } from "../_helpers.ts";
+import { quietLogger, TestClient } from "./_client.ts";
 
 const te = new TextEncoder();
 

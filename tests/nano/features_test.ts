@@ -16,7 +16,8 @@ import { RouteDictionary } from "../../src/codec/pomelo.ts";
 import { parseEndpoint } from "../../src/core/endpoint.ts";
 import { defaultTransports } from "../../src/transport/default.ts";
 import { InprocNamespace } from "../../src/transport/inproc/inproc.ts";
-import { quietLogger, TestClient, until, within } from "./_client.ts";
+import { until, within } from "../_helpers.ts";
+import { quietLogger, TestClient } from "./_client.ts";
 
 const te = new TextEncoder();
 

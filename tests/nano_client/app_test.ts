@@ -5,18 +5,7 @@ import assert from "node:assert/strict";
 import { type Client, type ClientOptions, connect } from "../../src/nano_client.ts";
 import { App, type Session } from "../../src/nano.ts";
 import { tcpConnector } from "../../src/nano/client/runtime_connectors.ts";
-
-function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const start = Date.now();
-  return new Promise((resolve, reject) => {
-    const poll = () => {
-      if (check()) resolve();
-      else if (Date.now() - start > ms) reject(new Error(`timed out waiting for ${what}`));
-      else setTimeout(poll, 5);
-    };
-    poll();
-  });
-}
+import { until } from "../_helpers.ts";
 
 class Echo {
   sessions: Session[] = [];

@@ -13,7 +13,7 @@ import process from "node:process";
 import { Rep0, Req0, Respondent0, Surveyor0 } from "../../src/sp.ts";
 import type { SocketEvent, SpOptions, SpSocket } from "../../src/sp.ts";
 import { removeIpcFile, tempIpcPath } from "../interop/_peers.ts";
-import { until, within } from "./_suite.ts";
+import { concat, until, within } from "../_helpers.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -49,7 +49,6 @@ const u32 = (v: number) => {
   new DataView(b.buffer).setUint32(0, v);
   return b;
 };
-const concat = (...parts: Uint8Array[]) => new Uint8Array(Buffer.concat(parts));
 const REQ0 = 0x30;
 const REP0 = 0x31;
 const SURVEYOR0 = 0x62;
@@ -166,7 +165,7 @@ const FAILURES: readonly SocketEvent["type"][] = ["handshake:error", "disconnect
 async function failureFor(seen: SocketEvent[], port: number): Promise<SocketEvent> {
   const match = (e: SocketEvent) =>
     FAILURES.includes(e.type) && (port === 0 || (e.remoteAddress ?? "").endsWith(`:${port}`));
-  await until(() => seen.some(match), 5000).catch(() => {
+  await until(() => seen.some(match), "a failure event", 5000).catch(() => {
     throw new Error(
       `no failure event for :${port}; saw ${
         seen.map((e) => `${e.type}(${e.remoteAddress ?? ""} ${e.reason ?? ""})`).join(", ")
@@ -352,7 +351,7 @@ describe("sp bad input", () => {
       await rep.send("back");
       // The reply carries the near request's backtrace (hop 5, id 0x80000002), to the raw peer.
       const want = concat(header(REP0), frame(concat(u32(5), u32(0x80000002), enc.encode("back"))));
-      await until(() => raw.received().length >= want.length, 5000);
+      await until(() => raw.received().length >= want.length, "the expected bytes", 5000);
       assert.deepEqual(raw.received(), want);
       assert.deepEqual(events.filter((e) => FAILURES.includes(e.type)), []);
       await stillServes();
@@ -378,7 +377,7 @@ describe("sp bad input", () => {
       await req.send("q");
       const reply = req.recv();
       // Our header (8 B) then the request: length 5, the id (4 B, high bit set), "q".
-      await until(() => raw.received().length >= 8 + 8 + 5, 5000);
+      await until(() => raw.received().length >= 8 + 8 + 5, "the expected bytes", 5000);
       const id = raw.received().subarray(16, 20);
       assert.ok(id[0]! & 0x80, "request ids have the high bit set");
       const lowBit = Uint8Array.from(id);

@@ -7,6 +7,7 @@ import { Rep0, Req0 } from "../../src/sp.ts";
 import type { SocketEvent } from "../../src/core/events.ts";
 import { parseEndpoint } from "../../src/core/endpoint.ts";
 import { acceptKey } from "../../src/transport/ws/handshake.ts";
+import { within } from "../_helpers.ts";
 import {
   ACCEPT,
   closeCodeOf,
@@ -14,7 +15,6 @@ import {
   RawPeer,
   tcp,
   upgradeRequest,
-  within,
 } from "../../src/transport/ws/_raw_test_helpers_test.ts";
 
 const enc = new TextEncoder();

@@ -9,8 +9,8 @@ import { connect, type Socket as NetSocket } from "node:net";
 import process from "node:process";
 import { Pub, Pull, Push, Sub, WeftError } from "../../src/zmq.ts";
 import type { Socket, SocketEvent, SocketOptions } from "../../src/zmq.ts";
-import { until, within } from "./_suite.ts";
 import { requirePeer, type SkippableContext, startZmqPeer } from "../interop/_peers.ts";
+import { concat, texts, until, within } from "../_helpers.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -57,8 +57,6 @@ function ready(props: Record<string, string>): Uint8Array {
   return frame(Uint8Array.from(parts), 4);
 }
 
-const concat = (...parts: Uint8Array[]) => new Uint8Array(Buffer.concat(parts));
-
 /** A raw TCP peer: what it received, and when the other side closed it. */
 interface RawPeer {
   readonly sock: NetSocket;
@@ -90,7 +88,6 @@ async function rawPeer(url: string, opts: { read?: boolean } = {}): Promise<RawP
 
 // ── the frame of every test ──────────────────────────────────────────────────────────────────
 
-const text = (frames: Uint8Array[]) => frames.map((f) => dec.decode(f));
 const opts = (extra: SocketOptions = {}): SocketOptions => ({ linger: 0, ...extra });
 
 /** Sockets to close and process-level rejections seen during one test. */
@@ -157,7 +154,7 @@ async function eventFor(
 ): Promise<SocketEvent> {
   const match = (e: SocketEvent) =>
     types.includes(e.type) && (e.remoteAddress ?? "").endsWith(`:${port}`);
-  await until(() => seen.some(match), 5000).catch(() => {
+  await until(() => seen.some(match), "the event", 5000).catch(() => {
     throw new Error(
       `no ${types.join("/")} event for :${port}; saw ${
         seen.map((e) => `${e.type}(${e.remoteAddress ?? ""} ${e.reason ?? ""})`).join(", ")
@@ -177,11 +174,11 @@ async function pullWithGoodPeer(s: Scope, pullOptions: SocketOptions = {}) {
   const goodEvents = record(good);
   good.connect(url);
   await good.send("before");
-  assert.deepEqual(text(await within(pull.receive())), ["before"]);
+  assert.deepEqual(texts(await within(pull.receive())), ["before"]);
   /** The good peer still gets through, and was never disconnected. */
   const stillServes = async (tag: string) => {
     await good.send(["after", tag]);
-    assert.deepEqual(text(await within(pull.receive())), ["after", tag]);
+    assert.deepEqual(texts(await within(pull.receive())), ["after", tag]);
     const bad = goodEvents.filter((e) => e.type === "disconnect" || e.type === "handshake:error");
     assert.deepEqual(bad, [], "the well-behaved peer lost its connection");
   };
@@ -201,7 +198,7 @@ async function refuses(
   assert.equal(event.type, expect.type, `${event.type}: ${event.reason}`);
   assert.match(event.reason ?? "", expect.reason);
   if (expect.code !== undefined) assert.equal(event.code, expect.code);
-  await within(raw.closed, 5000, "weft closing the bad connection");
+  await within(raw.closed, "weft closing the bad connection", 5000);
   await stillServes(expect.reason.source);
   return raw;
 }
@@ -335,7 +332,7 @@ describe("bad input at a weft socket", () => {
       sub.connect(url);
       const pump = setInterval(() => void pub.send(["t", "sync"]), 10);
       try {
-        assert.deepEqual(text(await within(sub.receive())), ["t", "sync"]);
+        assert.deepEqual(texts(await within(sub.receive())), ["t", "sync"]);
       } finally {
         clearInterval(pump);
       }
@@ -344,7 +341,11 @@ describe("bad input at a weft socket", () => {
       await peer.ok({ op: "socket", type: "PUSH", options: { LINGER: 0 } });
       await peer.ok({ op: "monitor" });
       await peer.ok({ op: "connect", endpoint: url });
-      await until(() => events.some((e) => e.type === "handshake:error"), 5000);
+      await until(
+        () => events.some((e) => e.type === "handshake:error"),
+        "a handshake:error",
+        5000,
+      );
       const refusal = events.find((e) => e.type === "handshake:error")!;
       assert.match(refusal.reason ?? "", /Invalid socket type: PUB expects .*SUB.*got "PUSH"/);
       // libzmq got our READY and ERROR (not a bare hang-up, which it reports as
@@ -360,7 +361,7 @@ describe("bad input at a weft socket", () => {
       assert.equal(retry, undefined, "libzmq kept retrying a refused connection");
       await pub.send(["t", "end"]);
       for (;;) {
-        const m = text(await within(sub.receive()));
+        const m = texts(await within(sub.receive()));
         if (m[1] === "end") break;
       }
       assert.equal(events.filter((e) => e.type === "handshake").length, 1, "only the SUB's");
@@ -401,12 +402,12 @@ describe("bad input at a weft socket", () => {
       const good = s.weft(new Pull(opts()));
       good.connect(url);
       await push.send("to the reader");
-      assert.deepEqual(text(await within(good.receive())), ["to the reader"]);
+      assert.deepEqual(texts(await within(good.receive())), ["to the reader"]);
       // The stuck peer leaves: only its connection goes.
       raw.sock.destroy();
       const gone = await eventFor(events, raw.localPort, ["disconnect"]);
       assert.ok(gone.reason, "a disconnect names its reason");
       await push.send("still");
-      assert.deepEqual(text(await within(good.receive())), ["still"]);
+      assert.deepEqual(texts(await within(good.receive())), ["still"]);
     }));
 });

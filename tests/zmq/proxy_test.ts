@@ -14,21 +14,12 @@ import { createRegistry } from "../../src/transport/registry.ts";
 import { defaultTransports } from "../../src/transport/default.ts";
 import { InprocNamespace, InprocTransport } from "../../src/transport/inproc/inproc.ts";
 import type { TransportRegistry } from "../../src/transport/types.ts";
+import { texts, until } from "../_helpers.ts";
 
-const text = (frames: Uint8Array[]) => frames.map((f) => new TextDecoder().decode(f));
 const DEADLINE_MS = 10_000;
 
 function inproc(): TransportRegistry {
   return createRegistry([new InprocTransport(new InprocNamespace())]);
-}
-
-/** Polls `condition` until it holds or the deadline passes (no fixed sleeps). */
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const end = Date.now() + DEADLINE_MS;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 /** Closes every socket at the end of a test, whatever happened. */
@@ -66,7 +57,7 @@ for (
           Array.from({ length: n }, (_, i) => [`job`, String(i), "x".repeat(i % 7)]),
         );
         for (let i = 0; i < n; i++) {
-          assert.deepEqual(text(await consumer.receive()), ["job", String(i), "x".repeat(i % 7)]);
+          assert.deepEqual(texts(await consumer.receive()), ["job", String(i), "x".repeat(i % 7)]);
         }
         const stats = p.statistics();
         assert.equal(stats.frontend.messagesReceived, 3 * n);
@@ -109,7 +100,7 @@ for (
         await Promise.all(clients.map(async (req, k) => {
           for (let i = 0; i < 20; i++) {
             await req.send(`c${k}-${i}`);
-            const [reply] = text(await req.receive());
+            const [reply] = texts(await req.receive());
             const [worker, body] = reply!.split(":");
             assert.equal(body, `c${k}-${i}`);
             workers.add(worker!);
@@ -141,7 +132,7 @@ for (
         const got: string[] = [];
         const receiving = (async () => {
           for await (const frames of sub) {
-            got.push(text(frames).join("|"));
+            got.push(texts(frames).join("|"));
             if (got.some((m) => m.startsWith("a"))) return;
           }
         })();
@@ -188,8 +179,8 @@ describe("proxy capture and steering (inproc)", () => {
       const running = proxy(inlet, outlet, capture);
       for (let i = 0; i < 50; i++) await producer.send(["m", String(i)]);
       for (let i = 0; i < 50; i++) {
-        assert.deepEqual(text(await consumer.receive()), ["m", String(i)]);
-        assert.deepEqual(text(await tap.receive()), ["m", String(i)]);
+        assert.deepEqual(texts(await consumer.receive()), ["m", String(i)]);
+        assert.deepEqual(texts(await tap.receive()), ["m", String(i)]);
       }
       outlet.close();
       await running;
@@ -223,9 +214,9 @@ describe("proxy capture and steering (inproc)", () => {
       };
 
       await producer.send(["one", "1"]);
-      assert.deepEqual(text(await consumer.receive()), ["one", "1"]);
+      assert.deepEqual(texts(await consumer.receive()), ["one", "1"]);
 
-      assert.deepEqual(text(await command("PAUSE")), [""]);
+      assert.deepEqual(texts(await command("PAUSE")), [""]);
       assert.equal(p.state, "paused");
       await producer.send(["two", "22"]);
       // The proxy may take the message off the socket, but must not pass it on.
@@ -233,8 +224,8 @@ describe("proxy capture and steering (inproc)", () => {
       await assert.rejects(consumer.receive(), (e: unknown) => (e as WeftError).code === "EAGAIN");
       assert.equal(p.statistics().backend.messagesSent, 2);
 
-      assert.deepEqual(text(await command("RESUME")), [""]);
-      assert.deepEqual(text(await consumer.receive()), ["two", "22"]);
+      assert.deepEqual(texts(await command("RESUME")), [""]);
+      assert.deepEqual(texts(await consumer.receive()), ["two", "22"]);
 
       const stats = await command("STATISTICS");
       assert.equal(stats.length, 8);
@@ -245,9 +236,9 @@ describe("proxy capture and steering (inproc)", () => {
       // frontend: received 4 frames of 3+1+3+2 bytes, sent nothing; backend: the reverse.
       assert.deepEqual(values, [4, 9, 0, 0, 0, 0, 4, 9]);
 
-      assert.match(text(await command("BOGUS"))[0]!, /unknown command "BOGUS"/);
+      assert.match(texts(await command("BOGUS"))[0]!, /unknown command "BOGUS"/);
       assert.equal(ended, false);
-      assert.deepEqual(text(await command("TERMINATE")), [""]);
+      assert.deepEqual(texts(await command("TERMINATE")), [""]);
       await running;
       assert.equal(p.state, "terminated");
       assert.equal(inlet.isClosed, false, "the proxy leaves its sockets open");
@@ -304,7 +295,7 @@ describe("proxy capture and steering (inproc)", () => {
       await producer.send("held");
       await until(() => p.statistics().frontend.messagesReceived === 1, "the held message");
       p.resume();
-      assert.deepEqual(text(await consumer.receive()), ["held"]);
+      assert.deepEqual(texts(await consumer.receive()), ["held"]);
       p.pause();
       p.terminate();
       await running;

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { Rep, Req } from "../../src/zmq.ts";
 import { createRegistry } from "../../src/transport/registry.ts";
 import { InprocNamespace, InprocTransport } from "../../src/transport/inproc/inproc.ts";
-import { within } from "./_suite.ts";
+import { within } from "../_helpers.ts";
 
 describe("REP iteration", () => {
   test("for await serves several requests in turn", async () => {
@@ -27,10 +27,10 @@ describe("REP iteration", () => {
     const got: string[] = [];
     for (const word of ["a", "b", "c"]) {
       await req.send(word);
-      const [reply] = await within(req.receive(), 10_000, "reply");
+      const [reply] = await within(req.receive(), "reply", 10_000);
       got.push(new TextDecoder().decode(reply));
     }
     assert.deepEqual(got, ["a", "b", "c"]);
-    assert.equal(await within(served, 10_000, "REP loop"), 3);
+    assert.equal(await within(served, "REP loop", 10_000), 3);
   });
 });

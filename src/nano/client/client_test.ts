@@ -15,6 +15,7 @@ import {
   RouteDictionary,
 } from "../../codec/pomelo.ts";
 import type { ClientConnection, ConnectionEvents, Connector } from "./connector.ts";
+import { until, within } from "../../../tests/_helpers.ts";
 
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder();
@@ -23,16 +24,6 @@ const fromUtf8 = new TextDecoder();
 type Received =
   | { kind: "packet"; type: number; body: Uint8Array }
   | { kind: "message"; message: PomeloMessage };
-
-function deadline<T>(p: Promise<T>, what: string, ms = 5000): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([
-    p,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 /** One accepted connection, seen from the server. */
 class FakeConn {
@@ -83,7 +74,7 @@ class FakeConn {
   next(): Promise<Received> {
     const r = this.#received.shift();
     if (r) return Promise.resolve(r);
-    return deadline(new Promise((resolve) => this.#waiters.push(resolve)), "a client packet");
+    return within(new Promise((resolve) => this.#waiters.push(resolve)), "a client packet");
   }
 
   /** The next packet, asserting its type; returns its body. */
@@ -180,7 +171,7 @@ class FakeServer {
   next(): Promise<FakeConn> {
     const c = this.#conns.shift();
     if (c) return Promise.resolve(c);
-    return deadline(new Promise((resolve) => this.#waiters.push(resolve)), "a connection");
+    return within(new Promise((resolve) => this.#waiters.push(resolve)), "a connection");
   }
 }
 
@@ -200,17 +191,6 @@ async function pair(
   const hello = await conn.acceptHandshake(sys, dict);
   const client = await connecting;
   return { server, conn, client, hello };
-}
-
-function until(check: () => boolean, what: string, ms = 5000): Promise<void> {
-  return deadline(
-    new Promise<void>((resolve) => {
-      const poll = () => check() ? resolve() : setTimeout(poll, 5);
-      poll();
-    }),
-    what,
-    ms,
-  );
 }
 
 describe("nano client (in-memory server)", () => {

@@ -4,8 +4,7 @@ import { device } from "./device.ts";
 import { Pub0Socket, Pull0Socket, Push0Socket, Sub0Socket } from "./sockets.ts";
 import { createRegistry } from "../../transport/registry.ts";
 import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
-
-const text = (b: Uint8Array) => new TextDecoder().decode(b);
+import { text } from "../../../tests/_helpers.ts";
 
 describe("sp device over one-way protocols", () => {
   test("pull0 → push0 forwards and keeps running until a socket closes", async () => {

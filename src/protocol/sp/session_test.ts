@@ -3,8 +3,7 @@ import assert from "node:assert/strict";
 import { SpSession } from "./session.ts";
 import type { SpSessionOptions } from "./session.ts";
 import type { WirePeer, WireSessionError } from "../../core/wire.ts";
-
-const hex = (s: string) => new Uint8Array(s.trim().split(/\s+/).map((b) => parseInt(b, 16)));
+import { hex } from "../../../tests/_helpers.ts";
 
 function harness(options: SpSessionOptions) {
   const written: Uint8Array[] = [];

@@ -14,7 +14,8 @@ import {
 } from "./command.ts";
 import { encodeMetadata, isPropertyName, parseMetadata } from "./metadata.ts";
 import { compatiblePeers, isCompatible, isSocketType, SocketType } from "./socket_type.ts";
-import { frame, hex, te, toHex } from "../../../tests/fixtures/zmtp/_helpers.ts";
+import { hex, toHex } from "../../../tests/_helpers.ts";
+import { frame, te } from "../../../tests/fixtures/zmtp/_helpers.ts";
 
 describe("commands: RFC 37 worked examples", () => {
   test("DEALER READY: 04 29 05 READY 0B Socket-Type 00 00 00 06 DEALER 08 Identity 00 00 00 00", () => {

@@ -6,17 +6,8 @@ import { fileURLToPath } from "node:url";
 import type { ZmtpSessionOptions } from "./session.ts";
 import { buildGreeting } from "./greeting.ts";
 import { readyCommand } from "./command.ts";
-import {
-  concat,
-  feedSplit,
-  frame,
-  hex,
-  rng,
-  session,
-  td,
-  te,
-  toHex,
-} from "../../../tests/fixtures/zmtp/_helpers.ts";
+import { concat, hex, prng, toHex } from "../../../tests/_helpers.ts";
+import { feedSplit, frame, session, td, te } from "../../../tests/fixtures/zmtp/_helpers.ts";
 
 function fixture(name: string): Uint8Array {
   const url = new URL(`../../../tests/fixtures/zmtp/${name}.hex`, import.meta.url);
@@ -29,7 +20,7 @@ function replay(name: string, options: ZmtpSessionOptions) {
   for (const maxChunk of [1, 5, 100]) {
     const split = session(options);
     split.s.start(0);
-    feedSplit(split.s, bytes, rng(maxChunk), { maxChunk });
+    feedSplit(split.s, bytes, prng(maxChunk), { maxChunk });
     assert.deepEqual(split.r.errors, [], `${name} split ${maxChunk}`);
     assert.equal(split.r.peers.length, 1, `${name} split ${maxChunk}`);
   }

@@ -1,7 +1,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { buildGreeting, checkGreeting, GREETING_SIZE, mechanismField } from "./greeting.ts";
-import { hex, peerGreeting } from "../../../tests/fixtures/zmtp/_helpers.ts";
+import { hex } from "../../../tests/_helpers.ts";
+import { peerGreeting } from "../../../tests/fixtures/zmtp/_helpers.ts";
 
 describe("greeting: build", () => {
   test("NULL, 3.1, byte for byte", () => {

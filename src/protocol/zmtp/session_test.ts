@@ -3,19 +3,16 @@ import assert from "node:assert/strict";
 import { ZmtpSession, type ZmtpSessionOptions } from "./session.ts";
 import { buildGreeting } from "./greeting.ts";
 import { pingCommand, subscriptionCommand } from "./command.ts";
+import { concat, hex, prng, toHex } from "../../../tests/_helpers.ts";
 import {
-  concat,
   feedSplit,
   frame,
-  hex,
   peerGreeting,
   readyFrame,
   Recorder,
-  rng,
   session,
   td,
   te,
-  toHex,
 } from "../../../tests/fixtures/zmtp/_helpers.ts";
 
 const GREETING = buildGreeting();
@@ -145,7 +142,7 @@ describe("session: handshake", () => {
 describe("session: two-session loopback with random chunk splits", () => {
   for (const maxChunk of [1, 2, 3, 7, 64, 4096]) {
     test(`chunks of 1..${maxChunk} octets`, () => {
-      const next = rng(maxChunk * 7919);
+      const next = prng(maxChunk * 7919);
       const a = session({ socketType: "DEALER", asServer: false, routingId: te.encode("A") });
       const b = session({ socketType: "ROUTER", asServer: true });
       const sent: Array<{ from: "a" | "b"; frames: Uint8Array[] }> = [];
@@ -411,7 +408,7 @@ describe("session: bad input", () => {
     s.start(0);
     const g = peerGreeting();
     g[9] = 0;
-    feedSplit(s, g, rng(1), { maxChunk: 3 });
+    feedSplit(s, g, prng(1), { maxChunk: 3 });
     expectError(s, r, "EPROTO", "handshake", /^not a ZMTP peer: .*octet 9/);
   });
 

@@ -4,26 +4,13 @@ import { parseEndpoint } from "../../core/endpoint.ts";
 import { defaultTransports } from "../default.ts";
 import { InprocNamespace } from "../inproc/inproc.ts";
 import type { ByteStream, Transport } from "../types.ts";
+import { within } from "../../../tests/_helpers.ts";
 
 export const tcp: Transport = (() => {
   const t = defaultTransports(new InprocNamespace()).get("tcp");
   if (!t) throw new Error("no tcp transport on this runtime");
   return t;
 })();
-
-export const DEADLINE_MS = 20_000;
-
-export async function within<T>(promise: Promise<T>, what: string, ms = DEADLINE_MS): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 export const KEY = "dGhlIHNhbXBsZSBub25jZQ==";
 export const ACCEPT = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";

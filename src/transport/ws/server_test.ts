@@ -7,6 +7,7 @@ import { parseEndpoint } from "../../core/endpoint.ts";
 import type { ByteStream, ListenOptions, StreamListener } from "../types.ts";
 import { WsTransport } from "./transport.ts";
 import type { WsStream } from "./stream.ts";
+import { within } from "../../../tests/_helpers.ts";
 import {
   ACCEPT,
   closeCodeOf,
@@ -16,7 +17,6 @@ import {
   RawPeer,
   tcp,
   upgradeRequest,
-  within,
 } from "./_raw_test_helpers_test.ts";
 
 const enc = new TextEncoder();

@@ -8,7 +8,8 @@ import { formatResponse, looksLikeHttp } from "./http.ts";
 import { PeekStream } from "./peek.ts";
 import { WsTransport } from "./transport.ts";
 import { upgradeServerStream } from "./upgrade.ts";
-import { Collector, RawPeer, tcp, within } from "./_raw_test_helpers_test.ts";
+import { within } from "../../../tests/_helpers.ts";
+import { Collector, RawPeer, tcp } from "./_raw_test_helpers_test.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

@@ -1,14 +1,12 @@
 /**
  * A quick smoke test against real nng 1.5.2 (`nngcat`): REQ/REP both ways over tcp, ipc and
- * ws, and PUB→SUB. The full interop matrix lives in tests/interop.
+ * ws, and PUB→SUB. The full interop matrix is sp_nngcat_test.ts beside it.
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Pub0, Rep0, Req0 } from "../../src/sp.ts";
-import { freePort, requirePeer, startNngcat, tempIpcPath } from "../interop/_peers.ts";
-import { within } from "./_suite.ts";
-
-const text = (b: Uint8Array) => new TextDecoder().decode(b);
+import { freePort, requirePeer, startNngcat, tempIpcPath } from "./_peers.ts";
+import { text, within } from "../_helpers.ts";
 
 describe("sp smoke against nngcat 1.5.2", () => {
   for (const scheme of ["tcp", "ipc", "ws"] as const) {

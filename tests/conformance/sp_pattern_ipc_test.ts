@@ -1,4 +1,4 @@
-import { runSpSuite } from "./_suite.ts";
+import { runSpSuite } from "./sp_pattern_suite.ts";
 import { runtimeTransports } from "../../src/zmq.ts";
 import { tmpdir } from "node:os";
 import process from "node:process";

@@ -1,10 +1,10 @@
-// The SP pattern suite (tests/sp/_suite.ts) over tls+tcp:// (nng's TLS scheme) and wss://, on
+// The SP pattern suite (sp_pattern_suite.ts) over tls+tcp:// (nng's TLS scheme) and wss://, on
 // the runtime's TLS transport with a throwaway certificate the dialers trust as `caCerts`.
 import { test } from "node:test";
 import { defaultTransports } from "../../src/transport/default.ts";
 import { InprocNamespace } from "../../src/transport/inproc/inproc.ts";
 import { requirePeer } from "../interop/_peers.ts";
-import { runSpSuite } from "../sp/_suite.ts";
+import { runSpSuite } from "./sp_pattern_suite.ts";
 import { makeTestCerts } from "./_tls_certs.ts";
 
 const certs = makeTestCerts();

@@ -1,6 +1,6 @@
 /**
- * The SP (nng) pattern conformance suite, run once per transport (inproc, tcp, ipc, ws) by the
- * `*_test.ts` files beside it, under `deno test` and `bun test` alike.
+ * The SP (nng) pattern conformance suite, run once per transport (inproc, tcp, ipc, ws, tls) by
+ * the `sp_pattern_*_test.ts` files beside it, under `deno test` and `bun test` alike.
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -21,7 +21,7 @@ import {
 } from "../../src/sp.ts";
 import type { Req0Options, SpSocket, Surveyor0Options } from "../../src/sp.ts";
 import type { TransportRegistry } from "../../src/transport/types.ts";
-import { until, within } from "../zmq/_suite.ts";
+import { text, until, within } from "../_helpers.ts";
 
 export { until, within };
 
@@ -34,8 +34,6 @@ export interface SuiteConfig {
   /** The registry the sockets use. */
   transports(): TransportRegistry;
 }
-
-const text = (b: Uint8Array) => new TextDecoder().decode(b);
 
 /** Rejects unless `promise` rejects with a WeftError of `code`. */
 async function rejectsWith(promise: Promise<unknown>, code: string): Promise<void> {

@@ -1,6 +1,6 @@
 /**
  * The ZeroMQ pattern conformance suite, run once per transport (inproc, tcp, ipc) by the
- * `*_test.ts` files beside it, under `deno test` and `bun test` alike.
+ * `zmq_pattern_*_test.ts` files beside it, under `deno test` and `bun test` alike.
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -20,6 +20,7 @@ import {
 } from "../../src/zmq.ts";
 import type { Socket } from "../../src/zmq.ts";
 import type { TransportRegistry } from "../../src/transport/types.ts";
+import { texts, until, within } from "../_helpers.ts";
 
 /** How to run the suite on one transport. */
 export interface SuiteConfig {
@@ -29,28 +30,6 @@ export interface SuiteConfig {
   endpoint(): string;
   /** The registry the sockets use. */
   transports(): TransportRegistry;
-}
-
-const text = (frames: Uint8Array[]) => frames.map((f) => new TextDecoder().decode(f));
-
-/** Resolves when `predicate` holds, polling every few ms; rejects after `ms`. */
-export async function until(predicate: () => boolean, ms = 10_000): Promise<void> {
-  const start = Date.now();
-  while (!predicate()) {
-    if (Date.now() - start > ms) throw new Error(`condition not met within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-/** Rejects if `promise` does not settle within `ms`. */
-export function within<T>(promise: Promise<T>, ms = 10_000, what = "operation"): Promise<T> {
-  let timer: ReturnType<typeof setTimeout>;
-  return Promise.race([
-    promise.finally(() => clearTimeout(timer)),
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
-    }),
-  ]);
 }
 
 /** Runs the whole suite for one transport. */
@@ -79,9 +58,9 @@ export function runZmqSuite(config: SuiteConfig): void {
         for (let i = 0; i < 100; i++) await push.send(`m${i}`);
         await push.send(["a", "", "c"]);
         for (let i = 0; i < 100; i++) {
-          assert.deepEqual(text(await within(pull.receive())), [`m${i}`]);
+          assert.deepEqual(texts(await within(pull.receive())), [`m${i}`]);
         }
-        assert.deepEqual(text(await within(pull.receive())), ["a", "", "c"]);
+        assert.deepEqual(texts(await within(pull.receive())), ["a", "", "c"]);
       } finally {
         cleanup();
       }
@@ -98,7 +77,7 @@ export function runZmqSuite(config: SuiteConfig): void {
         await push.send("early");
         const pull = make(new Pull(opts()));
         await pull.bind(url);
-        assert.deepEqual(text(await within(pull.receive())), ["early"]);
+        assert.deepEqual(texts(await within(pull.receive())), ["early"]);
       } finally {
         cleanup();
       }
@@ -117,7 +96,7 @@ export function runZmqSuite(config: SuiteConfig): void {
         await until(() => handshakes.length === 2);
         await push.send("warmup-1");
         await push.send("warmup-2");
-        const got = [await within(a.receive()), await within(b.receive())].map((m) => text(m)[0]);
+        const got = [await within(a.receive()), await within(b.receive())].map((m) => texts(m)[0]);
         assert.deepEqual(got.sort(), ["warmup-1", "warmup-2"]);
       } finally {
         cleanup();
@@ -136,7 +115,7 @@ export function runZmqSuite(config: SuiteConfig): void {
           void pub.send(["news.eu", "y"]);
         }, 5);
         try {
-          assert.deepEqual(text(await within(sub.receive())), ["news.eu", "y"]);
+          assert.deepEqual(texts(await within(sub.receive())), ["news.eu", "y"]);
         } finally {
           clearInterval(timer);
         }
@@ -145,7 +124,7 @@ export function runZmqSuite(config: SuiteConfig): void {
         const timer2 = setInterval(() => void pub.send(["weather", "z"]), 5);
         try {
           for (;;) {
-            const m = text(await within(sub.receive()));
+            const m = texts(await within(sub.receive()));
             if (m[0] === "weather") break;
             assert.equal(m[0], "news.eu"); // in flight before the change
           }
@@ -169,8 +148,8 @@ export function runZmqSuite(config: SuiteConfig): void {
         await xpub.send(["a1"]);
         await xpub.send(["b1"]);
         await xpub.send(["a2"]);
-        assert.deepEqual(text(await within(xsub.receive())), ["a1"]);
-        assert.deepEqual(text(await within(xsub.receive())), ["a2"]);
+        assert.deepEqual(texts(await within(xsub.receive())), ["a1"]);
+        assert.deepEqual(texts(await within(xsub.receive())), ["a2"]);
         await xsub.send(new Uint8Array([0, 0x61]));
         const [unsub] = await within(xpub.receive());
         assert.deepEqual([...unsub!], [0, 0x61]);
@@ -194,9 +173,9 @@ export function runZmqSuite(config: SuiteConfig): void {
             (e) => e instanceof WeftError && e.code === "ESTATE",
           );
           const request = await within(rep.receive());
-          assert.deepEqual(text(request), ["q", String(i)]);
+          assert.deepEqual(texts(request), ["q", String(i)]);
           await rep.send(["r", String(i)]);
-          assert.deepEqual(text(await within(req.receive())), ["r", String(i)]);
+          assert.deepEqual(texts(await within(req.receive())), ["r", String(i)]);
         }
       } finally {
         cleanup();
@@ -224,8 +203,8 @@ export function runZmqSuite(config: SuiteConfig): void {
         assert.equal(generated[0], 0);
         await router.send([seen.get("from-named")!, "to-named"]);
         await router.send([generated, "to-anon"]);
-        assert.deepEqual(text(await within(named.receive())), ["to-named"]);
-        assert.deepEqual(text(await within(anon.receive())), ["to-anon"]);
+        assert.deepEqual(texts(await within(named.receive())), ["to-named"]);
+        assert.deepEqual(texts(await within(anon.receive())), ["to-anon"]);
       } finally {
         cleanup();
       }
@@ -256,15 +235,15 @@ export function runZmqSuite(config: SuiteConfig): void {
         assert.equal(delimiter!.length, 0);
         assert.equal(new TextDecoder().decode(body), "hello");
         await router.send([id!, "", "world"]);
-        assert.deepEqual(text(await within(req.receive())), ["world"]);
+        assert.deepEqual(texts(await within(req.receive())), ["world"]);
 
         const rep = make(new Rep(opts()));
         const dealer = make(new Dealer(opts()));
         dealer.connect(await bound(rep));
         await dealer.send(["", "job"]);
-        assert.deepEqual(text(await within(rep.receive())), ["job"]);
+        assert.deepEqual(texts(await within(rep.receive())), ["job"]);
         await rep.send("done");
-        assert.deepEqual(text(await within(dealer.receive())), ["", "done"]);
+        assert.deepEqual(texts(await within(dealer.receive())), ["", "done"]);
       } finally {
         cleanup();
       }
@@ -276,9 +255,9 @@ export function runZmqSuite(config: SuiteConfig): void {
         const b = make(new Pair(opts()));
         b.connect(await bound(a));
         await a.send("ping");
-        assert.deepEqual(text(await within(b.receive())), ["ping"]);
+        assert.deepEqual(texts(await within(b.receive())), ["ping"]);
         await b.send(["pong", "!"]);
-        assert.deepEqual(text(await within(a.receive())), ["pong", "!"]);
+        assert.deepEqual(texts(await within(a.receive())), ["pong", "!"]);
       } finally {
         cleanup();
       }
@@ -332,7 +311,7 @@ export function runZmqSuite(config: SuiteConfig): void {
         await within(Promise.all(sends));
         const got = await within(Promise.all(receives));
         assert.deepEqual(
-          got.map((m) => text(m)[0]),
+          got.map((m) => texts(m)[0]),
           Array.from({ length: 50 }, (_, i) => String(i)),
         );
       } finally {
@@ -351,7 +330,7 @@ export function runZmqSuite(config: SuiteConfig): void {
         for (let i = 0; i < 500; i++) await push.send(`m${i}`);
         push.close();
         for (let i = 0; i < 500; i++) {
-          assert.deepEqual(text(await within(pull.receive())), [`m${i}`]);
+          assert.deepEqual(texts(await within(pull.receive())), [`m${i}`]);
         }
       } finally {
         cleanup();
@@ -375,8 +354,8 @@ export function runZmqSuite(config: SuiteConfig): void {
         push.close();
         const pull = make(new Pull(opts()));
         await pull.bind(url);
-        assert.deepEqual(text(await within(pull.receive())), ["q1"]);
-        assert.deepEqual(text(await within(pull.receive())), ["q2"]);
+        assert.deepEqual(texts(await within(pull.receive())), ["q1"]);
+        assert.deepEqual(texts(await within(pull.receive())), ["q2"]);
         assert.deepEqual(sendFailures, []);
       } finally {
         cleanup();
@@ -406,7 +385,7 @@ export function runZmqSuite(config: SuiteConfig): void {
         // Without conflate all 100 earlier messages would be delivered before "last".
         let before = 0;
         for (;;) {
-          const got = text(await within(pull.receive()));
+          const got = texts(await within(pull.receive()));
           if (got[0] === "last") break;
           before++;
         }
@@ -431,7 +410,7 @@ export function runZmqSuite(config: SuiteConfig): void {
         assert.equal(new TextDecoder().decode(body2), "two");
         await router.send([id1!, reqId1!, "", "stale"]); // reply to the first: dropped
         await router.send([id1!, reqId2!, "", "fresh"]);
-        assert.deepEqual(text(await within(req.receive())), ["fresh"]);
+        assert.deepEqual(texts(await within(req.receive())), ["fresh"]);
       } finally {
         cleanup();
       }
@@ -475,13 +454,13 @@ export function runZmqSuite(config: SuiteConfig): void {
         const first = make(new Dealer({ ...opts(), routingId: "same" }));
         first.connect(url);
         await first.send("from-first");
-        assert.deepEqual(text(await within(router.receive())), ["same", "from-first"]);
+        assert.deepEqual(texts(await within(router.receive())), ["same", "from-first"]);
         const second = make(new Dealer({ ...opts(), routingId: "same" }));
         second.connect(url);
         await second.send("from-second");
-        assert.deepEqual(text(await within(router.receive())), ["same", "from-second"]);
+        assert.deepEqual(texts(await within(router.receive())), ["same", "from-second"]);
         await router.send(["same", "to-owner"]);
-        assert.deepEqual(text(await within(second.receive())), ["to-owner"]);
+        assert.deepEqual(texts(await within(second.receive())), ["to-owner"]);
       } finally {
         cleanup();
       }
@@ -496,7 +475,7 @@ export function runZmqSuite(config: SuiteConfig): void {
         push.events.on("connect:retry", (e) => retries.push(e.interval ?? -1));
         push.connect(url);
         await push.send("a");
-        assert.deepEqual(text(await within(pull.receive())), ["a"]);
+        assert.deepEqual(texts(await within(pull.receive())), ["a"]);
         await pull.unbind(url);
         await until(() => retries.length > 0);
         push.disconnect(url);
@@ -521,7 +500,7 @@ export function runZmqSuite(config: SuiteConfig): void {
         let batches = 0;
         while (count < n) {
           const batch = await within(pull.receiveBatch());
-          for (const m of batch) assert.equal(text(m)[0], String(count++));
+          for (const m of batch) assert.equal(texts(m)[0], String(count++));
           batches++;
         }
         assert.ok(batches < n, "receiveBatch returned more than one message at a time");

@@ -1,4 +1,4 @@
-import { runZmqSuite } from "./_suite.ts";
+import { runZmqSuite } from "./zmq_pattern_suite.ts";
 import { runtimeTransports } from "../../src/zmq.ts";
 import { tmpdir } from "node:os";
 

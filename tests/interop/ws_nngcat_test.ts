@@ -7,15 +7,11 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseEndpoint } from "../../core/endpoint.ts";
-import {
-  freePort,
-  requirePeer,
-  startNngcat,
-  waitForListener,
-} from "../../../tests/interop/_peers.ts";
-import type { WsStream } from "./stream.ts";
-import { WsTransport } from "./transport.ts";
+import { parseEndpoint } from "../../src/core/endpoint.ts";
+import { freePort, requirePeer, startNngcat, waitForListener } from "./_peers.ts";
+import type { WsStream } from "../../src/transport/ws/stream.ts";
+import { WsTransport } from "../../src/transport/ws/transport.ts";
+import { within } from "../_helpers.ts";
 import {
   Collector,
   frame,
@@ -23,8 +19,7 @@ import {
   RawPeer,
   tcp,
   upgradeRequest,
-  within,
-} from "./_raw_test_helpers_test.ts";
+} from "../../src/transport/ws/_raw_test_helpers_test.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

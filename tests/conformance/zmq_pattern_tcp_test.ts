@@ -1,7 +1,7 @@
-import { runSpSuite } from "./_suite.ts";
+import { runZmqSuite } from "./zmq_pattern_suite.ts";
 import { runtimeTransports } from "../../src/zmq.ts";
 
-runSpSuite({
+runZmqSuite({
   name: "tcp",
   endpoint: () => "tcp://127.0.0.1:0",
   transports: runtimeTransports,

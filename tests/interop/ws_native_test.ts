@@ -3,11 +3,12 @@
 // under `deno test`, Bun.serve under `bun test`).
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { parseEndpoint } from "../../core/endpoint.ts";
-import type { ByteStream } from "../types.ts";
-import type { WsStream } from "./stream.ts";
-import { WsTransport } from "./transport.ts";
-import { Collector, pattern, tcp, within } from "./_raw_test_helpers_test.ts";
+import { parseEndpoint } from "../../src/core/endpoint.ts";
+import type { ByteStream } from "../../src/transport/types.ts";
+import type { WsStream } from "../../src/transport/ws/stream.ts";
+import { WsTransport } from "../../src/transport/ws/transport.ts";
+import { within } from "../_helpers.ts";
+import { Collector, pattern, tcp } from "../../src/transport/ws/_raw_test_helpers_test.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

@@ -1,7 +1,7 @@
-import { runZmqSuite } from "./_suite.ts";
+import { runSpSuite } from "./sp_pattern_suite.ts";
 import { runtimeTransports } from "../../src/zmq.ts";
 
-runZmqSuite({
+runSpSuite({
   name: "tcp",
   endpoint: () => "tcp://127.0.0.1:0",
   transports: runtimeTransports,
