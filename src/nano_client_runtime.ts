@@ -24,3 +24,5 @@
 
 export { tcpConnector, transportConnector } from "./nano/client/runtime_connectors.ts";
 export type { ClientConnection, ConnectionEvents, Connector } from "./nano/client/connector.ts";
+// transportConnector takes a registry: the runtime machinery to build one comes with it.
+export * from "./runtime.ts";
