@@ -7,27 +7,18 @@
  * @module
  */
 
-import { WeftError } from "../../core/errors.ts";
-import { describeStatus } from "../../codec/status.ts";
+import { type ErrorCode, WeftError } from "../../core/errors.ts";
 import {
-  encodePacket,
-  MessageFlag,
-  MessageType,
-  PacketType,
-  PomeloDecoder,
-  PomeloEncoder,
-  type PomeloMessage,
-  type PomeloSink,
-  RouteDictionary,
-} from "../../codec/pomelo.ts";
+  type PomeloClientEvents,
+  PomeloClientSession,
+  type PomeloClientSessionOptions,
+} from "../../protocol/pomelo/client_session.ts";
 import { type ClientConnection, type Connector, websocketConnector } from "./connector.ts";
 
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder();
 /** JS pomelo clients decode ids with 32-bit shifts: stay below 2^31. */
 const MAX_ID = 0x7fffffff;
-const HANDSHAKE_ACK = encodePacket(PacketType.HANDSHAKE_ACK, new Uint8Array(0));
-const HEARTBEAT = encodePacket(PacketType.HEARTBEAT, new Uint8Array(0));
 
 /**
  * Reconnect policy of {@link ClientOptions.reconnect}: delays double from `initialDelayMs` up to
@@ -70,7 +61,7 @@ export interface ClientOptions {
   readonly user?: unknown;
   /** Default request timeout (default 30 000 ms; 0 waits forever). */
   readonly requestTimeoutMs?: number;
-  /** Time allowed to open the connection and finish the handshake (default 10 000 ms). */
+  /** Time allowed to open the connection and finish the handshake (default 10 000 ms; 0 = no limit). */
   readonly handshakeTimeoutMs?: number;
   /** Reconnect after a lost connection (not after close() or a kick). Default off. */
   readonly reconnect?: boolean | ReconnectOptions;
@@ -174,19 +165,17 @@ interface Pending {
 
 /** One connection attempt and, once handshaken, its session. */
 interface Link {
+  readonly session: PomeloClientSession;
   conn: ClientConnection | undefined;
   dead: boolean;
-  /** Bytes received before the handshake response was complete. */
-  early: Uint8Array;
+  /** The server's kick reason, once kicked. */
+  kicked: string | undefined;
+  /** Settle the handshake (set until it is done or failed). */
   handshaken: ((info: HandshakeInfo) => void) | undefined;
   failed: ((error: Error) => void) | undefined;
-  decoder: PomeloDecoder | undefined;
-  encoder: PomeloEncoder | undefined;
-  dictionary: RouteDictionary | undefined;
-  heartbeatMs: number;
-  lastRx: number;
-  beat: ReturnType<typeof setInterval> | undefined;
-  watchdog: ReturnType<typeof setTimeout> | undefined;
+  /** The timer that ticks the session at its next deadline, and when it fires. */
+  timer: ReturnType<typeof setTimeout> | undefined;
+  timerAt: number;
 }
 
 function report(error: unknown): void {
@@ -210,14 +199,6 @@ function decodeBody(body: Uint8Array): unknown {
   return JSON.parse(fromUtf8.decode(body));
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return b;
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}
-
 /**
  * A connected pomelo/nano client; make one with {@link connect}.
  *
@@ -235,12 +216,9 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 export class Client {
   #url: string;
   #connector: Connector;
-  #sys: Record<string, unknown>;
-  #user: unknown;
+  #session: PomeloClientSessionOptions;
   #requestTimeoutMs: number;
-  #handshakeTimeoutMs: number;
   #reconnect: Required<ReconnectOptions> | undefined;
-  #maxBody: number;
   #state: ClientState = "connecting";
   #link: Link | undefined;
   #info: HandshakeInfo | undefined;
@@ -264,11 +242,15 @@ export class Client {
   constructor(url: string, options: ClientOptions = {}) {
     this.#url = url;
     this.#connector = options.connector ?? websocketConnector;
-    this.#sys = { type: "js-websocket", version: "0.1.0", rsa: {}, ...options.sys };
-    this.#user = options.user ?? {};
+    this.#session = {
+      ...(options.sys ? { sys: options.sys } : {}),
+      ...(options.user !== undefined ? { user: options.user } : {}),
+      ...(options.handshakeTimeoutMs !== undefined
+        ? { handshakeTimeout: options.handshakeTimeoutMs }
+        : {}),
+      ...(options.maxBody !== undefined ? { maxBody: options.maxBody } : {}),
+    };
     this.#requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
-    this.#handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
-    this.#maxBody = options.maxBody ?? 0xffffff;
     const r = options.reconnect;
     this.#reconnect = r
       ? {
@@ -350,12 +332,7 @@ export class Client {
       this.#send(() => {
         if (this.#pending.get(id) !== pending) return; // timed out while waiting
         try {
-          this.#write(this.#link!.encoder!.encodeMessage({
-            type: MessageType.REQUEST,
-            id,
-            route,
-            body,
-          }));
+          this.#link!.session.request(id, route, body);
           pending.sent = true;
         } catch (e) {
           this.#settle(id)?.reject(e as Error);
@@ -371,8 +348,7 @@ export class Client {
   notify(route: string, data?: unknown): void {
     if (this.#state === "closed") throw this.#closedError("notify " + route);
     const body = encodeBody(data);
-    const send = () =>
-      this.#write(this.#link!.encoder!.encodeMessage({ type: MessageType.NOTIFY, route, body }));
+    const send = () => this.#link!.session.notify(route, body);
     if (this.#state === "open") send();
     else {
       this.#queue.push(() => {
@@ -458,10 +434,6 @@ export class Client {
     }
   }
 
-  #write(bytes: Uint8Array): void {
-    this.#link?.conn?.send(bytes);
-  }
-
   #settle(id: number): Pending | undefined {
     const p = this.#pending.get(id);
     if (!p) return undefined;
@@ -472,74 +444,126 @@ export class Client {
 
   /** Opens a connection and runs the handshake; resolves when the session is working. */
   #open(): Promise<void> {
-    const link: Link = {
-      conn: undefined,
-      dead: false,
-      early: new Uint8Array(0),
-      handshaken: undefined,
-      failed: undefined,
-      decoder: undefined,
-      encoder: undefined,
-      dictionary: undefined,
-      heartbeatMs: 0,
-      lastRx: Date.now(),
-      beat: undefined,
-      watchdog: undefined,
-    };
-    this.#link = link;
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        fail(
-          new WeftError(
-            "ETIMEDOUT",
-            `handshake with ${this.#url}: expected a response within ${this.#handshakeTimeoutMs} ms`,
-          ),
-        );
-      }, this.#handshakeTimeoutMs);
-      const fail = (error: Error) => {
-        if (link.failed === undefined) return;
-        link.failed = link.handshaken = undefined;
-        clearTimeout(timer);
-        this.#drop(link);
-        reject(error);
+      const link: Link = {
+        session: new PomeloClientSession(
+          this.#sessionEvents(() => link),
+          this.#session,
+          Date.now(),
+        ),
+        conn: undefined,
+        dead: false,
+        kicked: undefined,
+        handshaken: (info) => {
+          link.failed = link.handshaken = undefined;
+          this.#info = info;
+          resolve();
+        },
+        failed: (error) => {
+          link.failed = link.handshaken = undefined;
+          this.#drop(link);
+          reject(error);
+        },
+        timer: undefined,
+        timerAt: Infinity,
       };
-      link.failed = fail;
-      link.handshaken = (info) => {
-        link.failed = link.handshaken = undefined;
-        clearTimeout(timer);
-        this.#info = info;
-        resolve();
-      };
+      this.#link = link;
+      this.#arm(link); // the handshake timeout
       this.#connector(this.#url, {
-        data: (chunk) => this.#receive(link, chunk),
+        data: (chunk) => {
+          if (link.dead) return;
+          link.session.feed(chunk, Date.now());
+          this.#arm(link);
+        },
         close: (error) => this.#ended(link, error),
-      }).then((conn) => {
-        if (link.dead) {
-          conn.close();
-          return;
-        }
-        link.conn = conn;
-        const hello = { sys: this.#sys, user: this.#user };
-        conn.send(encodePacket(PacketType.HANDSHAKE, utf8.encode(JSON.stringify(hello))));
-      }, (e) => fail(e instanceof WeftError ? e : new WeftError("ECONNREFUSED", String(e))));
+      }).then(
+        (conn) => {
+          if (link.dead) {
+            conn.close();
+            return;
+          }
+          link.conn = conn;
+          link.session.open();
+        },
+        (e) => link.failed?.(e instanceof WeftError ? e : new WeftError("ECONNREFUSED", String(e))),
+      );
     });
   }
 
-  /** Tears a link down (timers, connection, wasm tables); idempotent. */
+  /** What a link's session reports, handled for that link. */
+  #sessionEvents(link: () => Link): PomeloClientEvents {
+    return {
+      write: (bytes) => link().conn?.send(bytes),
+      ready: ({ heartbeatMs, dict, sys, user }) => {
+        link().handshaken?.({ heartbeatMs, dict, sys, user });
+      },
+      response: (id, body, isError) => this.#response(id, body, isError),
+      push: (route, body) => this.#push(route, body),
+      kick: (reason) => {
+        link().kicked = reason;
+        for (const h of this.#kickHandlers) call(() => h(reason));
+      },
+      close: (reason, code) => this.#sessionClosed(link(), reason, code),
+    };
+  }
+
+  /** Keeps one timer per link, due at the session's next deadline (or sooner). */
+  #arm(link: Link): void {
+    const at = link.dead ? undefined : link.session.nextDeadline();
+    if (at === undefined) {
+      if (link.timer !== undefined) clearTimeout(link.timer);
+      link.timer = undefined;
+      return;
+    }
+    // A timer that fires early only ticks for nothing and re-arms: received bytes, which move
+    // the deadline later, cost no timer churn.
+    if (link.timer !== undefined && link.timerAt <= at) return;
+    if (link.timer !== undefined) clearTimeout(link.timer);
+    link.timerAt = at;
+    link.timer = setTimeout(() => {
+      link.timer = undefined;
+      link.session.tick(Date.now());
+      this.#arm(link);
+    }, Math.max(at - Date.now(), 0));
+  }
+
+  /** Tears a link down (timer, session, connection); idempotent. */
   #drop(link: Link): void {
     if (link.dead) return;
     link.dead = true;
-    if (link.beat !== undefined) clearInterval(link.beat);
-    if (link.watchdog !== undefined) clearTimeout(link.watchdog);
+    if (link.timer !== undefined) clearTimeout(link.timer);
+    link.timer = undefined;
+    link.session.close();
     link.conn?.close();
-    link.dictionary?.dispose();
   }
 
   #ended(link: Link, error?: Error): void {
     if (link.dead) return;
-    const why = error ?? new WeftError("ECLOSED", `connection to ${this.#url} closed by the peer`);
-    if (link.failed) link.failed(why);
-    else this.#lost(link, why);
+    this.#failed(
+      link,
+      error ?? new WeftError("ECLOSED", `connection to ${this.#url} closed by the peer`),
+    );
+  }
+
+  /** The session closed on its own: bad bytes, a timeout, or a kick. */
+  #sessionClosed(link: Link, reason: string, code: ErrorCode | undefined): void {
+    if (link.dead) return; // we closed it
+    if (link.kicked === undefined) {
+      this.#failed(link, new WeftError(code ?? "ECLOSED", `pomelo from ${this.#url}: ${reason}`));
+      return;
+    }
+    const error = new WeftError(
+      "ECLOSED",
+      `kicked by the server: ${link.kicked || "(no reason)"}`,
+    );
+    link.failed?.(error);
+    this.#finish(error); // a kick is not retried
+  }
+
+  /** A link failed: during its handshake connect (or the reconnect) fails, after it is lost. */
+  #failed(link: Link, error: Error): void {
+    if (link.failed) link.failed(error);
+    else this.#lost(link, error);
   }
 
   /** The working connection failed: reject what was sent on it, then reconnect or close. */
@@ -625,168 +649,31 @@ export class Client {
     for (const h of this.#closeHandlers) call(() => h(error));
   }
 
-  #receive(link: Link, chunk: Uint8Array): void {
-    if (link.dead) return;
-    link.lastRx = Date.now();
-    if (link.decoder === undefined) {
-      chunk = concat(link.early, chunk);
-      // Before the handshake response, frame by hand: the dictionary it carries must be in the
-      // decoder before any DATA packet that uses it.
-      for (;;) {
-        if (chunk.length < 4) {
-          link.early = chunk;
-          return;
-        }
-        const type = chunk[0]!;
-        const length = (chunk[1]! << 16) | (chunk[2]! << 8) | chunk[3]!;
-        if (length > this.#maxBody) {
-          return this.#protocolError(link, `handshake: packet body of ${length} bytes`);
-        }
-        if (chunk.length < 4 + length) {
-          link.early = chunk;
-          return;
-        }
-        const body = chunk.subarray(4, 4 + length);
-        chunk = chunk.subarray(4 + length);
-        if (type === PacketType.HANDSHAKE) {
-          if (!this.#handshake(link, body)) return;
-          break;
-        }
-        if (type === PacketType.KICK) return this.#kicked(link, body);
-        if (type !== PacketType.HEARTBEAT) {
-          return this.#protocolError(
-            link,
-            `handshake: expected a HANDSHAKE packet, got type ${type}`,
-          );
-        }
-      }
-      link.early = new Uint8Array(0);
-      if (chunk.length === 0) return;
-    }
-    const status = link.decoder!.feed(chunk, this.#sink(link));
-    if (status < 0 && !link.dead) this.#protocolError(link, describeStatus(status));
-  }
-
-  #protocolError(link: Link, what: string): void {
-    const error = new WeftError("EPROTO", `pomelo from ${this.#url}: ${what}`);
-    if (link.failed) link.failed(error);
-    else this.#lost(link, error);
-  }
-
-  /** Handles the handshake response; false when it refused us (the link is gone). */
-  #handshake(link: Link, body: Uint8Array): boolean {
-    let res: { code?: unknown; sys?: Record<string, unknown>; user?: unknown };
+  #response(id: number, body: Uint8Array, isError: boolean): void {
+    const p = this.#settle(id);
+    if (!p) return; // timed out already, or not ours
+    let value: unknown;
     try {
-      res = JSON.parse(fromUtf8.decode(body));
+      value = decodeBody(body);
     } catch {
-      this.#protocolError(link, "handshake: expected a JSON response");
-      return false;
-    }
-    if (res.code !== 200) {
-      const why = res.code === 501 ? " (client version refused)" : "";
-      this.#protocolError(link, `handshake: expected code 200, got ${res.code}${why}`);
-      return false;
-    }
-    const sys = res.sys && typeof res.sys === "object" ? res.sys : {};
-    const rawDict = sys.dict ?? sys.routeToCode;
-    const dict = rawDict && typeof rawDict === "object" ? rawDict as Record<string, number> : {};
-    try {
-      if (Object.keys(dict).length > 0) link.dictionary = new RouteDictionary(dict);
-      const options = link.dictionary ? { dictionary: link.dictionary } : {};
-      link.decoder = new PomeloDecoder({ ...options, maxBody: this.#maxBody });
-      link.encoder = new PomeloEncoder(options);
-    } catch (e) {
-      this.#protocolError(link, `handshake: bad route dictionary (${(e as Error).message})`);
-      return false;
-    }
-    const seconds = typeof sys.heartbeat === "number" ? sys.heartbeat : 0;
-    link.heartbeatMs = seconds > 0 ? seconds * 1000 : 0;
-    link.conn!.send(HANDSHAKE_ACK);
-    if (link.heartbeatMs > 0) {
-      // A heartbeat every interval, whatever else flows: pomelo servers count only heartbeats
-      // as life, nano-style servers tick on their own clock, and answering each server beat
-      // one interval later (the old client rule) can leave 2 × interval between ours.
-      link.beat = setInterval(() => link.conn?.send(HEARTBEAT), link.heartbeatMs);
-      this.#watch(link);
-    }
-    link.handshaken?.({ heartbeatMs: link.heartbeatMs, dict, sys, user: res.user });
-    return true;
-  }
-
-  /** Arms the heartbeat watchdog: 2 × interval without any packet closes the connection. */
-  #watch(link: Link): void {
-    const limit = 2 * link.heartbeatMs;
-    const idle = Date.now() - link.lastRx;
-    if (idle >= limit) {
-      this.#lost(
-        link,
-        new WeftError(
-          "ETIMEDOUT",
-          `heartbeat: expected a packet from ${this.#url} within ${limit} ms, none for ${idle} ms`,
-        ),
-      );
+      p.reject(new WeftError("EPROTO", `response ${id}: expected a JSON body`));
       return;
     }
-    link.watchdog = setTimeout(() => this.#watch(link), Math.max(limit - idle, 1));
+    if (isError) p.reject(new ServerError(p.route, value));
+    else p.resolve(value);
   }
 
-  #kicked(link: Link, body: Uint8Array): void {
-    let reason = "";
-    try {
-      const parsed = JSON.parse(fromUtf8.decode(body));
-      reason = typeof parsed?.reason === "string" ? parsed.reason : JSON.stringify(parsed);
-    } catch {
-      reason = fromUtf8.decode(body);
-    }
-    for (const h of this.#kickHandlers) call(() => h(reason));
-    const error = new WeftError("ECLOSED", `kicked by the server: ${reason || "(no reason)"}`);
-    if (link.failed) link.failed(error);
-    this.#finish(error);
-  }
-
-  #sink(link: Link): PomeloSink {
-    return {
-      packet: (type, body) => {
-        if (link.dead) return;
-        // Server heartbeats need no answer of their own: ours go out every interval (#handshake).
-        if (type === PacketType.KICK) this.#kicked(link, body);
-        // A repeated HANDSHAKE or a HANDSHAKE_ACK from a server is ignored, as pomelo clients do.
-      },
-      message: (m) => {
-        if (!link.dead) this.#message(link, m);
-      },
-    };
-  }
-
-  #message(link: Link, m: PomeloMessage): void {
-    if (m.type === MessageType.RESPONSE) {
-      const p = this.#settle(m.id);
-      if (!p) return; // timed out already, or not ours
-      let value: unknown;
-      try {
-        value = decodeBody(m.body);
-      } catch {
-        p.reject(new WeftError("EPROTO", `response ${m.id}: expected a JSON body`));
-        return;
-      }
-      if (m.flags & MessageFlag.ERROR) p.reject(new ServerError(p.route, value));
-      else p.resolve(value);
-      return;
-    }
-    if (m.type !== MessageType.PUSH) {
-      this.#protocolError(link, `expected a RESPONSE or PUSH message, got type ${m.type}`);
-      return;
-    }
-    const handlers = this.#handlers.get(m.route);
+  #push(route: string, body: Uint8Array): void {
+    const handlers = this.#handlers.get(route);
     if (!handlers || handlers.size === 0) return;
     let value: unknown;
     try {
-      value = decodeBody(m.body);
+      value = decodeBody(body);
     } catch {
-      report(new WeftError("EPROTO", `push ${m.route}: expected a JSON body`));
+      report(new WeftError("EPROTO", `push ${route}: expected a JSON body`));
       return;
     }
-    for (const h of [...handlers]) call(() => h(value, m.route));
+    for (const h of [...handlers]) call(() => h(value, route));
   }
 }
 
