@@ -243,12 +243,10 @@ export class Client {
     this.#url = url;
     this.#connector = options.connector ?? websocketConnector;
     this.#session = {
-      ...(options.sys ? { sys: options.sys } : {}),
-      ...(options.user !== undefined ? { user: options.user } : {}),
-      ...(options.handshakeTimeoutMs !== undefined
-        ? { handshakeTimeout: options.handshakeTimeoutMs }
-        : {}),
-      ...(options.maxBody !== undefined ? { maxBody: options.maxBody } : {}),
+      sys: options.sys,
+      user: options.user,
+      handshakeTimeout: options.handshakeTimeoutMs,
+      maxBody: options.maxBody,
     };
     this.#requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     const r = options.reconnect;

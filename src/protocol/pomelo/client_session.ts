@@ -116,13 +116,13 @@ export interface PomeloClientEvents {
  */
 export interface PomeloClientSessionOptions {
   /** Handshake `sys` fields; `type` defaults to "js-websocket", `version` to "0.1.0". */
-  readonly sys?: Readonly<Record<string, unknown>>;
+  readonly sys?: Readonly<Record<string, unknown>> | undefined;
   /** The handshake's `user` object (default `{}`). */
   readonly user?: unknown;
   /** Time allowed from creation to the server's answer, in ms (default 10 000; 0 = none). */
-  readonly handshakeTimeout?: number;
+  readonly handshakeTimeout?: number | undefined;
   /** Largest packet body accepted (default 2^24 − 1, the format's limit). */
-  readonly maxBody?: number;
+  readonly maxBody?: number | undefined;
 }
 
 const HANDSHAKE_ACK = encodePacket(PacketType.HANDSHAKE_ACK, new Uint8Array(0));
