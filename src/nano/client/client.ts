@@ -1,9 +1,10 @@
 /**
- * The pomelo/nano client: handshake (with the server's route dictionary), heartbeats (one every
- * interval; silence for twice the interval, as pomelo clients, closes), requests with ids and
- * timeouts, notifies, pushes, kick, and optional
- * reconnect with back-off and a fresh handshake. Browser-safe: bytes come from a
- * {@link Connector} (WebSocket by default).
+ * The pomelo/nano client: requests with ids and timeouts, notifies, pushes, kick, and optional
+ * reconnect with back-off and a fresh handshake. The wire protocol (framing, the handshake with
+ * the server's route dictionary, heartbeats and their timeout) is the pure
+ * `PomeloClientSession` of src/protocol/pomelo/; this file runs one per connection, feeds it
+ * the bytes and ticks it from one timer set to its next deadline. Browser-safe: bytes come from
+ * a {@link Connector} (WebSocket by default).
  * @module
  */
 
@@ -14,75 +15,12 @@ import {
   type PomeloClientSessionOptions,
 } from "../../protocol/pomelo/client_session.ts";
 import { type ClientConnection, type Connector, websocketConnector } from "./connector.ts";
+import type { ClientOptions, ReconnectOptions, RequestOptions } from "./options.ts";
+import { PendingRequests } from "./pending.ts";
+import { ServerError } from "./server_error.ts";
 
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder();
-/** JS pomelo clients decode ids with 32-bit shifts: stay below 2^31. */
-const MAX_ID = 0x7fffffff;
-
-/**
- * Reconnect policy of {@link ClientOptions.reconnect}: delays double from `initialDelayMs` up to
- * `maxDelayMs`; after `maxAttempts` failed attempts in a row the client closes.
- *
- * @example
- * ```ts
- * import type { ReconnectOptions } from "./client.ts";
- * import assert from "node:assert/strict";
- * const policy: ReconnectOptions = { initialDelayMs: 100, maxAttempts: 5 };
- * assert.equal(policy.maxDelayMs, undefined); // 10 s by default
- * ```
- */
-export interface ReconnectOptions {
-  /** Delay before the first attempt (default 500 ms). */
-  readonly initialDelayMs?: number;
-  /** Longest delay between attempts (default 10 000 ms). */
-  readonly maxDelayMs?: number;
-  /** Failed attempts in a row before giving up (default: no limit). */
-  readonly maxAttempts?: number;
-}
-
-/**
- * Options of {@link connect}.
- *
- * @example
- * ```ts
- * import type { ClientOptions } from "./client.ts";
- * import assert from "node:assert/strict";
- * const options: ClientOptions = { requestTimeoutMs: 5000, reconnect: true };
- * assert.equal(options.reconnect, true);
- * ```
- */
-export interface ClientOptions {
-  /** Opens the connection (default {@link websocketConnector}: ws:// and wss://). */
-  readonly connector?: Connector;
-  /** Extra handshake `sys` fields; `type` defaults to "js-websocket", `version` to "0.1.0". */
-  readonly sys?: Readonly<Record<string, unknown>>;
-  /** The handshake's `user` object (what a server-side handshake validator sees). */
-  readonly user?: unknown;
-  /** Default request timeout (default 30 000 ms; 0 waits forever). */
-  readonly requestTimeoutMs?: number;
-  /** Time allowed to open the connection and finish the handshake (default 10 000 ms; 0 = no limit). */
-  readonly handshakeTimeoutMs?: number;
-  /** Reconnect after a lost connection (not after close() or a kick). Default off. */
-  readonly reconnect?: boolean | ReconnectOptions;
-  /** Largest accepted packet body (default 16 MiB − 1, the format's limit). */
-  readonly maxBody?: number;
-}
-
-/**
- * Options of {@link Client.request}.
- *
- * @example
- * ```ts
- * import type { RequestOptions } from "./client.ts";
- * import assert from "node:assert/strict";
- * assert.equal(({ timeoutMs: 100 } satisfies RequestOptions).timeoutMs, 100);
- * ```
- */
-export interface RequestOptions {
-  /** Reject with `ETIMEDOUT` after this many ms (default: the client's; 0 waits forever). */
-  readonly timeoutMs?: number;
-}
 
 /**
  * What the server said in its handshake response.
@@ -123,45 +61,6 @@ export type ClientState = "connecting" | "open" | "reconnecting" | "closed";
  * ```
  */
 export type PushHandler = (body: unknown, route: string) => void;
-
-/**
- * A request the server answered with an error: a RESPONSE with flag bit 0x20 (weft/nano and
- * pitaya), whose body is usually `{code, message}`.
- *
- * @example
- * ```ts
- * import { ServerError } from "./client.ts";
- * import assert from "node:assert/strict";
- * const e = new ServerError("room.join", { code: 404, message: "no such route" });
- * assert.equal(e.code, 404);
- * assert.match(e.message, /room.join.*404.*no such route/);
- * ```
- */
-export class ServerError extends Error {
-  /** The body's `code` (a number for weft/nano: 400, 403, 404, 408, 500…), if any. */
-  readonly code: unknown;
-  /** The decoded error body. */
-  readonly body: unknown;
-
-  /** Builds the error from the route and the decoded body. */
-  constructor(route: string, body: unknown) {
-    const b = (body && typeof body === "object" ? body : {}) as Record<string, unknown>;
-    const detail = typeof b.message === "string" ? `: ${b.message}` : "";
-    super(`request ${route}: the server answered with error ${String(b.code)}${detail}`);
-    this.name = "ServerError";
-    this.code = b.code;
-    this.body = body;
-  }
-}
-
-interface Pending {
-  resolve(value: unknown): void;
-  reject(error: Error): void;
-  timer: ReturnType<typeof setTimeout> | undefined;
-  route: string;
-  /** The request bytes went out on the current connection. */
-  sent: boolean;
-}
 
 /** One connection attempt and, once handshaken, its session. */
 interface Link {
@@ -222,8 +121,7 @@ export class Client {
   #state: ClientState = "connecting";
   #link: Link | undefined;
   #info: HandshakeInfo | undefined;
-  #nextId = 1;
-  #pending = new Map<number, Pending>();
+  #pending = new PendingRequests();
   /** Sends waiting for the (re)connection, in call order. */
   #queue: Array<() => void> = [];
   #handlers = new Map<string, Set<PushHandler>>();
@@ -304,39 +202,21 @@ export class Client {
     } catch (e) {
       return Promise.reject(new WeftError("EINVAL", `request ${route}: ${e}`, { cause: e }));
     }
-    const id = this.#nextId;
-    this.#nextId = id >= MAX_ID ? 1 : id + 1;
-    const timeoutMs = options.timeoutMs ?? this.#requestTimeoutMs;
-    return new Promise<T>((resolve, reject) => {
-      const pending: Pending = {
-        resolve: resolve as (v: unknown) => void,
-        reject,
-        timer: undefined,
-        route,
-        sent: false,
-      };
-      if (timeoutMs > 0) {
-        pending.timer = setTimeout(() => {
-          this.#pending.delete(id);
-          reject(
-            new WeftError(
-              "ETIMEDOUT",
-              `request ${route}: expected a response within ${timeoutMs} ms`,
-            ),
-          );
-        }, timeoutMs);
+    const { id, promise } = this.#pending.add<T>(
+      route,
+      options.timeoutMs ?? this.#requestTimeoutMs,
+    );
+    this.#send(() => {
+      const pending = this.#pending.get(id);
+      if (!pending) return; // timed out while waiting
+      try {
+        this.#link!.session.request(id, route, body);
+        pending.sent = true;
+      } catch (e) {
+        this.#pending.take(id)!.reject(e as Error);
       }
-      this.#pending.set(id, pending);
-      this.#send(() => {
-        if (this.#pending.get(id) !== pending) return; // timed out while waiting
-        try {
-          this.#link!.session.request(id, route, body);
-          pending.sent = true;
-        } catch (e) {
-          this.#settle(id)?.reject(e as Error);
-        }
-      });
     });
+    return promise;
   }
 
   /**
@@ -430,14 +310,6 @@ export class Client {
       }
       fn();
     }
-  }
-
-  #settle(id: number): Pending | undefined {
-    const p = this.#pending.get(id);
-    if (!p) return undefined;
-    this.#pending.delete(id);
-    if (p.timer !== undefined) clearTimeout(p.timer);
-    return p;
   }
 
   /** Opens a connection and runs the handshake; resolves when the session is working. */
@@ -568,19 +440,11 @@ export class Client {
   #lost(link: Link, error: Error): void {
     if (link.dead || link !== this.#link) return;
     this.#drop(link);
-    for (const [id, p] of this.#pending) {
-      if (!p.sent) continue;
-      this.#settle(id);
-      p.reject(
-        new WeftError(
-          "ECLOSED",
-          `request: connection lost before the response (${error.message})`,
-          {
-            cause: error,
-          },
-        ),
-      );
-    }
+    this.#pending.rejectSent(() =>
+      new WeftError("ECLOSED", `request: connection lost before the response (${error.message})`, {
+        cause: error,
+      })
+    );
     if (this.#reconnect === undefined || this.#state === "closed") {
       this.#finish(error);
       return;
@@ -640,15 +504,13 @@ export class Client {
       this.#drop(link);
     }
     this.#queue = [];
-    for (const id of [...this.#pending.keys()]) {
-      this.#settle(id)!.reject(this.#closedError("request"));
-    }
+    this.#pending.rejectAll(() => this.#closedError("request"));
     this.#resolveClosed();
     for (const h of this.#closeHandlers) call(() => h(error));
   }
 
   #response(id: number, body: Uint8Array, isError: boolean): void {
-    const p = this.#settle(id);
+    const p = this.#pending.take(id);
     if (!p) return; // timed out already, or not ours
     let value: unknown;
     try {

@@ -5,11 +5,11 @@
  * next timer deadline out ({@link PomeloClientSession.nextDeadline}). No sockets, no timers.
  *
  * States: `start` → (open: HANDSHAKE written) → `handshake` → (the server's answer 200,
- * HANDSHAKE_ACK written) → `working` → `closed`. Once working, the client sends a heartbeat every
- * interval the server asked for, whatever else flows: pomelo servers count only heartbeats as
- * life, nano-style servers tick on their own clock, and answering each server beat one interval
- * later can leave twice the interval between ours. Any bytes from the server count as life;
- * silence for twice the interval (as pomelo clients) closes the session.
+ * HANDSHAKE_ACK written) → `working` → `closed`. Once working, the client sends a heartbeat
+ * every interval the server asked for, whatever else flows: pomelo servers count only
+ * heartbeats as life, nano-style servers tick on their own clock, and answering each server
+ * beat one interval later can leave twice the interval between ours. Any bytes from the server
+ * count as life; silence for twice the interval (as pomelo clients) closes the session.
  * @module
  */
 

@@ -102,7 +102,7 @@ describe("pomelo client session: handshake", () => {
     });
   });
 
-  test("answer 200: HANDSHAKE_ACK, then ready with heartbeat, dictionary, protos, sys, user", () => {
+  test("answer 200: HANDSHAKE_ACK, then ready with heartbeat, dict, protos, sys, user", () => {
     const h = harness();
     h.session.open();
     const protos = { server: { onChat: {} }, client: {}, version: 5 };
@@ -359,7 +359,7 @@ describe("pomelo client session: requests, notifies, responses, pushes", () => {
     assert.deepEqual(h.pushes.map((p) => p.body), ["[1,2]", "[1,2]"]);
   });
 
-  test("sending before the handshake throws ESTATE; a bad route throws EINVAL and writes nothing", () => {
+  test("sending before the handshake: ESTATE; a bad route: EINVAL, nothing written", () => {
     const h = harness();
     h.session.open();
     assert.throws(() => h.session.request(1, "a", new Uint8Array(0)), { code: "ESTATE" });
