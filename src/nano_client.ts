@@ -18,15 +18,13 @@
 
 export {
   Client,
-  type ClientOptions,
   type ClientState,
   connect,
   type HandshakeInfo,
   type PushHandler,
-  type ReconnectOptions,
-  type RequestOptions,
-  ServerError,
 } from "./nano/client/client.ts";
+export type { ClientOptions, ReconnectOptions, RequestOptions } from "./nano/client/options.ts";
+export { ServerError } from "./nano/client/server_error.ts";
 export {
   type ClientConnection,
   type ConnectionEvents,

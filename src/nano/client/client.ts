@@ -1,97 +1,26 @@
 /**
- * The pomelo/nano client: handshake (with the server's route dictionary), heartbeats (one every
- * interval; silence for twice the interval, as pomelo clients, closes), requests with ids and
- * timeouts, notifies, pushes, kick, and optional
- * reconnect with back-off and a fresh handshake. Browser-safe: bytes come from a
- * {@link Connector} (WebSocket by default).
+ * The pomelo/nano client: requests with ids and timeouts, notifies, pushes, kick, and optional
+ * reconnect with back-off and a fresh handshake. The wire protocol (framing, the handshake with
+ * the server's route dictionary, heartbeats and their timeout) is the pure
+ * `PomeloClientSession` of src/protocol/pomelo/; this file runs one per connection, feeds it
+ * the bytes and ticks it from one timer set to its next deadline. Browser-safe: bytes come from
+ * a {@link Connector} (WebSocket by default).
  * @module
  */
 
-import { WeftError } from "../../core/errors.ts";
-import { describeStatus } from "../../codec/status.ts";
+import { type ErrorCode, WeftError } from "../../core/errors.ts";
 import {
-  encodePacket,
-  MessageFlag,
-  MessageType,
-  PacketType,
-  PomeloDecoder,
-  PomeloEncoder,
-  type PomeloMessage,
-  type PomeloSink,
-  RouteDictionary,
-} from "../../codec/pomelo.ts";
+  type PomeloClientEvents,
+  PomeloClientSession,
+  type PomeloClientSessionOptions,
+} from "../../protocol/pomelo/client_session.ts";
 import { type ClientConnection, type Connector, websocketConnector } from "./connector.ts";
+import type { ClientOptions, ReconnectOptions, RequestOptions } from "./options.ts";
+import { PendingRequests } from "./pending.ts";
+import { ServerError } from "./server_error.ts";
 
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder();
-/** JS pomelo clients decode ids with 32-bit shifts: stay below 2^31. */
-const MAX_ID = 0x7fffffff;
-const HANDSHAKE_ACK = encodePacket(PacketType.HANDSHAKE_ACK, new Uint8Array(0));
-const HEARTBEAT = encodePacket(PacketType.HEARTBEAT, new Uint8Array(0));
-
-/**
- * Reconnect policy of {@link ClientOptions.reconnect}: delays double from `initialDelayMs` up to
- * `maxDelayMs`; after `maxAttempts` failed attempts in a row the client closes.
- *
- * @example
- * ```ts
- * import type { ReconnectOptions } from "./client.ts";
- * import assert from "node:assert/strict";
- * const policy: ReconnectOptions = { initialDelayMs: 100, maxAttempts: 5 };
- * assert.equal(policy.maxDelayMs, undefined); // 10 s by default
- * ```
- */
-export interface ReconnectOptions {
-  /** Delay before the first attempt (default 500 ms). */
-  readonly initialDelayMs?: number;
-  /** Longest delay between attempts (default 10 000 ms). */
-  readonly maxDelayMs?: number;
-  /** Failed attempts in a row before giving up (default: no limit). */
-  readonly maxAttempts?: number;
-}
-
-/**
- * Options of {@link connect}.
- *
- * @example
- * ```ts
- * import type { ClientOptions } from "./client.ts";
- * import assert from "node:assert/strict";
- * const options: ClientOptions = { requestTimeoutMs: 5000, reconnect: true };
- * assert.equal(options.reconnect, true);
- * ```
- */
-export interface ClientOptions {
-  /** Opens the connection (default {@link websocketConnector}: ws:// and wss://). */
-  readonly connector?: Connector;
-  /** Extra handshake `sys` fields; `type` defaults to "js-websocket", `version` to "0.1.0". */
-  readonly sys?: Readonly<Record<string, unknown>>;
-  /** The handshake's `user` object (what a server-side handshake validator sees). */
-  readonly user?: unknown;
-  /** Default request timeout (default 30 000 ms; 0 waits forever). */
-  readonly requestTimeoutMs?: number;
-  /** Time allowed to open the connection and finish the handshake (default 10 000 ms). */
-  readonly handshakeTimeoutMs?: number;
-  /** Reconnect after a lost connection (not after close() or a kick). Default off. */
-  readonly reconnect?: boolean | ReconnectOptions;
-  /** Largest accepted packet body (default 16 MiB − 1, the format's limit). */
-  readonly maxBody?: number;
-}
-
-/**
- * Options of {@link Client.request}.
- *
- * @example
- * ```ts
- * import type { RequestOptions } from "./client.ts";
- * import assert from "node:assert/strict";
- * assert.equal(({ timeoutMs: 100 } satisfies RequestOptions).timeoutMs, 100);
- * ```
- */
-export interface RequestOptions {
-  /** Reject with `ETIMEDOUT` after this many ms (default: the client's; 0 waits forever). */
-  readonly timeoutMs?: number;
-}
 
 /**
  * What the server said in its handshake response.
@@ -133,60 +62,19 @@ export type ClientState = "connecting" | "open" | "reconnecting" | "closed";
  */
 export type PushHandler = (body: unknown, route: string) => void;
 
-/**
- * A request the server answered with an error: a RESPONSE with flag bit 0x20 (weft/nano and
- * pitaya), whose body is usually `{code, message}`.
- *
- * @example
- * ```ts
- * import { ServerError } from "./client.ts";
- * import assert from "node:assert/strict";
- * const e = new ServerError("room.join", { code: 404, message: "no such route" });
- * assert.equal(e.code, 404);
- * assert.match(e.message, /room.join.*404.*no such route/);
- * ```
- */
-export class ServerError extends Error {
-  /** The body's `code` (a number for weft/nano: 400, 403, 404, 408, 500…), if any. */
-  readonly code: unknown;
-  /** The decoded error body. */
-  readonly body: unknown;
-
-  /** Builds the error from the route and the decoded body. */
-  constructor(route: string, body: unknown) {
-    const b = (body && typeof body === "object" ? body : {}) as Record<string, unknown>;
-    const detail = typeof b.message === "string" ? `: ${b.message}` : "";
-    super(`request ${route}: the server answered with error ${String(b.code)}${detail}`);
-    this.name = "ServerError";
-    this.code = b.code;
-    this.body = body;
-  }
-}
-
-interface Pending {
-  resolve(value: unknown): void;
-  reject(error: Error): void;
-  timer: ReturnType<typeof setTimeout> | undefined;
-  route: string;
-  /** The request bytes went out on the current connection. */
-  sent: boolean;
-}
-
 /** One connection attempt and, once handshaken, its session. */
 interface Link {
+  readonly session: PomeloClientSession;
   conn: ClientConnection | undefined;
   dead: boolean;
-  /** Bytes received before the handshake response was complete. */
-  early: Uint8Array;
+  /** The server's kick reason, once kicked. */
+  kicked: string | undefined;
+  /** Settle the handshake (set until it is done or failed). */
   handshaken: ((info: HandshakeInfo) => void) | undefined;
   failed: ((error: Error) => void) | undefined;
-  decoder: PomeloDecoder | undefined;
-  encoder: PomeloEncoder | undefined;
-  dictionary: RouteDictionary | undefined;
-  heartbeatMs: number;
-  lastRx: number;
-  beat: ReturnType<typeof setInterval> | undefined;
-  watchdog: ReturnType<typeof setTimeout> | undefined;
+  /** The timer that ticks the session at its next deadline, and when it fires. */
+  timer: ReturnType<typeof setTimeout> | undefined;
+  timerAt: number;
 }
 
 function report(error: unknown): void {
@@ -210,14 +98,6 @@ function decodeBody(body: Uint8Array): unknown {
   return JSON.parse(fromUtf8.decode(body));
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return b;
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}
-
 /**
  * A connected pomelo/nano client; make one with {@link connect}.
  *
@@ -235,17 +115,13 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 export class Client {
   #url: string;
   #connector: Connector;
-  #sys: Record<string, unknown>;
-  #user: unknown;
+  #session: PomeloClientSessionOptions;
   #requestTimeoutMs: number;
-  #handshakeTimeoutMs: number;
   #reconnect: Required<ReconnectOptions> | undefined;
-  #maxBody: number;
   #state: ClientState = "connecting";
   #link: Link | undefined;
   #info: HandshakeInfo | undefined;
-  #nextId = 1;
-  #pending = new Map<number, Pending>();
+  #pending = new PendingRequests();
   /** Sends waiting for the (re)connection, in call order. */
   #queue: Array<() => void> = [];
   #handlers = new Map<string, Set<PushHandler>>();
@@ -264,11 +140,13 @@ export class Client {
   constructor(url: string, options: ClientOptions = {}) {
     this.#url = url;
     this.#connector = options.connector ?? websocketConnector;
-    this.#sys = { type: "js-websocket", version: "0.1.0", rsa: {}, ...options.sys };
-    this.#user = options.user ?? {};
+    this.#session = {
+      sys: options.sys,
+      user: options.user,
+      handshakeTimeout: options.handshakeTimeoutMs,
+      maxBody: options.maxBody,
+    };
     this.#requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
-    this.#handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
-    this.#maxBody = options.maxBody ?? 0xffffff;
     const r = options.reconnect;
     this.#reconnect = r
       ? {
@@ -324,44 +202,21 @@ export class Client {
     } catch (e) {
       return Promise.reject(new WeftError("EINVAL", `request ${route}: ${e}`, { cause: e }));
     }
-    const id = this.#nextId;
-    this.#nextId = id >= MAX_ID ? 1 : id + 1;
-    const timeoutMs = options.timeoutMs ?? this.#requestTimeoutMs;
-    return new Promise<T>((resolve, reject) => {
-      const pending: Pending = {
-        resolve: resolve as (v: unknown) => void,
-        reject,
-        timer: undefined,
-        route,
-        sent: false,
-      };
-      if (timeoutMs > 0) {
-        pending.timer = setTimeout(() => {
-          this.#pending.delete(id);
-          reject(
-            new WeftError(
-              "ETIMEDOUT",
-              `request ${route}: expected a response within ${timeoutMs} ms`,
-            ),
-          );
-        }, timeoutMs);
+    const { id, promise } = this.#pending.add<T>(
+      route,
+      options.timeoutMs ?? this.#requestTimeoutMs,
+    );
+    this.#send(() => {
+      const pending = this.#pending.get(id);
+      if (!pending) return; // timed out while waiting
+      try {
+        this.#link!.session.request(id, route, body);
+        pending.sent = true;
+      } catch (e) {
+        this.#pending.take(id)!.reject(e as Error);
       }
-      this.#pending.set(id, pending);
-      this.#send(() => {
-        if (this.#pending.get(id) !== pending) return; // timed out while waiting
-        try {
-          this.#write(this.#link!.encoder!.encodeMessage({
-            type: MessageType.REQUEST,
-            id,
-            route,
-            body,
-          }));
-          pending.sent = true;
-        } catch (e) {
-          this.#settle(id)?.reject(e as Error);
-        }
-      });
     });
+    return promise;
   }
 
   /**
@@ -371,8 +226,7 @@ export class Client {
   notify(route: string, data?: unknown): void {
     if (this.#state === "closed") throw this.#closedError("notify " + route);
     const body = encodeBody(data);
-    const send = () =>
-      this.#write(this.#link!.encoder!.encodeMessage({ type: MessageType.NOTIFY, route, body }));
+    const send = () => this.#link!.session.notify(route, body);
     if (this.#state === "open") send();
     else {
       this.#queue.push(() => {
@@ -458,107 +312,139 @@ export class Client {
     }
   }
 
-  #write(bytes: Uint8Array): void {
-    this.#link?.conn?.send(bytes);
-  }
-
-  #settle(id: number): Pending | undefined {
-    const p = this.#pending.get(id);
-    if (!p) return undefined;
-    this.#pending.delete(id);
-    if (p.timer !== undefined) clearTimeout(p.timer);
-    return p;
-  }
-
   /** Opens a connection and runs the handshake; resolves when the session is working. */
   #open(): Promise<void> {
-    const link: Link = {
-      conn: undefined,
-      dead: false,
-      early: new Uint8Array(0),
-      handshaken: undefined,
-      failed: undefined,
-      decoder: undefined,
-      encoder: undefined,
-      dictionary: undefined,
-      heartbeatMs: 0,
-      lastRx: Date.now(),
-      beat: undefined,
-      watchdog: undefined,
-    };
-    this.#link = link;
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        fail(
-          new WeftError(
-            "ETIMEDOUT",
-            `handshake with ${this.#url}: expected a response within ${this.#handshakeTimeoutMs} ms`,
-          ),
-        );
-      }, this.#handshakeTimeoutMs);
-      const fail = (error: Error) => {
-        if (link.failed === undefined) return;
-        link.failed = link.handshaken = undefined;
-        clearTimeout(timer);
-        this.#drop(link);
-        reject(error);
+      const link: Link = {
+        session: new PomeloClientSession(
+          this.#sessionEvents(() => link),
+          this.#session,
+          Date.now(),
+        ),
+        conn: undefined,
+        dead: false,
+        kicked: undefined,
+        handshaken: (info) => {
+          link.failed = link.handshaken = undefined;
+          this.#info = info;
+          resolve();
+        },
+        failed: (error) => {
+          link.failed = link.handshaken = undefined;
+          this.#drop(link);
+          reject(error);
+        },
+        timer: undefined,
+        timerAt: Infinity,
       };
-      link.failed = fail;
-      link.handshaken = (info) => {
-        link.failed = link.handshaken = undefined;
-        clearTimeout(timer);
-        this.#info = info;
-        resolve();
-      };
+      this.#link = link;
+      this.#arm(link); // the handshake timeout
       this.#connector(this.#url, {
-        data: (chunk) => this.#receive(link, chunk),
+        data: (chunk) => {
+          if (link.dead) return;
+          link.session.feed(chunk, Date.now());
+          this.#arm(link);
+        },
         close: (error) => this.#ended(link, error),
-      }).then((conn) => {
-        if (link.dead) {
-          conn.close();
-          return;
-        }
-        link.conn = conn;
-        const hello = { sys: this.#sys, user: this.#user };
-        conn.send(encodePacket(PacketType.HANDSHAKE, utf8.encode(JSON.stringify(hello))));
-      }, (e) => fail(e instanceof WeftError ? e : new WeftError("ECONNREFUSED", String(e))));
+      }).then(
+        (conn) => {
+          if (link.dead) {
+            conn.close();
+            return;
+          }
+          link.conn = conn;
+          link.session.open();
+        },
+        (e) => link.failed?.(e instanceof WeftError ? e : new WeftError("ECONNREFUSED", String(e))),
+      );
     });
   }
 
-  /** Tears a link down (timers, connection, wasm tables); idempotent. */
+  /** What a link's session reports, handled for that link. */
+  #sessionEvents(link: () => Link): PomeloClientEvents {
+    return {
+      write: (bytes) => link().conn?.send(bytes),
+      ready: ({ heartbeatMs, dict, sys, user }) => {
+        link().handshaken?.({ heartbeatMs, dict, sys, user });
+      },
+      response: (id, body, isError) => this.#response(id, body, isError),
+      push: (route, body) => this.#push(route, body),
+      kick: (reason) => {
+        link().kicked = reason;
+        for (const h of this.#kickHandlers) call(() => h(reason));
+      },
+      close: (reason, code) => this.#sessionClosed(link(), reason, code),
+    };
+  }
+
+  /** Keeps one timer per link, due at the session's next deadline (or sooner). */
+  #arm(link: Link): void {
+    const at = link.dead ? undefined : link.session.nextDeadline();
+    if (at === undefined) {
+      if (link.timer !== undefined) clearTimeout(link.timer);
+      link.timer = undefined;
+      return;
+    }
+    // A timer that fires early only ticks for nothing and re-arms: received bytes, which move
+    // the deadline later, cost no timer churn.
+    if (link.timer !== undefined && link.timerAt <= at) return;
+    if (link.timer !== undefined) clearTimeout(link.timer);
+    link.timerAt = at;
+    link.timer = setTimeout(() => {
+      link.timer = undefined;
+      link.session.tick(Date.now());
+      this.#arm(link);
+    }, Math.max(at - Date.now(), 0));
+  }
+
+  /** Tears a link down (timer, session, connection); idempotent. */
   #drop(link: Link): void {
     if (link.dead) return;
     link.dead = true;
-    if (link.beat !== undefined) clearInterval(link.beat);
-    if (link.watchdog !== undefined) clearTimeout(link.watchdog);
+    if (link.timer !== undefined) clearTimeout(link.timer);
+    link.timer = undefined;
+    link.session.close();
     link.conn?.close();
-    link.dictionary?.dispose();
   }
 
   #ended(link: Link, error?: Error): void {
     if (link.dead) return;
-    const why = error ?? new WeftError("ECLOSED", `connection to ${this.#url} closed by the peer`);
-    if (link.failed) link.failed(why);
-    else this.#lost(link, why);
+    this.#failed(
+      link,
+      error ?? new WeftError("ECLOSED", `connection to ${this.#url} closed by the peer`),
+    );
+  }
+
+  /** The session closed on its own: bad bytes, a timeout, or a kick. */
+  #sessionClosed(link: Link, reason: string, code: ErrorCode | undefined): void {
+    if (link.dead) return; // we closed it
+    if (link.kicked === undefined) {
+      this.#failed(link, new WeftError(code ?? "ECLOSED", `pomelo from ${this.#url}: ${reason}`));
+      return;
+    }
+    const error = new WeftError(
+      "ECLOSED",
+      `kicked by the server: ${link.kicked || "(no reason)"}`,
+    );
+    link.failed?.(error);
+    this.#finish(error); // a kick is not retried
+  }
+
+  /** A link failed: during its handshake connect (or the reconnect) fails, after it is lost. */
+  #failed(link: Link, error: Error): void {
+    if (link.failed) link.failed(error);
+    else this.#lost(link, error);
   }
 
   /** The working connection failed: reject what was sent on it, then reconnect or close. */
   #lost(link: Link, error: Error): void {
     if (link.dead || link !== this.#link) return;
     this.#drop(link);
-    for (const [id, p] of this.#pending) {
-      if (!p.sent) continue;
-      this.#settle(id);
-      p.reject(
-        new WeftError(
-          "ECLOSED",
-          `request: connection lost before the response (${error.message})`,
-          {
-            cause: error,
-          },
-        ),
-      );
-    }
+    this.#pending.rejectSent(() =>
+      new WeftError("ECLOSED", `request: connection lost before the response (${error.message})`, {
+        cause: error,
+      })
+    );
     if (this.#reconnect === undefined || this.#state === "closed") {
       this.#finish(error);
       return;
@@ -618,175 +504,36 @@ export class Client {
       this.#drop(link);
     }
     this.#queue = [];
-    for (const id of [...this.#pending.keys()]) {
-      this.#settle(id)!.reject(this.#closedError("request"));
-    }
+    this.#pending.rejectAll(() => this.#closedError("request"));
     this.#resolveClosed();
     for (const h of this.#closeHandlers) call(() => h(error));
   }
 
-  #receive(link: Link, chunk: Uint8Array): void {
-    if (link.dead) return;
-    link.lastRx = Date.now();
-    if (link.decoder === undefined) {
-      chunk = concat(link.early, chunk);
-      // Before the handshake response, frame by hand: the dictionary it carries must be in the
-      // decoder before any DATA packet that uses it.
-      for (;;) {
-        if (chunk.length < 4) {
-          link.early = chunk;
-          return;
-        }
-        const type = chunk[0]!;
-        const length = (chunk[1]! << 16) | (chunk[2]! << 8) | chunk[3]!;
-        if (length > this.#maxBody) {
-          return this.#protocolError(link, `handshake: packet body of ${length} bytes`);
-        }
-        if (chunk.length < 4 + length) {
-          link.early = chunk;
-          return;
-        }
-        const body = chunk.subarray(4, 4 + length);
-        chunk = chunk.subarray(4 + length);
-        if (type === PacketType.HANDSHAKE) {
-          if (!this.#handshake(link, body)) return;
-          break;
-        }
-        if (type === PacketType.KICK) return this.#kicked(link, body);
-        if (type !== PacketType.HEARTBEAT) {
-          return this.#protocolError(
-            link,
-            `handshake: expected a HANDSHAKE packet, got type ${type}`,
-          );
-        }
-      }
-      link.early = new Uint8Array(0);
-      if (chunk.length === 0) return;
-    }
-    const status = link.decoder!.feed(chunk, this.#sink(link));
-    if (status < 0 && !link.dead) this.#protocolError(link, describeStatus(status));
-  }
-
-  #protocolError(link: Link, what: string): void {
-    const error = new WeftError("EPROTO", `pomelo from ${this.#url}: ${what}`);
-    if (link.failed) link.failed(error);
-    else this.#lost(link, error);
-  }
-
-  /** Handles the handshake response; false when it refused us (the link is gone). */
-  #handshake(link: Link, body: Uint8Array): boolean {
-    let res: { code?: unknown; sys?: Record<string, unknown>; user?: unknown };
+  #response(id: number, body: Uint8Array, isError: boolean): void {
+    const p = this.#pending.take(id);
+    if (!p) return; // timed out already, or not ours
+    let value: unknown;
     try {
-      res = JSON.parse(fromUtf8.decode(body));
+      value = decodeBody(body);
     } catch {
-      this.#protocolError(link, "handshake: expected a JSON response");
-      return false;
-    }
-    if (res.code !== 200) {
-      const why = res.code === 501 ? " (client version refused)" : "";
-      this.#protocolError(link, `handshake: expected code 200, got ${res.code}${why}`);
-      return false;
-    }
-    const sys = res.sys && typeof res.sys === "object" ? res.sys : {};
-    const rawDict = sys.dict ?? sys.routeToCode;
-    const dict = rawDict && typeof rawDict === "object" ? rawDict as Record<string, number> : {};
-    try {
-      if (Object.keys(dict).length > 0) link.dictionary = new RouteDictionary(dict);
-      const options = link.dictionary ? { dictionary: link.dictionary } : {};
-      link.decoder = new PomeloDecoder({ ...options, maxBody: this.#maxBody });
-      link.encoder = new PomeloEncoder(options);
-    } catch (e) {
-      this.#protocolError(link, `handshake: bad route dictionary (${(e as Error).message})`);
-      return false;
-    }
-    const seconds = typeof sys.heartbeat === "number" ? sys.heartbeat : 0;
-    link.heartbeatMs = seconds > 0 ? seconds * 1000 : 0;
-    link.conn!.send(HANDSHAKE_ACK);
-    if (link.heartbeatMs > 0) {
-      // A heartbeat every interval, whatever else flows: pomelo servers count only heartbeats
-      // as life, nano-style servers tick on their own clock, and answering each server beat
-      // one interval later (the old client rule) can leave 2 × interval between ours.
-      link.beat = setInterval(() => link.conn?.send(HEARTBEAT), link.heartbeatMs);
-      this.#watch(link);
-    }
-    link.handshaken?.({ heartbeatMs: link.heartbeatMs, dict, sys, user: res.user });
-    return true;
-  }
-
-  /** Arms the heartbeat watchdog: 2 × interval without any packet closes the connection. */
-  #watch(link: Link): void {
-    const limit = 2 * link.heartbeatMs;
-    const idle = Date.now() - link.lastRx;
-    if (idle >= limit) {
-      this.#lost(
-        link,
-        new WeftError(
-          "ETIMEDOUT",
-          `heartbeat: expected a packet from ${this.#url} within ${limit} ms, none for ${idle} ms`,
-        ),
-      );
+      p.reject(new WeftError("EPROTO", `response ${id}: expected a JSON body`));
       return;
     }
-    link.watchdog = setTimeout(() => this.#watch(link), Math.max(limit - idle, 1));
+    if (isError) p.reject(new ServerError(p.route, value));
+    else p.resolve(value);
   }
 
-  #kicked(link: Link, body: Uint8Array): void {
-    let reason = "";
-    try {
-      const parsed = JSON.parse(fromUtf8.decode(body));
-      reason = typeof parsed?.reason === "string" ? parsed.reason : JSON.stringify(parsed);
-    } catch {
-      reason = fromUtf8.decode(body);
-    }
-    for (const h of this.#kickHandlers) call(() => h(reason));
-    const error = new WeftError("ECLOSED", `kicked by the server: ${reason || "(no reason)"}`);
-    if (link.failed) link.failed(error);
-    this.#finish(error);
-  }
-
-  #sink(link: Link): PomeloSink {
-    return {
-      packet: (type, body) => {
-        if (link.dead) return;
-        // Server heartbeats need no answer of their own: ours go out every interval (#handshake).
-        if (type === PacketType.KICK) this.#kicked(link, body);
-        // A repeated HANDSHAKE or a HANDSHAKE_ACK from a server is ignored, as pomelo clients do.
-      },
-      message: (m) => {
-        if (!link.dead) this.#message(link, m);
-      },
-    };
-  }
-
-  #message(link: Link, m: PomeloMessage): void {
-    if (m.type === MessageType.RESPONSE) {
-      const p = this.#settle(m.id);
-      if (!p) return; // timed out already, or not ours
-      let value: unknown;
-      try {
-        value = decodeBody(m.body);
-      } catch {
-        p.reject(new WeftError("EPROTO", `response ${m.id}: expected a JSON body`));
-        return;
-      }
-      if (m.flags & MessageFlag.ERROR) p.reject(new ServerError(p.route, value));
-      else p.resolve(value);
-      return;
-    }
-    if (m.type !== MessageType.PUSH) {
-      this.#protocolError(link, `expected a RESPONSE or PUSH message, got type ${m.type}`);
-      return;
-    }
-    const handlers = this.#handlers.get(m.route);
+  #push(route: string, body: Uint8Array): void {
+    const handlers = this.#handlers.get(route);
     if (!handlers || handlers.size === 0) return;
     let value: unknown;
     try {
-      value = decodeBody(m.body);
+      value = decodeBody(body);
     } catch {
-      report(new WeftError("EPROTO", `push ${m.route}: expected a JSON body`));
+      report(new WeftError("EPROTO", `push ${route}: expected a JSON body`));
       return;
     }
-    for (const h of [...handlers]) call(() => h(value, m.route));
+    for (const h of [...handlers]) call(() => h(value, route));
   }
 }
 

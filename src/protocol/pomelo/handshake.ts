@@ -1,6 +1,8 @@
 /**
- * The pomelo/nano handshake bodies: parsing the client's JSON (`{"sys": {...}, "user": {...}}`)
- * and writing the server's answer (`{"code": 200, "sys": {...}}`, or 500 / 501).
+ * The pomelo/nano control bodies, both sides of them: the client's handshake
+ * (`{"sys": {...}, "user": {...}}`), the server's answer (`{"code": 200, "sys": {...}}`, or
+ * 500 / 501) and the KICK body (`{"reason": ...}`). The server session writes answers and kicks
+ * and parses handshakes; the client session does the reverse, with the same code.
  * @module
  */
 
@@ -45,12 +47,26 @@ export interface ClientHandshake {
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
+/** Server answers and kicks are read as pomelo clients read them: bad UTF-8 becomes U+FFFD. */
+const lenientUtf8 = new TextDecoder();
 const te = new TextEncoder();
 /** The `user` of a handshake that sent none: one frozen object for all of them. */
 const NO_USER: Readonly<Record<string, unknown>> = Object.freeze({});
+/** `sys` of a server answer that sent none, and `dict` of one without a dictionary. */
+const NOTHING: Readonly<Record<string, never>> = Object.freeze({});
+/** No JSON value: JSON.parse never returns a symbol. */
+const NOT_JSON = Symbol("not JSON");
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function readJson(body: Uint8Array, decoder: TextDecoder): unknown {
+  try {
+    return JSON.parse(decoder.decode(body));
+  } catch {
+    return NOT_JSON;
+  }
 }
 
 /**
@@ -68,12 +84,8 @@ function isObject(v: unknown): v is Record<string, unknown> {
  * ```
  */
 export function parseClientHandshake(body: Uint8Array): ClientHandshake | string {
-  let value: unknown;
-  try {
-    value = JSON.parse(utf8.decode(body));
-  } catch {
-    return "handshake: expected a UTF-8 JSON body";
-  }
+  const value = readJson(body, utf8);
+  if (value === NOT_JSON) return "handshake: expected a UTF-8 JSON body";
   if (!isObject(value)) return "handshake: expected a JSON object";
   const sys = value.sys;
   if (!isObject(sys)) return "handshake: expected a `sys` object";
@@ -144,4 +156,125 @@ export function handshakeOk(answer: HandshakeAnswer): Uint8Array {
  */
 export function handshakeFail(code: number): Uint8Array {
   return te.encode(JSON.stringify({ code }));
+}
+
+/**
+ * The JSON body of a client handshake: `{"sys":{"type":…,"version":…,"rsa":{}},"user":{…}}`.
+ * `sys` defaults to pomelo's browser client (`type` "js-websocket", `version` "0.1.0", an empty
+ * `rsa`); the fields given are added or win. `user` defaults to `{}`.
+ *
+ * @example
+ * ```ts
+ * import { clientHandshake, parseClientHandshake } from "./handshake.ts";
+ * import assert from "node:assert/strict";
+ * const body = clientHandshake({ version: "2.0" }, { token: "t" });
+ * const parsed = parseClientHandshake(body);
+ * assert.ok(typeof parsed !== "string");
+ * assert.deepEqual(parsed.sys, { type: "js-websocket", version: "2.0", rsa: {} });
+ * assert.deepEqual(parsed.user, { token: "t" });
+ * ```
+ */
+export function clientHandshake(
+  sys: Readonly<Record<string, unknown>> = {},
+  user: unknown = {},
+): Uint8Array {
+  const hello = { sys: { type: "js-websocket", version: "0.1.0", rsa: {}, ...sys }, user };
+  return te.encode(JSON.stringify(hello));
+}
+
+/**
+ * What the server said in a successful handshake answer, as a client reads it.
+ *
+ * @example
+ * ```ts
+ * import { handshakeOk, parseServerHandshake } from "./handshake.ts";
+ * import assert from "node:assert/strict";
+ * const answer = parseServerHandshake(
+ *   handshakeOk({ heartbeatMs: 30_000, serverTimeMs: 0, serializer: "json", dict: { onChat: 1 } }),
+ * );
+ * assert.ok(typeof answer !== "string");
+ * assert.equal(answer.heartbeatMs, 30_000);
+ * assert.deepEqual(answer.dict, { onChat: 1 });
+ * ```
+ */
+export interface ServerHandshake {
+  /** Heartbeat interval in ms (`sys.heartbeat` × 1000; 0 when absent: no heartbeats). */
+  readonly heartbeatMs: number;
+  /** The route dictionary `{ route: code }` (`sys.dict`, or pomelo's `sys.routeToCode`). */
+  readonly dict: Readonly<Record<string, number>>;
+  /** `sys.protos` (pomelo's protobuf schemas), when the server sent them. */
+  readonly protos?: Readonly<Record<string, unknown>>;
+  /** The whole `sys` object of the answer (`{}` when absent). */
+  readonly sys: Readonly<Record<string, unknown>>;
+  /** The answer's `user` field, if any. */
+  readonly user: unknown;
+}
+
+/**
+ * Parses a server's handshake answer. Returns a reason string (for the close event) when the
+ * body is not JSON, not an object, or its `code` is not 200 (a 501 says the client's version
+ * was refused). A `sys` that is missing or not an object reads as `{}`, as pomelo clients read
+ * it; so does a `dict` that is not an object.
+ *
+ * @example
+ * ```ts
+ * import { handshakeFail, parseServerHandshake } from "./handshake.ts";
+ * import assert from "node:assert/strict";
+ * const ok = parseServerHandshake(new TextEncoder().encode('{"code":200,"sys":{"heartbeat":3}}'));
+ * assert.ok(typeof ok !== "string");
+ * assert.equal(ok.heartbeatMs, 3000);
+ * assert.match(String(parseServerHandshake(handshakeFail(501))), /501.*refused/);
+ * ```
+ */
+export function parseServerHandshake(body: Uint8Array): ServerHandshake | string {
+  const value = readJson(body, lenientUtf8);
+  if (value === NOT_JSON) return "handshake: expected a JSON response";
+  if (!isObject(value)) return "handshake: expected a JSON object";
+  const code = value.code;
+  if (code !== HandshakeCode.OK) {
+    const why = code === HandshakeCode.OLD_CLIENT ? " (client version refused)" : "";
+    return `handshake: expected code 200, got ${code}${why}`;
+  }
+  const sys = isObject(value.sys) ? value.sys : NOTHING;
+  const rawDict = sys.dict ?? sys.routeToCode;
+  const dict = isObject(rawDict) ? rawDict as Record<string, number> : NOTHING;
+  const seconds = typeof sys.heartbeat === "number" ? sys.heartbeat : 0;
+  const answer = { heartbeatMs: seconds > 0 ? seconds * 1000 : 0, dict, sys, user: value.user };
+  return isObject(sys.protos) ? { ...answer, protos: sys.protos } : answer;
+}
+
+/**
+ * The JSON body of a KICK packet: `{"reason": reason}`.
+ *
+ * @example
+ * ```ts
+ * import { kickBody, parseKickReason } from "./handshake.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(new TextDecoder().decode(kickBody("bye")), '{"reason":"bye"}');
+ * assert.equal(parseKickReason(kickBody("bye")), "bye");
+ * ```
+ */
+export function kickBody(reason: string): Uint8Array {
+  return te.encode(JSON.stringify({ reason }));
+}
+
+/**
+ * The reason in a KICK body: its `reason` string; else the JSON as text (a server may kick
+ * with any JSON), else the body as text; "" for an empty body.
+ *
+ * @example
+ * ```ts
+ * import { parseKickReason } from "./handshake.ts";
+ * import assert from "node:assert/strict";
+ * const te = new TextEncoder();
+ * assert.equal(parseKickReason(te.encode('{"reason":"maintenance"}')), "maintenance");
+ * assert.equal(parseKickReason(te.encode('{"code":1}')), '{"code":1}');
+ * assert.equal(parseKickReason(te.encode("go away")), "go away");
+ * ```
+ */
+export function parseKickReason(body: Uint8Array): string {
+  const value = readJson(body, lenientUtf8);
+  if (value === NOT_JSON) return lenientUtf8.decode(body);
+  const reason = (value as { reason?: unknown } | null)?.reason;
+  return typeof reason === "string" ? reason : JSON.stringify(value);
 }

@@ -28,6 +28,7 @@ import {
   HandshakeCode,
   handshakeFail,
   handshakeOk,
+  kickBody,
   parseClientHandshake,
 } from "./handshake.ts";
 
@@ -126,7 +127,6 @@ export interface PomeloSessionOptions {
 }
 
 const HEARTBEAT = encodePacket(PacketType.HEARTBEAT, new Uint8Array(0));
-const te = new TextEncoder();
 const KIND_NAMES = ["", "HANDSHAKE", "HANDSHAKE_ACK", "HEARTBEAT", "DATA", "KICK"];
 
 /**
@@ -273,7 +273,7 @@ export class PomeloServerSession {
   /** Sends KICK with `{"reason": reason}` and closes (reason "kicked: …"). */
   kick(reason: string): void {
     if (this.#state === SessionState.CLOSED) return;
-    this.#events.write(encodePacket(PacketType.KICK, te.encode(JSON.stringify({ reason }))));
+    this.#events.write(encodePacket(PacketType.KICK, kickBody(reason)));
     this.#close(`kicked: ${reason}`);
   }
 

@@ -1,39 +1,9 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import pomeloModule from "pomelo-protocol";
 import { PomeloServerSession, type PomeloSessionOptions } from "./session.ts";
 import { MessageType, PomeloEncoder, RouteDictionary } from "../../codec/pomelo.ts";
 import type { PomeloMessage } from "../../codec/pomelo.ts";
-
-/** The parts of NetEase's pomelo-protocol 0.1.6 (CommonJS, untyped) these tests use. */
-interface PomeloProtocol {
-  Package: {
-    encode(type: number, body?: Uint8Array): Uint8Array;
-    decode(bytes: Uint8Array): { type: number; body: Uint8Array | null } | {
-      type: number;
-      body: Uint8Array | null;
-    }[];
-  };
-  Message: {
-    encode(
-      id: number,
-      type: number,
-      compressRoute: number | boolean,
-      route: string | number,
-      msg: Uint8Array,
-    ): Uint8Array;
-    decode(bytes: Uint8Array): {
-      id: number;
-      type: number;
-      compressRoute: number;
-      route: string | number;
-      body: Uint8Array;
-    };
-  };
-  strencode(s: string): Uint8Array;
-  strdecode(b: Uint8Array): string;
-}
-const pomelo = pomeloModule as unknown as PomeloProtocol;
+import { packet, pomelo } from "./_pomelo_protocol_test.ts";
 
 const te = new TextEncoder();
 const td = new TextDecoder();
@@ -61,11 +31,6 @@ function harness(options: Partial<PomeloSessionOptions> = {}): Harness {
     close: (reason, code) => h.closed.push({ reason, code }),
   }, { now: 0, heartbeatInterval: 1000, wallClock: () => 1_700_000_000_000, ...options });
   return h;
-}
-
-function packet(type: number, body: Uint8Array | string = new Uint8Array(0)): Uint8Array {
-  const b = typeof body === "string" ? te.encode(body) : body;
-  return new Uint8Array([type, b.length >> 16, (b.length >> 8) & 255, b.length & 255, ...b]);
 }
 
 const HANDSHAKE = packet(1, '{"sys":{"type":"js-websocket","version":"0.0.1","rsa":{}},"user":{}}');
