@@ -8,12 +8,8 @@
 
 import { blank } from "./import_graph.ts";
 
-/**
- * Files that still write the version literally, until their owners import src/version.ts.
- * TEMPORARY: the nano client (its handshake `sys.version`) is being rewritten in issue 9; the
- * literal there must still equal deno.json's version, so a version bump cannot miss it.
- */
-const PENDING_LITERALS = ["src/nano/client/client.ts"];
+/** Files that may still write the version literally (none: import VERSION from src/version.ts). */
+const PENDING_LITERALS: string[] = [];
 
 const ROOT = new URL("../", import.meta.url);
 const read = (path: string) => Deno.readTextFile(new URL(path, ROOT));

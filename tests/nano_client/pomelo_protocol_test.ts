@@ -2,40 +2,13 @@
 // what weft's client sends decodes there, and what pomelo-protocol encodes decodes here.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import pomeloModule from "pomelo-protocol";
 import { connect } from "../../src/nano_client.ts";
 import type { ConnectionEvents, Connector } from "../../src/nano_client.ts";
+import {
+  pomelo,
+  type PomeloPackage as Pkg,
+} from "../../src/protocol/pomelo/_pomelo_protocol_test.ts";
 
-/** The parts of pomelo-protocol (CommonJS, untyped) used here. */
-interface PomeloProtocol {
-  Package: {
-    encode(type: number, body?: Uint8Array): Uint8Array;
-    decode(bytes: Uint8Array): Pkg | Pkg[];
-  };
-  Message: {
-    encode(
-      id: number,
-      type: number,
-      compressRoute: number,
-      route: string | number | null,
-      msg: Uint8Array,
-    ): Uint8Array;
-    decode(bytes: Uint8Array): {
-      id: number;
-      type: number;
-      compressRoute: number;
-      route: string | number;
-      body: Uint8Array;
-    };
-  };
-  strencode(s: string): Uint8Array;
-  strdecode(b: Uint8Array): string;
-}
-interface Pkg {
-  type: number;
-  body: Uint8Array | null;
-}
-const pomelo = pomeloModule as unknown as PomeloProtocol;
 const { Package, Message } = pomelo;
 
 /** A connector whose far end is the test: captures what the client sends. */

@@ -41,7 +41,7 @@ export interface ReconnectOptions {
 export interface ClientOptions {
   /** Opens the connection (default `websocketConnector`: ws:// and wss://). */
   readonly connector?: Connector;
-  /** Extra handshake `sys` fields; `type` defaults to "js-websocket", `version` to "0.1.0". */
+  /** Extra handshake `sys` fields; `type` defaults to "js-websocket", `version` to weft's version. */
   readonly sys?: Readonly<Record<string, unknown>>;
   /** The handshake's `user` object (what a server-side handshake validator sees). */
   readonly user?: unknown;

@@ -115,7 +115,7 @@ export interface PomeloClientEvents {
  * ```
  */
 export interface PomeloClientSessionOptions {
-  /** Handshake `sys` fields; `type` defaults to "js-websocket", `version` to "0.1.0". */
+  /** Handshake `sys` fields; `type` defaults to "js-websocket", `version` to weft's version. */
   readonly sys?: Readonly<Record<string, unknown>> | undefined;
   /** The handshake's `user` object (default `{}`). */
   readonly user?: unknown;

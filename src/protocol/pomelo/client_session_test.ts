@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { PomeloClientSession, type PomeloClientSessionOptions } from "./client_session.ts";
 import type { ServerHandshake } from "./handshake.ts";
 import { PomeloServerSession } from "./session.ts";
+import { VERSION } from "../../version.ts";
 import { MessageType, PomeloEncoder, RouteDictionary } from "../../codec/pomelo.ts";
 import { packet, pomelo, type PomeloPackage } from "./_pomelo_protocol_test.ts";
 
@@ -86,7 +87,7 @@ describe("pomelo client session: handshake", () => {
     const hello = h.written[0]!;
     assert.deepEqual([...hello.subarray(0, 4)], [1, 0, 0, hello.length - 4]);
     assert.deepEqual(json(decodePackage(hello).body), {
-      sys: { type: "js-websocket", version: "0.1.0", rsa: {} },
+      sys: { type: "js-websocket", version: VERSION, rsa: {} },
       user: { token: "t" },
     });
   });
@@ -96,7 +97,7 @@ describe("pomelo client session: handshake", () => {
     h.session.open();
     assert.deepEqual((json(h.written[0]!.subarray(4)) as { sys: unknown }).sys, {
       type: "weft-test",
-      version: "0.1.0",
+      version: VERSION,
       rsa: {},
       protoVersion: 3,
     });

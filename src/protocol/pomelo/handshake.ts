@@ -6,6 +6,8 @@
  * @module
  */
 
+import { VERSION } from "../../version.ts";
+
 /**
  * Handshake answer codes, as pomelo and nano define them.
  *
@@ -160,8 +162,8 @@ export function handshakeFail(code: number): Uint8Array {
 
 /**
  * The JSON body of a client handshake: `{"sys":{"type":…,"version":…,"rsa":{}},"user":{…}}`.
- * `sys` defaults to pomelo's browser client (`type` "js-websocket", `version` "0.1.0", an empty
- * `rsa`); the fields given are added or win. `user` defaults to `{}`.
+ * `sys` defaults to pomelo's browser client (`type` "js-websocket", an empty `rsa`), with
+ * weft's version as `version`; the fields given are added or win. `user` defaults to `{}`.
  *
  * @example
  * ```ts
@@ -178,7 +180,7 @@ export function clientHandshake(
   sys: Readonly<Record<string, unknown>> = {},
   user: unknown = {},
 ): Uint8Array {
-  const hello = { sys: { type: "js-websocket", version: "0.1.0", rsa: {}, ...sys }, user };
+  const hello = { sys: { type: "js-websocket", version: VERSION, rsa: {}, ...sys }, user };
   return te.encode(JSON.stringify(hello));
 }
 
