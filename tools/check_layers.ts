@@ -1,15 +1,18 @@
 /**
  * The layer check (house rules 1 and the dependency rule), run by the test command:
  *  - `Deno.*` / `Bun.*` appear only under src/transport/deno/, src/transport/bun/ and src/cli/;
- *  - nothing under src/patterns, src/protocol, src/codec, src/core or src/nano/client imports a
- *    transport (the contract in src/transport/types.ts is allowed: it is types only).
+ *  - nothing under src/patterns, src/protocol, src/codec, src/core or src/nano (but the client's
+ *    runtime wiring) imports a concrete transport: only the transport-neutral contract
+ *    (src/transport/types.ts, src/transport/shared_message.ts); entry files wire transports in.
  * Test files (`*_test.ts`) are exempt: they may start real peers.
  * @module
  */
 
 const ROOT = new URL("../", import.meta.url);
 const RUNTIME_OK = /^src\/(transport\/(deno|bun)|cli)\//;
-const NO_TRANSPORT = /^src\/(patterns|protocol|codec|core|nano\/client\/(?!runtime_connectors\.ts))/;
+const NO_TRANSPORT =
+  /^src\/(patterns|protocol|codec|core|nano\/(?!client\/runtime_connectors\.ts))/;
+const NEUTRAL = /^src\/transport\/(types|shared_message)\.ts$/;
 const RUNTIME_USE = /\b(Deno|Bun)\.[a-zA-Z]/;
 const IMPORT =
   /(?:^|\s)(?:import|export)\b[^;]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']/g;
@@ -50,8 +53,8 @@ for await (const path of walk(new URL("src/", ROOT), "src/")) {
       const spec = m[1] ?? m[2] ?? "";
       if (!spec.startsWith(".")) continue;
       const target = resolve(path, spec);
-      if (target.startsWith("src/transport/") && target !== "src/transport/types.ts") {
-        problems.push(`${path}: imports the transport ${target} (only src/transport/types.ts)`);
+      if (target.startsWith("src/transport/") && !NEUTRAL.test(target)) {
+        problems.push(`${path}: imports the transport ${target} (only the neutral contract)`);
       }
     }
   }
