@@ -181,7 +181,7 @@ const rawOnly: FrontDoor = (raw) => Promise.resolve({ stream: raw, transport: "t
  *
  * `weft/nano` exports this class as the type `BaseApp`: it is the machinery its `App` extends
  * (what components' lifecycle hooks receive). Construct `App` from `weft/nano`, which wires in
- * the runtime's transports.
+ * the runtime's transports and the WebSocket transport's front door.
  *
  * Register components (their public methods become handlers at `<name>.<method>`), listen,
  * and the app serves pomelo clients over raw TCP and WebSocket on one port. Handlers of one
