@@ -45,20 +45,22 @@
 import { App as BaseApp, type AppOptions } from "./nano/app.ts";
 import { defaultTransports } from "./transport/default.ts";
 import { InprocNamespace } from "./transport/inproc/inproc.ts";
+import { frontDoor } from "./transport/ws/front_door.ts";
 
-export type { App as BaseApp, AppOptions, CloseOptions, ListenAddress } from "./nano/app.ts";
+export type {
+  App as BaseApp,
+  AppOptions,
+  CloseOptions,
+  Component,
+  ListenAddress,
+} from "./nano/app.ts";
 export * from "./runtime.ts";
 export { PreparedMessage } from "./transport/ws/prepared.ts";
-export {
-  type Component,
-  componentRoutes,
-  type Handler,
-  type RegisterOptions,
-} from "./nano/component.ts";
-export type { Logger } from "./nano/connection.ts";
+export { componentRoutes, type RegisterOptions } from "./nano/component.ts";
+export type { Handler, Logger } from "./nano/types.ts";
 export { ErrorCode, WeftError } from "./core/errors.ts";
 export { type ErrorBody, errorBody, HandlerError, ResponseCode } from "./nano/errors.ts";
-export type { HttpHandler, HttpRequest, HttpResponse } from "./nano/front_door.ts";
+export type { HttpHandler, HttpRequest, HttpResponse } from "./transport/types.ts";
 export { Group } from "./nano/group.ts";
 export {
   compose,
@@ -102,8 +104,9 @@ export interface NanoAppOptions extends AppOptions {
 
 /**
  * The nano server with the runtime's transports wired in (tcp on Deno or Bun — on Deno through
- * `node:net`, whose writes are synchronous — or TLS when `tls` is given): see `src/nano/app.ts` for everything it does. Pass `transports` to use your
- * own registry.
+ * `node:net`, whose writes are synchronous — or TLS when `tls` is given) and the WebSocket
+ * transport's front door (raw pomelo, WebSocket and plain HTTP on one port): see
+ * `src/nano/app.ts` for everything it does. Pass `transports` to use your own registry.
  *
  * @example
  * ```ts
@@ -119,7 +122,7 @@ export class App extends BaseApp {
   /** See {@link NanoAppOptions}; `transports` defaults to the runtime's. */
   constructor(options: NanoAppOptions = {}) {
     if (options.transports) {
-      super(options);
+      super(options, frontDoor);
       return;
     }
     const { tls, ...rest } = options;
@@ -128,6 +131,6 @@ export class App extends BaseApp {
       new InprocNamespace(),
       tls ? { tls, denoTcp: "node:net" } : { denoTcp: "node:net" },
     );
-    super(tls ? { scheme: "tls+tcp", ...rest, transports } : { ...rest, transports });
+    super(tls ? { scheme: "tls+tcp", ...rest, transports } : { ...rest, transports }, frontDoor);
   }
 }

@@ -1,6 +1,7 @@
 /**
  * The nano-style server: components and their handlers, sessions, groups, pipeline, timers,
- * one port for raw TCP, WebSocket and plain HTTP, graceful shutdown.
+ * one port for raw TCP, WebSocket and plain HTTP (through the front door its entry file wires
+ * in), graceful shutdown.
  * @module
  */
 
@@ -9,25 +10,22 @@ import { MessageType, PomeloLimits } from "../codec/pomelo_types.ts";
 import { parseEndpoint } from "../core/endpoint.ts";
 import { WeftError } from "../core/errors.ts";
 import type { ClientHandshake } from "../protocol/pomelo/handshake.ts";
-import type { ByteStream, StreamListener, TransportRegistry } from "../transport/types.ts";
-import {
-  type Component,
-  componentRoutes,
-  type Handler,
-  type RegisterOptions,
-} from "./component.ts";
-import {
-  Connection,
-  type ConnectionHost,
-  type ConnectionLimits,
-  type Logger,
-} from "./connection.ts";
-import { frontDoor, type HttpHandler, type HttpRequest } from "./front_door.ts";
+import type {
+  ByteStream,
+  FrontDoor,
+  HttpHandler,
+  HttpRequest,
+  StreamListener,
+  TransportRegistry,
+} from "../transport/types.ts";
+import { componentRoutes, type RegisterOptions } from "./component.ts";
+import { Connection, type ConnectionHost, type ConnectionLimits } from "./connection.ts";
 import { Group, type GroupHost } from "./group.ts";
 import type { InboundContext, Middleware, OutboundContext } from "./pipeline.ts";
 import { jsonSerializer, type Serializer } from "./serializer.ts";
 import type { Session, Uid } from "./session.ts";
 import { type Clock, systemClock, type Timer, Timers } from "./timers.ts";
+import type { Handler, Logger } from "./types.ts";
 
 /**
  * Options of {@link App}. Times are in milliseconds.
@@ -106,6 +104,38 @@ export interface AppOptions {
 }
 
 /**
+ * Lifecycle hooks a component may have. Startup calls `init` on every component then
+ * `afterInit` on every component, in registration order; shutdown calls `beforeShutdown` then
+ * (after the sessions are gone) `shutdown`, in reverse order. Hooks may be async.
+ *
+ * @example
+ * ```ts
+ * import { App, type Component } from "./app.ts";
+ * import assert from "node:assert/strict";
+ * const seen: string[] = [];
+ * class Room implements Component {
+ *   init(app: App) { seen.push(`init: ${app.routes()}`); }
+ *   shutdown() { seen.push("shutdown"); }
+ *   join(_s: unknown, p: { name: string }) { return { hello: p.name }; }
+ * }
+ * const app = new App().register(new Room(), { name: "room" });
+ * await app.start();
+ * await app.close();
+ * assert.deepEqual(seen, ["init: room.join", "shutdown"]);
+ * ```
+ */
+export interface Component {
+  /** Called once when the app starts (before it accepts connections). */
+  init?(app: App): void | Promise<void>;
+  /** Called after every component's `init`. */
+  afterInit?(app: App): void | Promise<void>;
+  /** Called when the app starts closing, before sessions are drained and kicked. */
+  beforeShutdown?(app: App): void | Promise<void>;
+  /** Called last, after every session is gone. */
+  shutdown?(app: App): void | Promise<void>;
+}
+
+/**
  * Options of {@link App.close}.
  *
  * @example
@@ -143,12 +173,15 @@ export interface ListenAddress {
   readonly endpoint: string;
 }
 
+/** The front door of an app given none: every stream is raw pomelo. */
+const rawOnly: FrontDoor = (raw) => Promise.resolve({ stream: raw, transport: "tcp" });
+
 /**
  * A nano-style server.
  *
  * `weft/nano` exports this class as the type `BaseApp`: it is the machinery its `App` extends
  * (what components' lifecycle hooks receive). Construct `App` from `weft/nano`, which wires in
- * the runtime's transports.
+ * the runtime's transports and the WebSocket transport's front door.
  *
  * Register components (their public methods become handlers at `<name>.<method>`), listen,
  * and the app serves pomelo clients over raw TCP and WebSocket on one port. Handlers of one
@@ -205,10 +238,16 @@ export class App {
   #state: "new" | "starting" | "running" | "closing" | "closed" = "new";
   #host: ConnectionHost;
   #groupHost: GroupHost;
+  #frontDoor: FrontDoor;
 
-  /** Throws `WeftError("EINVAL")` for bad options (dictionary, maxBody). */
-  constructor(options: AppOptions = {}) {
+  /**
+   * `frontDoor` decides what each accepted stream carries: `weft/nano`'s `App` passes the
+   * WebSocket transport's (raw pomelo, WebSocket and plain HTTP on one port); without one every
+   * stream is raw pomelo. Throws `WeftError("EINVAL")` for bad options (dictionary, maxBody).
+   */
+  constructor(options: AppOptions = {}, frontDoor: FrontDoor = rawOnly) {
     this.#options = options;
+    this.#frontDoor = frontDoor;
     this.#serializer = options.serializer ?? jsonSerializer();
     this.#dictionary = options.dictionary ? new RouteDictionary(options.dictionary) : undefined;
     this.#encoder = new PomeloEncoder(this.#dictionary ? { dictionary: this.#dictionary } : {});
@@ -472,7 +511,7 @@ export class App {
     const timeout = this.#limits.handshakeTimeout;
     const timer = timeout > 0 ? this.#clock.setTimeout(() => raw.close(0), timeout) : undefined;
     const o = this.#options;
-    frontDoor(raw, {
+    this.#frontDoor(raw, {
       maxMessageSize: this.#limits.maxBody + 4,
       logger: this.#logger,
       ...(o.checkOrigin ? { checkOrigin: o.checkOrigin } : {}),

@@ -1,55 +1,12 @@
 /**
  * Components (nano's `component.Component`): plain classes whose public methods become
- * handlers at `<component>.<method>`, with optional lifecycle hooks.
+ * handlers at `<component>.<method>` (their optional lifecycle hooks, `Component`, are
+ * declared with the `App` that calls them, in `app.ts`).
  * @module
  */
 
 import { WeftError } from "../core/errors.ts";
-import type { App } from "./app.ts";
-import type { Session } from "./session.ts";
-
-/**
- * A handler: gets the session and the decoded payload; for a request its return value (or
- * resolved value) is the response, for a notify it is ignored. A thrown error becomes an error
- * response (see `HandlerError`).
- *
- * @example
- * ```ts
- * import type { Handler } from "./component.ts";
- * import assert from "node:assert/strict";
- * // `payload: never` in the type lets handlers declare any payload type they expect.
- * const echo: Handler = (_session, payload: { text: string }) => payload.text;
- * assert.equal(typeof echo, "function");
- * ```
- */
-export type Handler = (session: Session, payload: never) => unknown;
-
-/**
- * Lifecycle hooks a component may have. Startup calls `init` on every component then
- * `afterInit` on every component, in registration order; shutdown calls `beforeShutdown` then
- * (after the sessions are gone) `shutdown`, in reverse order. Hooks may be async.
- *
- * @example
- * ```ts
- * import type { Component } from "./component.ts";
- * import assert from "node:assert/strict";
- * class Room implements Component {
- *   init() {}
- *   join(_s: unknown, p: { name: string }) { return { hello: p.name }; }
- * }
- * assert.deepEqual(new Room().join(null, { name: "ann" }), { hello: "ann" });
- * ```
- */
-export interface Component {
-  /** Called once when the app starts (before it accepts connections). */
-  init?(app: App): void | Promise<void>;
-  /** Called after every component's `init`. */
-  afterInit?(app: App): void | Promise<void>;
-  /** Called when the app starts closing, before sessions are drained and kicked. */
-  beforeShutdown?(app: App): void | Promise<void>;
-  /** Called last, after every session is gone. */
-  shutdown?(app: App): void | Promise<void>;
-}
+import type { Handler } from "./types.ts";
 
 /**
  * Naming options of `App.register` (nano's `WithName` / `WithNameFunc`).

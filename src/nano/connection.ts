@@ -20,34 +20,14 @@ import {
   type PomeloSessionEvents,
   type PomeloSessionOptions,
 } from "../protocol/pomelo/session.ts";
+import { type SharedMessage, writeShared } from "../transport/shared_message.ts";
 import type { ByteStream, StreamHandler } from "../transport/types.ts";
-import { type PreparedMessage, WsStream } from "../transport/ws/mod.ts";
-import type { Handler } from "./component.ts";
 import { type ErrorBody, errorBody, HandlerError, ResponseCode } from "./errors.ts";
 import { compose, type InboundContext, type Middleware, type OutboundContext } from "./pipeline.ts";
 import type { BodyKind, Serializer } from "./serializer.ts";
 import { Session, type SessionLink, type Uid } from "./session.ts";
 import type { Clock } from "./timers.ts";
-
-/**
- * Where the app's log lines go. `console` fits.
- *
- * @example
- * ```ts
- * import type { Logger } from "./connection.ts";
- * import assert from "node:assert/strict";
- * const lines: unknown[][] = [];
- * const logger: Logger = { error: (...a) => lines.push(a), warn: (...a) => lines.push(a) };
- * logger.warn("slow client", "tcp://127.0.0.1:1");
- * assert.equal(lines.length, 1);
- * ```
- */
-export interface Logger {
-  /** Handler failures (code ≥ 500), middleware and hook errors. */
-  error(...args: unknown[]): void;
-  /** Protocol errors, 4xx answers, kicks for overflow. */
-  warn(...args: unknown[]): void;
-}
+import type { Handler, Logger } from "./types.ts";
 
 /** What a connection needs from its app (internal). */
 export interface ConnectionHost {
@@ -94,8 +74,8 @@ function kindOf(m: PomeloMessage): BodyKind {
 }
 
 const wallClock = () => Date.now();
-const bytesOf = (p: Uint8Array | PreparedMessage) => p instanceof Uint8Array ? p : p.bytes;
-const sizeOf = (p: Uint8Array | PreparedMessage) => bytesOf(p).length;
+const bytesOf = (p: Uint8Array | SharedMessage) => p instanceof Uint8Array ? p : p.bytes;
+const sizeOf = (p: Uint8Array | SharedMessage) => bytesOf(p).length;
 const EMPTY_INBOX = new Fifo<PomeloMessage>(4);
 
 /** One connection (internal; see the module notes). */
@@ -112,7 +92,7 @@ export class Connection implements SessionLink {
   #current: PomeloMessage | undefined;
   #responded = false;
   // outbound
-  #out: Fifo<Uint8Array | PreparedMessage> | undefined;
+  #out: Fifo<Uint8Array | SharedMessage> | undefined;
   #outBytes = 0;
   #blocked = false;
   #flushScheduled = false;
@@ -267,7 +247,7 @@ export class Connection implements SessionLink {
     return this.#emit("response", m.id, m.route, data, false);
   }
 
-  write(bytes: Uint8Array | PreparedMessage): boolean {
+  write(bytes: Uint8Array | SharedMessage): boolean {
     return this.#send(bytes, false);
   }
 
@@ -537,7 +517,7 @@ export class Connection implements SessionLink {
    * Hands a packet to the stream, or queues it while the stream is blocked; `force` skips the
    * overflow check (protocol packets).
    */
-  #send(packet: Uint8Array | PreparedMessage, force: boolean): boolean {
+  #send(packet: Uint8Array | SharedMessage, force: boolean): boolean {
     if (this.#dead) return false;
     const l = this.#host.limits;
     if (!this.#blocked && !this.#out?.length) {
@@ -556,7 +536,7 @@ export class Connection implements SessionLink {
       this.#overflow();
       return false;
     }
-    (this.#out ??= new Fifo<Uint8Array | PreparedMessage>(4)).push(packet);
+    (this.#out ??= new Fifo<Uint8Array | SharedMessage>(4)).push(packet);
     this.#outBytes += n;
     if (!this.#blocked && !this.#flushScheduled) {
       this.#flushScheduled = true;
@@ -576,11 +556,10 @@ export class Connection implements SessionLink {
     if (!out?.length && !this.#blocked) this.#wakeSettled();
   }
 
-  /** One packet to the stream: a prepared one as its shared ws frame where it can be. */
-  #put(packet: Uint8Array | PreparedMessage): boolean {
+  /** One packet to the stream: a shared one framed once for every stream that frames alike. */
+  #put(packet: Uint8Array | SharedMessage): boolean {
     if (packet instanceof Uint8Array) return this.#stream.write(packet);
-    const stream = this.#stream;
-    return stream instanceof WsStream ? stream.writePrepared(packet) : stream.write(packet.bytes);
+    return writeShared(this.#stream, packet);
   }
 
   #wakeSettled(): void {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { PreparedMessage } from "../transport/ws/prepared.ts";
+import { SharedMessage } from "../transport/shared_message.ts";
 import type { Session, Uid } from "./session.ts";
 
 /** What a group needs from its app (internal). */
@@ -127,12 +127,12 @@ export class Group {
     if (this.#closed || this.#members.size === 0) return 0;
     const bytes = this.#host.encodePush(route, data);
     // One packet, and for WebSocket members one frame, shared by every member.
-    const prepared = bytes ? new PreparedMessage(bytes) : undefined;
+    const shared = bytes ? new SharedMessage(bytes) : undefined;
     let sent = 0;
     // A copy: a write that kicks a slow member removes it from the map mid-loop.
     for (const { session } of [...this.#members.values()]) {
       if (!filter(session)) continue;
-      if (prepared ? session.write(prepared) : session.push(route, data)) sent++;
+      if (shared ? session.write(shared) : session.push(route, data)) sent++;
     }
     return sent;
   }

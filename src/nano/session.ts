@@ -6,7 +6,7 @@
 
 import { WeftError } from "../core/errors.ts";
 import type { ClientHandshake } from "../protocol/pomelo/handshake.ts";
-import type { PreparedMessage } from "../transport/ws/prepared.ts";
+import type { SharedMessage } from "../transport/shared_message.ts";
 
 /**
  * A user id bound to a session.
@@ -55,7 +55,7 @@ export interface SessionLink {
   /** Answers the request being handled; false when there is none. */
   respond(data: unknown): boolean;
   /** Sends already framed packet bytes; false when closed or the queue overflowed. */
-  write(bytes: Uint8Array | PreparedMessage): boolean;
+  write(bytes: Uint8Array | SharedMessage): boolean;
   /** KICK with a reason, then close. */
   kick(reason: string): void;
   /** Close without a word. */
@@ -209,10 +209,11 @@ export class Session {
   }
 
   /**
-   * Sends already framed pomelo packets (low level). A {@link PreparedMessage} (one packet)
-   * is what groups use to share encoded bytes: WebSocket sessions then share its frame too.
+   * Sends already framed pomelo packets (low level). A {@link SharedMessage} (one packet; a
+   * `PreparedMessage` is one) is what groups use to share encoded bytes: WebSocket sessions
+   * then share its frame too.
    */
-  write(bytes: Uint8Array | PreparedMessage): boolean {
+  write(bytes: Uint8Array | SharedMessage): boolean {
     return this.#link.write(bytes);
   }
 

@@ -7,10 +7,15 @@
  * Streams are push-based: the transport calls {@link StreamHandler.data} with each chunk it
  * reads. One shape serves Deno (a read loop) and Bun (socket callbacks) without a promise per
  * chunk.
+ *
+ * Beyond the required methods a stream may offer capabilities (optional methods) that code
+ * above `src/transport/` uses without naming a concrete transport: `writeShared` for a message
+ * written to many streams (see `shared_message.ts`).
  * @module
  */
 
 import type { Endpoint } from "../core/endpoint.ts";
+import type { SharedMessage } from "./shared_message.ts";
 
 /** Callbacks a stream's owner installs with {@link ByteStream.start}. */
 export interface StreamHandler {
@@ -51,6 +56,15 @@ export interface ByteStream {
    * close are ignored.
    */
   write(bytes: Uint8Array): boolean;
+  /**
+   * Optional: writes one message that many streams share (a broadcast), as `write` would send
+   * its bytes but framed once for all of them: a WebSocket server writes the message's one
+   * shared frame. The message's buffers stay shared (never mutated, never reused by the
+   * caller). Streams without it get `message.bytes` through `write`: callers use the
+   * `writeShared(stream, message)` function of `shared_message.ts`, which picks. Returns what
+   * `write` returns.
+   */
+  writeShared?(message: SharedMessage): boolean;
   /** Stops delivering data (inbound back-pressure: the kernel buffer fills, the peer slows). */
   pause(): void;
   /** Resumes delivering data after {@link ByteStream.pause}. */
@@ -169,3 +183,108 @@ export interface TransportRegistry {
   /** The schemes on offer (for error messages). */
   schemes(): string[];
 }
+
+// ---- one port, several protocols ----
+
+/**
+ * A plain HTTP request a {@link FrontDoor}'s `http` handler gets (the head only; bodies are not
+ * read).
+ *
+ * @example
+ * ```ts
+ * import type { HttpRequest } from "./types.ts";
+ * import assert from "node:assert/strict";
+ * const r: HttpRequest = { method: "GET", path: "/", target: "/?a=1", headers: new Map() };
+ * assert.equal(r.path, "/");
+ * ```
+ */
+export interface HttpRequest {
+  /** `GET`, `HEAD`, … */
+  readonly method: string;
+  /** The path without the query, e.g. `/index.html`. */
+  readonly path: string;
+  /** The full request target, e.g. `/index.html?v=2`. */
+  readonly target: string;
+  /** Headers by lower-case name. */
+  readonly headers: ReadonlyMap<string, string>;
+}
+
+/**
+ * The answer of an `http` handler. `Content-Length` and `Connection: close` are added (one
+ * request per connection).
+ *
+ * @example
+ * ```ts
+ * import type { HttpResponse } from "./types.ts";
+ * import assert from "node:assert/strict";
+ * const r: HttpResponse = { status: 200, headers: { "content-type": "text/html" }, body: "<p>hi</p>" };
+ * assert.equal(r.status, 200);
+ * ```
+ */
+export interface HttpResponse {
+  /** The status code. */
+  readonly status: number;
+  /** Extra headers. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** The body (a string is sent as UTF-8). */
+  readonly body?: Uint8Array | string;
+}
+
+/**
+ * Serves plain HTTP requests on a {@link FrontDoor}'s port (no Deno/Bun APIs needed: read files
+ * with your runtime and return the bytes).
+ *
+ * @example
+ * ```ts
+ * import type { HttpHandler } from "./types.ts";
+ * import assert from "node:assert/strict";
+ * const http: HttpHandler = (req) =>
+ *   req.path === "/" ? { status: 200, body: "hello" } : { status: 404, body: "not found" };
+ * assert.equal((await http({ method: "GET", path: "/", target: "/", headers: new Map() })).status, 200);
+ * ```
+ */
+export type HttpHandler = (request: HttpRequest) => HttpResponse | Promise<HttpResponse>;
+
+/** Options of a {@link FrontDoor}: what it serves besides the raw stream. */
+export interface FrontDoorOptions {
+  /** Accepts or refuses a WebSocket by its `Origin` header (refused: HTTP 404). */
+  readonly checkOrigin?: (origin: string | undefined, request: HttpRequest) => boolean;
+  /** Serve WebSocket only at this path (default: any path). */
+  readonly wsPath?: string;
+  /** The plain HTTP handler (without one, plain requests get 400). */
+  readonly http?: HttpHandler;
+  /** Largest WebSocket message accepted. */
+  readonly maxMessageSize: number;
+  /** Where `http` handler failures are logged (`console` fits). */
+  readonly logger: { error(...args: unknown[]): void };
+}
+
+/** What a {@link FrontDoor} found: the stream to run the app's protocol on, and its kind. */
+export interface Sniffed {
+  /** The raw stream (peeked bytes included) or the WebSocket message stream. */
+  readonly stream: ByteStream;
+  /** `tcp` for the raw byte stream (whatever its scheme), `ws` for WebSocket. */
+  readonly transport: "tcp" | "ws";
+}
+
+/**
+ * Decides what an accepted, not yet started stream carries on a port that serves several
+ * protocols: raw bytes, a WebSocket upgrade, or a plain HTTP request (answered by `http`).
+ * Resolves the stream to serve, or `undefined` when there is none (HTTP answered, upgrade
+ * refused, stream ended); never rejects. The WebSocket transport has one (`ws/front_door.ts`);
+ * an app is given it by its entry file, so the app never names a concrete transport.
+ *
+ * @example
+ * ```ts
+ * import type { FrontDoor } from "./types.ts";
+ * import assert from "node:assert/strict";
+ * // A door for a port that only ever carries raw bytes.
+ * const rawOnly: FrontDoor = (raw) => Promise.resolve({ stream: raw, transport: "tcp" });
+ * const stream = { remoteAddress: "tcp://127.0.0.1:1" } as Parameters<FrontDoor>[0];
+ * assert.equal((await rawOnly(stream, { maxMessageSize: 0, logger: console }))?.stream, stream);
+ * ```
+ */
+export type FrontDoor = (
+  raw: ByteStream,
+  options: FrontDoorOptions,
+) => Promise<Sniffed | undefined>;

@@ -1,7 +1,8 @@
 /**
  * The WebSocket transport (`ws://`) and its building blocks, for serving raw TCP, WebSocket
  * and plain HTTP on one port: peek at the first bytes ({@link PeekStream}, {@link looksLikeHttp}),
- * then upgrade ({@link upgradeServerStream}) or answer the request yourself (`onRequest`).
+ * then upgrade ({@link upgradeServerStream}) or answer the request yourself (`onRequest`) — or
+ * let {@link frontDoor} do all of it.
  *
  * @example
  * ```ts
@@ -29,7 +30,8 @@ export {
   type WsStreamOptions,
 } from "./stream.ts";
 export { PeekStream } from "./peek.ts";
-export { PreparedMessage } from "./prepared.ts";
+export { PreparedMessage, serverFrame } from "./prepared.ts";
+export { frontDoor } from "./front_door.ts";
 export {
   formatResponse,
   type HttpRequestHead,

@@ -4,13 +4,33 @@
  * @module
  */
 
+import { SharedMessage } from "../shared_message.ts";
 import { Opcode, writeHeader } from "./frame.ts";
 
 /**
- * A message's bytes and, built on first use, its one unmasked binary WebSocket frame (what a
- * server sends). Hand it to {@link WsStream.writePrepared} on each connection: they all write
- * the very same frame instead of framing (and copying) the payload each. The bytes must not
- * change after they are handed over.
+ * The whole message as one final, unmasked binary frame (what a server sends). The framer a
+ * WebSocket server gives {@link SharedMessage.framed}, so every server stream shares one frame.
+ *
+ * @example
+ * ```ts
+ * import { serverFrame } from "./prepared.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual([...serverFrame(new Uint8Array([1, 2, 3]))], [0x82, 3, 1, 2, 3]);
+ * ```
+ */
+export function serverFrame(bytes: Uint8Array): Uint8Array {
+  const n = bytes.length;
+  const out = new Uint8Array((n < 126 ? 2 : n < 65536 ? 4 : 10) + n);
+  const head = writeHeader(out, 0, { fin: true, opcode: Opcode.BINARY, length: n });
+  out.set(bytes, head);
+  return out;
+}
+
+/**
+ * A {@link SharedMessage} that also shows its WebSocket frame. Write it (or any shared message)
+ * to each connection with `session.write` / the stream's `writeShared`: WebSocket servers all
+ * write the very same frame instead of framing (and copying) the payload each, other streams
+ * the same bytes. The bytes must not change after they are handed over.
  *
  * @example
  * ```ts
@@ -21,23 +41,9 @@ import { Opcode, writeHeader } from "./frame.ts";
  * assert.equal(m.frame, m.frame); // built once
  * ```
  */
-export class PreparedMessage {
-  /** The message (one whole message; for pomelo, one packet). */
-  readonly bytes: Uint8Array;
-  #frame: Uint8Array | undefined;
-
-  /** Wraps `bytes` (not copied). */
-  constructor(bytes: Uint8Array) {
-    this.bytes = bytes;
-  }
-
-  /** The whole message as one final, unmasked binary frame. */
+export class PreparedMessage extends SharedMessage {
+  /** The whole message as one final, unmasked binary frame (built once, then shared). */
   get frame(): Uint8Array {
-    if (this.#frame) return this.#frame;
-    const n = this.bytes.length;
-    const out = new Uint8Array((n < 126 ? 2 : n < 65536 ? 4 : 10) + n);
-    const head = writeHeader(out, 0, { fin: true, opcode: Opcode.BINARY, length: n });
-    out.set(this.bytes, head);
-    return this.#frame = out;
+    return this.framed(serverFrame);
   }
 }

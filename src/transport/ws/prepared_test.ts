@@ -1,10 +1,11 @@
-// PreparedMessage and WsStream.writePrepared: a server writes the one shared frame (the very
+// Shared messages on WsStream.writeShared (the ByteStream capability): a server writes the one shared frame (the very
 // same buffer on every connection), a client masks its own copy, and messages above the
 // fragment size are fragmented as write() would.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { FrameDecoder, type FrameEvents } from "./frame.ts";
-import { PreparedMessage } from "./prepared.ts";
+import { PreparedMessage, serverFrame } from "./prepared.ts";
+import { SharedMessage, writeShared } from "../shared_message.ts";
 import { WsStream } from "./stream.ts";
 import type { ByteStream, StreamHandler } from "../types.ts";
 
@@ -47,13 +48,26 @@ describe("ws: prepared messages", () => {
     for (const raw of raws) {
       const ws = new WsStream(raw, { role: "server" });
       ws.start({ data() {}, drain() {}, end() {} });
-      assert.equal(ws.writePrepared(m), true);
+      assert.equal(ws.writeShared(m), true);
     }
     for (const raw of raws) {
       assert.equal(raw.writes.length, 1);
       assert.equal(raw.writes[0], m.frame); // shared, not a copy
       assert.deepEqual(decode(raw.writes, false), ["to everyone"]);
     }
+  });
+
+  test("any shared message: one frame for every server stream, via the contract", () => {
+    const m = new SharedMessage(text("neutral"));
+    const raws = [recorder(), recorder()];
+    for (const raw of raws) {
+      const ws: ByteStream = new WsStream(raw, { role: "server" });
+      ws.start({ data() {}, drain() {}, end() {} });
+      assert.equal(writeShared(ws, m), true);
+    }
+    assert.equal(raws[0]!.writes[0], raws[1]!.writes[0]); // the same buffer
+    assert.equal(raws[0]!.writes[0], m.framed(serverFrame));
+    assert.deepEqual(decode(raws[0]!.writes, false), ["neutral"]);
   });
 
   test("frame headers for 16- and 64-bit lengths", () => {
@@ -69,14 +83,14 @@ describe("ws: prepared messages", () => {
     const raw = recorder();
     const client = new WsStream(raw, { role: "client" });
     client.start({ data() {}, drain() {}, end() {} });
-    client.writePrepared(m);
+    client.writeShared(m);
     assert.notEqual(raw.writes[0], m.frame);
     assert.deepEqual(decode(raw.writes, true), ["from a client"]);
 
     const raw2 = recorder();
     const server = new WsStream(raw2, { role: "server", fragmentSize: 4 });
     server.start({ data() {}, drain() {}, end() {} });
-    server.writePrepared(new PreparedMessage(text("fragmented")));
+    server.writeShared(new PreparedMessage(text("fragmented")));
     assert.ok(raw2.writes.length >= 3);
     assert.deepEqual(decode(raw2.writes, false), ["fragmented"]);
   });
@@ -87,7 +101,7 @@ describe("ws: prepared messages", () => {
     ws.start({ data() {}, drain() {}, end() {} });
     ws.close(0);
     const before = raw.writes.length;
-    assert.equal(ws.writePrepared(new PreparedMessage(text("late"))), true);
+    assert.equal(ws.writeShared(new PreparedMessage(text("late"))), true);
     assert.equal(raw.writes.length, before);
   });
 });

@@ -16,7 +16,8 @@ import {
   Opcode,
   writeHeader,
 } from "./frame.ts";
-import type { PreparedMessage } from "./prepared.ts";
+import type { SharedMessage } from "../shared_message.ts";
+import { serverFrame } from "./prepared.ts";
 
 /** nng 1.5.2 fragments outgoing messages at 1 MiB; so do we by default. */
 export const DEFAULT_FRAGMENT_SIZE = 1 << 20;
@@ -226,14 +227,15 @@ export class WsStream implements ByteStream {
   }
 
   /**
-   * Sends a message prepared for many connections: a server writes its one shared frame (no
-   * framing, no copy); a client (which must mask) or a message above `fragmentSize` goes as
-   * {@link WsStream.write} would send it. Returns what `write` returns.
+   * Sends a message shared by many connections: a server writes its one shared frame (built by
+   * the first server stream, then no framing and no copy); a client (which must mask) or a
+   * message above `fragmentSize` goes as {@link WsStream.write} would send it. Returns what
+   * `write` returns.
    */
-  writePrepared(message: PreparedMessage): boolean {
+  writeShared(message: SharedMessage): boolean {
     if (this.#state !== OPEN) return true;
     if (this.#client || message.bytes.length > this.#fragment) return this.write(message.bytes);
-    return this.#raw.write(message.frame);
+    return this.#raw.write(message.framed(serverFrame));
   }
 
   /** Sends a ping (payload ≤ 125 bytes); the peer answers with a pong. */
