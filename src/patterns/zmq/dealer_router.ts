@@ -9,7 +9,7 @@ import { WeftError } from "../../core/errors.ts";
 import { FairQueue, LoadBalancer } from "../../core/distribution.ts";
 import type { Message, Pipe } from "../../core/pipe.ts";
 import { Socket } from "./socket.ts";
-import type { SocketOptions } from "../../core/options.ts";
+import type { SocketOptions } from "./options.ts";
 import { topicKey } from "./subscriptions.ts";
 
 /**

@@ -6,7 +6,7 @@
 
 import type { Message, Pipe } from "../../core/pipe.ts";
 import { Socket } from "./socket.ts";
-import type { SocketOptions } from "../../core/options.ts";
+import type { SocketOptions } from "./options.ts";
 
 /**
  * An exclusive two-way connection to one other PAIR socket.

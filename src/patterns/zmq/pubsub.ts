@@ -11,7 +11,7 @@ import { FairQueue } from "../../core/distribution.ts";
 import { Fifo } from "../../core/fifo.ts";
 import type { Message, Pipe } from "../../core/pipe.ts";
 import { Socket } from "./socket.ts";
-import type { SocketOptions } from "../../core/options.ts";
+import type { SocketOptions } from "./options.ts";
 import { Subscriptions } from "./subscriptions.ts";
 
 const EMPTY = new Uint8Array(0);

@@ -7,7 +7,7 @@
 import { FairQueue, LoadBalancer } from "../../core/distribution.ts";
 import type { Message, Pipe } from "../../core/pipe.ts";
 import { Socket } from "./socket.ts";
-import type { SocketOptions } from "../../core/options.ts";
+import type { SocketOptions } from "./options.ts";
 
 /**
  * Sends messages round-robin to connected PULL sockets.
