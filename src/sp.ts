@@ -68,6 +68,28 @@ export type {
 export { type SpProtocol, SpProtocols, type SpProtocolTable } from "./protocol/sp/ids.ts";
 export { ErrorCode, WeftError } from "./core/errors.ts";
 
+// The socket core's extension contract: the types the socket classes above are built on.
+export type { SocketCore } from "./core/socket.ts";
+export type { Pipe, PipeHost } from "./core/pipe.ts";
+export type {
+  WireLink,
+  WirePeer,
+  WireSession,
+  WireSessionError,
+  WireSessionSink,
+} from "./core/wire.ts";
+export type { CoreOptions, OptionCheck, OptionRules, OptionTable } from "./core/options.ts";
+export type { Message } from "./core/pipe.ts";
+export type { CoreContext } from "./patterns/sp/context.ts";
+export type {
+  ContextHost,
+  ContextKind,
+  ContextSocket,
+  HostedContext,
+  Responder,
+  SpPairSocket,
+} from "./patterns/sp/mod.ts";
+
 function withTransports<T extends SpOptions>(options: T): T {
   return options.transports ? options : { ...options, transports: runtimeTransports() };
 }

@@ -89,6 +89,7 @@ export class Pipe {
   #timerAt = Infinity;
   #closed = false;
 
+  /** A pipe of `host` (the socket core makes them, in `connect` and on accept). */
   constructor(host: PipeHost, id: number, endpoint: string, fromDialer: boolean) {
     this.#host = host;
     this.id = id;

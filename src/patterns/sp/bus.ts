@@ -38,16 +38,19 @@ export class Bus0Socket extends SpSocket {
     super(SpProtocols.bus0, options);
   }
 
+  /** A peer joins: it enters this protocol's routing. */
   protected xattach(pipe: Pipe): void {
     this.#pipes.add(pipe);
     this.#fq.add(pipe);
   }
 
+  /** A peer leaves: it leaves this protocol's routing. */
   protected xdetach(pipe: Pipe): void {
     this.#pipes.delete(pipe);
     this.#fq.remove(pipe);
   }
 
+  /** This protocol's send: true when queued (or dropped by design), false to wait. */
   protected override xsend(message: Message): boolean {
     const header = message[0]!;
     const skip = this.raw && header.length >= 4 ? readU32(header, 0) : -1;
@@ -56,6 +59,7 @@ export class Bus0Socket extends SpSocket {
     return true;
   }
 
+  /** This protocol's receive: the next message for the user, or undefined. */
   protected override xrecv(): Message | undefined {
     const next = this.#fq.read();
     if (!next) return undefined;

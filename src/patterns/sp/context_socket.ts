@@ -74,11 +74,11 @@ export class LiveIds<C> {
 /** What a context forwards its calls to (its socket, through a private object). */
 export interface ContextHost<C> {
   /** The protocol's send for `ctx`. */
-  send(ctx: C, body: Uint8Array): Promise<void>;
+  send(ctx: HostedContext, body: Uint8Array): Promise<void>;
   /** The protocol's recv for `ctx`. */
-  recv(ctx: C): Promise<SpMessage>;
+  recv(ctx: HostedContext): Promise<SpMessage>;
   /** Closes `ctx`. */
-  close(ctx: C): void;
+  close(ctx: HostedContext): void;
 }
 
 /** A context whose calls its socket answers; protocols add their state. */
@@ -113,9 +113,9 @@ export class HostedContext implements CoreContext {
 }
 
 /** How a {@link ContextSocket} makes and names its contexts. */
-export interface ContextKind<C extends HostedContext> {
+export interface ContextKind {
   /** Makes a context of `host` (runs during construction, for `main`: touch no fields). */
-  create(host: ContextHost<C>): C;
+  create(host: ContextHost<HostedContext>): HostedContext;
   /** The socket in error messages ("req socket"). */
   socket: string;
   /** A context in error messages ("req context"). */
@@ -141,25 +141,25 @@ const bodyList = (message: SpMessage): Uint8Array[] => [message.body];
  * await assert.rejects(ctx.recv(), { code: "ESTATE" }); // nothing asked yet
  * ```
  */
-export abstract class ContextSocket<C extends HostedContext> extends SpSocket {
+export abstract class ContextSocket extends SpSocket {
   readonly #main: CoreContext;
-  readonly #kind: ContextKind<C>;
-  readonly #contexts = new Set<C>();
-  readonly #host: ContextHost<C> = {
+  readonly #kind: ContextKind;
+  readonly #contexts = new Set<HostedContext>();
+  readonly #host: ContextHost<HostedContext> = {
     send: (ctx, body) => this.contextSend(ctx, body),
     recv: (ctx) => this.contextRecv(ctx),
     close: (ctx) => this.#closeContext(ctx),
   };
 
   /** Subclasses pass their protocol, the user's options and their kind of context. */
-  protected constructor(protocol: SpProtocol, options: SpOptions, kind: ContextKind<C>) {
+  protected constructor(protocol: SpProtocol, options: SpOptions, kind: ContextKind) {
     super(protocol, options);
     this.#kind = kind;
     this.#main = this.openCoreContext();
   }
 
   /** A new independent context (the public `openContext()` wraps it). */
-  protected openCoreContext(): C {
+  protected openCoreContext(): HostedContext {
     if (this.isClosed) {
       throw new WeftError("ECLOSED", `openContext: the ${this.#kind.socket} is closed`);
     }
@@ -169,12 +169,12 @@ export abstract class ContextSocket<C extends HostedContext> extends SpSocket {
   }
 
   /** The protocol's send on `ctx` (a request, a reply, a survey or a response). */
-  protected abstract contextSend(ctx: C, body: Uint8Array): Promise<void>;
+  protected abstract contextSend(ctx: HostedContext, body: Uint8Array): Promise<void>;
 
   /** The protocol's receive on `ctx`. */
-  protected abstract contextRecv(ctx: C): Promise<SpMessage>;
+  protected abstract contextRecv(ctx: HostedContext): Promise<SpMessage>;
 
-  #closeContext(ctx: C): void {
+  #closeContext(ctx: HostedContext): void {
     if (ctx.closed) return;
     this.abandonContext(ctx);
     ctx.closed = true;
@@ -182,10 +182,10 @@ export abstract class ContextSocket<C extends HostedContext> extends SpSocket {
   }
 
   /** Ends what `ctx` has pending as it closes (waiters fail with ECLOSED). */
-  protected abstract abandonContext(ctx: C): void;
+  protected abstract abandonContext(ctx: HostedContext): void;
 
   /** The ECLOSED rejection of `op` on `ctx` when it or the socket is closed. */
-  protected refuseClosed(ctx: C, op: "send" | "recv"): Promise<never> | undefined {
+  protected refuseClosed(ctx: HostedContext, op: "send" | "recv"): Promise<never> | undefined {
     if (!ctx.closed && !this.isClosed) return undefined;
     return Promise.reject(new WeftError("ECLOSED", `${op}: the ${this.#kind.context} is closed`));
   }

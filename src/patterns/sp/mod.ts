@@ -19,9 +19,9 @@
  * @module
  */
 
-export { Pair0Socket, Pair1Socket } from "./pair.ts";
+export { Pair0Socket, Pair1Socket, SpPairSocket } from "./pair.ts";
 export { Pub0Socket, Sub0Socket } from "./pubsub.ts";
-export { Rep0Socket, type Req0Options, Req0Socket, ReqContext } from "./reqrep.ts";
+export { Rep0Socket, type Req0Options, Req0Socket, ReqContext, Responder } from "./reqrep.ts";
 export { Pull0Socket, Push0Socket } from "./pipeline.ts";
 export {
   Respondent0Socket,
@@ -31,7 +31,12 @@ export {
 } from "./survey.ts";
 export { Bus0Socket } from "./bus.ts";
 export { type DialFlags, SpSocket } from "./socket.ts";
-export { ContextSocket } from "./context_socket.ts";
+export {
+  type ContextHost,
+  type ContextKind,
+  ContextSocket,
+  HostedContext,
+} from "./context_socket.ts";
 export { Context } from "./context.ts";
 export type { SpOptions } from "./options.ts";
 export type { SpData, SpMessage } from "./message.ts";

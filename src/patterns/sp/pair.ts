@@ -39,15 +39,18 @@ export abstract class SpPairSocket extends SpSocket {
     super(protocol, options);
   }
 
+  /** Checks a peer after its handshake; a reason refuses it. */
   protected override xaccept(pipe: Pipe): string | undefined {
     if (this.#pipe && this.#pipe !== pipe) return `${this.protocol} already has a peer`;
     return undefined;
   }
 
+  /** A peer joins: it enters this protocol's routing. */
   protected xattach(pipe: Pipe): void {
     if (!this.#pipe) this.#pipe = pipe;
   }
 
+  /** A peer leaves: it leaves this protocol's routing. */
   protected xdetach(pipe: Pipe): void {
     if (this.#pipe === pipe) this.#pipe = undefined;
   }
@@ -57,6 +60,7 @@ export abstract class SpPairSocket extends SpSocket {
   /** The message for the user from a payload, or undefined to drop it. */
   protected abstract inbound(payload: Uint8Array, pipe: Pipe): Message | undefined;
 
+  /** This protocol's send: true when queued (or dropped by design), false to wait. */
   protected override xsend(message: Message): boolean {
     const pipe = this.#pipe;
     if (!pipe) return false;
@@ -65,6 +69,7 @@ export abstract class SpPairSocket extends SpSocket {
     return pipe.send([header, message[1]!]);
   }
 
+  /** This protocol's receive: the next message for the user, or undefined. */
   protected override xrecv(): Message | undefined {
     const pipe = this.#pipe;
     if (!pipe) return undefined;
@@ -97,10 +102,12 @@ export class Pair0Socket extends SpPairSocket {
     super(SpProtocols.pair0, options);
   }
 
+  /** The wire header for an outgoing message, or undefined to drop it. */
   protected outHeader(): Uint8Array {
     return EMPTY;
   }
 
+  /** The message for the user from a payload, or undefined to drop it. */
   protected inbound(payload: Uint8Array, pipe: Pipe): Message {
     return fromPipe(EMPTY, payload, pipe);
   }
@@ -127,6 +134,7 @@ export class Pair1Socket extends SpPairSocket {
     super(SpProtocols.pair1, options);
   }
 
+  /** The wire header for an outgoing message, or undefined to drop it. */
   protected outHeader(header: Uint8Array): Uint8Array | undefined {
     if (!this.raw) return ONE;
     // Raw: the user's 4-byte hop count, incremented for this hop; too many hops → drop.
@@ -136,6 +144,7 @@ export class Pair1Socket extends SpPairSocket {
     return u32(hops + 1);
   }
 
+  /** The message for the user from a payload, or undefined to drop it. */
   protected inbound(payload: Uint8Array, pipe: Pipe): Message | undefined {
     if (payload.length < 4) {
       pipe.abort("EPROTO", `pair1: expected a 4-byte hop count, got ${payload.length} bytes`);
@@ -150,6 +159,7 @@ export class Pair1Socket extends SpPairSocket {
     return fromPipe(this.raw ? payload.subarray(0, 4) : EMPTY, payload.subarray(4), pipe);
   }
 
+  /** Splits a raw `send(bytes)` into this protocol's header and body. */
   protected override splitRaw(data: Uint8Array): SpMessage {
     return { header: data.subarray(0, 4), body: data.subarray(4) };
   }

@@ -34,14 +34,17 @@ export class Push0Socket extends SpSocket {
     super(SpProtocols.push0, options);
   }
 
+  /** A peer joins: it enters this protocol's routing. */
   protected xattach(pipe: Pipe): void {
     this.#lb.add(pipe);
   }
 
+  /** A peer leaves: it leaves this protocol's routing. */
   protected xdetach(pipe: Pipe): void {
     this.#lb.remove(pipe);
   }
 
+  /** This protocol's send: true when queued (or dropped by design), false to wait. */
   protected override xsend(message: Message): boolean {
     return this.#lb.send([EMPTY, message[1]!]) !== undefined;
   }
@@ -70,14 +73,17 @@ export class Pull0Socket extends SpSocket {
     super(SpProtocols.pull0, options);
   }
 
+  /** A peer joins: it enters this protocol's routing. */
   protected xattach(pipe: Pipe): void {
     this.#fq.add(pipe);
   }
 
+  /** A peer leaves: it leaves this protocol's routing. */
   protected xdetach(pipe: Pipe): void {
     this.#fq.remove(pipe);
   }
 
+  /** This protocol's receive: the next message for the user, or undefined. */
   protected override xrecv(): Message | undefined {
     const next = this.#fq.read();
     return next && fromPipe(EMPTY, next.message[0]!, next.pipe);

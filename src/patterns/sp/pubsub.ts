@@ -37,14 +37,17 @@ export class Pub0Socket extends SpSocket {
     super(SpProtocols.pub0, options, 16);
   }
 
+  /** A peer joins: it enters this protocol's routing. */
   protected xattach(pipe: Pipe): void {
     this.#pipes.add(pipe);
   }
 
+  /** A peer leaves: it leaves this protocol's routing. */
   protected xdetach(pipe: Pipe): void {
     this.#pipes.delete(pipe);
   }
 
+  /** This protocol's send: true when queued (or dropped by design), false to wait. */
   protected override xsend(message: Message): boolean {
     const out = [EMPTY, message[1]!];
     for (const pipe of this.#pipes) pipe.send(out); // a full pipe drops: PUB never blocks
@@ -96,14 +99,17 @@ export class Sub0Socket extends SpSocket {
     this.#topics.splice(i, 1);
   }
 
+  /** A peer joins: it enters this protocol's routing. */
   protected xattach(pipe: Pipe): void {
     this.#fq.add(pipe);
   }
 
+  /** A peer leaves: it leaves this protocol's routing. */
   protected xdetach(pipe: Pipe): void {
     this.#fq.remove(pipe);
   }
 
+  /** This protocol's receive: the next message for the user, or undefined. */
   protected override xrecv(): Message | undefined {
     for (let next = this.#fq.read(); next; next = this.#fq.read()) {
       const body = next.message[0]!;

@@ -101,7 +101,7 @@ class RequestContext extends HostedContext {
  * socket.close();
  * ```
  */
-export class Req0Socket extends ContextSocket<RequestContext> {
+export class Req0Socket extends ContextSocket {
   #resendTime: number;
   #lb = new LoadBalancer();
   #fq = new FairQueue();
@@ -121,7 +121,7 @@ export class Req0Socket extends ContextSocket<RequestContext> {
   /** A new independent request context. */
   openContext(): ReqContext {
     if (this.raw) throw new WeftError("ENOTSUP", "openContext: raw sockets have no contexts");
-    return new ReqContext(this.openCoreContext());
+    return new ReqContext(this.openCoreContext() as RequestContext);
   }
 
   /** Resend interval of the socket (and of contexts without their own), ms. */
@@ -133,7 +133,8 @@ export class Req0Socket extends ContextSocket<RequestContext> {
   }
 
   /** Sends a request on `ctx`, cancelling the one it had in flight. */
-  protected contextSend(ctx: RequestContext, body: Uint8Array): Promise<void> {
+  protected contextSend(context: HostedContext, body: Uint8Array): Promise<void> {
+    const ctx = context as RequestContext;
     const closed = this.refuseClosed(ctx, "send");
     if (closed) return closed;
     this.#abandon(ctx, new WeftError("ECANCELED", "req: a new request cancelled this one"));
@@ -150,7 +151,8 @@ export class Req0Socket extends ContextSocket<RequestContext> {
   }
 
   /** Receives the reply to `ctx`'s request. */
-  protected contextRecv(ctx: RequestContext): Promise<SpMessage> {
+  protected contextRecv(context: HostedContext): Promise<SpMessage> {
+    const ctx = context as RequestContext;
     const closed = this.refuseClosed(ctx, "recv");
     if (closed) return closed;
     const reply = ctx.reply;
@@ -177,7 +179,9 @@ export class Req0Socket extends ContextSocket<RequestContext> {
     return w.promise;
   }
 
-  protected abandonContext(ctx: RequestContext): void {
+  /** Ends what the context has pending as it closes. */
+  protected abandonContext(context: HostedContext): void {
+    const ctx = context as RequestContext;
     this.#abandon(ctx, new WeftError("ECLOSED", "req: the context was closed"));
   }
 
@@ -229,12 +233,14 @@ export class Req0Socket extends ContextSocket<RequestContext> {
     }
   }
 
+  /** A peer joins: it enters this protocol's routing. */
   protected xattach(pipe: Pipe): void {
     this.#lb.add(pipe);
     this.#fq.add(pipe);
     this.#runQueue();
   }
 
+  /** A peer leaves: it leaves this protocol's routing. */
   protected xdetach(pipe: Pipe): void {
     this.#lb.remove(pipe);
     this.#fq.remove(pipe);
@@ -274,10 +280,12 @@ export class Req0Socket extends ContextSocket<RequestContext> {
   }
 
   // Raw: headers are the user's; requests load-balance, replies fair-queue.
+  /** This protocol's send: true when queued (or dropped by design), false to wait. */
   protected override xsend(message: Message): boolean {
     return this.#lb.send(message) !== undefined;
   }
 
+  /** This protocol's receive: the next message for the user, or undefined. */
   protected override xrecv(): Message | undefined {
     for (let next = this.#fq.read(); next; next = this.#fq.read()) {
       const split = splitBacktrace(next.message[0]!, this.maxTtl);
@@ -286,6 +294,7 @@ export class Req0Socket extends ContextSocket<RequestContext> {
     return undefined;
   }
 
+  /** Splits a raw `send(bytes)` into this protocol's header and body. */
   protected override splitRaw(data: Uint8Array): SpMessage {
     const split = splitBacktrace(data, 255);
     return split.ok ? { header: split.header, body: split.body } : { header: EMPTY, body: data };
@@ -312,7 +321,7 @@ class ResponderContext extends HostedContext {
  * await assert.rejects(rep.send("no request yet"), { code: "ESTATE" });
  * ```
  */
-export abstract class Responder extends ContextSocket<ResponderContext> {
+export abstract class Responder extends ContextSocket {
   #fq = new FairQueue();
   #byId = new Map<number, Pipe>();
   #waiting: ResponderContext[] = [];
@@ -327,7 +336,8 @@ export abstract class Responder extends ContextSocket<ResponderContext> {
   }
 
   /** Receives the next request on `ctx` (forgetting one it left unanswered). */
-  protected contextRecv(ctx: ResponderContext): Promise<SpMessage> {
+  protected contextRecv(context: HostedContext): Promise<SpMessage> {
+    const ctx = context as ResponderContext;
     const closed = this.refuseClosed(ctx, "recv");
     if (closed) return closed;
     if (ctx.recvW) {
@@ -351,7 +361,8 @@ export abstract class Responder extends ContextSocket<ResponderContext> {
   }
 
   /** Replies on `ctx` to the request it received. */
-  protected contextSend(ctx: ResponderContext, body: Uint8Array): Promise<void> {
+  protected contextSend(context: HostedContext, body: Uint8Array): Promise<void> {
+    const ctx = context as ResponderContext;
     const closed = this.refuseClosed(ctx, "send");
     if (closed) return closed;
     const to = ctx.pending;
@@ -366,7 +377,9 @@ export abstract class Responder extends ContextSocket<ResponderContext> {
     return Promise.resolve();
   }
 
-  protected abandonContext(ctx: ResponderContext): void {
+  /** Ends what the context has pending as it closes. */
+  protected abandonContext(context: HostedContext): void {
+    const ctx = context as ResponderContext;
     ctx.pending = undefined;
     const i = this.#waiting.indexOf(ctx);
     if (i >= 0) this.#waiting.splice(i, 1);
@@ -381,10 +394,12 @@ export abstract class Responder extends ContextSocket<ResponderContext> {
   }
 
   // Garbage backtraces close their connection as they arrive (as nng), not when taken.
+  /** Whether arrivals are screened (see `refuseArrival`). */
   protected override get screensArrivals(): boolean {
     return true;
   }
 
+  /** Screens a payload as it arrives: a reason closes its connection. */
   protected override refuseArrival(payload: Uint8Array): string | undefined {
     const ttl = this.raw ? this.maxTtl - 1 : this.maxTtl;
     if (backtraceLength(payload, ttl) !== BACKTRACE_GARBAGE) return undefined;
@@ -403,11 +418,13 @@ export abstract class Responder extends ContextSocket<ResponderContext> {
     return undefined;
   }
 
+  /** A peer joins: it enters this protocol's routing. */
   protected xattach(pipe: Pipe): void {
     this.#fq.add(pipe);
     this.#byId.set(pipe.id, pipe);
   }
 
+  /** A peer leaves: it leaves this protocol's routing. */
   protected xdetach(pipe: Pipe): void {
     this.#fq.remove(pipe);
     this.#byId.delete(pipe.id);
@@ -427,6 +444,7 @@ export abstract class Responder extends ContextSocket<ResponderContext> {
   }
 
   // Raw: the header starts with the source pipe id (never sent), then the backtrace.
+  /** This protocol's receive: the next message for the user, or undefined. */
   protected override xrecv(): Message | undefined {
     for (let next = this.#fq.read(); next; next = this.#fq.read()) {
       const split = splitBacktrace(next.message[0]!, this.maxTtl - 1);
@@ -438,6 +456,7 @@ export abstract class Responder extends ContextSocket<ResponderContext> {
     return undefined;
   }
 
+  /** This protocol's send: true when queued (or dropped by design), false to wait. */
   protected override xsend(message: Message): boolean {
     const header = message[0]!;
     if (header.length < 8) return true; // no pipe id and id: dropped
@@ -446,6 +465,7 @@ export abstract class Responder extends ContextSocket<ResponderContext> {
     return true;
   }
 
+  /** Splits a raw `send(bytes)` into this protocol's header and body. */
   protected override splitRaw(data: Uint8Array): SpMessage {
     const split = splitBacktrace(data.subarray(4), 255);
     if (data.length < 4 || !split.ok) return { header: EMPTY, body: data };

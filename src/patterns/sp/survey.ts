@@ -89,7 +89,7 @@ class SurveyContext extends HostedContext {
  * socket.close();
  * ```
  */
-export class Surveyor0Socket extends ContextSocket<SurveyContext> {
+export class Surveyor0Socket extends ContextSocket {
   #surveyTime: number;
   #pipes = new Set<Pipe>();
   #fq = new FairQueue();
@@ -108,7 +108,7 @@ export class Surveyor0Socket extends ContextSocket<SurveyContext> {
   /** A new independent survey context. */
   openContext(): SurveyorContext {
     if (this.raw) throw new WeftError("ENOTSUP", "openContext: raw sockets have no contexts");
-    return new SurveyorContext(this.openCoreContext());
+    return new SurveyorContext(this.openCoreContext() as SurveyContext);
   }
 
   /** Survey duration of the socket (and of contexts without their own), ms. */
@@ -120,7 +120,8 @@ export class Surveyor0Socket extends ContextSocket<SurveyContext> {
   }
 
   /** Starts a survey on `ctx`, ending the one it had running. */
-  protected contextSend(ctx: SurveyContext, body: Uint8Array): Promise<void> {
+  protected contextSend(context: HostedContext, body: Uint8Array): Promise<void> {
+    const ctx = context as SurveyContext;
     const closed = this.refuseClosed(ctx, "send");
     if (closed) return closed;
     this.#end(ctx, new WeftError("ECANCELED", "surveyor: a new survey cancelled this one"));
@@ -141,7 +142,8 @@ export class Surveyor0Socket extends ContextSocket<SurveyContext> {
   }
 
   /** Receives the next response to `ctx`'s survey. */
-  protected contextRecv(ctx: SurveyContext): Promise<SpMessage> {
+  protected contextRecv(context: HostedContext): Promise<SpMessage> {
+    const ctx = context as SurveyContext;
     const closed = this.refuseClosed(ctx, "recv");
     if (closed) return closed;
     const ready = ctx.responses.shift();
@@ -165,7 +167,9 @@ export class Surveyor0Socket extends ContextSocket<SurveyContext> {
     return w.promise;
   }
 
-  protected abandonContext(ctx: SurveyContext): void {
+  /** Ends what the context has pending as it closes. */
+  protected abandonContext(context: HostedContext): void {
+    const ctx = context as SurveyContext;
     this.#end(ctx, new WeftError("ECLOSED", "surveyor: the context was closed"));
   }
 
@@ -180,11 +184,13 @@ export class Surveyor0Socket extends ContextSocket<SurveyContext> {
     w?.reject(error);
   }
 
+  /** A peer joins: it enters this protocol's routing. */
   protected xattach(pipe: Pipe): void {
     this.#pipes.add(pipe);
     this.#fq.add(pipe);
   }
 
+  /** A peer leaves: it leaves this protocol's routing. */
   protected xdetach(pipe: Pipe): void {
     this.#pipes.delete(pipe);
     this.#fq.remove(pipe);
@@ -216,11 +222,13 @@ export class Surveyor0Socket extends ContextSocket<SurveyContext> {
   }
 
   // Raw: surveys go to every peer with the user's header; responses expose theirs.
+  /** This protocol's send: true when queued (or dropped by design), false to wait. */
   protected override xsend(message: Message): boolean {
     for (const pipe of this.#pipes) pipe.send(message);
     return true;
   }
 
+  /** This protocol's receive: the next message for the user, or undefined. */
   protected override xrecv(): Message | undefined {
     for (let next = this.#fq.read(); next; next = this.#fq.read()) {
       const split = splitBacktrace(next.message[0]!, this.maxTtl);
@@ -229,6 +237,7 @@ export class Surveyor0Socket extends ContextSocket<SurveyContext> {
     return undefined;
   }
 
+  /** Splits a raw `send(bytes)` into this protocol's header and body. */
   protected override splitRaw(data: Uint8Array): SpMessage {
     const split = splitBacktrace(data, 255);
     return split.ok ? { header: split.header, body: split.body } : { header: EMPTY, body: data };
