@@ -69,16 +69,7 @@ export { type SpProtocol, SpProtocols, type SpProtocolTable } from "./protocol/s
 export { ErrorCode, WeftError } from "./core/errors.ts";
 
 // The socket core's extension contract: the types the socket classes above are built on.
-export type { SocketCore } from "./core/socket.ts";
-export type { Pipe, PipeHost } from "./core/pipe.ts";
-export type {
-  WireLink,
-  WirePeer,
-  WireSession,
-  WireSessionError,
-  WireSessionSink,
-} from "./core/wire.ts";
-export type { CoreOptions, OptionCheck, OptionRules, OptionTable } from "./core/options.ts";
+export type * from "./core/contract.ts";
 export type { Message } from "./core/pipe.ts";
 export type { CoreContext } from "./patterns/sp/context.ts";
 export type {

@@ -61,16 +61,7 @@ export {
 export * from "./runtime.ts";
 
 // The socket core's extension contract: the types the socket classes above are built on.
-export type { SocketCore } from "./core/socket.ts";
-export type { Pipe, PipeHost } from "./core/pipe.ts";
-export type {
-  WireLink,
-  WirePeer,
-  WireSession,
-  WireSessionError,
-  WireSessionSink,
-} from "./core/wire.ts";
-export type { CoreOptions, OptionCheck, OptionRules, OptionTable } from "./core/options.ts";
+export type * from "./core/contract.ts";
 export type { ResolvedOptions } from "./patterns/zmq/options.ts";
 export type { PublisherBase, SubscriberBase } from "./patterns/zmq/pubsub.ts";
 
