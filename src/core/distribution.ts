@@ -1,5 +1,5 @@
 /**
- * The two distribution strategies of ZeroMQ patterns: round-robin over writable pipes
+ * The two distribution strategies of socket patterns (ZeroMQ's and nng's alike): round-robin over writable pipes
  * ({@link LoadBalancer}, for PUSH, DEALER, REQ) and fair-queueing over readable pipes
  * ({@link FairQueue}, for PULL, DEALER, ROUTER, SUB, REP…).
  * @module
