@@ -24,7 +24,7 @@
 
 import { runtimeTransports } from "./runtime.ts";
 export * from "./runtime.ts";
-import type { SpOptions } from "./patterns/sp/socket.ts";
+import type { SpOptions } from "./patterns/sp/options.ts";
 import {
   Bus0Socket,
   Pair0Socket,
@@ -37,8 +37,8 @@ import {
   Respondent0Socket,
   Sub0Socket,
   Surveyor0Socket,
-} from "./patterns/sp/sockets.ts";
-import type { Req0Options, Surveyor0Options } from "./patterns/sp/sockets.ts";
+} from "./patterns/sp/mod.ts";
+import type { Req0Options, Surveyor0Options } from "./patterns/sp/mod.ts";
 
 export {
   Context,
@@ -51,7 +51,7 @@ export {
   SpSocket,
   SurveyorContext,
 } from "./patterns/sp/mod.ts";
-export type { Req0Options, Surveyor0Options } from "./patterns/sp/sockets.ts";
+export type { Req0Options, Surveyor0Options } from "./patterns/sp/mod.ts";
 export type {
   Bus0Socket,
   Pair0Socket,
@@ -64,9 +64,22 @@ export type {
   Respondent0Socket,
   Sub0Socket,
   Surveyor0Socket,
-} from "./patterns/sp/sockets.ts";
+} from "./patterns/sp/mod.ts";
 export { type SpProtocol, SpProtocols, type SpProtocolTable } from "./protocol/sp/ids.ts";
 export { ErrorCode, WeftError } from "./core/errors.ts";
+
+// The socket core's extension contract: the types the socket classes above are built on.
+export type * from "./core/contract.ts";
+export type { Message } from "./core/pipe.ts";
+export type { CoreContext } from "./patterns/sp/context.ts";
+export type {
+  ContextHost,
+  ContextKind,
+  ContextSocket,
+  HostedContext,
+  Responder,
+  SpPairSocket,
+} from "./patterns/sp/mod.ts";
 
 function withTransports<T extends SpOptions>(options: T): T {
   return options.transports ? options : { ...options, transports: runtimeTransports() };

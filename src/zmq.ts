@@ -23,7 +23,7 @@
  */
 
 import { runtimeTransports } from "./runtime.ts";
-import type { SocketOptions } from "./core/options.ts";
+import type { SocketOptions } from "./patterns/zmq/options.ts";
 import { PullSocket, PushSocket } from "./patterns/zmq/push_pull.ts";
 import { PairSocket } from "./patterns/zmq/pair.ts";
 import { PubSocket, SubSocket, XPubSocket, XSubSocket } from "./patterns/zmq/pubsub.ts";
@@ -33,13 +33,13 @@ import type { ReqOptions } from "./patterns/zmq/req_rep.ts";
 import { DealerSocket, RouterSocket } from "./patterns/zmq/dealer_router.ts";
 import type { RouterOptions } from "./patterns/zmq/dealer_router.ts";
 
-export type { SocketOptions } from "./core/options.ts";
+export type { SocketOptions } from "./patterns/zmq/options.ts";
 export type { XPubOptions } from "./patterns/zmq/pubsub.ts";
 export type { ReqOptions } from "./patterns/zmq/req_rep.ts";
 export type { RouterOptions } from "./patterns/zmq/dealer_router.ts";
 export type { Message } from "./core/pipe.ts";
 export { type MessageLike, Socket } from "./patterns/zmq/socket.ts";
-export type { SocketBase } from "./core/socket.ts";
+export type { SocketBase } from "./patterns/zmq/socket.ts";
 export type { PullSocket, PushSocket } from "./patterns/zmq/push_pull.ts";
 export type { PairSocket } from "./patterns/zmq/pair.ts";
 export type { PubSocket, SubSocket, XPubSocket, XSubSocket } from "./patterns/zmq/pubsub.ts";
@@ -59,6 +59,11 @@ export {
 } from "./patterns/zmq/proxy.ts";
 
 export * from "./runtime.ts";
+
+// The socket core's extension contract: the types the socket classes above are built on.
+export type * from "./core/contract.ts";
+export type { ResolvedOptions } from "./patterns/zmq/options.ts";
+export type { PublisherBase, SubscriberBase } from "./patterns/zmq/pubsub.ts";
 
 function withTransports(options: SocketOptions): SocketOptions {
   return options.transports ? options : { ...options, transports: runtimeTransports() };

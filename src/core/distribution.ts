@@ -1,7 +1,7 @@
 /**
- * The two distribution strategies of ZeroMQ patterns: round-robin over writable pipes
- * ({@link LoadBalancer}, for PUSH, DEALER, REQ) and fair-queueing over readable pipes
- * ({@link FairQueue}, for PULL, DEALER, ROUTER, SUB, REP…).
+ * The two distribution strategies of socket patterns (ZeroMQ's and nng's alike): round-robin
+ * over writable pipes ({@link LoadBalancer}, for PUSH, DEALER, REQ) and fair-queueing over
+ * readable pipes ({@link FairQueue}, for PULL, DEALER, ROUTER, SUB, REP…).
  * @module
  */
 

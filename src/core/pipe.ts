@@ -1,7 +1,7 @@
 /**
  * A pipe: the socket's view of one peer. It owns the peer's outbound queue (bounded by the send
  * high-water mark) and inbound queue (bounded by the receive high-water mark), and carries the
- * current connection: a byte stream with a ZMTP session on it. A pipe made by `connect` outlives
+ * current connection: a byte stream with a wire session (ZMTP, SP…) on it. A pipe made by `connect` outlives
  * its connections (unless `immediate`), so messages queued while the peer is away are sent
  * after the reconnect, as libzmq does.
  *
@@ -13,7 +13,7 @@
 import { Fifo } from "./fifo.ts";
 import type { SocketEvent } from "./events.ts";
 import type { ByteStream } from "../transport/types.ts";
-import type { ResolvedOptions } from "./options.ts";
+import type { CoreOptions } from "./options.ts";
 import type { WireLink, WirePeer, WireSession, WireSessionError, WireSessionSink } from "./wire.ts";
 
 /** A flush goes ahead once this many messages wait, even while a sender keeps adding. */
@@ -33,17 +33,12 @@ interface Subscription {
   readonly subscribe: boolean;
 }
 
-/**
- * What a pipe needs from its socket: the socket core's internal contract with its pipes.
- * @ignore
- */
+/** What a pipe needs from its socket: the socket core's contract with its pipes. */
 export interface PipeHost {
-  /** Our socket type (`PUSH`, `ROUTER`, `req0`…). */
-  readonly socketType: string;
   /** Makes the wire session for a new connection of this pipe. */
   createSession(asServer: boolean, sink: WireSessionSink, link: WireLink): WireSession;
   /** The socket's current options. */
-  readonly options: ResolvedOptions;
+  readonly options: CoreOptions;
   /** The handshake completed; `peer` is now known. */
   pipeReady(pipe: Pipe): void;
   /** A message arrived in the pipe's inbound queue. */
@@ -94,6 +89,7 @@ export class Pipe {
   #timerAt = Infinity;
   #closed = false;
 
+  /** A pipe of `host` (the socket core makes them, in `connect` and on accept). */
   constructor(host: PipeHost, id: number, endpoint: string, fromDialer: boolean) {
     this.#host = host;
     this.id = id;

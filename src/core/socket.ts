@@ -1,247 +1,412 @@
 /**
- * The base of every socket, whatever its wire family (ZeroMQ/ZMTP, nng/SP): endpoints
- * (bind/connect with reconnect and back-off), pipes, the send and receive queues, monitor events
- * and the close lifecycle. A family supplies the wire session (`createSession`); socket types
- * implement the pattern hooks (`xattach`, `xdetach`, `xsend`, `xrecv`, …), the way libzmq's
- * socket types implement `xsend`/`xrecv` over `socket_base_t`.
+ * The base of every socket, whatever its wire family (ZeroMQ/ZMTP, nng/SP): it composes the
+ * dialers (connect + reconnect), the listeners (bind + accept), the pipes, the send and
+ * receive waiter queues, monitor events and the close lifecycle with linger. A family supplies
+ * the wire session of each connection ({@link SocketCore.createSession}) and its user-facing
+ * API; each socket type implements the pattern hooks (`xattach`, `xdetach`, `xsend`,
+ * `xrecv`, …), the way libzmq's socket types implement `xsend`/`xrecv` over `socket_base_t`.
  *
- * Unlike zeromq.js there is no EBUSY: concurrent `send` and `receive` calls queue and complete
- * in call order.
+ * There is no EBUSY: concurrent sends and receives queue and complete in call order.
  * @module
  */
 
-import { parseEndpoint } from "./endpoint.ts";
 import { WeftError } from "./errors.ts";
 import { EventStream } from "./events.ts";
 import type { SocketEvent } from "./events.ts";
-import { Fifo } from "./fifo.ts";
-import type {
-  DialOptions,
-  ListenOptions,
-  StreamListener,
-  TransportRegistry,
-} from "../transport/types.ts";
-import { checkOption, resolveOptions } from "./options.ts";
-import type { ResolvedOptions, SocketOptions } from "./options.ts";
+import { Dialer } from "./dialer.ts";
+import type { DialerHost } from "./dialer.ts";
+import { Lingering } from "./linger.ts";
+import { Listeners } from "./listener.ts";
+import type { ListenerHost } from "./listener.ts";
+import type { CoreOptions, OptionTable } from "./options.ts";
 import { Pipe } from "./pipe.ts";
 import type { Message, PipeHost } from "./pipe.ts";
+import { route } from "./route.ts";
+import { ReceiveWaiters, SendWaiters } from "./waiters.ts";
 import type { WireLink, WireSession, WireSessionSink } from "./wire.ts";
-
-/** What `send` accepts: one frame or several (a multipart message). */
-export type MessageLike = string | Uint8Array | ReadonlyArray<string | Uint8Array>;
-
-interface SendWaiter {
-  message: Message;
-  resolve: () => void;
-  reject: (error: Error) => void;
-  timer: ReturnType<typeof setTimeout> | undefined;
-}
-
-interface RecvWaiter {
-  resolve: (message: Message) => void;
-  reject: (error: Error) => void;
-  timer: ReturnType<typeof setTimeout> | undefined;
-}
-
-interface Dialer {
-  readonly url: string;
-  pipe: Pipe | undefined;
-  delay: number;
-  timer: ReturnType<typeof setTimeout> | undefined;
-  stopped: boolean;
-  /** Still connecting after close() to deliver queued messages (linger). */
-  lingering: boolean;
-}
-
-interface Binding {
-  readonly url: string;
-  readonly listener: StreamListener;
-  readonly pipes: Set<Pipe>;
-}
-
-const encoder = new TextEncoder();
-
-/** Converts what `send` accepts into frames (strings as UTF-8). */
-export function toMessage(message: MessageLike): Message {
-  if (typeof message === "string") return [encoder.encode(message)];
-  if (message instanceof Uint8Array) return [message];
-  if (message.length === 0) {
-    throw new WeftError("EINVAL", "send: expected at least one frame, got an empty array");
-  }
-  return message.map((f) => typeof f === "string" ? encoder.encode(f) : f);
-}
+import type { DialOptions, ListenOptions, TransportRegistry } from "../transport/types.ts";
 
 /**
- * The API every weft ZeroMQ socket shares: bind/connect (with reconnect and back-off),
- * send/receive (queued in call order; no EBUSY), batches, async iteration, monitor events,
- * options as properties, and close with linger. `weft/sp` sockets run on it too, behind
- * `SpSocket`'s own API.
- *
- * The shared machinery, exported as a type so its members are documented: construct a
- * concrete socket (`Push`, `Sub`, `Router`…) from `weft/zmq`. Pattern hooks and wire-session
- * plumbing are internal and left out of the docs.
+ * The socket core (see the module doc): what every socket of every family shares. Its public
+ * members are the lifecycle (`events`, `close`, `closed`, `lastEndpoint`); a family's base
+ * class adds its API (ZeroMQ's `bind`/`send`/`receive`, nng's `listen`/`send`/`recv`) on the
+ * protected machinery, and each socket type fills in the pattern hooks.
  *
  * @example
  * ```ts
- * import type { SocketBase } from "./socket.ts";
- * import { PushSocket } from "../patterns/zmq/push_pull.ts";
- * import { createRegistry } from "../transport/registry.ts";
- * import { InprocNamespace, InprocTransport } from "../transport/inproc/inproc.ts";
+ * import { SocketCore } from "./socket.ts";
+ * import { Pull, Push } from "../zmq.ts";
  * import assert from "node:assert/strict";
- * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
- * const socket: SocketBase = new PushSocket({ transports, linger: 0 });
- * socket.sendHighWaterMark = 10;
- * assert.equal(socket.sendHighWaterMark, 10);
- * socket.close();
- * assert.ok(socket.isClosed);
+ * await using pull = new Pull();
+ * assert.ok(pull instanceof SocketCore);
+ * await pull.bind("inproc://socket-core-doc");
+ * pull.close();
+ * await pull.closed;
+ * assert.ok(pull.isClosed);
  * ```
  */
-export abstract class SocketBase implements PipeHost, AsyncIterable<Message>, AsyncDisposable {
-  /** The ZMTP socket type, e.g. `"PUSH"`. */
-  readonly socketType: string;
+export abstract class SocketCore<O extends CoreOptions = CoreOptions> implements AsyncDisposable {
   /** Monitor events: iterate, or `events.on(type, fn)`. */
   readonly events: EventStream = new EventStream();
   /** Settles when the socket is closed. */
   readonly closed: Promise<void>;
-  /**
-   * Current option values (read them through the socket's properties).
-   * @ignore
-   */
-  readonly options: ResolvedOptions;
-  /** The endpoint of the last successful bind, with the real port. */
-  lastEndpoint: string | undefined;
+  /** The socket type or protocol name in messages and handshakes (`PUSH`, `req`…). */
+  protected readonly socketType: string;
+  /** Current option values (the family's properties read them; {@link SocketCore.setOption} writes). */
+  protected readonly options: O;
 
-  #transports: TransportRegistry;
-  #pipes = new Set<Pipe>();
-  #bindings = new Map<string, Binding>();
-  #dialers = new Map<string, Dialer>();
-  #sendWaiters = new Fifo<SendWaiter>();
-  #recvWaiters = new Fifo<RecvWaiter>();
+  readonly #table: OptionTable<O>;
+  readonly #transports: TransportRegistry;
+  readonly #pipes = new Set<Pipe>();
+  readonly #dialers = new Map<string, Dialer>();
+  readonly #sendWaiters = new SendWaiters();
+  readonly #recvWaiters = new ReceiveWaiters();
+  readonly #lingering = new Lingering();
+  readonly #listeners: Listeners;
+  readonly #host: PipeHost & DialerHost & ListenerHost;
+  #lastEndpoint: string | undefined;
   #nextPipeId = 1;
-  #lingering = new Set<Dialer>();
   #isClosed = false;
   #resolveClosed!: () => void;
 
-  /** Subclasses pass their ZMTP type and the user's options (with `transports` filled in). */
-  protected constructor(socketType: string, options: SocketOptions) {
+  /** Subclasses pass their type name, their checked options and the transports to use. */
+  protected constructor(
+    socketType: string,
+    options: OptionTable<O>,
+    transports: TransportRegistry | undefined,
+  ) {
     this.socketType = socketType;
-    this.options = resolveOptions(options);
-    if (!options.transports) {
+    this.#table = options;
+    this.options = options.values;
+    if (!transports) {
       throw new WeftError("EINVAL", "socket: expected options.transports (a TransportRegistry)");
     }
-    this.#transports = options.transports;
+    this.#transports = transports;
     this.closed = new Promise((r) => (this.#resolveClosed = r));
+    this.#host = this.#makeHost();
+    this.#listeners = new Listeners(this.#host);
   }
 
-  /**
-   * The wire protocol of a new connection (ZMTP for ZeroMQ sockets, SP for nng ones).
-   * @ignore
-   */
-  abstract createSession(asServer: boolean, sink: WireSessionSink, link: WireLink): WireSession;
+  // ── what a family supplies ───────────────────────────────────────────────────────────────
 
-  /**
-   * Extra options for this socket's dials (message transports: the subprotocols to offer).
-   * @ignore
-   */
+  /** The wire protocol of a new connection (ZMTP for ZeroMQ sockets, SP for nng ones). */
+  protected abstract createSession(
+    asServer: boolean,
+    sink: WireSessionSink,
+    link: WireLink,
+  ): WireSession;
+
+  /** Extra options for this socket's dials (message transports: the subprotocols to offer). */
   protected dialOptions(): DialOptions {
     return {};
   }
 
-  /**
-   * Options for this socket's listeners (message transports: which subprotocol to accept).
-   * @ignore
-   */
+  /** Options for this socket's listeners (message transports: which subprotocol to accept). */
   protected listenOptions(): ListenOptions {
     return {};
   }
 
-  // ── pattern hooks ────────────────────────────────────────────────────────────────────────
+  // ── pattern hooks: what each socket type implements ──────────────────────────────────────
 
-  /**
-   * A pipe joins the pattern (routing tables, load balancer).
-   * @ignore
-   */
+  /** A pipe joins the pattern (routing tables, load balancer). */
   protected abstract xattach(pipe: Pipe): void;
-  /**
-   * A pipe leaves the pattern.
-   * @ignore
-   */
+  /** A pipe leaves the pattern. */
   protected abstract xdetach(pipe: Pipe): void;
-  /**
-   * Sends now if possible: true when queued (or deliberately dropped), false to wait.
-   * @ignore
-   */
+  /** Sends now if possible: true when queued (or deliberately dropped), false to wait. */
   protected xsend(_message: Message): boolean {
     throw new WeftError("ENOTSUP", `${this.socketType} sockets cannot send`);
   }
-  /**
-   * Takes the next message for the user, or undefined when none is ready.
-   * @ignore
-   */
+  /** Takes the next message for the user, or undefined when none is ready. */
   protected xrecv(): Message | undefined {
     throw new WeftError("ENOTSUP", `${this.socketType} sockets cannot receive`);
   }
-  /**
-   * A peer's (un)subscription arrived (PUB, XPUB).
-   * @ignore
-   */
+  /** A peer's (un)subscription arrived (protocols that carry them, e.g. to a publisher). */
   protected xsubscription(_pipe: Pipe, _topic: Uint8Array, _subscribe: boolean): void {}
-  /**
-   * A pipe (re)completed its handshake.
-   * @ignore
-   */
+  /** A pipe (re)completed its handshake. */
   protected xconnected(_pipe: Pipe): void {}
-  /**
-   * Whether a pipe from `connect` joins the pattern before its handshake (libzmq does).
-   * @ignore
-   */
+  /** Whether a pipe from `connect` joins the pattern before its handshake (libzmq's do). */
   protected attachBeforeHandshake(): boolean {
     return !this.options.immediate;
   }
-  /**
-   * Checks a peer after its handshake; return a reason to refuse it.
-   * @ignore
-   */
+  /** Checks a peer after its handshake; return a reason to refuse it. */
   protected xaccept(_pipe: Pipe): string | undefined {
     return undefined;
   }
 
   /**
-   * Every pipe the socket holds (attached or not).
-   * @ignore
+   * A message arrived in a pipe's inbound queue: serves waiting receives. Patterns that route
+   * arrivals themselves (REQ's replies to contexts) take them here.
    */
+  protected pipeReadable(_pipe: Pipe): void {
+    if (this.#recvWaiters.length > 0) this.wakeReceivers();
+  }
+  /** A pipe has room again: serves waiting sends (patterns with queues of their own add theirs). */
+  protected pipeWritable(_pipe: Pipe): void {
+    if (this.#sendWaiters.length > 0) this.wakeSenders();
+  }
+
+  // ── what socket types may call ───────────────────────────────────────────────────────────
+
+  /** Every pipe the socket holds (attached or not). */
   protected get pipes(): ReadonlySet<Pipe> {
     return this.#pipes;
   }
 
-  /**
-   * Retries queued receives; patterns call it when they produce messages on their own.
-   * @ignore
-   */
+  /** Retries queued receives; patterns call it when they produce messages on their own. */
   protected wakeReceivers(): void {
-    this.#serveReceivers();
+    this.#recvWaiters.serve(this.#xrecv);
+  }
+
+  /** Retries queued sends; patterns call it when their state lets a send through. */
+  protected wakeSenders(): void {
+    this.#sendWaiters.serve(this.#xsend);
+  }
+
+  /** Whether sends are queued waiting for a peer (REQ uses it to order send → receive). */
+  protected get sendPending(): boolean {
+    return this.#sendWaiters.length > 0;
+  }
+
+  /** Records a monitor event (families may watch them, e.g. for a dial's first outcome). */
+  protected emit(event: SocketEvent): void {
+    this.events.emit(event);
+  }
+
+  /** Checks and sets an option (the family's properties call this). */
+  protected setOption<K extends keyof O>(name: K, value: unknown): void {
+    this.#table.set(name, value);
+  }
+
+  /** The `ECLOSED` error of `what` on this closed socket. */
+  protected closedError(what: string): WeftError {
+    return new WeftError("ECLOSED", `${what}: the ${this.socketType} socket is closed`);
+  }
+
+  readonly #xsend = (message: Message): boolean => this.xsend(message);
+  readonly #xrecv = (): Message | undefined => this.xrecv();
+
+  // ── endpoints ────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Binds to an endpoint and accepts peers there. Resolves once listening; `lastEndpoint`
+   * then holds the real address (e.g. the port chosen for `tcp://127.0.0.1:0`).
+   */
+  protected async bind(url: string): Promise<void> {
+    this.#checkOpen("bind");
+    await this.#listeners.bind(url, route(this.#transports, url));
+  }
+
+  /** Stops listening on an endpoint (as bound, or as reported in `lastEndpoint`). */
+  protected unbind(url: string): Promise<void> {
+    this.#checkOpen("unbind");
+    return this.#listeners.unbind(url);
   }
 
   /**
-   * Retries queued sends; patterns call it when their state lets a send through.
-   * @ignore
+   * Connects to an endpoint. Returns at once: the connection is made in the background and
+   * re-made with back-off whenever it drops, until `disconnect` or `close`.
    */
-  protected wakeSenders(): void {
-    this.#serveSenders();
+  protected connect(url: string): void {
+    this.#checkOpen("connect");
+    const to = route(this.#transports, url);
+    if (this.#dialers.has(url)) {
+      throw new WeftError("EINVAL", `connect: already connected to ${url}`);
+    }
+    const dialer = new Dialer(this.#host, url, to);
+    this.#dialers.set(url, dialer);
+    if (this.attachBeforeHandshake()) {
+      const pipe = this.#dialerPipe(dialer);
+      pipe.attached = true;
+      this.xattach(pipe);
+      this.wakeSenders();
+    }
+    void dialer.dial();
   }
 
-  // ── PipeHost ─────────────────────────────────────────────────────────────────────────────
+  /** Stops connecting to an endpoint and drops its connection. */
+  protected disconnect(url: string): void {
+    this.#checkOpen("disconnect");
+    const dialer = this.#dialers.get(url);
+    if (!dialer) throw new WeftError("EINVAL", `disconnect: not connected to ${url}`);
+    dialer.stop(0);
+    this.#dialers.delete(url);
+  }
 
-  /** @internal */
-  pipeReady(pipe: Pipe): void {
+  /** The endpoint of the last successful bind, with the real port. */
+  get lastEndpoint(): string | undefined {
+    return this.#lastEndpoint;
+  }
+
+  // ── send and receive ─────────────────────────────────────────────────────────────────────
+
+  /**
+   * Sends one message (frames as the pattern expects them). Resolves once the message is
+   * queued for a peer (or dropped, for types that drop); waits while no peer can take it, up
+   * to `sendTimeout` (then `EAGAIN`).
+   */
+  protected sendFrames(frames: Message): Promise<void> {
+    if (this.#isClosed) return Promise.reject(this.closedError("send"));
+    try {
+      if (this.#sendWaiters.length === 0 && this.xsend(frames)) return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise((resolve, reject) =>
+      this.#sendWaiters.add(frames, resolve, reject, this.options.sendTimeout)
+    );
+  }
+
+  /**
+   * Sends many messages with one promise: the batch path for throughput. Messages are queued in
+   * order; the promise resolves when the last is queued.
+   */
+  protected sendEach<T>(messages: Iterable<T>, toFrames: (message: T) => Message): Promise<void> {
+    if (this.#isClosed) return Promise.reject(this.closedError("send"));
+    // Messages that must wait share one promise: it resolves when the last is queued and
+    // rejects once, on the first failure (so no per-message rejection goes unhandled).
+    let batch: Promise<void> | undefined;
+    let waiting = 0;
+    let failed = false;
+    let resolveBatch!: () => void;
+    let rejectBatch!: (error: Error) => void;
+    const resolveOne = () => {
+      if (--waiting === 0 && !failed) resolveBatch();
+    };
+    const rejectOne = (error: Error) => {
+      if (failed) return;
+      failed = true;
+      rejectBatch(error);
+    };
+    try {
+      for (const message of messages) {
+        const frames = toFrames(message);
+        if (this.#sendWaiters.length === 0 && this.xsend(frames)) continue;
+        batch ??= new Promise<void>((resolve, reject) => {
+          resolveBatch = resolve;
+          rejectBatch = reject;
+        });
+        waiting++;
+        this.#sendWaiters.add(frames, resolveOne, rejectOne, this.options.sendTimeout);
+      }
+    } catch (error) {
+      batch?.catch(() => {}); // the error below is the one the caller sees
+      return Promise.reject(error);
+    }
+    return batch ?? Promise.resolve();
+  }
+
+  /**
+   * Receives the next message. Waits until one arrives, up to `receiveTimeout` (then
+   * `EAGAIN`); rejects with `ECLOSED` when the socket closes.
+   */
+  protected receiveFrames(): Promise<Message> {
+    if (this.#isClosed) return Promise.reject(this.closedError("receive"));
+    if (this.#recvWaiters.length === 0) {
+      try {
+        const message = this.xrecv();
+        if (message) return Promise.resolve(message);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    return this.#recvWaiters.wait(this.options.receiveTimeout);
+  }
+
+  /**
+   * Receives every message that is ready (at least one; at most `max`): the batch path for
+   * throughput, one promise for many messages.
+   */
+  protected async receiveReady(max = 1024): Promise<Message[]> {
+    const first = await this.receiveFrames();
+    const out = [first];
+    while (out.length < max && this.#recvWaiters.length === 0) {
+      let next: Message | undefined;
+      try {
+        next = this.xrecv();
+      } catch {
+        break; // e.g. REP owes a reply first: the next receive reports it
+      }
+      if (!next) break;
+      out.push(next);
+    }
+    return out;
+  }
+
+  // ── lifecycle ────────────────────────────────────────────────────────────────────────────
+
+  /** Whether `close()` has been called. */
+  get isClosed(): boolean {
+    return this.#isClosed;
+  }
+
+  /**
+   * Closes the socket: stops listening and connecting, flushes queued messages for `linger`
+   * ms, rejects pending sends and receives with `ECLOSED`. Idempotent and synchronous.
+   */
+  close(): void {
+    if (this.#isClosed) return;
+    this.#isClosed = true;
+    const linger = this.options.linger;
+    const released = this.#listeners.closeAll();
+    const keep = new Set<Pipe>();
+    for (const dialer of this.#dialers.values()) {
+      if (this.#lingering.hold(dialer, linger)) keep.add(dialer.pipe!);
+      else dialer.halt();
+    }
+    for (const pipe of [...this.#pipes]) {
+      if (keep.has(pipe)) continue;
+      pipe.close(linger);
+      this.#dropPipe(pipe);
+    }
+    this.#dialers.clear();
+    this.#sendWaiters.rejectAll(() => this.closedError("send"));
+    this.#recvWaiters.rejectAll(() => this.closedError("receive"));
+    this.emit({ type: "close", endpoint: this.#lastEndpoint ?? "" });
+    this.events.end();
+    // Settle once the listeners have let go of their addresses, so a re-bind can follow.
+    void Promise.all(released).then(() => this.#resolveClosed());
+  }
+
+  /** `await using sock = …` closes it at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    return this.closed;
+  }
+
+  #checkOpen(what: string): void {
+    if (this.#isClosed) throw this.closedError(what);
+  }
+
+  // ── pipes ────────────────────────────────────────────────────────────────────────────────
+
+  #newPipe(endpoint: string, fromDialer: boolean): Pipe {
+    const pipe = new Pipe(this.#host, this.#nextPipeId++, endpoint, fromDialer);
+    this.#pipes.add(pipe);
+    return pipe;
+  }
+
+  #dialerPipe(dialer: Dialer): Pipe {
+    const pipe = this.#newPipe(dialer.url, true);
+    dialer.pipe = pipe;
+    return pipe;
+  }
+
+  #dropPipe(pipe: Pipe): void {
+    if (!this.#pipes.delete(pipe)) return;
+    if (!pipe.closed) pipe.close(0);
+    this.#listeners.forget(pipe);
+    if (pipe.attached) {
+      pipe.attached = false;
+      this.xdetach(pipe);
+    }
+    // Waiting senders may now fail over to other pipes; receivers are unaffected.
+    this.wakeSenders();
+  }
+
+  #pipeReady(pipe: Pipe): void {
     if (this.#isClosed) {
       // A lingering connection came up after close(): deliver what was queued, then stop.
-      for (const dialer of this.#lingering) {
-        if (dialer.pipe !== pipe) continue;
-        this.#lingering.delete(dialer);
-        dialer.lingering = false;
-        this.#stopDialer(dialer, this.options.linger);
-      }
+      this.#lingering.release(pipe, this.options.linger);
       return;
     }
     const refusal = this.xaccept(pipe);
@@ -267,614 +432,44 @@ export abstract class SocketBase implements PipeHost, AsyncIterable<Message>, As
       this.xattach(pipe);
     }
     this.xconnected(pipe);
-    this.#serveSenders();
+    this.wakeSenders();
   }
 
-  /** @internal */
-  pipeReadable(_pipe: Pipe): void {
-    if (this.#recvWaiters.length > 0) this.#serveReceivers();
-  }
-
-  /** @internal */
-  pipeWritable(_pipe: Pipe): void {
-    if (this.#sendWaiters.length > 0) this.#serveSenders();
-  }
-
-  /** @internal */
-  pipeSubscription(pipe: Pipe, topic: Uint8Array, subscribe: boolean): void {
-    this.xsubscription(pipe, topic, subscribe);
-  }
-
-  /** @internal */
-  pipeDisconnected(pipe: Pipe, terminal: boolean): void {
+  #pipeDisconnected(pipe: Pipe, terminal: boolean): void {
     // Messages already received stay readable after the peer leaves (as in libzmq): a
     // finished pipe with queued input is dropped once drained (pipeDrained).
     if (terminal && pipe.readable === 0) this.#dropPipe(pipe);
     for (const dialer of this.#dialers.values()) {
       if (dialer.pipe === pipe && !dialer.stopped) {
         if (terminal) dialer.pipe = undefined;
-        this.#scheduleDial(dialer);
+        dialer.retry();
       }
     }
   }
 
-  /** @internal */
-  pipeDrained(pipe: Pipe): void {
-    this.#dropPipe(pipe);
-  }
-
-  /** @internal */
-  emit(event: SocketEvent): void {
-    this.events.emit(event);
-  }
-
-  // ── endpoints ────────────────────────────────────────────────────────────────────────────
-
-  /**
-   * Binds to an endpoint and accepts peers there. Resolves once listening; `lastEndpoint`
-   * then holds the real address (e.g. the port chosen for `tcp://127.0.0.1:0`).
-   */
-  async bind(url: string): Promise<void> {
-    this.#checkOpen("bind");
-    const endpoint = parseEndpoint(url);
-    const transport = this.#transport(endpoint.scheme, url);
-    let listener: StreamListener;
-    const options = this.listenOptions();
-    try {
-      listener = await transport.listen(endpoint, (stream) => {
-        if (this.#isClosed) return stream.close(0);
-        const binding = this.#bindings.get(listener.endpoint);
-        const pipe = new Pipe(this, this.#nextPipeId++, listener.endpoint, false);
-        this.#pipes.add(pipe);
-        binding?.pipes.add(pipe);
-        this.emit({
-          type: "accept",
-          endpoint: listener.endpoint,
-          remoteAddress: stream.remoteAddress,
-        });
-        pipe.attachStream(stream, true);
-      }, {
-        ...options,
-        // Connections the transport turned away (ws: a refused upgrade) become events.
-        onRefused: (reason, remoteAddress) => {
-          options.onRefused?.(reason, remoteAddress);
-          this.emit({
-            type: "accept:error",
-            endpoint: listener?.endpoint ?? url,
-            remoteAddress,
-            reason,
-            code: "EPROTO",
-          });
-        },
-      });
-    } catch (error) {
-      this.emit({ type: "bind:error", endpoint: url, reason: String(error) });
-      throw error;
-    }
-    if (this.#isClosed) {
-      listener.close();
-      throw new WeftError("ECLOSED", `bind ${url}: the socket was closed meanwhile`);
-    }
-    const binding: Binding = { url, listener, pipes: new Set() };
-    this.#bindings.set(listener.endpoint, binding);
-    this.lastEndpoint = listener.endpoint;
-    this.emit({ type: "bind", endpoint: listener.endpoint });
-  }
-
-  /** Stops listening on an endpoint (as bound, or as reported in `lastEndpoint`). */
-  unbind(url: string): Promise<void> {
-    this.#checkOpen("unbind");
-    for (const [key, binding] of this.#bindings) {
-      if (key !== url && binding.url !== url) continue;
-      this.#bindings.delete(key);
-      binding.listener.close();
-      for (const pipe of binding.pipes) {
-        pipe.close(0);
-        this.#dropPipe(pipe);
-      }
-      return binding.listener.closed;
-    }
-    return Promise.reject(new WeftError("EINVAL", `unbind: not bound to ${url}`));
-  }
-
-  /**
-   * Connects to an endpoint. Returns at once: the connection is made in the background and
-   * re-made with back-off whenever it drops, until `disconnect` or `close`.
-   */
-  connect(url: string): void {
-    this.#checkOpen("connect");
-    const endpoint = parseEndpoint(url);
-    this.#transport(endpoint.scheme, url);
-    if (this.#dialers.has(url)) {
-      throw new WeftError("EINVAL", `connect: already connected to ${url}`);
-    }
-    const dialer: Dialer = {
-      url,
-      pipe: undefined,
-      delay: this.options.reconnectInterval,
-      timer: undefined,
-      stopped: false,
-      lingering: false,
-    };
-    this.#dialers.set(url, dialer);
-    if (this.attachBeforeHandshake()) {
-      const pipe = this.#newDialerPipe(dialer);
-      pipe.attached = true;
-      this.xattach(pipe);
-      this.#serveSenders();
-    }
-    void this.#dial(dialer);
-  }
-
-  /** Stops connecting to an endpoint and drops its connection. */
-  disconnect(url: string): void {
-    this.#checkOpen("disconnect");
-    const dialer = this.#dialers.get(url);
-    if (!dialer) throw new WeftError("EINVAL", `disconnect: not connected to ${url}`);
-    this.#stopDialer(dialer, 0);
-    this.#dialers.delete(url);
-  }
-
-  #newDialerPipe(dialer: Dialer): Pipe {
-    const pipe = new Pipe(this, this.#nextPipeId++, dialer.url, true);
-    this.#pipes.add(pipe);
-    dialer.pipe = pipe;
-    return pipe;
-  }
-
-  async #dial(dialer: Dialer): Promise<void> {
-    dialer.timer = undefined;
-    if (dialer.stopped || (this.#isClosed && !dialer.lingering)) return;
-    const endpoint = parseEndpoint(dialer.url);
-    const transport = this.#transport(endpoint.scheme, dialer.url);
-    try {
-      const options: DialOptions = this.options.connectTimeout > 0
-        ? { ...this.dialOptions(), connectTimeoutMs: this.options.connectTimeout }
-        : this.dialOptions();
-      const stream = await transport.dial(endpoint, options);
-      if (dialer.stopped || (this.#isClosed && !dialer.lingering)) return stream.close(0);
-      dialer.delay = this.options.reconnectInterval;
-      const pipe = dialer.pipe ?? this.#newDialerPipe(dialer);
-      this.emit({ type: "connect", endpoint: dialer.url, remoteAddress: stream.remoteAddress });
-      pipe.attachStream(stream, false);
-    } catch (error) {
-      if (dialer.stopped || (this.#isClosed && !dialer.lingering)) return;
-      this.emit({
-        type: "connect:delay",
-        endpoint: dialer.url,
-        reason: error instanceof Error ? error.message : String(error),
-        ...(error instanceof WeftError ? { code: error.code } : {}),
-      });
-      this.#scheduleDial(dialer);
-    }
-  }
-
-  #scheduleDial(dialer: Dialer): void {
-    if (dialer.stopped || (this.#isClosed && !dialer.lingering) || dialer.timer !== undefined) {
-      return;
-    }
-    if (this.options.reconnectInterval < 0) return; // -1: never reconnect
-    const interval = dialer.delay;
-    const max = this.options.reconnectMaxInterval;
-    dialer.delay = max > 0 ? Math.min(max, interval * 2) : interval;
-    this.emit({ type: "connect:retry", endpoint: dialer.url, interval });
-    dialer.timer = setTimeout(() => void this.#dial(dialer), interval);
-  }
-
-  #stopDialer(dialer: Dialer, lingerMs: number): void {
-    dialer.stopped = true;
-    if (dialer.timer !== undefined) clearTimeout(dialer.timer);
-    dialer.timer = undefined;
-    const pipe = dialer.pipe;
-    if (pipe) {
-      pipe.close(lingerMs);
-      this.#dropPipe(pipe);
-    }
-  }
-
-  #dropPipe(pipe: Pipe): void {
-    if (!this.#pipes.delete(pipe)) return;
-    if (!pipe.closed) pipe.close(0);
-    for (const binding of this.#bindings.values()) binding.pipes.delete(pipe);
-    if (pipe.attached) {
-      pipe.attached = false;
-      this.xdetach(pipe);
-    }
-    // Waiting senders may now fail over to other pipes; receivers are unaffected.
-    this.#serveSenders();
-  }
-
-  #transport(scheme: string, url: string) {
-    const transport = this.#transports.get(scheme);
-    if (!transport) {
-      throw new WeftError(
-        "ENOTSUP",
-        `${url}: no transport for ${scheme}:// (available: ${
-          this.#transports.schemes().join(", ")
-        })`,
-      );
-    }
-    return transport;
-  }
-
-  // ── send and receive ─────────────────────────────────────────────────────────────────────
-
-  /**
-   * Sends a message (a string, bytes, or an array of them for a multipart message). Resolves
-   * once the message is queued for a peer (or dropped, for types that drop, like PUB). Waits
-   * while every eligible peer is at its high-water mark, up to `sendTimeout` (then `EAGAIN`).
-   */
-  send(message: MessageLike): Promise<void> {
-    if (this.#isClosed) return Promise.reject(this.#closedError("send"));
-    try {
-      const frames = toMessage(message);
-      if (this.#sendWaiters.length === 0 && this.xsend(frames)) return Promise.resolve();
-      return new Promise((resolve, reject) => this.#queueSend(frames, resolve, reject));
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  }
-
-  /**
-   * Sends many messages with one promise: the batch path for throughput. Messages are queued in
-   * order; the promise resolves when the last is queued.
-   */
-  sendBatch(messages: Iterable<MessageLike>): Promise<void> {
-    if (this.#isClosed) return Promise.reject(this.#closedError("send"));
-    // Messages that must wait share one promise: it resolves when the last is queued and
-    // rejects once, on the first failure (so no per-message rejection goes unhandled).
-    let batch: Promise<void> | undefined;
-    let waiting = 0;
-    let failed = false;
-    let resolveBatch!: () => void;
-    let rejectBatch!: (error: Error) => void;
-    const resolveOne = () => {
-      if (--waiting === 0 && !failed) resolveBatch();
-    };
-    const rejectOne = (error: Error) => {
-      if (failed) return;
-      failed = true;
-      rejectBatch(error);
-    };
-    try {
-      for (const message of messages) {
-        const frames = toMessage(message);
-        if (this.#sendWaiters.length === 0 && this.xsend(frames)) continue;
-        batch ??= new Promise<void>((resolve, reject) => {
-          resolveBatch = resolve;
-          rejectBatch = reject;
-        });
-        waiting++;
-        this.#queueSend(frames, resolveOne, rejectOne);
-      }
-    } catch (error) {
-      batch?.catch(() => {}); // the error below is the one the caller sees
-      return Promise.reject(error);
-    }
-    return batch ?? Promise.resolve();
-  }
-
-  #queueSend(message: Message, resolve: () => void, reject: (e: Error) => void): void {
-    const waiter: SendWaiter = { message, resolve, reject, timer: undefined };
-    const timeout = this.options.sendTimeout;
-    if (timeout >= 0) {
-      waiter.timer = setTimeout(() => {
-        if (this.#sendWaiters.remove((w) => w === waiter)) {
-          reject(
-            new WeftError("EAGAIN", `send: no peer could take the message within ${timeout} ms`),
-          );
-        }
-      }, timeout);
-    }
-    this.#sendWaiters.push(waiter);
-  }
-
-  #serveSenders(): void {
-    for (let w = this.#sendWaiters.peek(); w; w = this.#sendWaiters.peek()) {
-      let sent: boolean;
-      try {
-        sent = this.xsend(w.message);
-      } catch (error) {
-        this.#sendWaiters.shift();
-        if (w.timer !== undefined) clearTimeout(w.timer);
-        w.reject(error as Error);
-        continue;
-      }
-      if (!sent) return;
-      this.#sendWaiters.shift();
-      if (w.timer !== undefined) clearTimeout(w.timer);
-      w.resolve();
-    }
-  }
-
-  /**
-   * Receives the next message as an array of frames. Waits until one arrives, up to
-   * `receiveTimeout` (then `EAGAIN`); rejects with `ECLOSED` when the socket closes.
-   */
-  receive(): Promise<Message> {
-    if (this.#isClosed) return Promise.reject(this.#closedError("receive"));
-    if (this.#recvWaiters.length === 0) {
-      try {
-        const message = this.xrecv();
-        if (message) return Promise.resolve(message);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    }
-    return new Promise((resolve, reject) => {
-      const waiter: RecvWaiter = { resolve, reject, timer: undefined };
-      const timeout = this.options.receiveTimeout;
-      if (timeout >= 0) {
-        waiter.timer = setTimeout(() => {
-          if (this.#recvWaiters.remove((w) => w === waiter)) {
-            reject(new WeftError("EAGAIN", `receive: no message arrived within ${timeout} ms`));
-          }
-        }, timeout);
-      }
-      this.#recvWaiters.push(waiter);
-    });
-  }
-
-  /**
-   * Receives every message that is ready (at least one; at most `max`): the batch path for
-   * throughput, one promise for many messages.
-   */
-  async receiveBatch(max = 1024): Promise<Message[]> {
-    const first = await this.receive();
-    const out = [first];
-    while (out.length < max && this.#recvWaiters.length === 0) {
-      let next: Message | undefined;
-      try {
-        next = this.xrecv();
-      } catch {
-        break; // e.g. REP owes a reply first: the next receive() reports it
-      }
-      if (!next) break;
-      out.push(next);
-    }
-    return out;
-  }
-
-  #serveReceivers(): void {
-    while (this.#recvWaiters.length > 0) {
-      let message: Message | undefined;
-      try {
-        message = this.xrecv();
-      } catch (error) {
-        const w = this.#recvWaiters.shift()!;
-        if (w.timer !== undefined) clearTimeout(w.timer);
-        w.reject(error as Error);
-        continue;
-      }
-      if (!message) return;
-      const w = this.#recvWaiters.shift()!;
-      if (w.timer !== undefined) clearTimeout(w.timer);
-      w.resolve(message);
-    }
-  }
-
-  /**
-   * Whether sends are queued waiting for a peer (REQ uses it to order send→receive).
-   * @ignore
-   */
-  protected get sendPending(): boolean {
-    return this.#sendWaiters.length > 0;
-  }
-
-  /** Iterates received messages until the socket closes. */
-  [Symbol.asyncIterator](): AsyncIterator<Message> {
-    // A plain iterator over receiveBatch(), not an async generator: a generator's yield costs
-    // extra promises and microtask hops per message, which `for await` loops feel.
-    let batch: Message[] = [];
-    let at = 0;
-    const finish = (): Promise<IteratorResult<Message>> => {
-      batch = [];
-      at = 0;
-      return Promise.resolve({ value: undefined, done: true });
-    };
+  /** The one object pipes, dialers and listeners call back into (kept off the public API). */
+  #makeHost(): PipeHost & DialerHost & ListenerHost {
+    // deno-lint-ignore no-this-alias
+    const socket = this;
     return {
-      next: () => {
-        if (at < batch.length) return Promise.resolve({ value: batch[at++]!, done: false });
-        if (this.#isClosed) return finish();
-        return this.receiveBatch().then((got) => {
-          batch = got;
-          at = 1;
-          return { value: got[0]!, done: false };
-        }, (error) => {
-          if (error instanceof WeftError && error.code === "ECLOSED") return finish();
-          throw error;
-        });
+      options: this.options,
+      get isClosed() {
+        return socket.#isClosed;
       },
-      return: finish,
+      createSession: (asServer, sink, link) => this.createSession(asServer, sink, link),
+      dialOptions: () => this.dialOptions(),
+      listenOptions: () => this.listenOptions(),
+      dialerPipe: (dialer) => this.#dialerPipe(dialer),
+      bound: (endpoint) => (this.#lastEndpoint = endpoint),
+      acceptedPipe: (endpoint) => this.#newPipe(endpoint, false),
+      dropPipe: (pipe) => this.#dropPipe(pipe),
+      pipeReady: (pipe) => this.#pipeReady(pipe),
+      pipeReadable: (pipe) => this.pipeReadable(pipe),
+      pipeWritable: (pipe) => this.pipeWritable(pipe),
+      pipeSubscription: (pipe, topic, subscribe) => this.xsubscription(pipe, topic, subscribe),
+      pipeDisconnected: (pipe, terminal) => this.#pipeDisconnected(pipe, terminal),
+      pipeDrained: (pipe) => this.#dropPipe(pipe),
+      emit: (event) => this.emit(event),
     };
-  }
-
-  // ── options and lifecycle ────────────────────────────────────────────────────────────────
-
-  /**
-   * Sets an option after construction (properties call this).
-   * @ignore
-   */
-  protected setOption<K extends keyof ResolvedOptions>(name: K, value: ResolvedOptions[K]): void {
-    this.options[name] = checkOption(name, value);
-  }
-
-  /** Messages queued per peer before send blocks or drops (0 = no limit). */
-  get sendHighWaterMark(): number {
-    return this.options.sendHighWaterMark;
-  }
-  set sendHighWaterMark(value: number) {
-    this.setOption("sendHighWaterMark", value);
-  }
-  /** Messages queued per peer before reading from it pauses (0 = no limit). */
-  get receiveHighWaterMark(): number {
-    return this.options.receiveHighWaterMark;
-  }
-  set receiveHighWaterMark(value: number) {
-    this.setOption("receiveHighWaterMark", value);
-  }
-  /** How long close() flushes queued messages, ms (-1 = until sent). */
-  get linger(): number {
-    return this.options.linger;
-  }
-  set linger(value: number) {
-    this.setOption("linger", value);
-  }
-  /** Our identity as sent to ROUTER peers (applies to later connections). */
-  get routingId(): Uint8Array {
-    return this.options.routingId;
-  }
-  set routingId(value: string | Uint8Array) {
-    this.setOption("routingId", value as Uint8Array);
-  }
-  /** First reconnect delay, ms. */
-  get reconnectInterval(): number {
-    return this.options.reconnectInterval;
-  }
-  set reconnectInterval(value: number) {
-    this.setOption("reconnectInterval", value);
-  }
-  /** Cap of the reconnect back-off, ms (0 = none). */
-  get reconnectMaxInterval(): number {
-    return this.options.reconnectMaxInterval;
-  }
-  set reconnectMaxInterval(value: number) {
-    this.setOption("reconnectMaxInterval", value);
-  }
-  /** send() timeout, ms (-1 = none). */
-  get sendTimeout(): number {
-    return this.options.sendTimeout;
-  }
-  set sendTimeout(value: number) {
-    this.setOption("sendTimeout", value);
-  }
-  /** receive() timeout, ms (-1 = none). */
-  get receiveTimeout(): number {
-    return this.options.receiveTimeout;
-  }
-  set receiveTimeout(value: number) {
-    this.setOption("receiveTimeout", value);
-  }
-  /** PING interval, ms (0 = off); applies to later connections. */
-  get heartbeatInterval(): number {
-    return this.options.heartbeatInterval;
-  }
-  set heartbeatInterval(value: number) {
-    this.setOption("heartbeatInterval", value);
-  }
-  /** Silence after a PING that closes the connection, ms. */
-  get heartbeatTimeout(): number {
-    return this.options.heartbeatTimeout;
-  }
-  set heartbeatTimeout(value: number) {
-    this.setOption("heartbeatTimeout", value);
-  }
-  /** TTL advertised in PINGs, ms. */
-  get heartbeatTimeToLive(): number {
-    return this.options.heartbeatTimeToLive;
-  }
-  set heartbeatTimeToLive(value: number) {
-    this.setOption("heartbeatTimeToLive", value);
-  }
-  /** Longest handshake, ms (0 = none). */
-  get handshakeInterval(): number {
-    return this.options.handshakeInterval;
-  }
-  set handshakeInterval(value: number) {
-    this.setOption("handshakeInterval", value);
-  }
-  /** Largest inbound frame, bytes (-1 = none). */
-  get maxMessageSize(): number {
-    return this.options.maxMessageSize;
-  }
-  set maxMessageSize(value: number) {
-    this.setOption("maxMessageSize", value);
-  }
-  /** Queue only to completed connections. */
-  get immediate(): boolean {
-    return this.options.immediate;
-  }
-  set immediate(value: boolean) {
-    this.setOption("immediate", value);
-  }
-  /** Keep only the newest message in each queue. */
-  get conflate(): boolean {
-    return this.options.conflate;
-  }
-  set conflate(value: boolean) {
-    this.setOption("conflate", value);
-  }
-
-  /** Whether `close()` has been called. */
-  get isClosed(): boolean {
-    return this.#isClosed;
-  }
-
-  /**
-   * Closes the socket: stops listening and connecting, flushes queued messages for `linger`
-   * ms, rejects pending `send`/`receive` calls with `ECLOSED`. Idempotent and synchronous.
-   */
-  close(): void {
-    if (this.#isClosed) return;
-    this.#isClosed = true;
-    const linger = this.options.linger;
-    const released: Promise<void>[] = [];
-    for (const binding of this.#bindings.values()) {
-      binding.listener.close();
-      released.push(binding.listener.closed);
-    }
-    const keep = new Set<Pipe>();
-    for (const dialer of this.#dialers.values()) {
-      const pipe = dialer.pipe;
-      if (linger !== 0 && pipe && !pipe.connected && pipe.pendingOutbound > 0) {
-        // Like libzmq: keep connecting for up to `linger` ms to deliver queued messages.
-        dialer.lingering = true;
-        this.#lingering.add(dialer);
-        keep.add(pipe);
-        if (linger > 0) {
-          setTimeout(() => {
-            if (!this.#lingering.delete(dialer)) return;
-            dialer.lingering = false;
-            this.#stopDialer(dialer, 0);
-          }, linger);
-        }
-        continue;
-      }
-      dialer.stopped = true;
-      if (dialer.timer !== undefined) clearTimeout(dialer.timer);
-    }
-    for (const pipe of [...this.#pipes]) {
-      if (keep.has(pipe)) continue;
-      pipe.close(linger);
-      this.#dropPipe(pipe);
-    }
-    this.#bindings.clear();
-    this.#dialers.clear();
-    for (let w = this.#sendWaiters.shift(); w; w = this.#sendWaiters.shift()) {
-      if (w.timer !== undefined) clearTimeout(w.timer);
-      w.reject(this.#closedError("send"));
-    }
-    for (let w = this.#recvWaiters.shift(); w; w = this.#recvWaiters.shift()) {
-      if (w.timer !== undefined) clearTimeout(w.timer);
-      w.reject(this.#closedError("receive"));
-    }
-    this.emit({ type: "close", endpoint: this.lastEndpoint ?? "" });
-    this.events.end();
-    // Settle once the listeners have let go of their addresses, so a re-bind can follow.
-    void Promise.all(released).then(() => this.#resolveClosed());
-  }
-
-  /** `await using sock = new Push()` closes it at the end of the scope. */
-  [Symbol.asyncDispose](): Promise<void> {
-    this.close();
-    return this.closed;
-  }
-
-  #checkOpen(what: string): void {
-    if (this.#isClosed) throw this.#closedError(what);
-  }
-
-  #closedError(what: string): WeftError {
-    return new WeftError("ECLOSED", `${what}: the ${this.socketType} socket is closed`);
   }
 }

@@ -24,18 +24,25 @@ export interface WireSessionError {
   readonly phase: "handshake" | "traffic";
 }
 
-/** Where a session sends bytes and events (synchronously, from inside its methods). */
-export interface WireSessionSink {
+/**
+ * Where a session sends bytes and events (synchronously, from inside its methods). A protocol
+ * may narrow what it reports (`P`, `E`: e.g. ZMTP's peer carries its READY properties); the
+ * socket core's sink takes any.
+ */
+export interface WireSessionSink<
+  P extends WirePeer = WirePeer,
+  E extends WireSessionError = WireSessionError,
+> {
   /** Bytes for the transport, in order; ownership passes to the receiver. */
   write(bytes: Uint8Array): void;
   /** The handshake completed. */
-  ready(peer: WirePeer): void;
+  ready(peer: P): void;
   /** A whole message (frames; one frame for single-part protocols). */
   message(frames: Uint8Array[]): void;
   /** A subscription change from the peer (protocols that carry them). */
   subscription(topic: Uint8Array, subscribe: boolean): void;
   /** A fatal error; nothing follows. */
-  error(error: WireSessionError): void;
+  error(error: E): void;
 }
 
 /** The connection a new session runs on (what the protocol may need to know of it). */
@@ -57,10 +64,13 @@ export interface WireSession {
   start(now: number): void;
   /** Feeds received bytes. */
   feed(chunk: Uint8Array, now: number): void;
-  /** Queues a whole message for the next {@link WireSession.flush}. */
-  send(frames: readonly Uint8Array[]): unknown;
-  /** Queues a subscription change (ignored by protocols without them). */
-  sendSubscription(topic: Uint8Array, subscribe: boolean): unknown;
+  /**
+   * Queues a whole message for the next {@link WireSession.flush}; false when the session has
+   * failed and the message was dropped.
+   */
+  send(frames: readonly Uint8Array[]): boolean;
+  /** Queues a subscription change (ignored by protocols without them); false once failed. */
+  sendSubscription(topic: Uint8Array, subscribe: boolean): boolean;
   /** Writes everything queued, in as few writes as possible. */
   flush(): void;
   /** Runs timers (handshake limit, heartbeats); returns the next deadline or Infinity. */

@@ -9,29 +9,48 @@ import { FairQueue } from "../../core/distribution.ts";
 import type { Message, Pipe } from "../../core/pipe.ts";
 import { SpProtocols } from "../../protocol/sp/ids.ts";
 import { readU32, u32 } from "../../protocol/sp/backtrace.ts";
-import { EMPTY, fromPipe, SpCore } from "./core.ts";
-import type { SpCoreOptions, SpMessage } from "./core.ts";
+import { EMPTY, fromPipe } from "./message.ts";
+import { SpSocket } from "./socket.ts";
+import type { SpMessage } from "./message.ts";
+import type { SpOptions } from "./options.ts";
 
-/** BUS0's core. */
-export class Bus0Core extends SpCore {
+/**
+ * BUS0: every message to every direct peer, best effort.
+ *
+ * @example
+ * ```ts
+ * import { Bus0Socket } from "./bus.ts";
+ * import { createRegistry } from "../../transport/registry.ts";
+ * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import assert from "node:assert/strict";
+ * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
+ * const socket = new Bus0Socket({ transports });
+ * assert.equal(socket.protocol, "bus");
+ * socket.close();
+ * ```
+ */
+export class Bus0Socket extends SpSocket {
   #pipes = new Set<Pipe>();
   #fq = new FairQueue();
 
-  /** Creates the core (options with transports). */
-  constructor(options: SpCoreOptions) {
+  /** Creates a BUS0 socket (`transports` required). */
+  constructor(options: SpOptions) {
     super(SpProtocols.bus0, options);
   }
 
+  /** A peer joins: it enters this protocol's routing. */
   protected xattach(pipe: Pipe): void {
     this.#pipes.add(pipe);
     this.#fq.add(pipe);
   }
 
+  /** A peer leaves: it leaves this protocol's routing. */
   protected xdetach(pipe: Pipe): void {
     this.#pipes.delete(pipe);
     this.#fq.remove(pipe);
   }
 
+  /** This protocol's send: true when queued (or dropped by design), false to wait. */
   protected override xsend(message: Message): boolean {
     const header = message[0]!;
     const skip = this.raw && header.length >= 4 ? readU32(header, 0) : -1;
@@ -40,6 +59,7 @@ export class Bus0Core extends SpCore {
     return true;
   }
 
+  /** This protocol's receive: the next message for the user, or undefined. */
   protected override xrecv(): Message | undefined {
     const next = this.#fq.read();
     if (!next) return undefined;
@@ -47,7 +67,7 @@ export class Bus0Core extends SpCore {
   }
 
   /** Raw `send(bytes)` mirrors raw `recv()`: the first 4 bytes are the source pipe id. */
-  override splitRaw(data: Uint8Array): SpMessage {
+  protected override splitRaw(data: Uint8Array): SpMessage {
     if (data.length < 4) return { header: EMPTY, body: data };
     return { header: data.subarray(0, 4), body: data.subarray(4) };
   }

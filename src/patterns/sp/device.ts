@@ -8,7 +8,7 @@
 
 import { WeftError } from "../../core/errors.ts";
 import type { SpSocket } from "./socket.ts";
-import { EMPTY } from "./core.ts";
+import { EMPTY } from "./message.ts";
 import { SpProtocols } from "../../protocol/sp/ids.ts";
 
 const REFLECTORS: ReadonlySet<number> = new Set([
@@ -32,7 +32,7 @@ const carries = (from: SpSocket, to: SpSocket) =>
  * @example
  * ```ts
  * import { device } from "./device.ts";
- * import { Bus0Socket } from "./sockets.ts";
+ * import { Bus0Socket } from "./bus.ts";
  * import { createRegistry } from "../../transport/registry.ts";
  * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
  * import assert from "node:assert/strict";

@@ -1,7 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { device } from "./device.ts";
-import { Pub0Socket, Pull0Socket, Push0Socket, Sub0Socket } from "./sockets.ts";
+import { Pub0Socket, Pull0Socket, Push0Socket, Sub0Socket } from "./mod.ts";
 import { createRegistry } from "../../transport/registry.ts";
 import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
 import { text } from "../../../tests/_helpers.ts";

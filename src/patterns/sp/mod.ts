@@ -19,7 +19,25 @@
  * @module
  */
 
-export * from "./sockets.ts";
-export { Context, type SpData, type SpOptions, SpSocket } from "./socket.ts";
+export { Pair0Socket, Pair1Socket, SpPairSocket } from "./pair.ts";
+export { Pub0Socket, Sub0Socket } from "./pubsub.ts";
+export { Rep0Socket, type Req0Options, Req0Socket, ReqContext, Responder } from "./reqrep.ts";
+export { Pull0Socket, Push0Socket } from "./pipeline.ts";
+export {
+  Respondent0Socket,
+  type Surveyor0Options,
+  Surveyor0Socket,
+  SurveyorContext,
+} from "./survey.ts";
+export { Bus0Socket } from "./bus.ts";
+export { type DialFlags, SpSocket } from "./socket.ts";
+export {
+  type ContextHost,
+  type ContextKind,
+  ContextSocket,
+  HostedContext,
+} from "./context_socket.ts";
+export { Context } from "./context.ts";
+export type { SpOptions } from "./options.ts";
+export type { SpData, SpMessage } from "./message.ts";
 export { device } from "./device.ts";
-export type { DialFlags, SpMessage } from "./core.ts";

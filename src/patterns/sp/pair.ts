@@ -10,27 +10,47 @@ import type { Message, Pipe } from "../../core/pipe.ts";
 import { SpProtocols } from "../../protocol/sp/ids.ts";
 import type { SpProtocol } from "../../protocol/sp/ids.ts";
 import { readU32, u32 } from "../../protocol/sp/backtrace.ts";
-import { EMPTY, fromPipe, SpCore } from "./core.ts";
-import type { SpCoreOptions, SpMessage } from "./core.ts";
+import { EMPTY, fromPipe } from "./message.ts";
+import { SpSocket } from "./socket.ts";
+import type { SpMessage } from "./message.ts";
+import type { SpOptions } from "./options.ts";
 
 const ONE = u32(1);
 
-abstract class PairCore extends SpCore {
+/**
+ * What PAIR0 and PAIR1 share: one peer at a time (a second is refused while the first is
+ * connected), back-pressure both ways; each adds its header rules.
+ *
+ * @example
+ * ```ts
+ * import { SpPairSocket } from "./pair.ts";
+ * import { Pair0, Pair1 } from "../../sp.ts";
+ * import assert from "node:assert/strict";
+ * await using a = new Pair0();
+ * await using b = new Pair1();
+ * assert.ok(a instanceof SpPairSocket && b instanceof SpPairSocket);
+ * ```
+ */
+export abstract class SpPairSocket extends SpSocket {
   #pipe: Pipe | undefined;
 
-  protected constructor(protocol: SpProtocol, options: SpCoreOptions) {
+  /** Subclasses pass their protocol (pair0 or pair1) and the user's options. */
+  protected constructor(protocol: SpProtocol, options: SpOptions) {
     super(protocol, options);
   }
 
+  /** Checks a peer after its handshake; a reason refuses it. */
   protected override xaccept(pipe: Pipe): string | undefined {
-    if (this.#pipe && this.#pipe !== pipe) return `${this.protocol.name} already has a peer`;
+    if (this.#pipe && this.#pipe !== pipe) return `${this.protocol} already has a peer`;
     return undefined;
   }
 
+  /** A peer joins: it enters this protocol's routing. */
   protected xattach(pipe: Pipe): void {
     if (!this.#pipe) this.#pipe = pipe;
   }
 
+  /** A peer leaves: it leaves this protocol's routing. */
   protected xdetach(pipe: Pipe): void {
     if (this.#pipe === pipe) this.#pipe = undefined;
   }
@@ -40,6 +60,7 @@ abstract class PairCore extends SpCore {
   /** The message for the user from a payload, or undefined to drop it. */
   protected abstract inbound(payload: Uint8Array, pipe: Pipe): Message | undefined;
 
+  /** This protocol's send: true when queued (or dropped by design), false to wait. */
   protected override xsend(message: Message): boolean {
     const pipe = this.#pipe;
     if (!pipe) return false;
@@ -48,6 +69,7 @@ abstract class PairCore extends SpCore {
     return pipe.send([header, message[1]!]);
   }
 
+  /** This protocol's receive: the next message for the user, or undefined. */
   protected override xrecv(): Message | undefined {
     const pipe = this.#pipe;
     if (!pipe) return undefined;
@@ -59,29 +81,60 @@ abstract class PairCore extends SpCore {
   }
 }
 
-/** PAIR0's core: no header. */
-export class Pair0Core extends PairCore {
-  /** Creates the core (options with transports). */
-  constructor(options: SpCoreOptions) {
+/**
+ * PAIR0: one peer, both directions, no header.
+ *
+ * @example
+ * ```ts
+ * import { Pair0Socket } from "./pair.ts";
+ * import { createRegistry } from "../../transport/registry.ts";
+ * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import assert from "node:assert/strict";
+ * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
+ * const socket = new Pair0Socket({ transports });
+ * assert.equal(socket.protocol, "pair");
+ * socket.close();
+ * ```
+ */
+export class Pair0Socket extends SpPairSocket {
+  /** Creates a PAIR0 socket (`transports` required). */
+  constructor(options: SpOptions) {
     super(SpProtocols.pair0, options);
   }
 
+  /** The wire header for an outgoing message, or undefined to drop it. */
   protected outHeader(): Uint8Array {
     return EMPTY;
   }
 
+  /** The message for the user from a payload, or undefined to drop it. */
   protected inbound(payload: Uint8Array, pipe: Pipe): Message {
     return fromPipe(EMPTY, payload, pipe);
   }
 }
 
-/** PAIR1's core: the hop-count header. */
-export class Pair1Core extends PairCore {
-  /** Creates the core (options with transports). */
-  constructor(options: SpCoreOptions) {
+/**
+ * PAIR1 (monogamous): one peer, hop-counted.
+ *
+ * @example
+ * ```ts
+ * import { Pair1Socket } from "./pair.ts";
+ * import { createRegistry } from "../../transport/registry.ts";
+ * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import assert from "node:assert/strict";
+ * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
+ * const socket = new Pair1Socket({ transports });
+ * assert.equal(socket.protocol, "pair1");
+ * socket.close();
+ * ```
+ */
+export class Pair1Socket extends SpPairSocket {
+  /** Creates a PAIR1 socket (`transports` required). */
+  constructor(options: SpOptions) {
     super(SpProtocols.pair1, options);
   }
 
+  /** The wire header for an outgoing message, or undefined to drop it. */
   protected outHeader(header: Uint8Array): Uint8Array | undefined {
     if (!this.raw) return ONE;
     // Raw: the user's 4-byte hop count, incremented for this hop; too many hops → drop.
@@ -91,6 +144,7 @@ export class Pair1Core extends PairCore {
     return u32(hops + 1);
   }
 
+  /** The message for the user from a payload, or undefined to drop it. */
   protected inbound(payload: Uint8Array, pipe: Pipe): Message | undefined {
     if (payload.length < 4) {
       pipe.abort("EPROTO", `pair1: expected a 4-byte hop count, got ${payload.length} bytes`);
@@ -105,7 +159,8 @@ export class Pair1Core extends PairCore {
     return fromPipe(this.raw ? payload.subarray(0, 4) : EMPTY, payload.subarray(4), pipe);
   }
 
-  override splitRaw(data: Uint8Array): SpMessage {
+  /** Splits a raw `send(bytes)` into this protocol's header and body. */
+  protected override splitRaw(data: Uint8Array): SpMessage {
     return { header: data.subarray(0, 4), body: data.subarray(4) };
   }
 }

@@ -8,26 +8,46 @@
 import { FairQueue } from "../../core/distribution.ts";
 import type { Message, Pipe } from "../../core/pipe.ts";
 import { SpProtocols } from "../../protocol/sp/ids.ts";
-import { EMPTY, fromPipe, SpCore } from "./core.ts";
-import type { SpCoreOptions } from "./core.ts";
+import { WeftError } from "../../core/errors.ts";
+import { EMPTY, fromPipe, toBytes } from "./message.ts";
+import type { SpData } from "./message.ts";
+import { SpSocket } from "./socket.ts";
+import type { SpOptions } from "./options.ts";
 
-/** PUB0's core. */
-export class Pub0Core extends SpCore {
+/**
+ * PUB0: broadcasts; never blocks (a full peer misses messages).
+ *
+ * @example
+ * ```ts
+ * import { Pub0Socket } from "./pubsub.ts";
+ * import { createRegistry } from "../../transport/registry.ts";
+ * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import assert from "node:assert/strict";
+ * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
+ * const socket = new Pub0Socket({ transports });
+ * assert.equal(socket.protocol, "pub");
+ * socket.close();
+ * ```
+ */
+export class Pub0Socket extends SpSocket {
   #pipes = new Set<Pipe>();
 
-  /** Creates the core (options with transports). */
-  constructor(options: SpCoreOptions) {
-    super(SpProtocols.pub0, options);
+  /** Creates a PUB0 socket (`transports` required). */
+  constructor(options: SpOptions) {
+    super(SpProtocols.pub0, options, 16);
   }
 
+  /** A peer joins: it enters this protocol's routing. */
   protected xattach(pipe: Pipe): void {
     this.#pipes.add(pipe);
   }
 
+  /** A peer leaves: it leaves this protocol's routing. */
   protected xdetach(pipe: Pipe): void {
     this.#pipes.delete(pipe);
   }
 
+  /** This protocol's send: true when queued (or dropped by design), false to wait. */
   protected override xsend(message: Message): boolean {
     const out = [EMPTY, message[1]!];
     for (const pipe of this.#pipes) pipe.send(out); // a full pipe drops: PUB never blocks
@@ -35,38 +55,61 @@ export class Pub0Core extends SpCore {
   }
 }
 
-/** SUB0's core: local prefix filtering. */
-export class Sub0Core extends SpCore {
+/**
+ * SUB0: receives what matches a subscribed prefix (nothing until `subscribe`).
+ *
+ * @example
+ * ```ts
+ * import { Sub0Socket } from "./pubsub.ts";
+ * import { createRegistry } from "../../transport/registry.ts";
+ * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import assert from "node:assert/strict";
+ * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
+ * const socket = new Sub0Socket({ transports });
+ * assert.equal(socket.protocol, "sub");
+ * socket.close();
+ * ```
+ */
+export class Sub0Socket extends SpSocket {
   #fq = new FairQueue();
   #topics: Uint8Array[] = [];
 
-  /** Creates the core (options with transports). */
-  constructor(options: SpCoreOptions) {
+  /** Creates a SUB0 socket (`transports` required). */
+  constructor(options: SpOptions) {
     super(SpProtocols.sub0, options);
   }
 
-  /** Adds a prefix (the empty prefix matches everything); adding one twice is a no-op. */
-  subscribe(topic: Uint8Array): void {
-    if (this.#topics.some((t) => same(t, topic))) return;
+  /** Subscribes to a prefix (`""` matches everything). Local only: nothing goes on the wire. */
+  subscribe(prefix: SpData = ""): void {
+    const topic = toBytes(prefix);
+    if (this.#topics.some((t) => same(t, topic))) return; // adding one twice is a no-op
     this.#topics.push(topic.slice());
   }
 
-  /** Removes a prefix; returns whether it was subscribed. */
-  unsubscribe(topic: Uint8Array): boolean {
+  /** Removes a prefix; throws EINVAL (nng: NNG_ENOENT) when it was not subscribed. */
+  unsubscribe(prefix: SpData = ""): void {
+    const topic = toBytes(prefix);
     const i = this.#topics.findIndex((t) => same(t, topic));
-    if (i < 0) return false;
+    if (i < 0) {
+      throw new WeftError(
+        "EINVAL",
+        "unsubscribe: expected a subscribed prefix, got an unknown one",
+      );
+    }
     this.#topics.splice(i, 1);
-    return true;
   }
 
+  /** A peer joins: it enters this protocol's routing. */
   protected xattach(pipe: Pipe): void {
     this.#fq.add(pipe);
   }
 
+  /** A peer leaves: it leaves this protocol's routing. */
   protected xdetach(pipe: Pipe): void {
     this.#fq.remove(pipe);
   }
 
+  /** This protocol's receive: the next message for the user, or undefined. */
   protected override xrecv(): Message | undefined {
     for (let next = this.#fq.read(); next; next = this.#fq.read()) {
       const body = next.message[0]!;

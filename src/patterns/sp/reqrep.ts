@@ -21,20 +21,60 @@ import {
   splitBacktrace,
   u32,
 } from "../../protocol/sp/backtrace.ts";
-import { EMPTY, fromPipe } from "./core.ts";
-import type { SpCoreOptions, SpMessage } from "./core.ts";
-import { ContextCore, HostedContext, LiveIds } from "./context_core.ts";
+import { EMPTY, fromPipe } from "./message.ts";
+import type { SpMessage } from "./message.ts";
+import type { SpOptions } from "./options.ts";
+import { Context } from "./context.ts";
+import type { CoreContext } from "./context.ts";
+import { ContextSocket, HostedContext, LiveIds } from "./context_socket.ts";
 import { Waiter } from "./waiter.ts";
 
-export { nextId, randomId } from "./context_core.ts";
+export { nextId, randomId } from "./context_socket.ts";
+
+/**
+ * A REQ context: one request in flight, with its own resend time.
+ *
+ * @example
+ * ```ts
+ * import { Rep0, Req0 } from "../../sp.ts";
+ * import assert from "node:assert/strict";
+ * await using rep = new Rep0();
+ * await rep.listen("inproc://sp-req-context-doc");
+ * await using req = new Req0();
+ * await req.dial("inproc://sp-req-context-doc");
+ * const ctx = req.openContext();
+ * ctx.resendTime = 200; // this request is resent every 200 ms until answered
+ * await ctx.send("ping");
+ * await rep.send(`${new TextDecoder().decode(await rep.recv())}/pong`);
+ * assert.equal(new TextDecoder().decode(await ctx.recv()), "ping/pong");
+ * ```
+ */
+export class ReqContext extends Context {
+  readonly #request: CoreContext & { resendTime: number | undefined };
+
+  /** Wraps a REQ socket's context (`Req0.openContext()` makes them). */
+  constructor(request: CoreContext & { resendTime: number | undefined }) {
+    super(request);
+    this.#request = request;
+  }
+
+  /** Resend interval, ms (≤ 0: never); defaults to the socket's. */
+  get resendTime(): number | undefined {
+    return this.#request.resendTime;
+  }
+  set resendTime(value: number | undefined) {
+    this.#request.resendTime = value;
+  }
+}
 
 /** Options of REQ0 sockets. */
-export interface Req0CoreOptions extends SpCoreOptions {
+export interface Req0Options extends SpOptions {
   /** Resend an unanswered request after this many ms (≤ 0: never). Default 60000. */
   resendTime?: number;
 }
 
-class ReqContext extends HostedContext {
+/** The state of one REQ context: its request, where it went, who waits. */
+class RequestContext extends HostedContext {
   resendTime: number | undefined;
   id = 0;
   message: Message | undefined;
@@ -46,27 +86,55 @@ class ReqContext extends HostedContext {
   reply: SpMessage | undefined;
 }
 
-/** REQ0's core (see the module doc). */
-export class Req0Core extends ContextCore<ReqContext> {
-  /** Default resend interval of new contexts, ms. */
-  resendTime: number;
+/**
+ * REQ0: sends a request, receives its reply; contexts for many in flight.
+ *
+ * @example
+ * ```ts
+ * import { Req0Socket } from "./reqrep.ts";
+ * import { createRegistry } from "../../transport/registry.ts";
+ * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import assert from "node:assert/strict";
+ * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
+ * const socket = new Req0Socket({ transports });
+ * assert.equal(socket.protocol, "req");
+ * socket.close();
+ * ```
+ */
+export class Req0Socket extends ContextSocket {
+  #resendTime: number;
   #lb = new LoadBalancer();
   #fq = new FairQueue();
-  #requests = new LiveIds<ReqContext>();
-  #queue: ReqContext[] = [];
+  #requests = new LiveIds<RequestContext>();
+  #queue: RequestContext[] = [];
 
   /** Creates the core (options with transports). */
-  constructor(options: Req0CoreOptions) {
+  constructor(options: Req0Options) {
     super(SpProtocols.req0, options, {
-      create: (host) => new ReqContext(host),
+      create: (host) => new RequestContext(host),
       socket: "req socket",
       context: "req context",
     });
-    this.resendTime = options.resendTime ?? 60_000;
+    this.#resendTime = options.resendTime ?? 60_000;
   }
 
-  /** @internal */
-  ctxSend(ctx: ReqContext, body: Uint8Array): Promise<void> {
+  /** A new independent request context. */
+  openContext(): ReqContext {
+    if (this.raw) throw new WeftError("ENOTSUP", "openContext: raw sockets have no contexts");
+    return new ReqContext(this.openCoreContext() as RequestContext);
+  }
+
+  /** Resend interval of the socket (and of contexts without their own), ms. */
+  get resendTime(): number {
+    return this.#resendTime;
+  }
+  set resendTime(value: number) {
+    this.#resendTime = value;
+  }
+
+  /** Sends a request on `ctx`, cancelling the one it had in flight. */
+  protected contextSend(context: HostedContext, body: Uint8Array): Promise<void> {
+    const ctx = context as RequestContext;
     const closed = this.refuseClosed(ctx, "send");
     if (closed) return closed;
     this.#abandon(ctx, new WeftError("ECANCELED", "req: a new request cancelled this one"));
@@ -82,8 +150,9 @@ export class Req0Core extends ContextCore<ReqContext> {
     return w.promise;
   }
 
-  /** @internal */
-  ctxRecv(ctx: ReqContext): Promise<SpMessage> {
+  /** Receives the reply to `ctx`'s request. */
+  protected contextRecv(context: HostedContext): Promise<SpMessage> {
+    const ctx = context as RequestContext;
     const closed = this.refuseClosed(ctx, "recv");
     if (closed) return closed;
     const reply = ctx.reply;
@@ -110,11 +179,13 @@ export class Req0Core extends ContextCore<ReqContext> {
     return w.promise;
   }
 
-  protected abandonContext(ctx: ReqContext): void {
+  /** Ends what the context has pending as it closes. */
+  protected abandonContext(context: HostedContext): void {
+    const ctx = context as RequestContext;
     this.#abandon(ctx, new WeftError("ECLOSED", "req: the context was closed"));
   }
 
-  #abandon(ctx: ReqContext, error?: WeftError): void {
+  #abandon(ctx: RequestContext, error?: WeftError): void {
     if (ctx.id !== 0) this.#requests.delete(ctx.id);
     ctx.id = 0;
     ctx.message = undefined;
@@ -135,7 +206,7 @@ export class Req0Core extends ContextCore<ReqContext> {
     }
   }
 
-  #enqueue(ctx: ReqContext): void {
+  #enqueue(ctx: RequestContext): void {
     if (ctx.timer !== undefined) clearTimeout(ctx.timer);
     ctx.timer = undefined;
     ctx.pipe = undefined;
@@ -162,12 +233,14 @@ export class Req0Core extends ContextCore<ReqContext> {
     }
   }
 
+  /** A peer joins: it enters this protocol's routing. */
   protected xattach(pipe: Pipe): void {
     this.#lb.add(pipe);
     this.#fq.add(pipe);
     this.#runQueue();
   }
 
+  /** A peer leaves: it leaves this protocol's routing. */
   protected xdetach(pipe: Pipe): void {
     this.#lb.remove(pipe);
     this.#fq.remove(pipe);
@@ -177,14 +250,14 @@ export class Req0Core extends ContextCore<ReqContext> {
     }
   }
 
-  /** @internal */
-  override pipeWritable(pipe: Pipe): void {
+  /** Room again: requests waiting for a pipe go out. */
+  protected override pipeWritable(pipe: Pipe): void {
     super.pipeWritable(pipe);
     if (this.#queue.length > 0) this.#runQueue();
   }
 
-  /** @internal */
-  override pipeReadable(pipe: Pipe): void {
+  /** Cooked: replies go straight to the contexts waiting for them. */
+  protected override pipeReadable(pipe: Pipe): void {
     if (this.raw) return super.pipeReadable(pipe);
     for (let m = pipe.read(); m; m = pipe.read()) this.#reply(m[0]!, pipe);
   }
@@ -207,10 +280,12 @@ export class Req0Core extends ContextCore<ReqContext> {
   }
 
   // Raw: headers are the user's; requests load-balance, replies fair-queue.
+  /** This protocol's send: true when queued (or dropped by design), false to wait. */
   protected override xsend(message: Message): boolean {
     return this.#lb.send(message) !== undefined;
   }
 
+  /** This protocol's receive: the next message for the user, or undefined. */
   protected override xrecv(): Message | undefined {
     for (let next = this.#fq.read(); next; next = this.#fq.read()) {
       const split = splitBacktrace(next.message[0]!, this.maxTtl);
@@ -219,7 +294,8 @@ export class Req0Core extends ContextCore<ReqContext> {
     return undefined;
   }
 
-  override splitRaw(data: Uint8Array): SpMessage {
+  /** Splits a raw `send(bytes)` into this protocol's header and body. */
+  protected override splitRaw(data: Uint8Array): SpMessage {
     const split = splitBacktrace(data, 255);
     return split.ok ? { header: split.header, body: split.body } : { header: EMPTY, body: data };
   }
@@ -230,14 +306,28 @@ class ResponderContext extends HostedContext {
   pending: { pipe: Pipe; header: Uint8Array } | undefined;
 }
 
-/** The answering side shared by REP0 and RESPONDENT0 (identical in nng 1.5.2). */
-export class ResponderCore extends ContextCore<ResponderContext> {
+/**
+ * The answering side REP0 and RESPONDENT0 share (identical in nng 1.5.2): a context receives
+ * a request, then sends its reply along the request's backtrace.
+ *
+ * @example
+ * ```ts
+ * import { Responder } from "./reqrep.ts";
+ * import { Rep0, Respondent0 } from "../../sp.ts";
+ * import assert from "node:assert/strict";
+ * await using rep = new Rep0();
+ * await using respondent = new Respondent0();
+ * assert.ok(rep instanceof Responder && respondent instanceof Responder);
+ * await assert.rejects(rep.send("no request yet"), { code: "ESTATE" });
+ * ```
+ */
+export abstract class Responder extends ContextSocket {
   #fq = new FairQueue();
   #byId = new Map<number, Pipe>();
   #waiting: ResponderContext[] = [];
 
-  /** Creates the core for `protocol` (rep0 or respondent0). A context receives, then replies. */
-  constructor(protocol: SpProtocol, options: SpCoreOptions) {
+  /** Subclasses pass their protocol (rep0 or respondent0) and the user's options. */
+  protected constructor(protocol: SpProtocol, options: SpOptions) {
     super(protocol, options, {
       create: (host) => new ResponderContext(host),
       socket: `${protocol.name} socket`,
@@ -245,8 +335,9 @@ export class ResponderCore extends ContextCore<ResponderContext> {
     });
   }
 
-  /** @internal */
-  ctxRecv(ctx: ResponderContext): Promise<SpMessage> {
+  /** Receives the next request on `ctx` (forgetting one it left unanswered). */
+  protected contextRecv(context: HostedContext): Promise<SpMessage> {
+    const ctx = context as ResponderContext;
     const closed = this.refuseClosed(ctx, "recv");
     if (closed) return closed;
     if (ctx.recvW) {
@@ -257,7 +348,7 @@ export class ResponderCore extends ContextCore<ResponderContext> {
     if (got) return Promise.resolve(this.#deliver(ctx, got));
     const w = new Waiter<SpMessage>(
       ctx.recvTimeout ?? this.options.receiveTimeout,
-      `${this.protocol.name} recv`,
+      `${this.protocol} recv`,
       () => {
         ctx.recvW = undefined;
         const i = this.#waiting.indexOf(ctx);
@@ -269,14 +360,15 @@ export class ResponderCore extends ContextCore<ResponderContext> {
     return w.promise;
   }
 
-  /** @internal */
-  ctxSend(ctx: ResponderContext, body: Uint8Array): Promise<void> {
+  /** Replies on `ctx` to the request it received. */
+  protected contextSend(context: HostedContext, body: Uint8Array): Promise<void> {
+    const ctx = context as ResponderContext;
     const closed = this.refuseClosed(ctx, "send");
     if (closed) return closed;
     const to = ctx.pending;
     if (!to) {
       return Promise.reject(
-        new WeftError("ESTATE", `${this.protocol.name} send: expected a recv() of a request first`),
+        new WeftError("ESTATE", `${this.protocol} send: expected a recv() of a request first`),
       );
     }
     ctx.pending = undefined;
@@ -285,7 +377,9 @@ export class ResponderCore extends ContextCore<ResponderContext> {
     return Promise.resolve();
   }
 
-  protected abandonContext(ctx: ResponderContext): void {
+  /** Ends what the context has pending as it closes. */
+  protected abandonContext(context: HostedContext): void {
+    const ctx = context as ResponderContext;
     ctx.pending = undefined;
     const i = this.#waiting.indexOf(ctx);
     if (i >= 0) this.#waiting.splice(i, 1);
@@ -300,14 +394,16 @@ export class ResponderCore extends ContextCore<ResponderContext> {
   }
 
   // Garbage backtraces close their connection as they arrive (as nng), not when taken.
+  /** Whether arrivals are screened (see `refuseArrival`). */
   protected override get screensArrivals(): boolean {
     return true;
   }
 
+  /** Screens a payload as it arrives: a reason closes its connection. */
   protected override refuseArrival(payload: Uint8Array): string | undefined {
     const ttl = this.raw ? this.maxTtl - 1 : this.maxTtl;
     if (backtraceLength(payload, ttl) !== BACKTRACE_GARBAGE) return undefined;
-    return `${this.protocol.name}: expected a backtrace ending in an id`;
+    return `${this.protocol}: expected a backtrace ending in an id`;
   }
 
   /** The next well-formed request, dropping those with too many hops. */
@@ -316,24 +412,26 @@ export class ResponderCore extends ContextCore<ResponderContext> {
       const split = splitBacktrace(next.message[0]!, this.maxTtl);
       if (split.ok) return { header: split.header, body: split.body, from: next.pipe };
       if (split.error === "garbage") {
-        next.pipe.abort("EPROTO", `${this.protocol.name}: expected a backtrace ending in an id`);
+        next.pipe.abort("EPROTO", `${this.protocol}: expected a backtrace ending in an id`);
       }
     }
     return undefined;
   }
 
+  /** A peer joins: it enters this protocol's routing. */
   protected xattach(pipe: Pipe): void {
     this.#fq.add(pipe);
     this.#byId.set(pipe.id, pipe);
   }
 
+  /** A peer leaves: it leaves this protocol's routing. */
   protected xdetach(pipe: Pipe): void {
     this.#fq.remove(pipe);
     this.#byId.delete(pipe.id);
   }
 
-  /** @internal */
-  override pipeReadable(pipe: Pipe): void {
+  /** Cooked: requests go straight to the contexts waiting for one. */
+  protected override pipeReadable(pipe: Pipe): void {
     if (this.raw) return super.pipeReadable(pipe);
     while (this.#waiting.length > 0) {
       const got = this.#take();
@@ -346,17 +444,19 @@ export class ResponderCore extends ContextCore<ResponderContext> {
   }
 
   // Raw: the header starts with the source pipe id (never sent), then the backtrace.
+  /** This protocol's receive: the next message for the user, or undefined. */
   protected override xrecv(): Message | undefined {
     for (let next = this.#fq.read(); next; next = this.#fq.read()) {
       const split = splitBacktrace(next.message[0]!, this.maxTtl - 1);
       if (split.ok) return fromPipe(concat(u32(next.pipe.id), split.header), split.body, next.pipe);
       if (split.error === "garbage") {
-        next.pipe.abort("EPROTO", `${this.protocol.name}: expected a backtrace ending in an id`);
+        next.pipe.abort("EPROTO", `${this.protocol}: expected a backtrace ending in an id`);
       }
     }
     return undefined;
   }
 
+  /** This protocol's send: true when queued (or dropped by design), false to wait. */
   protected override xsend(message: Message): boolean {
     const header = message[0]!;
     if (header.length < 8) return true; // no pipe id and id: dropped
@@ -365,17 +465,38 @@ export class ResponderCore extends ContextCore<ResponderContext> {
     return true;
   }
 
-  override splitRaw(data: Uint8Array): SpMessage {
+  /** Splits a raw `send(bytes)` into this protocol's header and body. */
+  protected override splitRaw(data: Uint8Array): SpMessage {
     const split = splitBacktrace(data.subarray(4), 255);
     if (data.length < 4 || !split.ok) return { header: EMPTY, body: data };
     return { header: data.subarray(0, 4 + split.header.length), body: split.body };
   }
 }
 
-/** REP0's core. */
-export class Rep0Core extends ResponderCore {
-  /** Creates the core (options with transports). */
-  constructor(options: SpCoreOptions) {
+/**
+ * REP0: receives a request, sends its reply; contexts to serve many at once.
+ *
+ * @example
+ * ```ts
+ * import { Rep0Socket } from "./reqrep.ts";
+ * import { createRegistry } from "../../transport/registry.ts";
+ * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import assert from "node:assert/strict";
+ * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
+ * const socket = new Rep0Socket({ transports });
+ * assert.equal(socket.protocol, "rep");
+ * socket.close();
+ * ```
+ */
+export class Rep0Socket extends Responder {
+  /** Creates a REP0 socket (`transports` required). */
+  constructor(options: SpOptions) {
     super(SpProtocols.rep0, options);
+  }
+
+  /** A new independent reply context. */
+  openContext(): Context {
+    if (this.raw) throw new WeftError("ENOTSUP", "openContext: raw sockets have no contexts");
+    return new Context(this.openCoreContext());
   }
 }

@@ -1,81 +1,48 @@
 /**
- * The public face of SP sockets, in nng's terms: `listen`/`dial`, `send`/`recv` of byte
- * messages, options in milliseconds, contexts. Each socket wraps a protocol core (a
- * {@link SpCore}, i.e. the shared socket base with SP sessions) so the API stays nng's.
+ * The SP socket: the socket core with SP sessions on its connections and nng's API —
+ * `listen`/`dial`, `send`/`recv` of byte messages, options in milliseconds, nng's dial
+ * semantics and ws subprotocol rules. Every SP protocol's socket extends it.
  * @module
  */
 
-import { WeftError } from "../../core/errors.ts";
-import type { EventStream } from "../../core/events.ts";
-import type { TransportRegistry } from "../../transport/types.ts";
-import { EMPTY } from "./core.ts";
-import type { SpCore, SpCoreOptions, SpMessage } from "./core.ts";
-import type { DialFlags } from "./core.ts";
+import { batchIterator } from "../../core/batch_iterator.ts";
+import { ErrorCode, WeftError } from "../../core/errors.ts";
+import type { SocketEvent } from "../../core/events.ts";
+import { CORE_DEFAULTS, CORE_RULES, OptionTable } from "../../core/options.ts";
+import type { CoreOptions } from "../../core/options.ts";
+import type { Message } from "../../core/pipe.ts";
+import { SocketCore } from "../../core/socket.ts";
+import type { WireLink, WireSession, WireSessionSink } from "../../core/wire.ts";
+import type { DialOptions, ListenOptions } from "../../transport/types.ts";
 import { concat } from "../../protocol/sp/backtrace.ts";
-import type { CoreContext } from "./context.ts";
+import type { SpProtocol } from "../../protocol/sp/ids.ts";
+import { wsSubprotocol } from "../../protocol/sp/ids.ts";
+import { SpSession } from "../../protocol/sp/session.ts";
+import { nngError, toNngError } from "./errors.ts";
+import { EMPTY, toBytes, toSpMessage } from "./message.ts";
+import type { SpData, SpMessage } from "./message.ts";
+import { checkSize, checkTtl, coreOptions, DEFAULT_BUFFER } from "./options.ts";
+import type { SpOptions } from "./options.ts";
 
-/** Options every SP socket accepts (in the constructor object or as properties; times in ms). */
-export interface SpOptions {
-  /** Raw mode: SP headers are exposed on receive and required on send (for devices). */
-  raw?: boolean;
-  /** Largest message accepted, bytes; larger closes that connection (EMSGSIZE). 0 = no limit. Default 1 MiB. */
-  recvMaxSize?: number;
-  /** send() fails with ETIMEDOUT after this many ms; -1 = wait forever (default). */
-  sendTimeout?: number;
-  /** recv() fails with ETIMEDOUT after this many ms; -1 = wait forever (default). */
-  recvTimeout?: number;
-  /** Most hops a routed message may have taken (1–15). Default 8. */
-  maxTtl?: number;
-  /** Messages queued per peer before send waits (or PUB/BUS/SURVEYOR drop). Default 128 (PUB 16). */
-  sendBuffer?: number;
-  /** Messages queued per peer before reading from it pauses. Default 128. */
-  recvBuffer?: number;
-  /** First re-dial delay, ms. Default 1000 (nng 1.5.2). */
-  reconnectTime?: number;
-  /** Cap of the doubling re-dial delay, ms; 0 = no back-off. Default 0. */
-  reconnectMaxTime?: number;
-  /** The transports to use (default: the runtime's tcp, ipc and ws, plus inproc). */
-  transports?: TransportRegistry;
+/** Options of {@link SpSocket.dial}. */
+export interface DialFlags {
+  /** Return at once and keep dialing in the background (nng's `NNG_FLAG_NONBLOCK`). */
+  nonBlocking?: boolean;
 }
 
-/** Default `sendBuffer` per socket (nng's PUB queues 16 per pipe). */
-export const DEFAULT_BUFFER = 128;
-
-/** Converts {@link SpOptions} into the core's options. */
-export function coreOptions(options: SpOptions, sendBuffer = DEFAULT_BUFFER): SpCoreOptions {
-  const out: SpCoreOptions = {
-    sendHighWaterMark: Math.max(1, options.sendBuffer ?? sendBuffer),
-    receiveHighWaterMark: Math.max(1, options.recvBuffer ?? DEFAULT_BUFFER),
-    reconnectInterval: options.reconnectTime ?? 1000,
-    reconnectMaxInterval: options.reconnectMaxTime ?? 0,
-    sendTimeout: options.sendTimeout ?? -1,
-    receiveTimeout: options.recvTimeout ?? -1,
-  };
-  if (options.transports) out.transports = options.transports;
-  if (options.raw !== undefined) out.raw = options.raw;
-  if (options.recvMaxSize !== undefined) out.recvMaxSize = options.recvMaxSize;
-  if (options.maxTtl !== undefined) out.maxTtl = options.maxTtl;
-  return out;
+interface DialWait {
+  resolve: () => void;
+  reject: (error: Error) => void;
 }
 
-const encoder = new TextEncoder();
+const CODES = new Set<string>(Object.values(ErrorCode));
 
-/** What `send` accepts: bytes, or a string sent as UTF-8. */
-export type SpData = Uint8Array | string;
-
-function toBytes(data: SpData): Uint8Array {
-  return typeof data === "string" ? encoder.encode(data) : data;
-}
-
-/** nng reports send/receive timeouts as ETIMEDOUT (the shared core says EAGAIN). */
-function nngError(error: unknown): never {
-  if (error instanceof WeftError && error.code === "EAGAIN") {
-    throw new WeftError("ETIMEDOUT", error.message, { cause: error });
-  }
-  throw error;
-}
-
-const body = (m: SpMessage) => m.body;
+const bodyFrame = (frames: Message) => frames[1] ?? EMPTY;
+const wholeFrames = (frames: Message) => {
+  const header = frames[0] ?? EMPTY;
+  const body = frames[1] ?? EMPTY;
+  return header.length ? concat(header, body) : body;
+};
 
 /**
  * The base of every SP socket (see the module doc): `listen`/`dial`, `send`/`recv`, options and
@@ -84,7 +51,7 @@ const body = (m: SpMessage) => m.body;
  * @example
  * ```ts
  * import { SpSocket } from "./socket.ts";
- * import { Pull0Socket, Push0Socket } from "./sockets.ts";
+ * import { Pull0Socket, Push0Socket } from "./pipeline.ts";
  * import { createRegistry } from "../../transport/registry.ts";
  * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
  * import assert from "node:assert/strict";
@@ -100,55 +67,55 @@ const body = (m: SpMessage) => m.body;
  * pull.close();
  * ```
  */
-export abstract class SpSocket implements AsyncIterable<Uint8Array>, AsyncDisposable {
-  /**
-   * The protocol core: the shared socket with this protocol's hooks.
-   * @ignore
-   */
-  protected readonly core: SpCore;
-  readonly #wholeRaw = (m: SpMessage) => m.header.length ? concat(m.header, m.body) : m.body;
+export abstract class SpSocket extends SocketCore<CoreOptions>
+  implements AsyncIterable<Uint8Array> {
+  readonly #protocol: SpProtocol;
+  readonly #raw: boolean;
+  #recvMaxSize: number;
+  #maxTtl: number;
+  readonly #dialWaits = new Map<string, DialWait>();
 
-  /** Wraps a core. */
-  protected constructor(core: SpCore) {
-    this.core = core;
+  /**
+   * Subclasses pass their protocol, the user's options (with `transports`) and their default
+   * `sendBuffer`.
+   */
+  protected constructor(protocol: SpProtocol, options: SpOptions, sendBuffer = DEFAULT_BUFFER) {
+    if (!options.transports) {
+      throw new WeftError("EINVAL", "SP socket: expected options.transports (a TransportRegistry)");
+    }
+    super(
+      protocol.name,
+      new OptionTable(CORE_DEFAULTS, CORE_RULES, coreOptions(options, sendBuffer)),
+      options.transports,
+    );
+    this.#protocol = protocol;
+    this.#raw = options.raw ?? false;
+    this.#recvMaxSize = checkSize(options.recvMaxSize ?? 1 << 20);
+    this.#maxTtl = checkTtl(options.maxTtl ?? 8);
   }
 
   /** The protocol's nng name (`req`, `pair1`…). */
   get protocol(): string {
-    return this.core.protocol.name;
+    return this.#protocol.name;
   }
   /** The peer protocol's name. */
   get peer(): string {
-    return this.core.protocol.peerName;
+    return this.#protocol.peerName;
   }
   /** The protocol id (`0x30` for req0). */
   get protocolId(): number {
-    return this.core.protocol.id;
+    return this.#protocol.id;
   }
   /** Whether the socket is raw. */
   get raw(): boolean {
-    return this.core.raw;
+    return this.#raw;
   }
-  /** Connection events (`for await`, or `events.on(type, fn)`). */
-  get events(): EventStream {
-    return this.core.events;
-  }
-  /** Settles when the socket is closed. */
-  get closed(): Promise<void> {
-    return this.core.closed;
-  }
-  /** Whether `close()` was called. */
-  get isClosed(): boolean {
-    return this.core.isClosed;
-  }
-  /** The address of the last `listen`, with the real port (e.g. after `tcp://127.0.0.1:0`). */
-  get lastEndpoint(): string | undefined {
-    return this.core.lastEndpoint;
-  }
+
+  // ── endpoints ────────────────────────────────────────────────────────────────────────────
 
   /** Listens on `url` (tcp://, ipc://, inproc://, ws://); resolves once bound. */
   listen(url: string): Promise<void> {
-    return this.core.bind(url);
+    return this.bind(url);
   }
 
   /**
@@ -157,8 +124,82 @@ export abstract class SpSocket implements AsyncIterable<Uint8Array>, AsyncDispos
    * every `reconnectTime` (doubling up to `reconnectMaxTime`). Lost connections are re-dialed.
    */
   dial(url: string, flags: DialFlags = {}): Promise<void> {
-    return this.core.dial(url, flags);
+    try {
+      this.connect(url);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (flags.nonBlocking) return Promise.resolve();
+    return new Promise((resolve, reject) => this.#dialWaits.set(url, { resolve, reject }));
   }
+
+  /** Watches each dialer's first attempt for {@link SpSocket.dial}. */
+  protected override emit(event: SocketEvent): void {
+    super.emit(event);
+    if (this.#dialWaits.size === 0) return;
+    const wait = this.#dialWaits.get(event.endpoint);
+    if (!wait) return;
+    if (event.type === "handshake") {
+      this.#dialWaits.delete(event.endpoint);
+      wait.resolve();
+    } else if (
+      event.type === "connect:delay" || event.type === "handshake:error" ||
+      event.type === "disconnect" || event.type === "close"
+    ) {
+      this.#dialWaits.delete(event.endpoint);
+      if (event.type !== "close" && !this.isClosed) this.disconnect(event.endpoint);
+      const code = event.type === "close"
+        ? "ECLOSED"
+        : event.code && CODES.has(event.code)
+        ? event.code as ErrorCode
+        : "ECONNREFUSED";
+      wait.reject(new WeftError(code, `dial ${event.endpoint}: ${event.reason ?? "closed"}`));
+    }
+  }
+
+  // ── the wire ─────────────────────────────────────────────────────────────────────────────
+
+  /** An SP session for a new connection (screened by {@link SpSocket.refuseArrival}). */
+  protected createSession(_asServer: boolean, sink: WireSessionSink, link: WireLink): WireSession {
+    return new SpSession({
+      selfId: this.#protocol.id,
+      peerId: this.#protocol.peer,
+      framing: link.framing,
+      ipc: /^(ipc|unix|abstract):/.test(link.endpoint),
+      recvMaxSize: this.#recvMaxSize,
+    }, this.screensArrivals ? screen(sink, (payload) => this.refuseArrival(payload)) : sink);
+  }
+
+  /** Whether {@link SpSocket.refuseArrival} looks at each message (patterns that do set it). */
+  protected get screensArrivals(): boolean {
+    return false;
+  }
+
+  /**
+   * Looks at a message's payload as it arrives, before it is queued: a reason closes that
+   * connection (EPROTO, a `disconnect` event naming it), as nng does with garbage headers,
+   * whether or not anyone is receiving. Called only when {@link SpSocket.screensArrivals}.
+   */
+  protected refuseArrival(_payload: Uint8Array): string | undefined {
+    return undefined;
+  }
+
+  /** A ws dialer offers `<peer>.sp.nanomsg.org`; a text message closes it (1003, as nng). */
+  protected override dialOptions(): DialOptions {
+    return { protocols: [wsSubprotocol(this.#protocol.peerName)], textMessages: "refuse" };
+  }
+
+  /** A ws listener accepts only `<self>.sp.nanomsg.org`; text messages close with 1003. */
+  protected override listenOptions(): ListenOptions {
+    const own = wsSubprotocol(this.#protocol.name);
+    return {
+      selectProtocol: (offered) => offered.includes(own) ? own : undefined,
+      textMessages: "refuse",
+      ...(this.#recvMaxSize > 0 ? { maxMessageSize: this.#recvMaxSize } : {}),
+    };
+  }
+
+  // ── send and receive ─────────────────────────────────────────────────────────────────────
 
   /**
    * Sends a message. Cooked sockets add their header; raw sockets take it from the front of
@@ -166,188 +207,170 @@ export abstract class SpSocket implements AsyncIterable<Uint8Array>, AsyncDispos
    */
   send(data: SpData): Promise<void> {
     const bytes = toBytes(data);
-    const m = this.core.raw ? this.core.splitRaw(bytes) : { header: EMPTY, body: bytes };
-    const sent = this.core.sendMessage(m);
+    let sent: Promise<void>;
+    if (this.#raw) {
+      const m = this.splitRaw(bytes);
+      sent = this.sendParts(m.header, m.body);
+    } else {
+      sent = this.sendParts(EMPTY, bytes);
+    }
     // Only a timeout needs its code renamed: without one, hand the core's promise back as is
     // (a `.catch` costs a promise and two microtask hops per message, which also splits the
     // pipe's flush bursts of an `await send()` loop).
-    return this.core.sendTimeout < 0 ? sent : sent.catch(nngError);
+    return this.options.sendTimeout < 0 ? sent : sent.catch(nngError);
   }
 
   /** Receives the next message's body (raw sockets: header and body together). */
   recv(): Promise<Uint8Array> {
-    return this.core.receiveMessage().then(this.core.raw ? this.#wholeRaw : body, nngError);
+    return this.receiveBody();
   }
 
   /** Sends a message with an explicit SP header (raw sockets; cooked ones ignore it). */
   sendMsg(message: { header?: Uint8Array; body: SpData }): Promise<void> {
-    const m = { header: message.header ?? EMPTY, body: toBytes(message.body) };
-    return this.core.sendMessage(m).catch(nngError);
+    return this.sendParts(message.header ?? EMPTY, toBytes(message.body)).catch(nngError);
   }
 
   /** Receives the next message with its SP header apart and the id of the pipe it came by. */
   recvMsg(): Promise<SpMessage> {
-    return this.core.receiveMessage().catch(nngError);
+    return this.receiveMessage().catch(nngError);
   }
 
   /** Iterates received messages until the socket closes. */
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    // A plain iterator over batches of ready messages: one promise per batch, not per message.
-    let batch: Uint8Array[] = [];
-    let at = 0;
-    const finish = (): Promise<IteratorResult<Uint8Array>> => {
-      batch = [];
-      at = 0;
-      return Promise.resolve({ value: undefined, done: true });
-    };
-    const next = (got: Uint8Array[]): IteratorResult<Uint8Array> => {
-      batch = got;
-      at = 1;
-      return { value: got[0]!, done: false };
-    };
-    const fail = (error: unknown): Promise<IteratorResult<Uint8Array>> => {
-      if (error instanceof WeftError && error.code === "ECLOSED") return finish();
-      return nngError(error);
-    };
-    return {
-      next: () => {
-        if (at < batch.length) return Promise.resolve({ value: batch[at++]!, done: false });
-        if (this.core.isClosed) return finish();
-        return this.core.receiveBodies().then(next, fail);
-      },
-      return: finish,
-    };
+    return batchIterator(() => this.isClosed, () => this.receiveBodies(), toNngError);
+  }
+
+  /** Sends one message as header and body (cooked: the pattern writes its own header). */
+  protected sendParts(header: Uint8Array, body: Uint8Array): Promise<void> {
+    return this.sendFrames([header, body]);
+  }
+
+  /** Receives one message's body as `recv()` returns it (raw: header and body together). */
+  protected receiveBody(): Promise<Uint8Array> {
+    return this.receiveFrames().then(this.#raw ? wholeFrames : bodyFrame, nngError);
+  }
+
+  /** Receives one message with its header apart. */
+  protected receiveMessage(): Promise<SpMessage> {
+    return this.receiveFrames().then(toSpMessage);
+  }
+
+  /**
+   * Receives every message that is ready (at least one) as `recv()` would return them: bodies
+   * (raw sockets: header and body together). The batch path `for await` uses.
+   */
+  protected receiveBodies(): Promise<Uint8Array[]> {
+    return this.receiveReady().then(this.#bodies);
+  }
+
+  readonly #bodies = (got: Message[]): Uint8Array[] => {
+    const out = new Array<Uint8Array>(got.length);
+    for (let i = 0; i < got.length; i++) {
+      const header = got[i]![0]!;
+      const body = got[i]![1]!;
+      out[i] = this.#raw && header.length > 0 ? concat(header, body) : body;
+    }
+    return out;
+  };
+
+  /** Splits what a raw socket's `send(bytes)` got into header and body (protocol rules). */
+  protected splitRaw(data: Uint8Array): SpMessage {
+    return { header: EMPTY, body: data };
   }
 
   /** Closes the socket: pending operations fail with ECLOSED. Idempotent. */
-  close(): void {
-    this.core.close();
+  override close(): void {
+    if (this.isClosed) return;
+    super.close();
+    for (const [url, wait] of this.#dialWaits) {
+      wait.reject(new WeftError("ECLOSED", `dial ${url}: the socket was closed`));
+    }
+    this.#dialWaits.clear();
   }
 
-  /** `await using s = new Req0()` closes it at the end of the scope. */
-  [Symbol.asyncDispose](): Promise<void> {
-    this.close();
-    return this.closed;
-  }
+  // ── options ──────────────────────────────────────────────────────────────────────────────
 
   /** Largest message accepted, bytes (0 = unlimited); applies to new connections. */
   get recvMaxSize(): number {
-    return this.core.recvMaxSize;
+    return this.#recvMaxSize;
   }
   set recvMaxSize(value: number) {
     if (!Number.isInteger(value) || value < 0) {
       throw new WeftError("EINVAL", `option recvMaxSize: expected an integer ≥ 0, got ${value}`);
     }
-    this.core.recvMaxSize = value;
+    this.#recvMaxSize = value;
   }
   /** Most hops a routed message may have taken (1–15). */
   get maxTtl(): number {
-    return this.core.maxTtl;
+    return this.#maxTtl;
   }
   set maxTtl(value: number) {
-    if (!Number.isInteger(value) || value < 1 || value > 15) {
-      throw new WeftError("EINVAL", `option maxTtl: expected an integer 1..15, got ${value}`);
-    }
-    this.core.maxTtl = value;
+    this.#maxTtl = checkTtl(value);
   }
   /** send() timeout, ms (-1 = none). */
   get sendTimeout(): number {
-    return this.core.sendTimeout;
+    return this.options.sendTimeout;
   }
   set sendTimeout(value: number) {
-    this.core.sendTimeout = value;
+    this.setOption("sendTimeout", value);
   }
   /** recv() timeout, ms (-1 = none). */
   get recvTimeout(): number {
-    return this.core.receiveTimeout;
+    return this.options.receiveTimeout;
   }
   set recvTimeout(value: number) {
-    this.core.receiveTimeout = value;
+    this.setOption("receiveTimeout", value);
   }
   /** Messages queued per peer before send waits or drops. */
   get sendBuffer(): number {
-    return this.core.sendHighWaterMark;
+    return this.options.sendHighWaterMark;
   }
   set sendBuffer(value: number) {
-    this.core.sendHighWaterMark = Math.max(1, value);
+    this.setOption("sendHighWaterMark", Math.max(1, value));
   }
   /** Messages queued per peer before reading from it pauses. */
   get recvBuffer(): number {
-    return this.core.receiveHighWaterMark;
+    return this.options.receiveHighWaterMark;
   }
   set recvBuffer(value: number) {
-    this.core.receiveHighWaterMark = Math.max(1, value);
+    this.setOption("receiveHighWaterMark", Math.max(1, value));
   }
   /** First re-dial delay, ms. */
   get reconnectTime(): number {
-    return this.core.reconnectInterval;
+    return this.options.reconnectInterval;
   }
   set reconnectTime(value: number) {
-    this.core.reconnectInterval = value;
+    this.setOption("reconnectInterval", value);
   }
   /** Cap of the re-dial back-off, ms (0 = none). */
   get reconnectMaxTime(): number {
-    return this.core.reconnectMaxInterval;
+    return this.options.reconnectMaxInterval;
   }
   set reconnectMaxTime(value: number) {
-    this.core.reconnectMaxInterval = value;
+    this.setOption("reconnectMaxInterval", value);
   }
 }
 
-/**
- * An independent protocol state machine on a socket (nng's `nng_ctx`): its own request or
- * survey in flight, its own timeouts. Open many to have many requests in flight on one socket.
- */
-export class Context implements AsyncDisposable {
-  /**
-   * The core context.
-   * @ignore
-   */
-  protected readonly inner: CoreContext;
-
-  /** Wraps a core context (sockets' `openContext()` make them). */
-  constructor(inner: CoreContext) {
-    this.inner = inner;
-  }
-
-  /** Sends on this context (a request, a reply, a survey or a response). */
-  send(data: SpData): Promise<void> {
-    return this.inner.send(toBytes(data));
-  }
-
-  /** Receives on this context; resolves with the body. */
-  recv(): Promise<Uint8Array> {
-    return this.inner.recv().then(body);
-  }
-
-  /** Receives with the pipe id the message came by. */
-  recvMsg(): Promise<SpMessage> {
-    return this.inner.recv();
-  }
-
-  /** send() timeout, ms (-1 = none); defaults to the socket's. */
-  get sendTimeout(): number | undefined {
-    return this.inner.sendTimeout;
-  }
-  set sendTimeout(value: number | undefined) {
-    this.inner.sendTimeout = value;
-  }
-  /** recv() timeout, ms (-1 = none); defaults to the socket's. */
-  get recvTimeout(): number | undefined {
-    return this.inner.recvTimeout;
-  }
-  set recvTimeout(value: number | undefined) {
-    this.inner.recvTimeout = value;
-  }
-
-  /** Closes the context: pending operations fail with ECLOSED. */
-  close(): void {
-    this.inner.close();
-  }
-
-  /** `await using ctx = req.openContext()`. */
-  [Symbol.asyncDispose](): Promise<void> {
-    this.close();
-    return Promise.resolve();
-  }
+/** `sink` with each message first put to `refuse`; the first refusal fails the connection. */
+function screen(
+  sink: WireSessionSink,
+  refuse: (payload: Uint8Array) => string | undefined,
+): WireSessionSink {
+  let failed = false;
+  return {
+    write: (bytes) => sink.write(bytes),
+    ready: (peer) => sink.ready(peer),
+    subscription: (topic, subscribe) => sink.subscription(topic, subscribe),
+    error: (error) => {
+      failed = true;
+      sink.error(error);
+    },
+    message: (frames) => {
+      if (failed) return; // the rest of a chunk that held a refused message
+      const reason = refuse(frames[0]!);
+      if (reason === undefined) return sink.message(frames);
+      failed = true;
+      sink.error({ code: "EPROTO", reason, phase: "traffic" });
+    },
+  };
 }

@@ -13,14 +13,54 @@ import { Fifo } from "../../core/fifo.ts";
 import type { Message, Pipe } from "../../core/pipe.ts";
 import { SpProtocols } from "../../protocol/sp/ids.ts";
 import { readU32, splitBacktrace, u32 } from "../../protocol/sp/backtrace.ts";
-import { EMPTY, fromPipe } from "./core.ts";
-import type { SpCoreOptions, SpMessage } from "./core.ts";
-import { ContextCore, HostedContext, LiveIds } from "./context_core.ts";
-import { ResponderCore } from "./reqrep.ts";
+import { EMPTY, fromPipe } from "./message.ts";
+import type { SpMessage } from "./message.ts";
+import type { SpOptions } from "./options.ts";
+import { Context } from "./context.ts";
+import type { CoreContext } from "./context.ts";
+import { ContextSocket, HostedContext, LiveIds } from "./context_socket.ts";
+import { Responder } from "./reqrep.ts";
 import { Waiter } from "./waiter.ts";
 
+/**
+ * A SURVEYOR context: one survey at a time, with its own survey time.
+ *
+ * @example
+ * ```ts
+ * import { Respondent0, Surveyor0 } from "../../sp.ts";
+ * import assert from "node:assert/strict";
+ * await using respondent = new Respondent0();
+ * await respondent.listen("inproc://sp-surveyor-context-doc");
+ * await using surveyor = new Surveyor0();
+ * await surveyor.dial("inproc://sp-surveyor-context-doc");
+ * const ctx = surveyor.openContext();
+ * ctx.surveyTime = 5000; // answers are accepted for 5 s
+ * await ctx.send("who is there?");
+ * await respondent.recv();
+ * await respondent.send("me");
+ * assert.equal(new TextDecoder().decode(await ctx.recv()), "me");
+ * ```
+ */
+export class SurveyorContext extends Context {
+  readonly #survey: CoreContext & { surveyTime: number | undefined };
+
+  /** Wraps a SURVEYOR socket's context (`Surveyor0.openContext()` makes them). */
+  constructor(survey: CoreContext & { surveyTime: number | undefined }) {
+    super(survey);
+    this.#survey = survey;
+  }
+
+  /** How long responses are accepted, ms; defaults to the socket's. */
+  get surveyTime(): number | undefined {
+    return this.#survey.surveyTime;
+  }
+  set surveyTime(value: number | undefined) {
+    this.#survey.surveyTime = value;
+  }
+}
+
 /** Options of SURVEYOR0 sockets. */
-export interface Surveyor0CoreOptions extends SpCoreOptions {
+export interface Surveyor0Options extends SpOptions {
   /** How long responses are accepted, ms (-1: until the next survey). Default 1000. */
   surveyTime?: number;
 }
@@ -34,26 +74,54 @@ class SurveyContext extends HostedContext {
   recvW: Waiter<SpMessage> | undefined;
 }
 
-/** SURVEYOR0's core (see the module doc). */
-export class Surveyor0Core extends ContextCore<SurveyContext> {
-  /** Default survey duration of new contexts, ms. */
-  surveyTime: number;
+/**
+ * SURVEYOR0: asks every respondent, collects answers until the survey time ends.
+ *
+ * @example
+ * ```ts
+ * import { Surveyor0Socket } from "./survey.ts";
+ * import { createRegistry } from "../../transport/registry.ts";
+ * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import assert from "node:assert/strict";
+ * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
+ * const socket = new Surveyor0Socket({ transports });
+ * assert.equal(socket.protocol, "surveyor");
+ * socket.close();
+ * ```
+ */
+export class Surveyor0Socket extends ContextSocket {
+  #surveyTime: number;
   #pipes = new Set<Pipe>();
   #fq = new FairQueue();
   #surveys = new LiveIds<SurveyContext>();
 
   /** Creates the core (options with transports). */
-  constructor(options: Surveyor0CoreOptions) {
+  constructor(options: Surveyor0Options) {
     super(SpProtocols.surveyor0, options, {
       create: (host) => new SurveyContext(host),
       socket: "surveyor",
       context: "surveyor context",
     });
-    this.surveyTime = options.surveyTime ?? 1000;
+    this.#surveyTime = options.surveyTime ?? 1000;
   }
 
-  /** @internal */
-  ctxSend(ctx: SurveyContext, body: Uint8Array): Promise<void> {
+  /** A new independent survey context. */
+  openContext(): SurveyorContext {
+    if (this.raw) throw new WeftError("ENOTSUP", "openContext: raw sockets have no contexts");
+    return new SurveyorContext(this.openCoreContext() as SurveyContext);
+  }
+
+  /** Survey duration of the socket (and of contexts without their own), ms. */
+  get surveyTime(): number {
+    return this.#surveyTime;
+  }
+  set surveyTime(value: number) {
+    this.#surveyTime = value;
+  }
+
+  /** Starts a survey on `ctx`, ending the one it had running. */
+  protected contextSend(context: HostedContext, body: Uint8Array): Promise<void> {
+    const ctx = context as SurveyContext;
     const closed = this.refuseClosed(ctx, "send");
     if (closed) return closed;
     this.#end(ctx, new WeftError("ECANCELED", "surveyor: a new survey cancelled this one"));
@@ -73,8 +141,9 @@ export class Surveyor0Core extends ContextCore<SurveyContext> {
     return Promise.resolve();
   }
 
-  /** @internal */
-  ctxRecv(ctx: SurveyContext): Promise<SpMessage> {
+  /** Receives the next response to `ctx`'s survey. */
+  protected contextRecv(context: HostedContext): Promise<SpMessage> {
+    const ctx = context as SurveyContext;
     const closed = this.refuseClosed(ctx, "recv");
     if (closed) return closed;
     const ready = ctx.responses.shift();
@@ -98,7 +167,9 @@ export class Surveyor0Core extends ContextCore<SurveyContext> {
     return w.promise;
   }
 
-  protected abandonContext(ctx: SurveyContext): void {
+  /** Ends what the context has pending as it closes. */
+  protected abandonContext(context: HostedContext): void {
+    const ctx = context as SurveyContext;
     this.#end(ctx, new WeftError("ECLOSED", "surveyor: the context was closed"));
   }
 
@@ -113,18 +184,20 @@ export class Surveyor0Core extends ContextCore<SurveyContext> {
     w?.reject(error);
   }
 
+  /** A peer joins: it enters this protocol's routing. */
   protected xattach(pipe: Pipe): void {
     this.#pipes.add(pipe);
     this.#fq.add(pipe);
   }
 
+  /** A peer leaves: it leaves this protocol's routing. */
   protected xdetach(pipe: Pipe): void {
     this.#pipes.delete(pipe);
     this.#fq.remove(pipe);
   }
 
-  /** @internal */
-  override pipeReadable(pipe: Pipe): void {
+  /** Cooked: responses go straight to their survey's context. */
+  protected override pipeReadable(pipe: Pipe): void {
     if (this.raw) return super.pipeReadable(pipe);
     for (let m = pipe.read(); m; m = pipe.read()) this.#response(m[0]!, pipe);
   }
@@ -149,11 +222,13 @@ export class Surveyor0Core extends ContextCore<SurveyContext> {
   }
 
   // Raw: surveys go to every peer with the user's header; responses expose theirs.
+  /** This protocol's send: true when queued (or dropped by design), false to wait. */
   protected override xsend(message: Message): boolean {
     for (const pipe of this.#pipes) pipe.send(message);
     return true;
   }
 
+  /** This protocol's receive: the next message for the user, or undefined. */
   protected override xrecv(): Message | undefined {
     for (let next = this.#fq.read(); next; next = this.#fq.read()) {
       const split = splitBacktrace(next.message[0]!, this.maxTtl);
@@ -162,16 +237,37 @@ export class Surveyor0Core extends ContextCore<SurveyContext> {
     return undefined;
   }
 
-  override splitRaw(data: Uint8Array): SpMessage {
+  /** Splits a raw `send(bytes)` into this protocol's header and body. */
+  protected override splitRaw(data: Uint8Array): SpMessage {
     const split = splitBacktrace(data, 255);
     return split.ok ? { header: split.header, body: split.body } : { header: EMPTY, body: data };
   }
 }
 
-/** RESPONDENT0's core: answers surveys as REP answers requests. */
-export class Respondent0Core extends ResponderCore {
-  /** Creates the core (options with transports). */
-  constructor(options: SpCoreOptions) {
+/**
+ * RESPONDENT0: receives a survey, sends its answer; contexts to answer many at once.
+ *
+ * @example
+ * ```ts
+ * import { Respondent0Socket } from "./survey.ts";
+ * import { createRegistry } from "../../transport/registry.ts";
+ * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import assert from "node:assert/strict";
+ * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
+ * const socket = new Respondent0Socket({ transports });
+ * assert.equal(socket.protocol, "respondent");
+ * socket.close();
+ * ```
+ */
+export class Respondent0Socket extends Responder {
+  /** Creates a RESPONDENT0 socket (`transports` required). */
+  constructor(options: SpOptions) {
     super(SpProtocols.respondent0, options);
+  }
+
+  /** A new independent response context. */
+  openContext(): Context {
+    if (this.raw) throw new WeftError("ENOTSUP", "openContext: raw sockets have no contexts");
+    return new Context(this.openCoreContext());
   }
 }

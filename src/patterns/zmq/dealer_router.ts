@@ -9,7 +9,7 @@ import { WeftError } from "../../core/errors.ts";
 import { FairQueue, LoadBalancer } from "../../core/distribution.ts";
 import type { Message, Pipe } from "../../core/pipe.ts";
 import { Socket } from "./socket.ts";
-import type { SocketOptions } from "../../core/options.ts";
+import type { SocketOptions } from "./options.ts";
 import { topicKey } from "./subscriptions.ts";
 
 /**
@@ -39,24 +39,24 @@ export class DealerSocket extends Socket {
     super("DEALER", options);
   }
 
-  /** @ignore */
+  /** A peer joins: it enters this pattern's routing. */
   protected xattach(pipe: Pipe): void {
     this.#lb.add(pipe);
     this.#fq.add(pipe);
   }
 
-  /** @ignore */
+  /** A peer leaves: it leaves this pattern's routing. */
   protected xdetach(pipe: Pipe): void {
     this.#lb.remove(pipe);
     this.#fq.remove(pipe);
   }
 
-  /** @ignore */
+  /** This pattern's send: true when queued (or dropped by design), false to wait. */
   protected override xsend(message: Message): boolean {
     return this.#lb.send(message) !== undefined;
   }
 
-  /** @ignore */
+  /** This pattern's receive: the next message for the user, or undefined. */
   protected override xrecv(): Message | undefined {
     return this.#fq.read()?.message;
   }
@@ -120,13 +120,12 @@ export class RouterSocket extends Socket {
 
   /**
    * A ROUTER needs the peer's identity before routing to it.
-   * @ignore
    */
   protected override attachBeforeHandshake(): boolean {
     return false;
   }
 
-  /** @ignore */
+  /** Checks a peer after its handshake; a reason refuses it. */
   protected override xaccept(pipe: Pipe): string | undefined {
     if (pipe.attached) return undefined; // a reconnect of a known pipe keeps its id
     const identity = pipe.peer?.identity ?? new Uint8Array(0);
@@ -147,20 +146,20 @@ export class RouterSocket extends Socket {
     return undefined;
   }
 
-  /** @ignore */
+  /** A peer joins: it enters this pattern's routing. */
   protected xattach(pipe: Pipe): void {
     this.#byId.set(topicKey(pipe.routingId), pipe);
     this.#fq.add(pipe);
   }
 
-  /** @ignore */
+  /** A peer leaves: it leaves this pattern's routing. */
   protected xdetach(pipe: Pipe): void {
     const key = topicKey(pipe.routingId);
     if (this.#byId.get(key) === pipe) this.#byId.delete(key);
     this.#fq.remove(pipe);
   }
 
-  /** @ignore */
+  /** This pattern's send: true when queued (or dropped by design), false to wait. */
   protected override xsend(message: Message): boolean {
     if (message.length < 2) {
       throw new WeftError(
@@ -180,7 +179,7 @@ export class RouterSocket extends Socket {
     return !this.#mandatory; // full: drop, or wait when mandatory
   }
 
-  /** @ignore */
+  /** This pattern's receive: the next message for the user, or undefined. */
   protected override xrecv(): Message | undefined {
     const next = this.#fq.read();
     if (!next) return undefined;

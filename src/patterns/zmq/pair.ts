@@ -6,7 +6,7 @@
 
 import type { Message, Pipe } from "../../core/pipe.ts";
 import { Socket } from "./socket.ts";
-import type { SocketOptions } from "../../core/options.ts";
+import type { SocketOptions } from "./options.ts";
 
 /**
  * An exclusive two-way connection to one other PAIR socket.
@@ -34,28 +34,28 @@ export class PairSocket extends Socket {
     super("PAIR", options);
   }
 
-  /** @ignore */
+  /** Checks a peer after its handshake; a reason refuses it. */
   protected override xaccept(pipe: Pipe): string | undefined {
     if (this.#pipe && this.#pipe !== pipe) return "PAIR already has a peer";
     return undefined;
   }
 
-  /** @ignore */
+  /** A peer joins: it enters this pattern's routing. */
   protected xattach(pipe: Pipe): void {
     if (!this.#pipe) this.#pipe = pipe;
   }
 
-  /** @ignore */
+  /** A peer leaves: it leaves this pattern's routing. */
   protected xdetach(pipe: Pipe): void {
     if (this.#pipe === pipe) this.#pipe = undefined;
   }
 
-  /** @ignore */
+  /** This pattern's send: true when queued (or dropped by design), false to wait. */
   protected override xsend(message: Message): boolean {
     return this.#pipe !== undefined && this.#pipe.send(message);
   }
 
-  /** @ignore */
+  /** This pattern's receive: the next message for the user, or undefined. */
   protected override xrecv(): Message | undefined {
     return this.#pipe?.read();
   }

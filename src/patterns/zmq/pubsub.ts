@@ -11,7 +11,7 @@ import { FairQueue } from "../../core/distribution.ts";
 import { Fifo } from "../../core/fifo.ts";
 import type { Message, Pipe } from "../../core/pipe.ts";
 import { Socket } from "./socket.ts";
-import type { SocketOptions } from "../../core/options.ts";
+import type { SocketOptions } from "./options.ts";
 import { Subscriptions } from "./subscriptions.ts";
 
 const EMPTY = new Uint8Array(0);
@@ -34,24 +34,34 @@ export interface XPubOptions extends SocketOptions {
 }
 
 /**
- * The publisher side shared by PUB and XPUB: pattern hooks only, nothing for users (their API
- * is on {@link PubSocket} and {@link XPubSocket}).
- * @ignore
+ * The publisher side PUB and XPUB share: each peer's subscriptions, and sends that go to every
+ * peer subscribed to the first frame (a full peer misses the message). Their own API is on
+ * {@link PubSocket} and {@link XPubSocket}.
+ *
+ * @example
+ * ```ts
+ * import { PublisherBase } from "./pubsub.ts";
+ * import { Pub, XPub } from "../../zmq.ts";
+ * import assert from "node:assert/strict";
+ * await using pub = new Pub();
+ * await using xpub = new XPub();
+ * assert.ok(pub instanceof PublisherBase && xpub instanceof PublisherBase);
+ * ```
  */
-abstract class PublisherBase extends Socket {
+export abstract class PublisherBase extends Socket {
   #pipes = new Set<Pipe>();
 
-  /** @ignore */
+  /** A peer joins: it enters this pattern's routing. */
   protected xattach(pipe: Pipe): void {
     this.#pipes.add(pipe);
   }
 
-  /** @ignore */
+  /** A peer leaves: it leaves this pattern's routing. */
   protected xdetach(pipe: Pipe): void {
     this.#pipes.delete(pipe);
   }
 
-  /** @ignore */
+  /** This pattern's send: true when queued (or dropped by design), false to wait. */
   protected override xsend(message: Message): boolean {
     const first = message[0]!;
     for (const pipe of this.#pipes) {
@@ -86,7 +96,7 @@ export class PubSocket extends PublisherBase {
     super("PUB", options);
   }
 
-  /** @ignore */
+  /** A peer (un)subscribed: its filter changes. */
   protected override xsubscription(pipe: Pipe, topic: Uint8Array, subscribe: boolean): void {
     const subs = pipeSubscriptions(pipe);
     if (subscribe) subs.add(topic);
@@ -142,7 +152,7 @@ export class XPubSocket extends PublisherBase {
     this.#verboser = value;
   }
 
-  /** @ignore */
+  /** A peer (un)subscribed: its filter changes. */
   protected override xsubscription(pipe: Pipe, topic: Uint8Array, subscribe: boolean): void {
     const subs = pipeSubscriptions(pipe);
     if (subscribe) {
@@ -159,7 +169,7 @@ export class XPubSocket extends PublisherBase {
     }
   }
 
-  /** @ignore */
+  /** A peer leaves: it leaves this pattern's routing. */
   protected override xdetach(pipe: Pipe): void {
     super.xdetach(pipe);
     const subs = pipe.state as Subscriptions | undefined;
@@ -171,7 +181,7 @@ export class XPubSocket extends PublisherBase {
     }
   }
 
-  /** @ignore */
+  /** This pattern's receive: the next message for the user, or undefined. */
   protected override xrecv(): Message | undefined {
     return this.#pending.shift();
   }
@@ -186,24 +196,40 @@ export class XPubSocket extends PublisherBase {
 }
 
 /**
- * The subscriber side shared by SUB and XSUB: pattern hooks only, nothing for users (their API
- * is on {@link SubSocket} and {@link XSubSocket}).
- * @ignore
+ * The subscriber side SUB and XSUB share: counted subscriptions, told to every publisher as it
+ * (re)connects, and fair-queued input. Their own API is on {@link SubSocket} and
+ * {@link XSubSocket}.
+ *
+ * @example
+ * ```ts
+ * import { SubscriberBase } from "./pubsub.ts";
+ * import { Sub, XSub } from "../../zmq.ts";
+ * import assert from "node:assert/strict";
+ * await using sub = new Sub();
+ * await using xsub = new XSub();
+ * assert.ok(sub instanceof SubscriberBase && xsub instanceof SubscriberBase);
+ * ```
  */
-abstract class SubscriberBase extends Socket {
-  /** @ignore */
+export abstract class SubscriberBase extends Socket {
+  /**
+   * Fair-queued input from every publisher.
+   * @ignore
+   */
   protected readonly fq: FairQueue = new FairQueue();
-  /** @ignore */
+  /**
+   * Our subscriptions, counted (a topic stays while any holder does).
+   * @ignore
+   */
   protected readonly subscriptions: Subscriptions = new Subscriptions();
   #pipes = new Set<Pipe>();
 
-  /** @ignore */
+  /** A peer joins: it enters this pattern's routing. */
   protected xattach(pipe: Pipe): void {
     this.#pipes.add(pipe);
     this.fq.add(pipe);
   }
 
-  /** @ignore */
+  /** A peer leaves: it leaves this pattern's routing. */
   protected xdetach(pipe: Pipe): void {
     this.#pipes.delete(pipe);
     this.fq.remove(pipe);
@@ -211,7 +237,6 @@ abstract class SubscriberBase extends Socket {
 
   /**
    * Every (re)connected publisher learns all our subscriptions.
-   * @ignore
    */
   protected override xconnected(pipe: Pipe): void {
     for (const [topic, count] of this.subscriptions.entries()) {
@@ -221,7 +246,6 @@ abstract class SubscriberBase extends Socket {
 
   /**
    * Records a subscription change and tells every publisher.
-   * @ignore
    */
   protected changeSubscription(topic: Uint8Array, subscribe: boolean): void {
     if (subscribe) this.subscriptions.add(topic);
@@ -233,7 +257,6 @@ abstract class SubscriberBase extends Socket {
 
   /**
    * Sends a non-subscription message to every publisher (XSUB).
-   * @ignore
    */
   protected sendToAll(message: Message): void {
     for (const pipe of this.#pipes) pipe.send(message);
@@ -278,7 +301,7 @@ export class SubSocket extends SubscriberBase {
     }
   }
 
-  /** @ignore */
+  /** This pattern's receive: the next message for the user, or undefined. */
   protected override xrecv(): Message | undefined {
     for (let next = this.fq.read(); next; next = this.fq.read()) {
       if (this.subscriptions.matches(next.message[0]!)) return next.message;
@@ -312,7 +335,7 @@ export class XSubSocket extends SubscriberBase {
     super("XSUB", options);
   }
 
-  /** @ignore */
+  /** This pattern's send: true when queued (or dropped by design), false to wait. */
   protected override xsend(message: Message): boolean {
     const first = message[0]!;
     if (message.length === 1 && first.length > 0 && (first[0] === 0 || first[0] === 1)) {
@@ -323,7 +346,7 @@ export class XSubSocket extends SubscriberBase {
     return true;
   }
 
-  /** @ignore */
+  /** This pattern's receive: the next message for the user, or undefined. */
   protected override xrecv(): Message | undefined {
     return this.fq.read()?.message;
   }

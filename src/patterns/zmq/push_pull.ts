@@ -7,7 +7,7 @@
 import { FairQueue, LoadBalancer } from "../../core/distribution.ts";
 import type { Message, Pipe } from "../../core/pipe.ts";
 import { Socket } from "./socket.ts";
-import type { SocketOptions } from "../../core/options.ts";
+import type { SocketOptions } from "./options.ts";
 
 /**
  * Sends messages round-robin to connected PULL sockets.
@@ -35,17 +35,17 @@ export class PushSocket extends Socket {
     super("PUSH", options);
   }
 
-  /** @ignore */
+  /** A peer joins: it enters this pattern's routing. */
   protected xattach(pipe: Pipe): void {
     this.#lb.add(pipe);
   }
 
-  /** @ignore */
+  /** A peer leaves: it leaves this pattern's routing. */
   protected xdetach(pipe: Pipe): void {
     this.#lb.remove(pipe);
   }
 
-  /** @ignore */
+  /** This pattern's send: true when queued (or dropped by design), false to wait. */
   protected override xsend(message: Message): boolean {
     return this.#lb.send(message) !== undefined;
   }
@@ -77,17 +77,17 @@ export class PullSocket extends Socket {
     super("PULL", options);
   }
 
-  /** @ignore */
+  /** A peer joins: it enters this pattern's routing. */
   protected xattach(pipe: Pipe): void {
     this.#fq.add(pipe);
   }
 
-  /** @ignore */
+  /** A peer leaves: it leaves this pattern's routing. */
   protected xdetach(pipe: Pipe): void {
     this.#fq.remove(pipe);
   }
 
-  /** @ignore */
+  /** This pattern's receive: the next message for the user, or undefined. */
   protected override xrecv(): Message | undefined {
     return this.#fq.read()?.message;
   }

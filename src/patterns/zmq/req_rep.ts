@@ -9,7 +9,7 @@ import { WeftError } from "../../core/errors.ts";
 import { FairQueue, LoadBalancer } from "../../core/distribution.ts";
 import type { Message, Pipe } from "../../core/pipe.ts";
 import { Socket } from "./socket.ts";
-import type { SocketOptions } from "../../core/options.ts";
+import type { SocketOptions } from "./options.ts";
 
 const DELIMITER = new Uint8Array(0);
 
@@ -71,20 +71,20 @@ export class ReqSocket extends Socket {
     this.#relaxed = value;
   }
 
-  /** @ignore */
+  /** A peer joins: it enters this pattern's routing. */
   protected xattach(pipe: Pipe): void {
     this.#lb.add(pipe);
     this.#fq.add(pipe);
   }
 
-  /** @ignore */
+  /** A peer leaves: it leaves this pattern's routing. */
   protected xdetach(pipe: Pipe): void {
     this.#lb.remove(pipe);
     this.#fq.remove(pipe);
     if (this.#replyPipe === pipe) this.#replyPipe = undefined;
   }
 
-  /** @ignore */
+  /** This pattern's send: true when queued (or dropped by design), false to wait. */
   protected override xsend(message: Message): boolean {
     if (this.#awaitingReply && !this.#relaxed) {
       throw new WeftError("ESTATE", "REQ send: expected receive() of the pending reply first");
@@ -99,7 +99,7 @@ export class ReqSocket extends Socket {
     return true;
   }
 
-  /** @ignore */
+  /** This pattern's receive: the next message for the user, or undefined. */
   protected override xrecv(): Message | undefined {
     if (!this.#awaitingReply && !this.sendPending) {
       throw new WeftError("ESTATE", "REQ receive: expected send() of a request first");
@@ -160,17 +160,17 @@ export class RepSocket extends Socket {
     super("REP", options);
   }
 
-  /** @ignore */
+  /** A peer joins: it enters this pattern's routing. */
   protected xattach(pipe: Pipe): void {
     this.#fq.add(pipe);
   }
 
-  /** @ignore */
+  /** A peer leaves: it leaves this pattern's routing. */
   protected xdetach(pipe: Pipe): void {
     this.#fq.remove(pipe);
   }
 
-  /** @ignore */
+  /** This pattern's receive: the next message for the user, or undefined. */
   protected override xrecv(): Message | undefined {
     if (this.#replyTo) {
       throw new WeftError("ESTATE", "REP receive: expected send() of the reply first");
@@ -185,7 +185,7 @@ export class RepSocket extends Socket {
     return undefined;
   }
 
-  /** @ignore */
+  /** This pattern's send: true when queued (or dropped by design), false to wait. */
   protected override xsend(message: Message): boolean {
     const to = this.#replyTo;
     if (!to) throw new WeftError("ESTATE", "REP send: expected receive() of a request first");

@@ -1,18 +1,53 @@
 /**
- * The ZeroMQ socket: the core socket with ZMTP 3.1 sessions on its connections.
+ * The ZeroMQ socket: the socket core with ZMTP 3.1 sessions on its connections, zeromq.js's
+ * API (`bind`/`connect`, `send`/`receive` of multipart messages, batches, options as
+ * properties) and libzmq's options.
  * @module
  */
 
-import { SocketBase } from "../../core/socket.ts";
+import { batchIterator } from "../../core/batch_iterator.ts";
+import { WeftError } from "../../core/errors.ts";
+import { OptionTable } from "../../core/options.ts";
+import type { Message } from "../../core/pipe.ts";
+import { SocketCore } from "../../core/socket.ts";
 import type { WireSession, WireSessionSink } from "../../core/wire.ts";
 import { ZmtpSession } from "../../protocol/zmtp/mod.ts";
 import type { SocketType } from "../../protocol/zmtp/mod.ts";
+import { DEFAULTS, RULES } from "./options.ts";
+import type { ResolvedOptions, SocketOptions } from "./options.ts";
 
-export { type MessageLike, toMessage } from "../../core/socket.ts";
+/** What `send` accepts: one frame or several (a multipart message). */
+export type MessageLike = string | Uint8Array | ReadonlyArray<string | Uint8Array>;
+
+const encoder = new TextEncoder();
 
 /**
- * The base of every ZeroMQ socket type. Its connections speak ZMTP 3.1 with the socket's
- * options (routing id, heartbeats, handshake limit, maximum message size).
+ * Converts what `send` accepts into frames (strings as UTF-8).
+ *
+ * @example
+ * ```ts
+ * import { toMessage } from "./socket.ts";
+ * import assert from "node:assert/strict";
+ * const frames = toMessage(["topic", new Uint8Array([1, 2])]);
+ * assert.equal(frames.length, 2);
+ * assert.equal(new TextDecoder().decode(frames[0]), "topic");
+ * ```
+ */
+export function toMessage(message: MessageLike): Message {
+  if (typeof message === "string") return [encoder.encode(message)];
+  if (message instanceof Uint8Array) return [message];
+  if (message.length === 0) {
+    throw new WeftError("EINVAL", "send: expected at least one frame, got an empty array");
+  }
+  return message.map((f) => typeof f === "string" ? encoder.encode(f) : f);
+}
+
+/**
+ * The base of every ZeroMQ socket type, and the API they share: bind/connect (with reconnect
+ * and back-off), send/receive (queued in call order; no EBUSY), batches, async iteration,
+ * monitor events, options as properties, and close with linger. Its connections speak ZMTP
+ * 3.1 with the socket's options (routing id, heartbeats, handshake limit, maximum message
+ * size). Construct a concrete socket (`Push`, `Sub`, `Router`…) from `weft/zmq`.
  *
  * @example
  * ```ts
@@ -22,17 +57,30 @@ export { type MessageLike, toMessage } from "../../core/socket.ts";
  * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
  * import assert from "node:assert/strict";
  * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
- * const push = new PushSocket({ transports });
- * assert.ok(push instanceof Socket);
+ * const push: Socket = new PushSocket({ transports, linger: 0 });
+ * push.sendHighWaterMark = 10;
+ * assert.equal(push.sendHighWaterMark, 10);
  * push.close();
+ * assert.ok(push.isClosed);
  * ```
  */
-export abstract class Socket extends SocketBase {
-  /**
-   * A ZMTP session configured from this socket's options.
-   * @ignore
-   */
-  createSession(asServer: boolean, sink: WireSessionSink): WireSession {
+export abstract class Socket extends SocketCore<ResolvedOptions> implements AsyncIterable<Message> {
+  /** The ZMTP socket type, e.g. `"PUSH"`. */
+  declare readonly socketType: string;
+  /** Current option values (read and write them through the socket's properties). */
+  declare readonly options: ResolvedOptions;
+
+  /** Subclasses pass their ZMTP type and the user's options (with `transports` filled in). */
+  protected constructor(socketType: string, options: SocketOptions) {
+    super(
+      socketType,
+      new OptionTable<ResolvedOptions>(DEFAULTS, RULES, options as Partial<ResolvedOptions>),
+      options.transports,
+    );
+  }
+
+  /** A ZMTP session configured from this socket's options. */
+  protected createSession(asServer: boolean, sink: WireSessionSink): WireSession {
     const o = this.options;
     return new ZmtpSession({
       socketType: this.socketType as SocketType,
@@ -45,4 +93,201 @@ export abstract class Socket extends SocketBase {
       handshakeIntervalMs: o.handshakeInterval,
     }, sink);
   }
+
+  // ── endpoints ────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Binds to an endpoint and accepts peers there. Resolves once listening; `lastEndpoint`
+   * then holds the real address (e.g. the port chosen for `tcp://127.0.0.1:0`).
+   */
+  override bind(url: string): Promise<void> {
+    return super.bind(url);
+  }
+
+  /** Stops listening on an endpoint (as bound, or as reported in `lastEndpoint`). */
+  override unbind(url: string): Promise<void> {
+    return super.unbind(url);
+  }
+
+  /**
+   * Connects to an endpoint. Returns at once: the connection is made in the background and
+   * re-made with back-off whenever it drops, until `disconnect` or `close`.
+   */
+  override connect(url: string): void {
+    super.connect(url);
+  }
+
+  /** Stops connecting to an endpoint and drops its connection. */
+  override disconnect(url: string): void {
+    super.disconnect(url);
+  }
+
+  // ── send and receive ─────────────────────────────────────────────────────────────────────
+
+  /**
+   * Sends a message (a string, bytes, or an array of them for a multipart message). Resolves
+   * once the message is queued for a peer (or dropped, for types that drop, like PUB). Waits
+   * while every eligible peer is at its high-water mark, up to `sendTimeout` (then `EAGAIN`).
+   */
+  send(message: MessageLike): Promise<void> {
+    if (this.isClosed) return Promise.reject(this.closedError("send"));
+    let frames: Message;
+    try {
+      frames = toMessage(message);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.sendFrames(frames);
+  }
+
+  /**
+   * Sends many messages with one promise: the batch path for throughput. Messages are queued in
+   * order; the promise resolves when the last is queued.
+   */
+  sendBatch(messages: Iterable<MessageLike>): Promise<void> {
+    return this.sendEach(messages, toMessage);
+  }
+
+  /**
+   * Receives the next message as an array of frames. Waits until one arrives, up to
+   * `receiveTimeout` (then `EAGAIN`); rejects with `ECLOSED` when the socket closes.
+   */
+  receive(): Promise<Message> {
+    return this.receiveFrames();
+  }
+
+  /**
+   * Receives every message that is ready (at least one; at most `max`): the batch path for
+   * throughput, one promise for many messages.
+   */
+  receiveBatch(max = 1024): Promise<Message[]> {
+    return this.receiveReady(max);
+  }
+
+  /** Iterates received messages until the socket closes. */
+  [Symbol.asyncIterator](): AsyncIterator<Message> {
+    return batchIterator(() => this.isClosed, () => this.receiveBatch());
+  }
+
+  // ── options ──────────────────────────────────────────────────────────────────────────────
+
+  /** Messages queued per peer before send blocks or drops (0 = no limit). */
+  get sendHighWaterMark(): number {
+    return this.options.sendHighWaterMark;
+  }
+  set sendHighWaterMark(value: number) {
+    this.setOption("sendHighWaterMark", value);
+  }
+  /** Messages queued per peer before reading from it pauses (0 = no limit). */
+  get receiveHighWaterMark(): number {
+    return this.options.receiveHighWaterMark;
+  }
+  set receiveHighWaterMark(value: number) {
+    this.setOption("receiveHighWaterMark", value);
+  }
+  /** How long close() flushes queued messages, ms (-1 = until sent). */
+  get linger(): number {
+    return this.options.linger;
+  }
+  set linger(value: number) {
+    this.setOption("linger", value);
+  }
+  /** Our identity as sent to ROUTER peers (applies to later connections). */
+  get routingId(): Uint8Array {
+    return this.options.routingId;
+  }
+  set routingId(value: string | Uint8Array) {
+    this.setOption("routingId", value);
+  }
+  /** First reconnect delay, ms. */
+  get reconnectInterval(): number {
+    return this.options.reconnectInterval;
+  }
+  set reconnectInterval(value: number) {
+    this.setOption("reconnectInterval", value);
+  }
+  /** Cap of the reconnect back-off, ms (0 = none). */
+  get reconnectMaxInterval(): number {
+    return this.options.reconnectMaxInterval;
+  }
+  set reconnectMaxInterval(value: number) {
+    this.setOption("reconnectMaxInterval", value);
+  }
+  /** send() timeout, ms (-1 = none). */
+  get sendTimeout(): number {
+    return this.options.sendTimeout;
+  }
+  set sendTimeout(value: number) {
+    this.setOption("sendTimeout", value);
+  }
+  /** receive() timeout, ms (-1 = none). */
+  get receiveTimeout(): number {
+    return this.options.receiveTimeout;
+  }
+  set receiveTimeout(value: number) {
+    this.setOption("receiveTimeout", value);
+  }
+  /** PING interval, ms (0 = off); applies to later connections. */
+  get heartbeatInterval(): number {
+    return this.options.heartbeatInterval;
+  }
+  set heartbeatInterval(value: number) {
+    this.setOption("heartbeatInterval", value);
+  }
+  /** Silence after a PING that closes the connection, ms. */
+  get heartbeatTimeout(): number {
+    return this.options.heartbeatTimeout;
+  }
+  set heartbeatTimeout(value: number) {
+    this.setOption("heartbeatTimeout", value);
+  }
+  /** TTL advertised in PINGs, ms. */
+  get heartbeatTimeToLive(): number {
+    return this.options.heartbeatTimeToLive;
+  }
+  set heartbeatTimeToLive(value: number) {
+    this.setOption("heartbeatTimeToLive", value);
+  }
+  /** Longest handshake, ms (0 = none). */
+  get handshakeInterval(): number {
+    return this.options.handshakeInterval;
+  }
+  set handshakeInterval(value: number) {
+    this.setOption("handshakeInterval", value);
+  }
+  /** Largest inbound frame, bytes (-1 = none). */
+  get maxMessageSize(): number {
+    return this.options.maxMessageSize;
+  }
+  set maxMessageSize(value: number) {
+    this.setOption("maxMessageSize", value);
+  }
+  /** Queue only to completed connections. */
+  get immediate(): boolean {
+    return this.options.immediate;
+  }
+  set immediate(value: boolean) {
+    this.setOption("immediate", value);
+  }
+  /** Keep only the newest message in each queue. */
+  get conflate(): boolean {
+    return this.options.conflate;
+  }
+  set conflate(value: boolean) {
+    this.setOption("conflate", value);
+  }
 }
+
+/**
+ * The API every weft ZeroMQ socket shares: the type of {@link Socket} under the name
+ * `weft/zmq` has always exported it by.
+ *
+ * @example
+ * ```ts
+ * import type { SocketBase } from "./socket.ts";
+ * import { Pull } from "../../zmq.ts";
+ * const sockets: SocketBase[] = [new Pull()];
+ * for (const socket of sockets) socket.close();
+ * ```
+ */
+export type SocketBase = Socket;

@@ -12,6 +12,7 @@ import type { Codec } from "../../codec/wasm.ts";
 import { ZmtpFlag, ZmtpFrameDecoder, ZmtpFrameEncoder } from "../../codec/zmtp.ts";
 import { describeStatus, statusErrorCode } from "../../codec/status.ts";
 import { WeftError } from "../../core/errors.ts";
+import type { WirePeer, WireSession, WireSessionError, WireSessionSink } from "../../core/wire.ts";
 import {
   Command,
   errorCommand,
@@ -27,7 +28,7 @@ import { isPropertyName, type Properties } from "./metadata.ts";
 import { compatiblePeers, isCompatible, isSocketType, type SocketType } from "./socket_type.ts";
 
 /** What the session learned about the peer when the handshake completed. */
-export interface ZmtpPeer {
+export interface ZmtpPeer extends WirePeer {
   /** The peer's `Socket-Type` (empty if it sent none, which libzmq also tolerates). */
   readonly socketType: string;
   /** The peer's `Identity` property (empty if absent), passed on as sent. */
@@ -42,27 +43,18 @@ export interface ZmtpPeer {
 export type ZmtpErrorCode = "EPROTO" | "EMSGSIZE" | "ETIMEDOUT";
 
 /** A fatal connection error: after it the session is silent and ignores input. */
-export interface ZmtpSessionError {
+export interface ZmtpSessionError extends WireSessionError {
+  /** One of the codes a ZMTP session reports. */
   readonly code: ZmtpErrorCode;
-  /** What was expected and what came. */
-  readonly reason: string;
-  /** Whether the handshake had completed. */
-  readonly phase: "handshake" | "traffic";
 }
 
-/** Where a session sends bytes and events. Calls are synchronous, from inside session methods. */
-export interface ZmtpSessionSink {
-  /** Bytes for the transport, in order. The buffer is owned by the receiver. */
-  write(bytes: Uint8Array): void;
-  /** The handshake completed; messages flow from now on. Called once. */
-  ready(peer: ZmtpPeer): void;
-  /** A whole multipart message. Frames are views of the fed chunks: keep chunks unchanged. */
-  message(frames: Uint8Array[]): void;
-  /** (PUB/XPUB only) the peer subscribed to or cancelled a topic prefix, in either wire form. */
-  subscription(topic: Uint8Array, subscribe: boolean): void;
-  /** A fatal error; nothing more will be emitted. */
-  error(error: ZmtpSessionError): void;
-}
+/**
+ * Where a session sends bytes and events: the wire contract's sink with ZMTP's peer and error.
+ * Calls are synchronous, from inside session methods; `ready` comes once, then messages (frames
+ * are views of the fed chunks: keep chunks unchanged) and, for PUB/XPUB, subscriptions in
+ * either wire form; after `error` nothing more is emitted.
+ */
+export type ZmtpSessionSink = WireSessionSink<ZmtpPeer, ZmtpSessionError>;
 
 /** Options of {@link ZmtpSession}. */
 export interface ZmtpSessionOptions {
@@ -134,7 +126,7 @@ const utf8 = new TextEncoder();
  * assert.deepEqual(got, ["ROUTER sees DEALER", "DEALER sees ROUTER", "ROUTER got hi"]);
  * ```
  */
-export class ZmtpSession {
+export class ZmtpSession implements WireSession {
   readonly #sink: ZmtpSessionSink;
   readonly #type: SocketType;
   readonly #pubLike: boolean;
