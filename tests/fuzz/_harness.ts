@@ -45,14 +45,26 @@ const position = fc.nat({ max: 1 << 20 });
 
 /** One mutation; `huge` writes a run of 0xFF (or 0x7F…) where a length field may be. */
 export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({ op: fc.constant("flip" as const), at: position, bit: fc.integer({ min: 0, max: 7 }) }),
-  fc.record({ op: fc.constant("set" as const), at: position, byte: fc.integer({ min: 0, max: 255 }) }),
+  fc.record({
+    op: fc.constant("flip" as const),
+    at: position,
+    bit: fc.integer({ min: 0, max: 7 }),
+  }),
+  fc.record({
+    op: fc.constant("set" as const),
+    at: position,
+    byte: fc.integer({ min: 0, max: 255 }),
+  }),
   fc.record({
     op: fc.constant("insert" as const),
     at: position,
     bytes: fc.uint8Array({ minLength: 1, maxLength: 24 }),
   }),
-  fc.record({ op: fc.constant("delete" as const), at: position, length: fc.integer({ min: 1, max: 24 }) }),
+  fc.record({
+    op: fc.constant("delete" as const),
+    at: position,
+    length: fc.integer({ min: 1, max: 24 }),
+  }),
   fc.record({
     op: fc.constant("huge" as const),
     at: position,
@@ -188,7 +200,9 @@ const STATUSES = new Set<number>([0, ...Object.values(CodecStatus)]);
 
 /** Throws unless `status` is 0 or a {@link CodecStatus}. */
 export function checkStatus(status: number, where: string): void {
-  if (!STATUSES.has(status)) throw new Error(`${where}: expected 0 or a CodecStatus, got ${status}`);
+  if (!STATUSES.has(status)) {
+    throw new Error(`${where}: expected 0 or a CodecStatus, got ${status}`);
+  }
 }
 
 /**
@@ -208,7 +222,9 @@ export function noThrow(fn: () => void, allowed: readonly string[] = []): boolea
 /** Throws unless `count` callbacks for `bytes` fed bytes is within `perByte × bytes + slack`. */
 export function checkBounded(count: number, bytes: number, where: string, slack = 4): void {
   if (count > bytes + slack) {
-    throw new Error(`${where}: ${count} callbacks for ${bytes} bytes (a loop that does not advance)`);
+    throw new Error(
+      `${where}: ${count} callbacks for ${bytes} bytes (a loop that does not advance)`,
+    );
   }
 }
 

@@ -81,7 +81,11 @@ function packets(types: readonly (1 | 2 | 3 | 5)[]): fc.Arbitrary<Packet[]> {
       { weight: 3, arbitrary: message },
       {
         weight: 1,
-        arbitrary: fc.record({ kind: fc.constant("packet" as const), type: fc.constantFrom(...types), body }),
+        arbitrary: fc.record({
+          kind: fc.constant("packet" as const),
+          type: fc.constantFrom(...types),
+          body,
+        }),
       },
     ),
     { maxLength: 10 },
@@ -102,7 +106,11 @@ function expected(list: readonly Packet[]): string[] {
   return list.map((p) => {
     if (p.kind === "packet") return `p${p.type} ${hex(p.body)}`;
     const hasId = p.type === MessageType.REQUEST || p.type === MessageType.RESPONSE;
-    const r = p.type === MessageType.RESPONSE ? "" : te.encode(p.route).length > 255 ? "long" : p.route;
+    const r = p.type === MessageType.RESPONSE
+      ? ""
+      : te.encode(p.route).length > 255
+      ? "long"
+      : p.route;
     return `m${p.type} ${hasId ? p.id : 0} ${JSON.stringify(r)} ${hex(p.body)}`;
   });
 }
@@ -138,15 +146,24 @@ function differential(name: string, types: readonly (1 | 2 | 3 | 5)[]): FuzzTarg
     family: "pomelo",
     name,
     property: () =>
-      fc.property(mutatedCase(packets(types)), fc.boolean(), maxBodies, (c: Case<Packet[]>, useDict, maxBody) => {
-        const bytes = applyMutations(encodeAll(c.valid, useDict), c.mutations);
-        const options = useDict ? { maxBody, dictionary } : { maxBody };
-        const wasm = decodeWith(new PomeloDecoder(options), split(bytes, c.cuts), maxBody);
-        const ref = decodeWith(new ReferencePomeloDecoder(options), split(bytes, c.cuts), maxBody);
-        checkBounded(wasm.callbacks, bytes.length / 4, "PomeloDecoder");
-        assertEqual(wasm.events, ref.events, "wasm decoder vs reference twin: events");
-        assertEqual(wasm.status, ref.status, "wasm decoder vs reference twin: status");
-      }),
+      fc.property(
+        mutatedCase(packets(types)),
+        fc.boolean(),
+        maxBodies,
+        (c: Case<Packet[]>, useDict, maxBody) => {
+          const bytes = applyMutations(encodeAll(c.valid, useDict), c.mutations);
+          const options = useDict ? { maxBody, dictionary } : { maxBody };
+          const wasm = decodeWith(new PomeloDecoder(options), split(bytes, c.cuts), maxBody);
+          const ref = decodeWith(
+            new ReferencePomeloDecoder(options),
+            split(bytes, c.cuts),
+            maxBody,
+          );
+          checkBounded(wasm.callbacks, bytes.length / 4, "PomeloDecoder");
+          assertEqual(wasm.events, ref.events, "wasm decoder vs reference twin: events");
+          assertEqual(wasm.status, ref.status, "wasm decoder vs reference twin: status");
+        },
+      ),
   };
 }
 
@@ -186,7 +203,9 @@ const handshake: FuzzTarget = {
       mutatedCase(fc.record({ sys: fc.dictionary(fc.string(), jsonValue), user: jsonValue })),
       jsonValue,
       (c, user) => {
-        const valid = te.encode(JSON.stringify({ sys: { type: "t", version: "1", ...c.valid.sys }, user: c.valid.user }));
+        const valid = te.encode(
+          JSON.stringify({ sys: { type: "t", version: "1", ...c.valid.sys }, user: c.valid.user }),
+        );
         const r = noThrow(() => {
           const h = parseClientHandshake(applyMutations(valid, c.mutations));
           if (typeof h === "string") {
@@ -204,8 +223,16 @@ const handshake: FuzzTarget = {
           dict: dictionary.toJSON(),
           user,
         })));
-        assertEqual([ok.code, ok.sys.dict, ok.user], [200, dictionary.toJSON(), user], "handshakeOk");
-        assertEqual(JSON.parse(new TextDecoder().decode(handshakeFail(500))), { code: 500 }, "fail");
+        assertEqual(
+          [ok.code, ok.sys.dict, ok.user],
+          [200, dictionary.toJSON(), user],
+          "handshakeOk",
+        );
+        assertEqual(
+          JSON.parse(new TextDecoder().decode(handshakeFail(500))),
+          { code: 500 },
+          "fail",
+        );
       },
     ),
 };
@@ -242,9 +269,21 @@ const routeDictionary: FuzzTarget = {
           const got: string[] = [];
           const sink = { packet: () => {}, message: (m: PomeloMessage) => got.push(m.route) };
           for (const [r, code] of Object.entries(json)) {
-            const msg = Uint8Array.of(4, 0, 0, 3, (MessageType.PUSH << 1) | 1, code >> 8, code & 0xff);
+            const msg = Uint8Array.of(
+              4,
+              0,
+              0,
+              3,
+              (MessageType.PUSH << 1) | 1,
+              code >> 8,
+              code & 0xff,
+            );
             const status = dec.feed(msg, sink);
-            if (status !== 0 || got.at(-1) !== r) throw new Error(`code ${code}: ${status} ${got.at(-1)}`);
+            if (status !== 0 || got.at(-1) !== r) {
+              throw new Error(
+                `code ${code}: ${status} ${got.at(-1)}`,
+              );
+            }
           }
         } finally {
           d.dispose();
@@ -264,13 +303,25 @@ interface ClientConversation {
 }
 
 const clientConversation: fc.Arbitrary<ClientConversation> = fc.record({
-  handshake: fc.record({ sys: fc.dictionary(fc.string({ maxLength: 8 }), jsonValue, { maxKeys: 3 }), user: jsonValue })
-    .map((h) => te.encode(JSON.stringify({ sys: { type: "js", version: "0.1", ...h.sys }, user: h.user }))),
+  handshake: fc.record({
+    sys: fc.dictionary(fc.string({ maxLength: 8 }), jsonValue, { maxKeys: 3 }),
+    user: jsonValue,
+  })
+    .map((h) =>
+      te.encode(JSON.stringify({ sys: { type: "js", version: "0.1", ...h.sys }, user: h.user }))
+    ),
   ack: fc.boolean(),
   traffic: fc.array(
     fc.oneof(
       { weight: 3, arbitrary: message.filter((m) => m.type === 0 || m.type === 1) },
-      { weight: 1, arbitrary: fc.record({ kind: fc.constant("packet" as const), type: fc.constant(3 as const), body: fc.constant(new Uint8Array(0)) }) },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          kind: fc.constant("packet" as const),
+          type: fc.constant(3 as const),
+          body: fc.constant(new Uint8Array(0)),
+        }),
+      },
     ),
     { maxLength: 8 },
   ),

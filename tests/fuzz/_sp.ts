@@ -46,7 +46,9 @@ const body = fc.oneof(
 );
 
 /** A backtrace: 0..3 hop words, then a request id (high bit set). */
-const backtrace = fc.array(fc.integer({ min: 0, max: 0x7fffffff }), { maxLength: 3 }).chain((hops) =>
+const backtrace = fc.array(fc.integer({ min: 0, max: 0x7fffffff }), { maxLength: 3 }).chain((
+  hops,
+) =>
   fc.integer({ min: 0, max: 0x7fffffff }).map((id) => {
     const out = new Uint8Array(4 * hops.length + 4);
     const view = new DataView(out.buffer);
@@ -89,7 +91,9 @@ function decodeWith(
   for (const c of chunks) {
     noThrow(() => (out.status = dec.feed(c, onMessage)));
     checkStatus(out.status, "SP decoder");
-    if (dec.pending > maxBody + 9) throw new Error(`pending ${dec.pending} > maxBody ${maxBody} + 9`);
+    if (dec.pending > maxBody + 9) {
+      throw new Error(`pending ${dec.pending} > maxBody ${maxBody} + 9`);
+    }
     out.pending.push(out.status === 0 ? dec.pending : -1);
   }
   return out;
@@ -156,7 +160,9 @@ const headers: FuzzTarget = {
           const s = splitBacktrace(payload, maxTtl);
           if (s.ok) {
             if (s.header.length + s.body.length !== payload.length || s.hops > maxTtl) {
-              throw new Error(`backtrace split: ${s.header.length}+${s.body.length}, ${s.hops} hops`);
+              throw new Error(
+                `backtrace split: ${s.header.length}+${s.body.length}, ${s.hops} hops`,
+              );
             }
           } else if (s.error !== "garbage" && s.error !== "ttl") throw new Error(s.error);
         });

@@ -38,7 +38,12 @@ import {
 const te = new TextEncoder();
 
 type WsItem =
-  | { readonly kind: "message"; readonly text: boolean; readonly payload: Uint8Array; readonly fragments: number }
+  | {
+    readonly kind: "message";
+    readonly text: boolean;
+    readonly payload: Uint8Array;
+    readonly fragments: number;
+  }
   | { readonly kind: "ping" | "pong"; readonly payload: Uint8Array }
   | { readonly kind: "close"; readonly code: number; readonly reason: string };
 
@@ -47,7 +52,9 @@ const payload = fc.oneof(
   { weight: 2, arbitrary: fc.uint8Array({ minLength: 120, maxLength: 400 }) },
   {
     weight: 1,
-    arbitrary: fc.integer({ min: 65_000, max: 70_000 }).map((n) => new Uint8Array(n).fill(n & 0x7f)),
+    arbitrary: fc.integer({ min: 65_000, max: 70_000 }).map((n) =>
+      new Uint8Array(n).fill(n & 0x7f)
+    ),
   },
 );
 
@@ -55,7 +62,12 @@ const item: fc.Arbitrary<WsItem> = fc.oneof(
   {
     weight: 6,
     arbitrary: fc.oneof(
-      fc.record({ kind: fc.constant("message" as const), text: fc.constant(false), payload, fragments: fc.integer({ min: 1, max: 3 }) }),
+      fc.record({
+        kind: fc.constant("message" as const),
+        text: fc.constant(false),
+        payload,
+        fragments: fc.integer({ min: 1, max: 3 }),
+      }),
       fc.record({
         kind: fc.constant("message" as const),
         text: fc.constant(true),
@@ -66,7 +78,10 @@ const item: fc.Arbitrary<WsItem> = fc.oneof(
   },
   {
     weight: 2,
-    arbitrary: fc.record({ kind: fc.constantFrom("ping" as const, "pong" as const), payload: fc.uint8Array({ maxLength: 125 }) }),
+    arbitrary: fc.record({
+      kind: fc.constantFrom("ping" as const, "pong" as const),
+      payload: fc.uint8Array({ maxLength: 125 }),
+    }),
   },
   {
     weight: 1,
@@ -90,7 +105,12 @@ const conversation: fc.Arbitrary<Conversation> = fc.record({
   mask: fc.integer({ min: 0, max: 0xffffffff }),
 });
 
-function frame(fin: boolean, opcode: number, data: Uint8Array, mask: number | undefined): Uint8Array {
+function frame(
+  fin: boolean,
+  opcode: number,
+  data: Uint8Array,
+  mask: number | undefined,
+): Uint8Array {
   if (mask === undefined) return concat([encodeHeader(fin, opcode, data.length), data]);
   const key = Uint8Array.of(mask >>> 24, mask >>> 16, mask >>> 8, mask);
   const body = data.slice();
@@ -149,7 +169,9 @@ function decode(
   };
   const dec = new FrameDecoder({
     message: (p, text) => {
-      if (p.length > options.maxMessageSize) throw new Error(`a ${p.length}-byte message passed the limit`);
+      if (p.length > options.maxMessageSize) {
+        throw new Error(`a ${p.length}-byte message passed the limit`);
+      }
       event(`message ${text} ${hex(p)}`);
     },
     ping: (p) => event(`ping ${hex(p)}`),
@@ -159,7 +181,9 @@ function decode(
       over = true;
     },
     error: (code, message) => {
-      if (!ERROR_CODES.has(code) || message.length === 0) throw new Error(`an unnamed error ${code}`);
+      if (!ERROR_CODES.has(code) || message.length === 0) {
+        throw new Error(`an unnamed error ${code}`);
+      }
       event(`error ${code}`);
       over = true;
     },
@@ -329,7 +353,9 @@ const upgrade: FuzzTarget = {
           if (!(e instanceof WeftError) || e.code !== "EPROTO") throw e;
           const answer = new TextDecoder().decode(raw.written[0] ?? new Uint8Array(0));
           if (!/^HTTP\/1\.1 (400|404|431) /.test(answer) && !/ended during/.test(e.message)) {
-            throw new Error(`a refusal without an HTTP answer: ${e.message} / ${answer.slice(0, 40)}`);
+            throw new Error(
+              `a refusal without an HTTP answer: ${e.message} / ${answer.slice(0, 40)}`,
+            );
           }
           return;
         }
@@ -338,7 +364,9 @@ const upgrade: FuzzTarget = {
         let ended = 0;
         ws.start({ data: () => {}, drain: () => {}, end: () => void ended++ });
         await tick();
-        if (ended !== 1) throw new Error(`the WebSocket ended ${ended} times after the stream ended`);
+        if (ended !== 1) {
+          throw new Error(`the WebSocket ended ${ended} times after the stream ended`);
+        }
       },
     ),
 };

@@ -48,7 +48,10 @@ interface Frame {
 const body = fc.oneof(
   { weight: 8, arbitrary: fc.uint8Array({ maxLength: 40 }) },
   { weight: 2, arbitrary: fc.uint8Array({ minLength: 250, maxLength: 600 }) },
-  { weight: 1, arbitrary: fc.integer({ min: 4000, max: 70_000 }).map((n) => new Uint8Array(n).fill(n & 0xff)) },
+  {
+    weight: 1,
+    arbitrary: fc.integer({ min: 4000, max: 70_000 }).map((n) => new Uint8Array(n).fill(n & 0xff)),
+  },
 );
 
 const frames: fc.Arbitrary<Frame[]> = fc.array(
@@ -79,14 +82,18 @@ function decodeWith(
   const out: Decoded = { frames: [], status: 0, pending: [], callbacks: 0 };
   const onFrame = (flags: number, b: Uint8Array) => {
     out.callbacks++;
-    if (b.length > maxBody) throw new Error(`a frame of ${b.length} bytes passed maxBody ${maxBody}`);
+    if (b.length > maxBody) {
+      throw new Error(`a frame of ${b.length} bytes passed maxBody ${maxBody}`);
+    }
     out.frames.push(`${flags}:${hex(b)}`);
   };
   for (const c of chunks) {
     noThrow(() => (out.status = dec.feed(c, onFrame)));
     checkStatus(out.status, "ZMTP decoder");
     // Held bytes: a partial header (< 9) or the received part of one body (< maxBody).
-    if (dec.pending > maxBody + 9) throw new Error(`pending ${dec.pending} > maxBody ${maxBody} + 9`);
+    if (dec.pending > maxBody + 9) {
+      throw new Error(`pending ${dec.pending} > maxBody ${maxBody} + 9`);
+    }
     out.pending.push(out.status === 0 ? dec.pending : -1);
   }
   return out;
@@ -167,7 +174,10 @@ const greeting: FuzzTarget = {
 
 const commandName = fc.constantFrom("READY", "PING", "PONG", "ERROR", "SUBSCRIBE", "CANCEL", "X");
 const props = fc.array(
-  fc.tuple(fc.constantFrom("Socket-Type", "Identity", "X-A", "Resource"), fc.uint8Array({ maxLength: 20 })),
+  fc.tuple(
+    fc.constantFrom("Socket-Type", "Identity", "X-A", "Resource"),
+    fc.uint8Array({ maxLength: 20 }),
+  ),
   { maxLength: 4 },
 );
 

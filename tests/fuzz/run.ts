@@ -38,7 +38,14 @@ interface Fixture {
 }
 
 function args(argv: readonly string[]) {
-  const out = { minutes: 1, families: [] as Family[], target: "", batch: 200, seed: NaN, replay: "" };
+  const out = {
+    minutes: 1,
+    families: [] as Family[],
+    target: "",
+    batch: 200,
+    seed: NaN,
+    replay: "",
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const next = () => {
@@ -49,7 +56,9 @@ function args(argv: readonly string[]) {
     if (a === "--minutes") out.minutes = Number(next());
     else if (a === "--family") {
       for (const f of next().split(",")) {
-        if (!FAMILIES.includes(f as Family)) throw new Error(`--family: one of ${FAMILIES.join(", ")}`);
+        if (!FAMILIES.includes(f as Family)) {
+          throw new Error(`--family: one of ${FAMILIES.join(", ")}`);
+        }
         out.families.push(f as Family);
       }
     } else if (a === "--target") out.target = next();
@@ -76,7 +85,11 @@ async function replay(file: string): Promise<number> {
   console.log(`replaying ${fixture.target} seed ${fixture.seed} path ${fixture.path}`);
   console.log(`input: ${fixture.counterexample}`);
   try {
-    await fc.assert(target.property(), { seed: fixture.seed, path: fixture.path, endOnFailure: true });
+    await fc.assert(target.property(), {
+      seed: fixture.seed,
+      path: fixture.path,
+      endOnFailure: true,
+    });
   } catch (e) {
     console.log(String(e instanceof Error ? e.message : e));
     return 1;
@@ -110,7 +123,9 @@ async function main(): Promise<number> {
   let lastShown = 0;
   let lastLogged = start;
   console.log(
-    `fuzzing ${families.join(", ")} (${targets.length} targets) on ${runtime} for ${o.minutes} min, ` +
+    `fuzzing ${
+      families.join(", ")
+    } (${targets.length} targets) on ${runtime} for ${o.minutes} min, ` +
       `first seed ${seed}`,
   );
   const familyInputs = (f: Family) =>
@@ -178,12 +193,18 @@ async function main(): Promise<number> {
     const n = familyInputs(f);
     const fails = targets.filter((t) => t.family === f && failed.has(t.name)).length;
     console.log(
-      `${f.padEnd(8)} ${fmt(n).padStart(12)}  ${fmt(secs > 0 ? n / secs : 0).padStart(9)}   ${fails}`,
+      `${f.padEnd(8)} ${fmt(n).padStart(12)}  ${
+        fmt(secs > 0 ? n / secs : 0).padStart(9)
+      }   ${fails}`,
     );
   }
   console.log("\ntarget                                inputs");
   for (const t of targets) {
-    console.log(`${t.name.padEnd(36)} ${fmt(inputs.get(t.name)!).padStart(10)}${failed.has(t.name) ? "  FAILED" : ""}`);
+    console.log(
+      `${t.name.padEnd(36)} ${fmt(inputs.get(t.name)!).padStart(10)}${
+        failed.has(t.name) ? "  FAILED" : ""
+      }`,
+    );
   }
   const total = [...inputs.values()].reduce((a, b) => a + b, 0);
   console.log(`\ntotal ${fmt(total)} inputs, ${fixtures.length} failure(s)`);
