@@ -141,6 +141,28 @@ export function split(bytes: Uint8Array, points: readonly number[]): Uint8Array[
   return out;
 }
 
+/**
+ * Message bodies: mostly short, some of `mid` bytes (a long length form), a few of `large`
+ * bytes (past a decoder's window, so they span chunks); large ones are filled, not random, so
+ * generating them stays cheap.
+ */
+export function bodies(
+  mid: readonly [number, number],
+  large: readonly [number, number],
+  fill = 0xff,
+): fc.Arbitrary<Uint8Array> {
+  return fc.oneof(
+    { weight: 8, arbitrary: fc.uint8Array({ maxLength: 40 }) },
+    { weight: 2, arbitrary: fc.uint8Array({ minLength: mid[0], maxLength: mid[1] }) },
+    {
+      weight: 1,
+      arbitrary: fc.integer({ min: large[0], max: large[1] }).map((n) =>
+        new Uint8Array(n).fill(n & fill)
+      ),
+    },
+  );
+}
+
 /** A valid input, the mutations made to it and where it is cut. */
 export interface Case<T> {
   /** What the valid conversation was built from. */

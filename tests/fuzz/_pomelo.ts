@@ -27,6 +27,7 @@ import { ErrorCode, WeftError } from "../../src/core/errors.ts";
 import {
   applyMutations,
   assertEqual,
+  bodies,
   type Case,
   checkBounded,
   checkStatus,
@@ -55,14 +56,7 @@ type Packet =
     readonly body: Uint8Array;
   };
 
-const body = fc.oneof(
-  { weight: 8, arbitrary: fc.uint8Array({ maxLength: 40 }) },
-  { weight: 2, arbitrary: fc.uint8Array({ minLength: 200, maxLength: 600 }) },
-  {
-    weight: 1,
-    arbitrary: fc.integer({ min: 8000, max: 70_000 }).map((n) => new Uint8Array(n).fill(n & 0xff)),
-  },
-);
+const body = bodies([200, 600], [8000, 70_000]);
 
 const route = fc.oneof(fc.constantFrom(...ROUTES), fc.string({ maxLength: 30 }));
 

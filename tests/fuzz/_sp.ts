@@ -14,6 +14,7 @@ import { SpSession } from "../../src/protocol/sp/session.ts";
 import {
   applyMutations,
   assertEqual,
+  bodies,
   type Case,
   checkBounded,
   checkStatus,
@@ -36,14 +37,7 @@ interface Stream {
   readonly messages: Message[];
 }
 
-const body = fc.oneof(
-  { weight: 8, arbitrary: fc.uint8Array({ maxLength: 40 }) },
-  { weight: 2, arbitrary: fc.uint8Array({ minLength: 250, maxLength: 600 }) },
-  {
-    weight: 1,
-    arbitrary: fc.integer({ min: 4000, max: 70_000 }).map((n) => new Uint8Array(n).fill(n & 0xff)),
-  },
-);
+const body = bodies([250, 600], [4000, 70_000]);
 
 /** A backtrace: 0..3 hop words, then a request id (high bit set). */
 const backtrace = fc.array(fc.integer({ min: 0, max: 0x7fffffff }), { maxLength: 3 }).chain((

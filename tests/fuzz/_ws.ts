@@ -24,6 +24,7 @@ import { WeftError } from "../../src/core/errors.ts";
 import {
   applyMutations,
   assertEqual,
+  bodies,
   type Case,
   checkBounded,
   concat,
@@ -47,16 +48,7 @@ type WsItem =
   | { readonly kind: "ping" | "pong"; readonly payload: Uint8Array }
   | { readonly kind: "close"; readonly code: number; readonly reason: string };
 
-const payload = fc.oneof(
-  { weight: 6, arbitrary: fc.uint8Array({ maxLength: 40 }) },
-  { weight: 2, arbitrary: fc.uint8Array({ minLength: 120, maxLength: 400 }) },
-  {
-    weight: 1,
-    arbitrary: fc.integer({ min: 65_000, max: 70_000 }).map((n) =>
-      new Uint8Array(n).fill(n & 0x7f)
-    ),
-  },
-);
+const payload = bodies([120, 400], [65_000, 70_000], 0x7f);
 
 const item: fc.Arbitrary<WsItem> = fc.oneof(
   {

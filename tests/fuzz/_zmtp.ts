@@ -27,6 +27,7 @@ import type { SocketType } from "../../src/protocol/zmtp/socket_type.ts";
 import {
   applyMutations,
   assertEqual,
+  bodies,
   type Case,
   checkBounded,
   checkStatus,
@@ -45,14 +46,8 @@ interface Frame {
 }
 
 /** Bodies: mostly short, some over 255 (LONG form), a few past the decoder's 4 KiB window. */
-const body = fc.oneof(
-  { weight: 8, arbitrary: fc.uint8Array({ maxLength: 40 }) },
-  { weight: 2, arbitrary: fc.uint8Array({ minLength: 250, maxLength: 600 }) },
-  {
-    weight: 1,
-    arbitrary: fc.integer({ min: 4000, max: 70_000 }).map((n) => new Uint8Array(n).fill(n & 0xff)),
-  },
-);
+/** Bodies: mostly short, some over 255 (LONG form), a few past the decoder's 4 KiB window. */
+const body = bodies([250, 600], [4000, 70_000]);
 
 const frames: fc.Arbitrary<Frame[]> = fc.array(
   fc.record({ flags: fc.constantFrom(0, ZmtpFlag.MORE, ZmtpFlag.COMMAND), body }),
