@@ -10,6 +10,8 @@
  *   --batch N       inputs per fast-check call (default 200)
  *   --seed S        the first seed (default: from the clock); later batches use S+1, S+2, …
  *   --replay FILE   re-run the failing input of a fixture and exit 1 if it still fails
+ *
+ * Ctrl-C stops after the current batch and prints the summary.
  * @module
  */
 
@@ -135,13 +137,21 @@ async function main(): Promise<number> {
       const secs = (spent.get(f) ?? 0) / 1000;
       return `${f} ${fmt(familyInputs(f))} (${fmt(secs > 0 ? familyInputs(f) / secs : 0)}/s)`;
     }).join(" | ");
-  while (performance.now() < deadline) {
+  // Ctrl-C (or a kill) ends the run after the current batch, with the summary.
+  let stopped = false;
+  const stop = () => void (stopped = true);
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  const going = () => !stopped && performance.now() < deadline;
+  while (going()) {
     for (const t of targets) {
-      if (failed.has(t.name) || performance.now() >= deadline) continue;
+      if (failed.has(t.name) || !going()) continue;
       const numRuns = Math.max(10, Math.round(o.batch * (t.weight ?? 1)));
       const s = seed++;
       const began = performance.now();
       const details = await fc.check(t.property(), { seed: s, numRuns });
+      // A macrotask turn per batch, so a signal handler gets to run.
+      await new Promise((r) => setTimeout(r, 0));
       const now = performance.now();
       spent.set(t.family, (spent.get(t.family) ?? 0) + (now - began));
       inputs.set(t.name, inputs.get(t.name)! + details.numRuns);
