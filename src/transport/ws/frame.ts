@@ -452,8 +452,11 @@ export class FrameDecoder {
   #control(opcode: number, payload: Uint8Array): void {
     if (opcode === Opcode.PING) return this.#events.ping(payload);
     if (opcode === Opcode.PONG) return this.#events.pong(payload);
-    // CLOSE: no body, or a 2-byte code and a UTF-8 reason.
-    if (payload.length === 0) return this.#events.close(1005, "");
+    // CLOSE: no body, or a 2-byte code and a UTF-8 reason. Nothing may follow it.
+    if (payload.length === 0) {
+      this.#state = FAILED;
+      return this.#events.close(1005, "");
+    }
     if (payload.length === 1) {
       this.#fail(1002, "a close frame with a 1-byte body");
       return;
