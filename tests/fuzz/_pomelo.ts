@@ -1,7 +1,7 @@
 /**
  * pomelo/nano targets: the packet and message decoder (wasm) against its reference twin, both
  * directions (client → server and server → client), the handshake JSON, the route dictionary,
- * and the server session fed a client's conversation.
+ * the server session fed a client's conversation, and the client session fed a server's.
  * @module
  */
 
@@ -23,6 +23,10 @@ import {
   parseClientHandshake,
 } from "../../src/protocol/pomelo/handshake.ts";
 import { PomeloServerSession, SessionState } from "../../src/protocol/pomelo/session.ts";
+import {
+  ClientSessionState,
+  PomeloClientSession,
+} from "../../src/protocol/pomelo/client_session.ts";
 import { ErrorCode, WeftError } from "../../src/core/errors.ts";
 import {
   applyMutations,
@@ -167,7 +171,7 @@ const codecDifferential = differential("pomelo.codec.differential", [1, 2, 3]);
 /**
  * Server → client traffic (handshake answers, heartbeats, responses, pushes, kicks): what the
  * nano client decodes. It decodes through the same codec today; when the client's pure session
- * lands in src/protocol/pomelo/, add its target next to this one (see {@link clientTargets}).
+ * is fuzzed too (see {@link clientTargets}).
  */
 const clientCodecDifferential = differential("pomelo.client.codec.differential", [1, 3, 5]);
 
@@ -394,12 +398,124 @@ const sessionSplit: FuzzTarget = {
     }),
 };
 
-/**
- * The client side. Today: the codec over server → client traffic. The nano client is moving
- * into a pure session in src/protocol/pomelo/; when it lands, add a `pomelo.client.session.*`
- * pair here (mutated server conversations; split equals unsplit), built like the server's.
- */
-const clientTargets: readonly FuzzTarget[] = [clientCodecDifferential];
+// ── The client session ────────────────────────────────────────────────────────────────────
+
+interface ServerConversation {
+  readonly answer: Uint8Array;
+  readonly traffic: Packet[];
+  readonly useDict: boolean;
+  readonly maxBody: number;
+}
+
+/** The dictionary's routes as the server's handshake sends them (codes 1..n, as built above). */
+const DICT = Object.fromEntries(ROUTES.map((r, i) => [r, i + 1]));
+
+const serverConversation: fc.Arbitrary<ServerConversation> = fc.record({
+  useDict: fc.boolean(),
+  heartbeat: fc.constantFrom(0, 1, 30),
+  refuse: fc.constantFrom(undefined, undefined, undefined, 500, 501),
+  traffic: fc.array(
+    fc.oneof(
+      { weight: 3, arbitrary: message.filter((m) => m.type === 2 || m.type === 3) },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          kind: fc.constant("packet" as const),
+          type: fc.constantFrom(3 as const, 5 as const),
+          body: fc.constantFrom(new Uint8Array(0), te.encode('{"reason":"bye"}')),
+        }),
+      },
+    ),
+    { maxLength: 8 },
+  ),
+  maxBody: fc.constantFrom(0, 1000, 65_536, 0xffffff),
+}).map((c) => ({
+  answer: c.refuse !== undefined ? handshakeFail(c.refuse) : handshakeOk({
+    heartbeatMs: c.heartbeat * 1000,
+    serverTimeMs: 0,
+    serializer: "json",
+    ...(c.useDict ? { dict: DICT } : {}),
+  }),
+  traffic: c.traffic,
+  useDict: c.useDict,
+  maxBody: c.maxBody,
+}));
+
+function serverBytes(c: ServerConversation): Uint8Array {
+  return concat([encodePacket(PacketType.HANDSHAKE, c.answer), encodeAll(c.traffic, c.useDict)]);
+}
+
+function runClient(c: ServerConversation, chunks: readonly Uint8Array[], end?: number) {
+  const events: string[] = [];
+  let writes = 0;
+  let closed = false;
+  const event = (e: string) => {
+    if (closed) throw new Error(`an event after close: ${e}`);
+    events.push(e);
+  };
+  const s = new PomeloClientSession(
+    {
+      write: () => void writes++,
+      ready: () => event("ready"),
+      response: (id, body, isError) => event(`r ${id} ${isError} ${hex(body)}`),
+      push: (route, body) => event(`p ${JSON.stringify(route)} ${hex(body)}`),
+      kick: (reason) => event(`kick ${reason}`),
+      close: (reason, code) => {
+        if (reason.length === 0 || (code !== undefined && !ERROR_CODES.has(code))) {
+          throw new Error(`an unnamed close: ${reason} ${code}`);
+        }
+        event(`close ${code ?? ""}`);
+        closed = true;
+      },
+    },
+    { maxBody: c.maxBody, handshakeTimeout: 10_000 },
+    0,
+  );
+  noThrow(() => s.open());
+  for (const chunk of chunks) noThrow(() => s.feed(chunk, 1));
+  if (end !== undefined) {
+    noThrow(() => s.tick(end));
+    // Only a session whose server turned heartbeats off (interval 0) may outlive every timeout.
+    const untimed = s.state === ClientSessionState.WORKING && s.handshake?.heartbeatMs === 0;
+    if (s.state !== ClientSessionState.CLOSED && !untimed) {
+      throw new Error(`still ${s.state} after the timeouts`);
+    }
+    if (s.state === ClientSessionState.CLOSED && !closed) {
+      throw new Error("closed without a close event");
+    }
+  }
+  return { events, writes, state: s.state };
+}
+
+const clientSessionMutated: FuzzTarget = {
+  family: "pomelo",
+  name: "pomelo.client.session.mutated",
+  property: () =>
+    fc.property(mutatedCase(serverConversation), (c) => {
+      const bytes = applyMutations(serverBytes(c.valid), c.mutations);
+      const r = runClient(c.valid, split(bytes, c.cuts), 1e12);
+      checkBounded(r.events.length + r.writes, bytes.length / 4, "PomeloClientSession", 8);
+    }),
+};
+
+const clientSessionSplit: FuzzTarget = {
+  family: "pomelo",
+  name: "pomelo.client.session.split",
+  property: () =>
+    fc.property(validCase(serverConversation), (c) => {
+      const bytes = serverBytes(c.valid);
+      const whole = runClient(c.valid, [bytes.slice()]);
+      const cut = runClient(c.valid, split(bytes, c.cuts));
+      assertEqual(cut, whole, "split client session vs unsplit");
+    }),
+};
+
+/** The client side: the codec over server → client traffic, and the client session. */
+const clientTargets: readonly FuzzTarget[] = [
+  clientCodecDifferential,
+  clientSessionMutated,
+  clientSessionSplit,
+];
 
 /** Every pomelo target. */
 export const pomeloTargets: readonly FuzzTarget[] = [
