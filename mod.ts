@@ -7,7 +7,7 @@
  *
  * @example
  * ```ts
- * import { Pull, Push } from "./mod.ts";
+ * import { Pull, Push } from "@weft/weft";
  * import assert from "node:assert/strict";
  * await using pull = new Pull();
  * await pull.bind("inproc://mod-example");

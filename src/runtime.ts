@@ -18,7 +18,7 @@ let runtime: TransportRegistry | undefined;
  *
  * @example
  * ```ts
- * import { runtimeTransports } from "./runtime.ts";
+ * import { runtimeTransports } from "@weft/weft/zmq";
  * import assert from "node:assert/strict";
  * assert.equal(runtimeTransports(), runtimeTransports());
  * assert.ok(runtimeTransports().schemes().includes("inproc"));

@@ -35,7 +35,7 @@ export type PacketType = typeof PacketType[keyof typeof PacketType];
  *
  * @example
  * ```ts
- * import { MessageType } from "./pomelo_types.ts";
+ * import { MessageType } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * assert.equal(MessageType.PUSH, 3);
  * ```
@@ -101,7 +101,7 @@ export const PomeloLimits = {
  *
  * @example
  * ```ts
- * import type { PomeloMessage } from "./pomelo_types.ts";
+ * import type { PomeloMessage } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * const m: PomeloMessage = { type: 0, id: 1, route: "a.b", body: new Uint8Array(0), flags: 0 };
  * assert.equal(m.route, "a.b");
@@ -170,7 +170,7 @@ export interface PomeloMessageInit {
  *
  * @example
  * ```ts
- * import type { RouteTable } from "./pomelo_types.ts";
+ * import type { RouteTable } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * const table: RouteTable = {
  *   codeOf: (r) => (r === "a" ? 1 : undefined),

@@ -19,7 +19,7 @@ const encoder = new TextEncoder();
  *
  * @example
  * ```ts
- * import type { RouteDictionaryOptions } from "./route_dictionary.ts";
+ * import type { RouteDictionaryOptions } from "@weft/weft/nano";
  * import { Codec } from "./wasm.ts";
  * import assert from "node:assert/strict";
  * const options: RouteDictionaryOptions = { codec: new Codec() };
@@ -43,7 +43,7 @@ export interface RouteDictionaryOptions {
  *
  * @example
  * ```ts
- * import { RouteDictionary } from "./route_dictionary.ts";
+ * import { RouteDictionary } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * const dict = new RouteDictionary(["Room.Join", "onChat"]);
  * assert.equal(dict.codeOf("onChat"), 2);

@@ -32,7 +32,7 @@ import type { Handler, Logger } from "./types.ts";
  *
  * @example
  * ```ts
- * import type { AppOptions } from "./app.ts";
+ * import type { AppOptions } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * const o: AppOptions = { port: 3250, heartbeatInterval: 10_000, maxConnections: 5000 };
  * assert.equal(o.port, 3250);
@@ -110,7 +110,7 @@ export interface AppOptions {
  *
  * @example
  * ```ts
- * import { App, type Component } from "./app.ts";
+ * import { App, type Component } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * const seen: string[] = [];
  * class Room implements Component {
@@ -140,7 +140,7 @@ export interface Component {
  *
  * @example
  * ```ts
- * import type { CloseOptions } from "./app.ts";
+ * import type { CloseOptions } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * const o: CloseOptions = { reason: "maintenance", timeout: 2000 };
  * assert.equal(o.reason, "maintenance");
@@ -158,7 +158,7 @@ export interface CloseOptions {
  *
  * @example
  * ```ts
- * import type { ListenAddress } from "./app.ts";
+ * import type { ListenAddress } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * const a: ListenAddress = { host: "127.0.0.1", port: 3250, endpoint: "tcp://127.0.0.1:3250" };
  * assert.equal(a.port, 3250);
@@ -189,10 +189,7 @@ const rawOnly: FrontDoor = (raw) => Promise.resolve({ stream: raw, transport: "t
  *
  * @example
  * ```ts
- * import { App } from "./app.ts";
- * import type { Session } from "./session.ts";
- * import { InprocNamespace, InprocTransport } from "../transport/inproc/inproc.ts";
- * import { createRegistry } from "../transport/registry.ts";
+ * import { App, createRegistry, InprocNamespace, InprocTransport, type Session } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * class Room {
  *   join(session: Session, payload: { name: string }) {

@@ -13,7 +13,7 @@ import type { Handler } from "./types.ts";
  *
  * @example
  * ```ts
- * import type { RegisterOptions } from "./component.ts";
+ * import type { RegisterOptions } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * const o: RegisterOptions = { name: "room", nameFunc: (m) => m.toLowerCase() };
  * assert.equal(o.nameFunc!("Join"), "join");
@@ -35,7 +35,7 @@ const LIFECYCLE = new Set(["constructor", "init", "afterInit", "beforeShutdown",
  *
  * @example
  * ```ts
- * import { componentRoutes } from "./component.ts";
+ * import { componentRoutes } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * class Room {
  *   init() {}

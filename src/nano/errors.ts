@@ -11,7 +11,7 @@
  *
  * @example
  * ```ts
- * import { ResponseCode } from "./errors.ts";
+ * import { ResponseCode } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * assert.equal(ResponseCode.NOT_FOUND, 404);
  * ```
@@ -36,7 +36,7 @@ export const ResponseCode = {
  *
  * @example
  * ```ts
- * import type { ErrorBody } from "./errors.ts";
+ * import type { ErrorBody } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * const e: ErrorBody = { code: 404, message: "no handler at room.nope" };
  * assert.equal(e.code, 404);
@@ -56,7 +56,7 @@ export interface ErrorBody {
  *
  * @example
  * ```ts
- * import { HandlerError } from "./errors.ts";
+ * import { HandlerError } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * const e = new HandlerError(409, "room is full", { capacity: 4 });
  * assert.equal(e.code, 409);
@@ -91,7 +91,7 @@ export class HandlerError extends Error {
  *
  * @example
  * ```ts
- * import { errorBody } from "./errors.ts";
+ * import { errorBody } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * assert.deepEqual(errorBody(new Error("boom")), { code: 500, message: "boom" });
  * assert.deepEqual(errorBody("oops"), { code: 500, message: "oops" });

@@ -13,7 +13,7 @@ import type { SharedMessage } from "../transport/shared_message.ts";
  *
  * @example
  * ```ts
- * import type { Uid } from "./session.ts";
+ * import type { Uid } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * const uid: Uid = "ann";
  * assert.equal(uid, "ann");
@@ -27,7 +27,7 @@ export type Uid = string | number;
  *
  * @example
  * ```ts
- * import type { SessionLink } from "./session.ts";
+ * import type { SessionLink } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * const pushed: string[] = [];
  * const link: SessionLink = {
@@ -72,7 +72,7 @@ export interface SessionLink {
  *
  * @example
  * ```ts
- * import { Session, type SessionLink } from "./session.ts";
+ * import { Session, type SessionLink } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * const link = {
  *   remoteAddress: "tcp://127.0.0.1:1", transport: "tcp", handshake: undefined,

@@ -13,7 +13,7 @@
  * @example
  * ```ts
  * import { SharedMessage, writeShared } from "./shared_message.ts";
- * import { InprocNamespace, InprocTransport } from "./inproc/inproc.ts";
+ * import { InprocNamespace, InprocTransport } from "@weft/weft/zmq";
  * import { parseEndpoint } from "../core/endpoint.ts";
  * import assert from "node:assert/strict";
  * const inproc = new InprocTransport(new InprocNamespace());

@@ -125,7 +125,7 @@ export interface DialOptions {
  *
  * @example
  * ```ts
- * import type { TextMessages } from "./types.ts";
+ * import type { TextMessages } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * const sp: TextMessages = "refuse";
  * assert.equal(sp, "refuse");
@@ -192,7 +192,7 @@ export interface TransportRegistry {
  *
  * @example
  * ```ts
- * import type { HttpRequest } from "./types.ts";
+ * import type { HttpRequest } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * const r: HttpRequest = { method: "GET", path: "/", target: "/?a=1", headers: new Map() };
  * assert.equal(r.path, "/");
@@ -215,7 +215,7 @@ export interface HttpRequest {
  *
  * @example
  * ```ts
- * import type { HttpResponse } from "./types.ts";
+ * import type { HttpResponse } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * const r: HttpResponse = { status: 200, headers: { "content-type": "text/html" }, body: "<p>hi</p>" };
  * assert.equal(r.status, 200);
@@ -236,7 +236,7 @@ export interface HttpResponse {
  *
  * @example
  * ```ts
- * import type { HttpHandler } from "./types.ts";
+ * import type { HttpHandler } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * const http: HttpHandler = (req) =>
  *   req.path === "/" ? { status: 200, body: "hello" } : { status: 404, body: "not found" };

@@ -27,7 +27,7 @@ const fromUtf8 = new TextDecoder();
  *
  * @example
  * ```ts
- * import type { HandshakeInfo } from "./client.ts";
+ * import type { HandshakeInfo } from "@weft/weft/nano/client";
  * import assert from "node:assert/strict";
  * const info: HandshakeInfo = { heartbeatMs: 30000, dict: {}, sys: {}, user: undefined };
  * assert.equal(info.heartbeatMs, 30000);
@@ -52,7 +52,7 @@ export type ClientState = "connecting" | "open" | "reconnecting" | "closed";
  *
  * @example
  * ```ts
- * import type { PushHandler } from "./client.ts";
+ * import type { PushHandler } from "@weft/weft/nano/client";
  * import assert from "node:assert/strict";
  * const seen: string[] = [];
  * const handler: PushHandler = (_body, route) => seen.push(route);
@@ -107,7 +107,7 @@ function decodeBody(body: Uint8Array): unknown {
  *
  * @example
  * ```ts
- * import { Client } from "./client.ts";
+ * import { Client } from "@weft/weft/nano/client";
  * import assert from "node:assert/strict";
  * assert.equal(typeof Client.prototype.request, "function");
  * ```
@@ -552,7 +552,7 @@ function call(fn: () => void): void {
  *
  * @example
  * ```ts
- * import { connect } from "./client.ts";
+ * import { connect } from "@weft/weft/nano/client";
  * import assert from "node:assert/strict";
  * // A connector that refuses: connect() rejects with its error.
  * await assert.rejects(

@@ -14,7 +14,7 @@ import { WeftError } from "../../core/errors.ts";
  *
  * @example
  * ```ts
- * import type { ConnectionEvents } from "./connector.ts";
+ * import type { ConnectionEvents } from "@weft/weft/nano/client";
  * import assert from "node:assert/strict";
  * const seen: number[] = [];
  * const events: ConnectionEvents = { data: (c) => seen.push(c.length), close: () => {} };
@@ -34,7 +34,7 @@ export interface ConnectionEvents {
  *
  * @example
  * ```ts
- * import type { ClientConnection } from "./connector.ts";
+ * import type { ClientConnection } from "@weft/weft/nano/client";
  * import assert from "node:assert/strict";
  * const sent: Uint8Array[] = [];
  * const conn: ClientConnection = { send: (b) => void sent.push(b), close: () => {} };
@@ -55,7 +55,7 @@ export interface ClientConnection {
  *
  * @example
  * ```ts
- * import type { Connector } from "./connector.ts";
+ * import type { Connector } from "@weft/weft/nano/client";
  * import assert from "node:assert/strict";
  * const never: Connector = (url) => Promise.reject(new Error(`no route to ${url}`));
  * await assert.rejects(never("ws://127.0.0.1:1/", { data() {}, close() {} }));
@@ -70,7 +70,7 @@ export type Connector = (url: string, events: ConnectionEvents) => Promise<Clien
  *
  * @example
  * ```ts
- * import { websocketConnector } from "./connector.ts";
+ * import { websocketConnector } from "@weft/weft/nano/client";
  * import assert from "node:assert/strict";
  * await assert.rejects(
  *   websocketConnector("tcp://127.0.0.1:1", { data() {}, close() {} }),

@@ -12,7 +12,7 @@ import type { Connector } from "./connector.ts";
  *
  * @example
  * ```ts
- * import type { ReconnectOptions } from "./options.ts";
+ * import type { ReconnectOptions } from "@weft/weft/nano/client";
  * import assert from "node:assert/strict";
  * const policy: ReconnectOptions = { initialDelayMs: 100, maxAttempts: 5 };
  * assert.equal(policy.maxDelayMs, undefined); // 10 s by default
@@ -32,7 +32,7 @@ export interface ReconnectOptions {
  *
  * @example
  * ```ts
- * import type { ClientOptions } from "./options.ts";
+ * import type { ClientOptions } from "@weft/weft/nano/client";
  * import assert from "node:assert/strict";
  * const options: ClientOptions = { requestTimeoutMs: 5000, reconnect: true };
  * assert.equal(options.reconnect, true);
@@ -60,7 +60,7 @@ export interface ClientOptions {
  *
  * @example
  * ```ts
- * import type { RequestOptions } from "./options.ts";
+ * import type { RequestOptions } from "@weft/weft/nano/client";
  * import assert from "node:assert/strict";
  * assert.equal(({ timeoutMs: 100 } satisfies RequestOptions).timeoutMs, 100);
  * ```

@@ -54,7 +54,7 @@ export interface ProxyOptions {
  *
  * @example
  * ```ts
- * import { ProxyCommand } from "./proxy.ts";
+ * import { ProxyCommand } from "@weft/weft/zmq";
  * import assert from "node:assert/strict";
  * assert.equal(ProxyCommand.STATISTICS, "STATISTICS");
  * ```
@@ -123,7 +123,7 @@ function count(batch: readonly Message[]): [frames: number, bytes: number] {
  *
  * @example
  * ```ts
- * import { statisticsFrames } from "./proxy.ts";
+ * import { statisticsFrames } from "@weft/weft/zmq";
  * import assert from "node:assert/strict";
  * const side = { messagesReceived: 3, bytesReceived: 300, messagesSent: 1, bytesSent: 2 };
  * const frames = statisticsFrames({ frontend: side, backend: side });
@@ -152,8 +152,7 @@ export function statisticsFrames(stats: ProxyStatistics): Uint8Array[] {
  *
  * @example
  * ```ts
- * import { Proxy } from "./proxy.ts";
- * import { Pull, Push } from "../../zmq.ts";
+ * import { Proxy, Pull, Push } from "@weft/weft/zmq";
  * import assert from "node:assert/strict";
  * await using inlet = new Pull();
  * await using outlet = new Push();
@@ -412,8 +411,7 @@ function isCode(error: unknown, code: string): boolean {
  *
  * @example
  * ```ts
- * import { proxy } from "./proxy.ts";
- * import { Pull, Push } from "../../zmq.ts";
+ * import { proxy, Pull, Push } from "@weft/weft/zmq";
  * import assert from "node:assert/strict";
  * const inlet = new Pull();
  * const outlet = new Push();

@@ -13,7 +13,7 @@ import { VERSION } from "../../version.ts";
  *
  * @example
  * ```ts
- * import { HandshakeCode } from "./handshake.ts";
+ * import { HandshakeCode } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * assert.equal(HandshakeCode.OLD_CLIENT, 501);
  * ```
@@ -35,7 +35,7 @@ export type HandshakeCode = typeof HandshakeCode[keyof typeof HandshakeCode];
  *
  * @example
  * ```ts
- * import type { ClientHandshake } from "./handshake.ts";
+ * import type { ClientHandshake } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * const h: ClientHandshake = { sys: { type: "js-websocket", version: "0.0.1" }, user: {} };
  * assert.equal(h.sys.type, "js-websocket");

@@ -37,7 +37,7 @@ import {
  *
  * @example
  * ```ts
- * import { SessionState } from "./session.ts";
+ * import { SessionState } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * assert.equal(SessionState.WORKING, "working");
  * ```
@@ -63,7 +63,7 @@ export type SessionState = typeof SessionState[keyof typeof SessionState];
  *
  * @example
  * ```ts
- * import type { PomeloSessionEvents } from "./session.ts";
+ * import type { PomeloSessionEvents } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * const written: Uint8Array[] = [];
  * const events: PomeloSessionEvents = {
@@ -91,7 +91,7 @@ export interface PomeloSessionEvents {
  *
  * @example
  * ```ts
- * import type { PomeloSessionOptions } from "./session.ts";
+ * import type { PomeloSessionOptions } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * const o: PomeloSessionOptions = { heartbeatInterval: 10_000, now: 0 };
  * assert.equal(o.heartbeatInterval, 10000);
@@ -135,7 +135,7 @@ const KIND_NAMES = ["", "HANDSHAKE", "HANDSHAKE_ACK", "HEARTBEAT", "DATA", "KICK
  *
  * @example
  * ```ts
- * import { PomeloServerSession } from "./session.ts";
+ * import { PomeloServerSession } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * const out: number[] = [];
  * let ready = false;

@@ -154,7 +154,7 @@ export class InprocNamespace {
  *
  * @example
  * ```ts
- * import { InprocNamespace, InprocTransport } from "./inproc.ts";
+ * import { InprocNamespace, InprocTransport } from "@weft/weft/zmq";
  * import { parseEndpoint } from "../../core/endpoint.ts";
  * import assert from "node:assert/strict";
  * const inproc = new InprocTransport(new InprocNamespace());
