@@ -13,10 +13,16 @@ import type { Handler } from "./types.ts";
  *
  * @example
  * ```ts
- * import type { RegisterOptions } from "@weft/weft/nano";
+ * import { App } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
- * const o: RegisterOptions = { name: "room", nameFunc: (m) => m.toLowerCase() };
- * assert.equal(o.nameFunc!("Join"), "join");
+ * class Room {
+ *   Join() {
+ *     return { ok: true };
+ *   }
+ * }
+ * await using app = new App();
+ * app.register(new Room(), { name: "room", nameFunc: (method) => method.toLowerCase() });
+ * assert.deepEqual(app.routes(), ["room.join"]);
  * ```
  */
 export interface RegisterOptions {

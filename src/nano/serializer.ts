@@ -29,10 +29,12 @@ type DescMessage = ProtobufDescMessage;
  *
  * @example
  * ```ts
- * import type { BodyKind } from "@weft/weft/nano";
+ * import { jsonSerializer } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
- * const kind: BodyKind = "push";
- * assert.equal(kind, "push");
+ * const json = jsonSerializer();
+ * // The kind says which way a body goes; a protobuf serializer picks its schema by it.
+ * const bytes = json.encode({ text: "hi" }, "chat.say", "push");
+ * assert.deepEqual(json.decode(bytes, "chat.say", "request"), { text: "hi" });
  * ```
  */
 export type BodyKind = "request" | "notify" | "response" | "push";

@@ -127,10 +127,17 @@ export interface Timer {
  *
  * @example
  * ```ts
- * import type { TimersOptions } from "./timers.ts";
+ * import { ManualClock, Timers } from "./timers.ts";
  * import assert from "node:assert/strict";
- * const o: TimersOptions = { precision: 100 };
- * assert.equal(o.precision, 100);
+ * const clock = new ManualClock();
+ * const timers = new Timers(clock, { precision: 50, onError: () => {} });
+ * let ready = false, fired = 0;
+ * timers.when(() => ready, () => fired++); // checked every 50 ms
+ * ready = true;
+ * clock.advance(49);
+ * assert.equal(fired, 0);
+ * clock.advance(1);
+ * assert.equal(fired, 1);
  * ```
  */
 export interface TimersOptions {

@@ -55,10 +55,11 @@ export interface ClientConnection {
  *
  * @example
  * ```ts
- * import type { Connector } from "@weft/weft/nano/client";
+ * import { connect, type Connector } from "@weft/weft/nano/client";
  * import assert from "node:assert/strict";
- * const never: Connector = (url) => Promise.reject(new Error(`no route to ${url}`));
- * await assert.rejects(never("ws://127.0.0.1:1/", { data() {}, close() {} }));
+ * // A connector opens the byte stream the client speaks pomelo over; this one never can.
+ * const offline: Connector = (url) => Promise.reject(new Error(`offline: ${url}`));
+ * await assert.rejects(connect("ws://127.0.0.1:1/", { connector: offline }), /offline/);
  * ```
  */
 export type Connector = (url: string, events: ConnectionEvents) => Promise<ClientConnection>;
