@@ -2,8 +2,8 @@
  * weft: ZeroMQ (ZMTP 3.1), nanomsg/nng Scalability Protocols and pomelo/nano messaging for
  * Deno and Bun, sharing one hot path compiled from AssemblyScript to WebAssembly.
  *
- * This module re-exports every family's public API; import `@weft/weft/zmq` (and later
- * `./sp`, `./nano`) for one family alone.
+ * This module re-exports every family's public API; import `@weft/weft/zmq`, `@weft/weft/sp`,
+ * `@weft/weft/nano` or `@weft/weft/nano/client` for one family alone.
  *
  * @example
  * ```ts

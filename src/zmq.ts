@@ -336,15 +336,15 @@ export class Router extends RouterSocket {
   }
 }
 
-/** zeromq.js's name for {@link Pub}. */
+/** Alias of {@link Pub}, the zeromq.js name (same class). */
 export const Publisher = Pub;
-/** zeromq.js's name for {@link Sub}. */
+/** Alias of {@link Sub}, the zeromq.js name (same class). */
 export const Subscriber = Sub;
-/** zeromq.js's name for {@link XPub}. */
+/** Alias of {@link XPub}, the zeromq.js name (same class). */
 export const XPublisher = XPub;
-/** zeromq.js's name for {@link XSub}. */
+/** Alias of {@link XSub}, the zeromq.js name (same class). */
 export const XSubscriber = XSub;
-/** zeromq.js's name for {@link Req}. */
+/** Alias of {@link Req}, the zeromq.js name (same class). */
 export const Request = Req;
-/** zeromq.js's name for {@link Rep}. */
+/** Alias of {@link Rep}, the zeromq.js name (same class). */
 export const Reply = Rep;

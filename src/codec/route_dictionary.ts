@@ -19,11 +19,11 @@ const encoder = new TextEncoder();
  *
  * @example
  * ```ts
- * import type { RouteDictionaryOptions } from "@weft/weft/nano";
- * import { Codec } from "./wasm.ts";
+ * import { RouteDictionary } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
- * const options: RouteDictionaryOptions = { codec: new Codec() };
- * assert.ok(options.codec);
+ * const dict = new RouteDictionary(["room.join"], {}); // the defaults: the shared wasm memory
+ * assert.equal(dict.codeOf("room.join"), 1);
+ * dict.dispose();
  * ```
  */
 export interface RouteDictionaryOptions {

@@ -54,9 +54,18 @@ export interface ProxyOptions {
  *
  * @example
  * ```ts
- * import { ProxyCommand } from "@weft/weft/zmq";
+ * import { Proxy, ProxyCommand, Pull, Push, Rep, Req } from "@weft/weft/zmq";
  * import assert from "node:assert/strict";
- * assert.equal(ProxyCommand.STATISTICS, "STATISTICS");
+ * await using inlet = new Pull();
+ * await using outlet = new Push();
+ * await using control = new Rep();
+ * await control.bind("inproc://proxy-command-doc");
+ * const running = new Proxy(inlet, outlet, { control }).run();
+ * await using commander = new Req();
+ * commander.connect("inproc://proxy-command-doc");
+ * await commander.send(ProxyCommand.TERMINATE);
+ * await commander.receive(); // the REP control socket acknowledges
+ * await running; // run() ends on TERMINATE
  * ```
  */
 export const ProxyCommand = {
