@@ -10,7 +10,7 @@
  *
  * @example
  * ```ts
- * import { Pull, Push, Rep0, Req0 } from "./mod.ts";
+ * import { Pull, Push, Rep0, Req0 } from "@weft/weft";
  * import assert from "node:assert/strict";
  *
  * await using pull = new Pull(); // ZeroMQ

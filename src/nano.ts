@@ -17,7 +17,7 @@
  *
  * @example
  * ```ts
- * import { App, type Session } from "./nano.ts";
+ * import { App, type Session } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  *
  * class Room {
@@ -110,7 +110,7 @@ export interface NanoAppOptions extends AppOptions {
  *
  * @example
  * ```ts
- * import { App } from "./nano.ts";
+ * import { App } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * await using app = new App({ port: 0, host: "127.0.0.1", heartbeatInterval: 10_000 });
  * app.handle("echo.say", (_session, payload: unknown) => payload);

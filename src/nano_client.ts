@@ -7,7 +7,7 @@
  *
  * @example
  * ```ts
- * import { connect, WeftError } from "./nano_client.ts";
+ * import { connect, WeftError } from "@weft/weft/nano/client";
  * import assert from "node:assert/strict";
  * // Nothing listens on port 1: connect() rejects with a typed error.
  * const err = await connect("ws://127.0.0.1:1/", { handshakeTimeoutMs: 2000 }).catch((e) => e);

@@ -7,9 +7,9 @@
  *
  * @example
  * ```ts
- * import { App } from "./nano.ts"; // "@weft/weft/nano"
- * import { connect } from "./nano_client.ts"; // "@weft/weft/nano/client"
- * import { tcpConnector } from "./nano_client_runtime.ts"; // "@weft/weft/nano/client/runtime"
+ * import { App } from "@weft/weft/nano";
+ * import { connect } from "@weft/weft/nano/client";
+ * import { tcpConnector } from "@weft/weft/nano/client/runtime";
  * import assert from "node:assert/strict";
  *
  * await using app = new App({ port: 0, host: "127.0.0.1" });

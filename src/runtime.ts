@@ -18,10 +18,16 @@ let runtime: TransportRegistry | undefined;
  *
  * @example
  * ```ts
- * import { runtimeTransports } from "./runtime.ts";
+ * import { Pull, Push, runtimeTransports } from "@weft/weft/zmq";
  * import assert from "node:assert/strict";
- * assert.equal(runtimeTransports(), runtimeTransports());
- * assert.ok(runtimeTransports().schemes().includes("inproc"));
+ * const transports = runtimeTransports(); // what sockets use when given no `transports`
+ * assert.ok(transports.schemes().includes("tcp"));
+ * await using pull = new Pull({ transports });
+ * await pull.bind("inproc://runtime-doc");
+ * await using push = new Push(); // the same registry, so the same inproc namespace
+ * push.connect("inproc://runtime-doc");
+ * await push.send("hi");
+ * assert.equal(new TextDecoder().decode((await pull.receive())[0]), "hi");
  * ```
  */
 export function runtimeTransports(): TransportRegistry {

@@ -8,7 +8,7 @@
  *
  * @example
  * ```ts
- * import { Rep0, Req0 } from "./sp.ts";
+ * import { Rep0, Req0 } from "@weft/weft/sp";
  * import assert from "node:assert/strict";
  * await using rep = new Rep0();
  * await rep.listen("inproc://sp-doc-example");
@@ -90,8 +90,16 @@ function withTransports<T extends SpOptions>(options: T): T {
  *
  * @example
  * ```ts
- * import { Pair0 } from "./sp.ts";
- * await using pair = new Pair0({ recvTimeout: 1000 });
+ * import { Pair0 } from "@weft/weft/sp";
+ * import assert from "node:assert/strict";
+ * await using a = new Pair0();
+ * await a.listen("inproc://sp-doc-pair0");
+ * await using b = new Pair0({ recvTimeout: 1000 }); // recv() fails with ETIMEDOUT after 1 s
+ * await b.dial("inproc://sp-doc-pair0");
+ * await b.send("ping");
+ * assert.equal(new TextDecoder().decode(await a.recv()), "ping");
+ * await a.send("pong");
+ * assert.equal(new TextDecoder().decode(await b.recv()), "pong");
  * ```
  */
 export class Pair0 extends Pair0Socket {
@@ -106,8 +114,14 @@ export class Pair0 extends Pair0Socket {
  *
  * @example
  * ```ts
- * import { Pair1 } from "./sp.ts";
- * await using pair = new Pair1({ maxTtl: 4 });
+ * import { Pair1 } from "@weft/weft/sp";
+ * import assert from "node:assert/strict";
+ * await using a = new Pair1({ maxTtl: 4 }); // drop messages that crossed more than 4 devices
+ * await a.listen("inproc://sp-doc-pair1");
+ * await using b = new Pair1();
+ * await b.dial("inproc://sp-doc-pair1");
+ * await b.send("hello");
+ * assert.equal(new TextDecoder().decode(await a.recv()), "hello");
  * ```
  */
 export class Pair1 extends Pair1Socket {
@@ -122,8 +136,16 @@ export class Pair1 extends Pair1Socket {
  *
  * @example
  * ```ts
- * import { Pub0 } from "./sp.ts";
+ * import { Pub0, Sub0 } from "@weft/weft/sp";
+ * import assert from "node:assert/strict";
+ * await using sub = new Sub0();
+ * sub.subscribe("news.");
+ * await sub.listen("inproc://sp-doc-pub0");
  * await using pub = new Pub0({ sendBuffer: 1024 });
+ * await pub.dial("inproc://sp-doc-pub0");
+ * await pub.send("sport.tennis"); // filtered out by the subscriber
+ * await pub.send("news.today");
+ * assert.equal(new TextDecoder().decode(await sub.recv()), "news.today");
  * ```
  */
 export class Pub0 extends Pub0Socket {
@@ -138,9 +160,15 @@ export class Pub0 extends Pub0Socket {
  *
  * @example
  * ```ts
- * import { Sub0 } from "./sp.ts";
+ * import { Pub0, Sub0 } from "@weft/weft/sp";
+ * import assert from "node:assert/strict";
  * await using sub = new Sub0();
- * sub.subscribe("news.");
+ * sub.subscribe(""); // the empty prefix matches everything
+ * await sub.listen("inproc://sp-doc-sub0");
+ * await using pub = new Pub0();
+ * await pub.dial("inproc://sp-doc-sub0");
+ * await pub.send("anything");
+ * assert.equal(new TextDecoder().decode(await sub.recv()), "anything");
  * ```
  */
 export class Sub0 extends Sub0Socket {
@@ -155,11 +183,19 @@ export class Sub0 extends Sub0Socket {
  *
  * @example
  * ```ts
- * import { Req0 } from "./sp.ts";
+ * import { Rep0, Req0 } from "@weft/weft/sp";
  * import assert from "node:assert/strict";
- * await using req = new Req0({ resendTime: 5000 });
- * const ctx = req.openContext();
- * await assert.rejects(ctx.recv(), { code: "ESTATE" });
+ * await using rep = new Rep0();
+ * await rep.listen("inproc://sp-doc-req0");
+ * await using req = new Req0({ resendTime: 5000 }); // ask again if no reply within 5 s
+ * await req.dial("inproc://sp-doc-req0");
+ * const asking = Promise.all(["a", "b"].map(async (q) => {
+ *   const ctx = req.openContext(); // one request in flight per context
+ *   await ctx.send(q);
+ *   return new TextDecoder().decode(await ctx.recv());
+ * }));
+ * for (let i = 0; i < 2; i++) await rep.send(`re:${new TextDecoder().decode(await rep.recv())}`);
+ * assert.deepEqual(await asking, ["re:a", "re:b"]);
  * ```
  */
 export class Req0 extends Req0Socket {
@@ -174,10 +210,16 @@ export class Req0 extends Req0Socket {
  *
  * @example
  * ```ts
- * import { Rep0 } from "./sp.ts";
+ * import { Rep0, Req0 } from "@weft/weft/sp";
  * import assert from "node:assert/strict";
  * await using rep = new Rep0();
- * await assert.rejects(rep.send("no request yet"), { code: "ESTATE" });
+ * await rep.listen("inproc://sp-doc-rep0");
+ * await using req = new Req0();
+ * await req.dial("inproc://sp-doc-rep0");
+ * await req.send("21");
+ * const n = Number(new TextDecoder().decode(await rep.recv()));
+ * await rep.send(String(2 * n)); // goes back along the request's path
+ * assert.equal(new TextDecoder().decode(await req.recv()), "42");
  * ```
  */
 export class Rep0 extends Rep0Socket {
@@ -192,8 +234,14 @@ export class Rep0 extends Rep0Socket {
  *
  * @example
  * ```ts
- * import { Push0 } from "./sp.ts";
- * await using push = new Push0({ sendTimeout: 1000 });
+ * import { Pull0, Push0 } from "@weft/weft/sp";
+ * import assert from "node:assert/strict";
+ * await using pull = new Pull0();
+ * await pull.listen("inproc://sp-doc-push0");
+ * await using push = new Push0({ sendTimeout: 1000 }); // send() fails after 1 s with no room
+ * await push.dial("inproc://sp-doc-push0");
+ * await push.send("job 42");
+ * assert.equal(new TextDecoder().decode(await pull.recv()), "job 42");
  * ```
  */
 export class Push0 extends Push0Socket {
@@ -208,8 +256,13 @@ export class Push0 extends Push0Socket {
  *
  * @example
  * ```ts
- * import { Pull0 } from "./sp.ts";
- * await using pull = new Pull0({ recvMaxSize: 4096 });
+ * import { Pull0, Push0 } from "@weft/weft/sp";
+ * await using pull = new Pull0({ recvMaxSize: 4096 }); // larger messages drop the connection
+ * await pull.listen("inproc://sp-doc-pull0");
+ * await using push = new Push0();
+ * await push.dial("inproc://sp-doc-pull0");
+ * await push.send(new Uint8Array(100));
+ * console.log((await pull.recv()).length); // 100
  * ```
  */
 export class Pull0 extends Pull0Socket {
@@ -224,7 +277,7 @@ export class Pull0 extends Pull0Socket {
  *
  * @example
  * ```ts
- * import { Surveyor0 } from "./sp.ts";
+ * import { Surveyor0 } from "@weft/weft/sp";
  * import assert from "node:assert/strict";
  * await using surveyor = new Surveyor0({ surveyTime: 20 });
  * await surveyor.send("who is there?"); // nobody: the survey times out
@@ -244,8 +297,16 @@ export class Surveyor0 extends Surveyor0Socket {
  *
  * @example
  * ```ts
- * import { Respondent0 } from "./sp.ts";
+ * import { Respondent0, Surveyor0 } from "@weft/weft/sp";
+ * import assert from "node:assert/strict";
  * await using respondent = new Respondent0();
+ * await respondent.listen("inproc://sp-doc-respondent0");
+ * await using surveyor = new Surveyor0({ surveyTime: 1000 });
+ * await surveyor.dial("inproc://sp-doc-respondent0");
+ * await surveyor.send("status?");
+ * assert.equal(new TextDecoder().decode(await respondent.recv()), "status?");
+ * await respondent.send("up"); // the answer goes to the surveyor that asked
+ * assert.equal(new TextDecoder().decode(await surveyor.recv()), "up");
  * ```
  */
 export class Respondent0 extends Respondent0Socket {
@@ -260,8 +321,14 @@ export class Respondent0 extends Respondent0Socket {
  *
  * @example
  * ```ts
- * import { Bus0 } from "./sp.ts";
- * await using bus = new Bus0();
+ * import { Bus0 } from "@weft/weft/sp";
+ * import assert from "node:assert/strict";
+ * await using a = new Bus0();
+ * await a.listen("inproc://sp-doc-bus0");
+ * await using b = new Bus0();
+ * await b.dial("inproc://sp-doc-bus0");
+ * await b.send("hello, bus"); // to every directly connected peer
+ * assert.equal(new TextDecoder().decode(await a.recv()), "hello, bus");
  * ```
  */
 export class Bus0 extends Bus0Socket {

@@ -8,7 +8,7 @@
  *
  * @example
  * ```ts
- * import { Pull, Push } from "./zmq.ts";
+ * import { Pull, Push } from "@weft/weft/zmq";
  * import assert from "node:assert/strict";
  * await using pull = new Pull();
  * await pull.bind("inproc://zmq-doc-example");
@@ -74,8 +74,15 @@ function withTransports(options: SocketOptions): SocketOptions {
  *
  * @example
  * ```ts
- * import { Push } from "./zmq.ts";
- * await using push = new Push({ sendHighWaterMark: 100 });
+ * import { Pull, Push } from "@weft/weft/zmq";
+ * import assert from "node:assert/strict";
+ * await using pull = new Pull();
+ * await pull.bind("inproc://zmq-doc-push");
+ * await using push = new Push({ sendHighWaterMark: 100 }); // at most 100 queued per peer
+ * push.connect("inproc://zmq-doc-push");
+ * await push.send(["job", "42"]);
+ * const [, id] = await pull.receive();
+ * assert.equal(new TextDecoder().decode(id), "42");
  * ```
  */
 export class Push extends PushSocket {
@@ -90,8 +97,18 @@ export class Push extends PushSocket {
  *
  * @example
  * ```ts
- * import { Pull } from "./zmq.ts";
- * await using pull = new Pull({ receiveHighWaterMark: 0 });
+ * import { Pull, Push } from "@weft/weft/zmq";
+ * import assert from "node:assert/strict";
+ * await using pull = new Pull();
+ * await pull.bind("inproc://zmq-doc-pull");
+ * await using a = new Push();
+ * await using b = new Push();
+ * a.connect("inproc://zmq-doc-pull");
+ * b.connect("inproc://zmq-doc-pull");
+ * await a.send("from a");
+ * await b.send("from b");
+ * const got = [await pull.receive(), await pull.receive()].map(([f]) => new TextDecoder().decode(f));
+ * assert.deepEqual(got.sort(), ["from a", "from b"]);
  * ```
  */
 export class Pull extends PullSocket {
@@ -106,8 +123,16 @@ export class Pull extends PullSocket {
  *
  * @example
  * ```ts
- * import { Pair } from "./zmq.ts";
- * await using pair = new Pair();
+ * import { Pair } from "@weft/weft/zmq";
+ * import assert from "node:assert/strict";
+ * await using a = new Pair();
+ * await a.bind("inproc://zmq-doc-pair");
+ * await using b = new Pair();
+ * b.connect("inproc://zmq-doc-pair");
+ * await b.send("ping");
+ * assert.equal(new TextDecoder().decode((await a.receive())[0]), "ping");
+ * await a.send("pong");
+ * assert.equal(new TextDecoder().decode((await b.receive())[0]), "pong");
  * ```
  */
 export class Pair extends PairSocket {
@@ -122,9 +147,10 @@ export class Pair extends PairSocket {
  *
  * @example
  * ```ts
- * import { Pub } from "./zmq.ts";
+ * import { Pub } from "@weft/weft/zmq";
  * await using pub = new Pub();
  * await pub.bind("inproc://zmq-doc-pub");
+ * // No subscriber yet: PUB never waits, the message is simply not delivered.
  * await pub.send(["weather.paris", "21C"]);
  * ```
  */
@@ -140,7 +166,7 @@ export class Pub extends PubSocket {
  *
  * @example
  * ```ts
- * import { Pub, Sub } from "./zmq.ts";
+ * import { Pub, Sub } from "@weft/weft/zmq";
  * import assert from "node:assert/strict";
  * await using pub = new Pub();
  * await pub.bind("inproc://zmq-doc-sub");
@@ -166,8 +192,16 @@ export class Sub extends SubSocket {
  *
  * @example
  * ```ts
- * import { XPub } from "./zmq.ts";
- * await using xpub = new XPub({ xpubVerbose: true });
+ * import { Sub, XPub } from "@weft/weft/zmq";
+ * import assert from "node:assert/strict";
+ * await using xpub = new XPub({ xpubVerbose: true }); // pass on repeated subscriptions too
+ * await xpub.bind("inproc://zmq-doc-xpub");
+ * await using sub = new Sub();
+ * sub.subscribe("news.");
+ * sub.connect("inproc://zmq-doc-xpub");
+ * const [event] = await xpub.receive();
+ * assert.equal(event![0], 1); // 1 = subscribe (0 = unsubscribe), then the topic
+ * assert.equal(new TextDecoder().decode(event!.subarray(1)), "news.");
  * ```
  */
 export class XPub extends XPubSocket {
@@ -182,9 +216,17 @@ export class XPub extends XPubSocket {
  *
  * @example
  * ```ts
- * import { XSub } from "./zmq.ts";
+ * import { Pub, XSub } from "@weft/weft/zmq";
+ * import assert from "node:assert/strict";
+ * await using pub = new Pub();
+ * await pub.bind("inproc://zmq-doc-xsub");
  * await using xsub = new XSub();
+ * xsub.connect("inproc://zmq-doc-xsub");
  * await xsub.send(new Uint8Array([1])); // subscribe to everything
+ * const timer = setInterval(() => pub.send("tick"), 5); // until the subscription arrives
+ * const [msg] = await xsub.receive();
+ * clearInterval(timer);
+ * assert.equal(new TextDecoder().decode(msg), "tick");
  * ```
  */
 export class XSub extends XSubSocket {
@@ -199,7 +241,7 @@ export class XSub extends XSubSocket {
  *
  * @example
  * ```ts
- * import { Rep, Req } from "./zmq.ts";
+ * import { Rep, Req } from "@weft/weft/zmq";
  * import assert from "node:assert/strict";
  * await using rep = new Rep();
  * await rep.bind("inproc://zmq-doc-req");
@@ -224,8 +266,16 @@ export class Req extends ReqSocket {
  *
  * @example
  * ```ts
- * import { Rep } from "./zmq.ts";
+ * import { Rep, Req } from "@weft/weft/zmq";
+ * import assert from "node:assert/strict";
  * await using rep = new Rep();
+ * await rep.bind("inproc://zmq-doc-rep");
+ * await using req = new Req();
+ * req.connect("inproc://zmq-doc-rep");
+ * await req.send("21");
+ * const [n] = await rep.receive();
+ * await rep.send(String(2 * Number(new TextDecoder().decode(n)))); // goes back to the asker
+ * assert.equal(new TextDecoder().decode((await req.receive())[0]), "42");
  * ```
  */
 export class Rep extends RepSocket {
@@ -240,8 +290,17 @@ export class Rep extends RepSocket {
  *
  * @example
  * ```ts
- * import { Dealer } from "./zmq.ts";
+ * import { Dealer, Router } from "@weft/weft/zmq";
+ * import assert from "node:assert/strict";
+ * await using router = new Router();
+ * await router.bind("inproc://zmq-doc-dealer");
  * await using dealer = new Dealer({ routingId: "worker-1" });
+ * dealer.connect("inproc://zmq-doc-dealer");
+ * await dealer.send("job 1");
+ * await dealer.send("job 2"); // no reply needed in between
+ * const [id, job] = await router.receive();
+ * assert.equal(new TextDecoder().decode(id), "worker-1");
+ * assert.equal(new TextDecoder().decode(job), "job 1");
  * ```
  */
 export class Dealer extends DealerSocket {
@@ -256,7 +315,7 @@ export class Dealer extends DealerSocket {
  *
  * @example
  * ```ts
- * import { Dealer, Router } from "./zmq.ts";
+ * import { Dealer, Router } from "@weft/weft/zmq";
  * import assert from "node:assert/strict";
  * await using router = new Router();
  * await router.bind("inproc://zmq-doc-router");
@@ -277,15 +336,15 @@ export class Router extends RouterSocket {
   }
 }
 
-/** zeromq.js's name for {@link Pub}. */
+/** Alias of {@link Pub}, the zeromq.js name (same class). */
 export const Publisher = Pub;
-/** zeromq.js's name for {@link Sub}. */
+/** Alias of {@link Sub}, the zeromq.js name (same class). */
 export const Subscriber = Sub;
-/** zeromq.js's name for {@link XPub}. */
+/** Alias of {@link XPub}, the zeromq.js name (same class). */
 export const XPublisher = XPub;
-/** zeromq.js's name for {@link XSub}. */
+/** Alias of {@link XSub}, the zeromq.js name (same class). */
 export const XSubscriber = XSub;
-/** zeromq.js's name for {@link Req}. */
+/** Alias of {@link Req}, the zeromq.js name (same class). */
 export const Request = Req;
-/** zeromq.js's name for {@link Rep}. */
+/** Alias of {@link Rep}, the zeromq.js name (same class). */
 export const Reply = Rep;

@@ -35,9 +35,18 @@ export type PacketType = typeof PacketType[keyof typeof PacketType];
  *
  * @example
  * ```ts
- * import { MessageType } from "./pomelo_types.ts";
+ * import { MessageType, type PomeloMessage, PomeloServerSession } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
- * assert.equal(MessageType.PUSH, 3);
+ * const got: PomeloMessage[] = [];
+ * const s = new PomeloServerSession(
+ *   { write() {}, message: (m) => got.push(m), ready() {}, close() {} },
+ *   { now: 0 },
+ * );
+ * const hs = new TextEncoder().encode('{"sys":{"type":"t","version":"1"}}');
+ * s.feed(new Uint8Array([1, 0, 0, hs.length, ...hs, 2, 0, 0, 0]), 0); // HANDSHAKE, ACK
+ * const msg = [MessageType.NOTIFY << 1, 3, ...new TextEncoder().encode("a.b{}")]; // notify a.b {}
+ * s.feed(new Uint8Array([4, 0, 0, msg.length, ...msg]), 1); // DATA
+ * assert.equal(got[0]?.type, MessageType.NOTIFY);
  * ```
  */
 export const MessageType = {
@@ -101,10 +110,18 @@ export const PomeloLimits = {
  *
  * @example
  * ```ts
- * import type { PomeloMessage } from "./pomelo_types.ts";
+ * import { type PomeloMessage, PomeloServerSession } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
- * const m: PomeloMessage = { type: 0, id: 1, route: "a.b", body: new Uint8Array(0), flags: 0 };
- * assert.equal(m.route, "a.b");
+ * const got: PomeloMessage[] = [];
+ * const s = new PomeloServerSession(
+ *   { write() {}, message: (m) => got.push(m), ready() {}, close() {} },
+ *   { now: 0 },
+ * );
+ * const hs = new TextEncoder().encode('{"sys":{"type":"t","version":"1"}}');
+ * s.feed(new Uint8Array([1, 0, 0, hs.length, ...hs, 2, 0, 0, 0]), 0); // HANDSHAKE, ACK
+ * const msg = [0, 7, 3, ...new TextEncoder().encode("a.b{}")]; // REQUEST id 7, route a.b, {}
+ * s.feed(new Uint8Array([4, 0, 0, msg.length, ...msg]), 1); // DATA
+ * assert.deepEqual([got[0]?.id, got[0]?.route, new TextDecoder().decode(got[0]?.body)], [7, "a.b", "{}"]);
  * ```
  */
 export interface PomeloMessage {
@@ -170,7 +187,7 @@ export interface PomeloMessageInit {
  *
  * @example
  * ```ts
- * import type { RouteTable } from "./pomelo_types.ts";
+ * import type { RouteTable } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * const table: RouteTable = {
  *   codeOf: (r) => (r === "a" ? 1 : undefined),

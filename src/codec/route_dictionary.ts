@@ -19,11 +19,11 @@ const encoder = new TextEncoder();
  *
  * @example
  * ```ts
- * import type { RouteDictionaryOptions } from "./route_dictionary.ts";
- * import { Codec } from "./wasm.ts";
+ * import { RouteDictionary } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
- * const options: RouteDictionaryOptions = { codec: new Codec() };
- * assert.ok(options.codec);
+ * const dict = new RouteDictionary(["room.join"], {}); // the defaults: the shared wasm memory
+ * assert.equal(dict.codeOf("room.join"), 1);
+ * dict.dispose();
  * ```
  */
 export interface RouteDictionaryOptions {
@@ -43,7 +43,7 @@ export interface RouteDictionaryOptions {
  *
  * @example
  * ```ts
- * import { RouteDictionary } from "./route_dictionary.ts";
+ * import { RouteDictionary } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * const dict = new RouteDictionary(["Room.Join", "onChat"]);
  * assert.equal(dict.codeOf("onChat"), 2);

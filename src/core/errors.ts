@@ -40,7 +40,7 @@ export type ErrorCode = typeof ErrorCode[keyof typeof ErrorCode];
  *
  * @example
  * ```ts
- * import { WeftError } from "./errors.ts";
+ * import { WeftError } from "@weft/weft/zmq";
  * import assert from "node:assert/strict";
  * const err = new WeftError("EINVAL", "expected a port in 1..65535, got 70000");
  * assert.equal(err.code, "EINVAL");

@@ -47,17 +47,13 @@ const BUFFER_LIMIT = 1024;
  *
  * @example
  * ```ts
- * import { EventStream } from "./events.ts";
+ * import { Pull } from "@weft/weft/zmq";
  * import assert from "node:assert/strict";
- * const events = new EventStream();
+ * await using pull = new Pull();
  * const seen: string[] = [];
- * events.on("bind", (e) => seen.push(e.endpoint));
- * events.emit({ type: "bind", endpoint: "tcp://127.0.0.1:5555" });
- * events.end();
- * const all = [];
- * for await (const e of events) all.push(e.type);
- * assert.deepEqual(seen, ["tcp://127.0.0.1:5555"]);
- * assert.deepEqual(all, ["bind"]);
+ * pull.events.on("bind", (e) => seen.push(e.endpoint)); // a socket's EventStream
+ * await pull.bind("inproc://event-stream-doc");
+ * assert.deepEqual(seen, ["inproc://event-stream-doc"]);
  * ```
  */
 export class EventStream implements AsyncIterable<SocketEvent> {

@@ -118,13 +118,14 @@ export const CORE_RULES: OptionRules<CoreOptions> = Object.freeze({
  *
  * @example
  * ```ts
- * import { CORE_DEFAULTS, CORE_RULES, OptionTable } from "./options.ts";
+ * import { Push } from "@weft/weft/zmq";
  * import assert from "node:assert/strict";
- * const table = new OptionTable(CORE_DEFAULTS, CORE_RULES, { linger: 0 });
- * assert.equal(table.values.linger, 0);
- * table.set("sendTimeout", 250);
- * assert.equal(table.values.sendTimeout, 250);
- * assert.throws(() => table.set("linger", 1.5), { code: "EINVAL" });
+ * // Every socket keeps its options in an OptionTable: each value is checked before it is set.
+ * await using push = new Push({ linger: 0 });
+ * push.sendTimeout = 250;
+ * assert.equal(push.sendTimeout, 250);
+ * assert.throws(() => (push.linger = 1.5), { code: "EINVAL" });
+ * assert.equal(push.linger, 0);
  * ```
  */
 export class OptionTable<R extends object> {

@@ -34,15 +34,19 @@ import type { DialOptions, ListenOptions, TransportRegistry } from "../transport
  *
  * @example
  * ```ts
- * import { SocketCore } from "./socket.ts";
- * import { Pull, Push } from "../zmq.ts";
+ * import { Pull, type SocketCore } from "@weft/weft/zmq";
+ * import { Pull0 } from "@weft/weft/sp";
  * import assert from "node:assert/strict";
- * await using pull = new Pull();
- * assert.ok(pull instanceof SocketCore);
+ * // Both families' sockets share the core: endpoints, events and close.
+ * const shutdown = async (socket: SocketCore) => {
+ *   socket.close(); // synchronous and idempotent
+ *   await socket.closed; // once every connection is gone
+ * };
+ * const pull = new Pull();
  * await pull.bind("inproc://socket-core-doc");
- * pull.close();
- * await pull.closed;
- * assert.ok(pull.isClosed);
+ * const sockets: SocketCore[] = [pull, new Pull0()];
+ * await Promise.all(sockets.map(shutdown));
+ * assert.ok(sockets.every((s) => s.isClosed));
  * ```
  */
 export abstract class SocketCore<O extends CoreOptions = CoreOptions> implements AsyncDisposable {

@@ -32,10 +32,14 @@ import type { Handler, Logger } from "./types.ts";
  *
  * @example
  * ```ts
- * import type { AppOptions } from "./app.ts";
+ * import { App } from "@weft/weft/nano";
+ * import { connect } from "@weft/weft/nano/client";
  * import assert from "node:assert/strict";
- * const o: AppOptions = { port: 3250, heartbeatInterval: 10_000, maxConnections: 5000 };
- * assert.equal(o.port, 3250);
+ * await using app = new App({ port: 0, host: "127.0.0.1", heartbeatInterval: 10_000 });
+ * const { port } = await app.listen(); // port 0: a free one
+ * const client = await connect(`ws://127.0.0.1:${port}/`);
+ * assert.equal(client.handshake?.heartbeatMs, 10_000); // the handshake tells the client
+ * client.close();
  * ```
  */
 export interface AppOptions {
@@ -110,7 +114,7 @@ export interface AppOptions {
  *
  * @example
  * ```ts
- * import { App, type Component } from "./app.ts";
+ * import { App, type Component } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * const seen: string[] = [];
  * class Room implements Component {
@@ -140,10 +144,16 @@ export interface Component {
  *
  * @example
  * ```ts
- * import type { CloseOptions } from "./app.ts";
+ * import { App } from "@weft/weft/nano";
+ * import { connect } from "@weft/weft/nano/client";
  * import assert from "node:assert/strict";
- * const o: CloseOptions = { reason: "maintenance", timeout: 2000 };
- * assert.equal(o.reason, "maintenance");
+ * const app = new App({ port: 0, host: "127.0.0.1" });
+ * const { port } = await app.listen();
+ * const client = await connect(`ws://127.0.0.1:${port}/`);
+ * const kicked = new Promise((resolve) => client.onKick(resolve));
+ * await app.close({ reason: "maintenance", timeout: 2000 }); // what the sessions are told
+ * assert.equal(await kicked, "maintenance");
+ * client.close();
  * ```
  */
 export interface CloseOptions {
@@ -158,10 +168,12 @@ export interface CloseOptions {
  *
  * @example
  * ```ts
- * import type { ListenAddress } from "./app.ts";
+ * import { App, type ListenAddress } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
- * const a: ListenAddress = { host: "127.0.0.1", port: 3250, endpoint: "tcp://127.0.0.1:3250" };
- * assert.equal(a.port, 3250);
+ * await using app = new App({ port: 0, host: "127.0.0.1" });
+ * const address: ListenAddress = await app.listen();
+ * assert.ok(address.port > 0); // the port the system picked for port 0
+ * assert.equal(address.endpoint, `tcp://127.0.0.1:${address.port}`);
  * ```
  */
 export interface ListenAddress {
@@ -189,10 +201,7 @@ const rawOnly: FrontDoor = (raw) => Promise.resolve({ stream: raw, transport: "t
  *
  * @example
  * ```ts
- * import { App } from "./app.ts";
- * import type { Session } from "./session.ts";
- * import { InprocNamespace, InprocTransport } from "../transport/inproc/inproc.ts";
- * import { createRegistry } from "../transport/registry.ts";
+ * import { App, createRegistry, InprocNamespace, InprocTransport, type Session } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * class Room {
  *   join(session: Session, payload: { name: string }) {

@@ -13,10 +13,16 @@ import type { Handler } from "./types.ts";
  *
  * @example
  * ```ts
- * import type { RegisterOptions } from "./component.ts";
+ * import { App } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
- * const o: RegisterOptions = { name: "room", nameFunc: (m) => m.toLowerCase() };
- * assert.equal(o.nameFunc!("Join"), "join");
+ * class Room {
+ *   Join() {
+ *     return { ok: true };
+ *   }
+ * }
+ * await using app = new App();
+ * app.register(new Room(), { name: "room", nameFunc: (method) => method.toLowerCase() });
+ * assert.deepEqual(app.routes(), ["room.join"]);
  * ```
  */
 export interface RegisterOptions {
@@ -35,7 +41,7 @@ const LIFECYCLE = new Set(["constructor", "init", "afterInit", "beforeShutdown",
  *
  * @example
  * ```ts
- * import { componentRoutes } from "./component.ts";
+ * import { componentRoutes } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * class Room {
  *   init() {}

@@ -11,9 +11,14 @@
  *
  * @example
  * ```ts
- * import { ResponseCode } from "./errors.ts";
+ * import { App, ResponseCode } from "@weft/weft/nano";
+ * import { connect } from "@weft/weft/nano/client";
  * import assert from "node:assert/strict";
- * assert.equal(ResponseCode.NOT_FOUND, 404);
+ * await using app = new App({ port: 0, host: "127.0.0.1" });
+ * const { port } = await app.listen();
+ * const client = await connect(`ws://127.0.0.1:${port}/`);
+ * await assert.rejects(client.request("room.nope"), { code: ResponseCode.NOT_FOUND });
+ * client.close();
  * ```
  */
 export const ResponseCode = {
@@ -36,10 +41,11 @@ export const ResponseCode = {
  *
  * @example
  * ```ts
- * import type { ErrorBody } from "./errors.ts";
+ * import { type ErrorBody, errorBody, HandlerError } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
- * const e: ErrorBody = { code: 404, message: "no handler at room.nope" };
- * assert.equal(e.code, 404);
+ * // What an error response carries: a handler's HandlerError becomes this body.
+ * const body: ErrorBody = errorBody(new HandlerError(409, "room is full"));
+ * assert.deepEqual(body, { code: 409, message: "room is full" });
  * ```
  */
 export interface ErrorBody {
@@ -56,7 +62,7 @@ export interface ErrorBody {
  *
  * @example
  * ```ts
- * import { HandlerError } from "./errors.ts";
+ * import { HandlerError } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * const e = new HandlerError(409, "room is full", { capacity: 4 });
  * assert.equal(e.code, 409);
@@ -91,7 +97,7 @@ export class HandlerError extends Error {
  *
  * @example
  * ```ts
- * import { errorBody } from "./errors.ts";
+ * import { errorBody } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * assert.deepEqual(errorBody(new Error("boom")), { code: 500, message: "boom" });
  * assert.deepEqual(errorBody("oops"), { code: 500, message: "oops" });

@@ -25,8 +25,7 @@ export interface GroupHost {
  *
  * @example
  * ```ts
- * import { Group } from "./group.ts";
- * import { Session, type SessionLink } from "./session.ts";
+ * import { Group, Session, type SessionLink } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * const written: unknown[] = [];
  * const link = (): SessionLink => ({

@@ -12,7 +12,7 @@ import type { Session } from "./session.ts";
  *
  * @example
  * ```ts
- * import type { Middleware } from "./pipeline.ts";
+ * import type { Middleware } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * const log: string[] = [];
  * const mw: Middleware<{ route: string }> = async (ctx, next) => {
@@ -31,7 +31,7 @@ export type Middleware<C> = (ctx: C, next: () => Promise<void>) => void | Promis
  *
  * @example
  * ```ts
- * import { compose } from "./pipeline.ts";
+ * import { compose } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * const order: string[] = [];
  * const run = compose<{ n: number }>([
@@ -72,7 +72,7 @@ export function compose<C>(
  *
  * @example
  * ```ts
- * import type { InboundContext, Middleware } from "./pipeline.ts";
+ * import type { InboundContext, Middleware } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * const onlyBound: Middleware<InboundContext> = async (ctx, next) => {
  *   if (ctx.session.uid === undefined && ctx.route !== "auth.login") throw new Error("log in first");
@@ -106,7 +106,7 @@ export interface InboundContext {
  *
  * @example
  * ```ts
- * import type { Middleware, OutboundContext } from "./pipeline.ts";
+ * import type { Middleware, OutboundContext } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * const stamp: Middleware<OutboundContext> = async (ctx, next) => {
  *   if (ctx.type === "push") ctx.data = { ...(ctx.data as object), at: 1 };

@@ -29,10 +29,12 @@ type DescMessage = ProtobufDescMessage;
  *
  * @example
  * ```ts
- * import type { BodyKind } from "./serializer.ts";
+ * import { jsonSerializer } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
- * const kind: BodyKind = "push";
- * assert.equal(kind, "push");
+ * const json = jsonSerializer();
+ * // The kind says which way a body goes; a protobuf serializer picks its schema by it.
+ * const bytes = json.encode({ text: "hi" }, "chat.say", "push");
+ * assert.deepEqual(json.decode(bytes, "chat.say", "request"), { text: "hi" });
  * ```
  */
 export type BodyKind = "request" | "notify" | "response" | "push";
@@ -43,7 +45,7 @@ export type BodyKind = "request" | "notify" | "response" | "push";
  *
  * @example
  * ```ts
- * import type { Serializer } from "./serializer.ts";
+ * import type { Serializer } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * const text: Serializer = {
  *   name: "text",
@@ -72,7 +74,7 @@ const EMPTY = new Uint8Array(0);
  *
  * @example
  * ```ts
- * import { jsonSerializer } from "./serializer.ts";
+ * import { jsonSerializer } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * const json = jsonSerializer();
  * const body = json.encode({ text: "hé" }, "chat.say", "response");
@@ -96,7 +98,7 @@ export function jsonSerializer(): Serializer {
  *
  * @example
  * ```ts
- * import type { RouteSchema } from "./serializer.ts";
+ * import type { RouteSchema } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * const none: RouteSchema = {};
  * assert.equal(none.request, undefined);
@@ -116,7 +118,7 @@ export interface RouteSchema {
  *
  * @example
  * ```ts
- * import type { ProtobufSerializerOptions } from "./serializer.ts";
+ * import type { ProtobufSerializerOptions } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * const o: ProtobufSerializerOptions = { routes: {} };
  * assert.deepEqual(o.routes, {});
@@ -140,7 +142,7 @@ export interface ProtobufSerializerOptions {
  *
  * @example
  * ```ts
- * import { protobufSerializer } from "./serializer.ts";
+ * import { protobufSerializer } from "@weft/weft/nano";
  * import { create, createFileRegistry } from "@bufbuild/protobuf";
  * import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
  * import assert from "node:assert/strict";

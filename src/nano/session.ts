@@ -13,10 +13,16 @@ import type { SharedMessage } from "../transport/shared_message.ts";
  *
  * @example
  * ```ts
- * import type { Uid } from "./session.ts";
+ * import { App, type Uid } from "@weft/weft/nano";
+ * import { connect } from "@weft/weft/nano/client";
  * import assert from "node:assert/strict";
- * const uid: Uid = "ann";
- * assert.equal(uid, "ann");
+ * await using app = new App({ port: 0, host: "127.0.0.1" });
+ * app.handle("user.login", (session, name: Uid) => session.bind(name));
+ * const { port } = await app.listen();
+ * const client = await connect(`ws://127.0.0.1:${port}/`);
+ * await client.request("user.login", "ann");
+ * assert.ok(app.sessionByUid("ann")); // find a user's session by uid
+ * client.close();
  * ```
  */
 export type Uid = string | number;
@@ -27,7 +33,7 @@ export type Uid = string | number;
  *
  * @example
  * ```ts
- * import type { SessionLink } from "./session.ts";
+ * import type { SessionLink } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * const pushed: string[] = [];
  * const link: SessionLink = {
@@ -72,7 +78,7 @@ export interface SessionLink {
  *
  * @example
  * ```ts
- * import { Session, type SessionLink } from "./session.ts";
+ * import { Session, type SessionLink } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * const link = {
  *   remoteAddress: "tcp://127.0.0.1:1", transport: "tcp", handshake: undefined,

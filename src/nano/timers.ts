@@ -9,7 +9,7 @@
  *
  * @example
  * ```ts
- * import { systemClock } from "./timers.ts";
+ * import { systemClock } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * const clock = systemClock();
  * assert.ok(clock.now() > 1_600_000_000_000);
@@ -30,7 +30,7 @@ export interface Clock {
  *
  * @example
  * ```ts
- * import { systemClock } from "./timers.ts";
+ * import { systemClock } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * const fired = await new Promise<boolean>((r) => systemClock().setTimeout(() => r(true), 1));
  * assert.ok(fired);
@@ -49,7 +49,7 @@ export function systemClock(): Clock {
  *
  * @example
  * ```ts
- * import { ManualClock } from "./timers.ts";
+ * import { ManualClock } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * const clock = new ManualClock(1000);
  * const seen: number[] = [];
@@ -106,7 +106,7 @@ export class ManualClock implements Clock {
  *
  * @example
  * ```ts
- * import { ManualClock, Timers } from "./timers.ts";
+ * import { ManualClock, Timers } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * const t = new Timers(new ManualClock()).after(10, () => {});
  * t.stop();
@@ -127,10 +127,17 @@ export interface Timer {
  *
  * @example
  * ```ts
- * import type { TimersOptions } from "./timers.ts";
+ * import { ManualClock, Timers } from "./timers.ts";
  * import assert from "node:assert/strict";
- * const o: TimersOptions = { precision: 100 };
- * assert.equal(o.precision, 100);
+ * const clock = new ManualClock();
+ * const timers = new Timers(clock, { precision: 50, onError: () => {} });
+ * let ready = false, fired = 0;
+ * timers.when(() => ready, () => fired++); // checked every 50 ms
+ * ready = true;
+ * clock.advance(49);
+ * assert.equal(fired, 0);
+ * clock.advance(1);
+ * assert.equal(fired, 1);
  * ```
  */
 export interface TimersOptions {
@@ -146,7 +153,7 @@ export interface TimersOptions {
  *
  * @example
  * ```ts
- * import { ManualClock, Timers } from "./timers.ts";
+ * import { ManualClock, Timers } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * const clock = new ManualClock();
  * const timers = new Timers(clock);

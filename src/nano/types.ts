@@ -13,8 +13,7 @@ import type { Session } from "./session.ts";
  *
  * @example
  * ```ts
- * import type { Handler } from "./types.ts";
- * import { App } from "./app.ts";
+ * import { App, type Handler } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * // `payload: never` in the type lets handlers declare any payload type they expect.
  * const echo: Handler = (_session, payload: { text: string }) => payload.text;
@@ -30,8 +29,7 @@ export type Handler = (session: Session, payload: never) => unknown;
  *
  * @example
  * ```ts
- * import type { Logger } from "./types.ts";
- * import { App } from "./app.ts";
+ * import { App, type Logger } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * const lines: unknown[][] = [];
  * const logger: Logger = { error: (...a) => lines.push(a), warn: (...a) => lines.push(a) };

@@ -38,8 +38,7 @@ export interface DefaultTransportsOptions {
  *
  * @example
  * ```ts
- * import { defaultTransports } from "./default.ts";
- * import { InprocNamespace } from "./inproc/inproc.ts";
+ * import { defaultTransports, InprocNamespace } from "@weft/weft/zmq";
  * import assert from "node:assert/strict";
  * const registry = defaultTransports(new InprocNamespace());
  * assert.ok(registry.get("inproc"));

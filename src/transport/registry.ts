@@ -10,8 +10,7 @@ import type { Transport, TransportRegistry } from "./types.ts";
  *
  * @example
  * ```ts
- * import { createRegistry } from "./registry.ts";
- * import { InprocNamespace, InprocTransport } from "./inproc/inproc.ts";
+ * import { createRegistry, InprocNamespace, InprocTransport } from "@weft/weft/zmq";
  * import assert from "node:assert/strict";
  * const registry = createRegistry([new InprocTransport(new InprocNamespace())]);
  * assert.equal(registry.get("inproc")?.scheme, "inproc");

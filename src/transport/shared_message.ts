@@ -12,23 +12,15 @@
  *
  * @example
  * ```ts
- * import { SharedMessage, writeShared } from "./shared_message.ts";
- * import { InprocNamespace, InprocTransport } from "./inproc/inproc.ts";
- * import { parseEndpoint } from "../core/endpoint.ts";
+ * import { SharedMessage } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
- * const inproc = new InprocTransport(new InprocNamespace());
- * const got: string[] = [];
- * const listener = await inproc.listen(parseEndpoint("inproc://shared-demo"), (s) =>
- *   s.start({ data: (c) => got.push(new TextDecoder().decode(c)), drain() {}, end() {} }));
- * const a = await inproc.dial(parseEndpoint("inproc://shared-demo"));
- * const b = await inproc.dial(parseEndpoint("inproc://shared-demo"));
  * const news = new SharedMessage(new TextEncoder().encode("to all"));
- * for (const stream of [a, b]) writeShared(stream, news); // encoded once, written twice
- * a.close();
- * b.close();
- * await Promise.all([a.closed, b.closed]);
- * assert.deepEqual(got, ["to all", "to all"]);
- * listener.close();
+ * let framings = 0;
+ * const frame = (b: Uint8Array) => (framings++, Uint8Array.of(0x82, b.length, ...b)); // a ws frame
+ * const first = news.framed(frame); // the first stream that frames it builds the frame
+ * const second = news.framed(frame); // every other stream reuses it
+ * assert.equal(framings, 1);
+ * assert.equal(first, second);
  * ```
  */
 export class SharedMessage {

@@ -125,7 +125,7 @@ export interface DialOptions {
  *
  * @example
  * ```ts
- * import type { TextMessages } from "./types.ts";
+ * import type { TextMessages } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * const sp: TextMessages = "refuse";
  * assert.equal(sp, "refuse");
@@ -192,10 +192,13 @@ export interface TransportRegistry {
  *
  * @example
  * ```ts
- * import type { HttpRequest } from "./types.ts";
+ * import { App, type HttpRequest } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
- * const r: HttpRequest = { method: "GET", path: "/", target: "/?a=1", headers: new Map() };
- * assert.equal(r.path, "/");
+ * const http = (req: HttpRequest) => ({ status: 200, body: `${req.method} ${req.path}` });
+ * await using app = new App({ port: 0, host: "127.0.0.1", http }); // plain HTTP on the same port
+ * const { port } = await app.listen();
+ * const res = await fetch(`http://127.0.0.1:${port}/status?verbose=1`);
+ * assert.equal(await res.text(), "GET /status");
  * ```
  */
 export interface HttpRequest {
@@ -215,10 +218,15 @@ export interface HttpRequest {
  *
  * @example
  * ```ts
- * import type { HttpResponse } from "./types.ts";
+ * import { App, type HttpResponse } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
- * const r: HttpResponse = { status: 200, headers: { "content-type": "text/html" }, body: "<p>hi</p>" };
- * assert.equal(r.status, 200);
+ * const notFound = (): HttpResponse => ({ status: 404, headers: { "x-app": "demo" }, body: "no" });
+ * await using app = new App({ port: 0, host: "127.0.0.1", http: notFound });
+ * const { port } = await app.listen();
+ * const res = await fetch(`http://127.0.0.1:${port}/`);
+ * assert.equal(res.status, 404);
+ * assert.equal(res.headers.get("x-app"), "demo");
+ * await res.body?.cancel();
  * ```
  */
 export interface HttpResponse {
@@ -236,7 +244,7 @@ export interface HttpResponse {
  *
  * @example
  * ```ts
- * import type { HttpHandler } from "./types.ts";
+ * import type { HttpHandler } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * const http: HttpHandler = (req) =>
  *   req.path === "/" ? { status: 200, body: "hello" } : { status: 404, body: "not found" };

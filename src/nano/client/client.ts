@@ -27,10 +27,16 @@ const fromUtf8 = new TextDecoder();
  *
  * @example
  * ```ts
- * import type { HandshakeInfo } from "./client.ts";
+ * import { App } from "@weft/weft/nano";
+ * import { connect, type HandshakeInfo } from "@weft/weft/nano/client";
  * import assert from "node:assert/strict";
- * const info: HandshakeInfo = { heartbeatMs: 30000, dict: {}, sys: {}, user: undefined };
- * assert.equal(info.heartbeatMs, 30000);
+ * await using app = new App({ port: 0, host: "127.0.0.1", dictionary: { "room.join": 1 } });
+ * const { port } = await app.listen();
+ * const client = await connect(`ws://127.0.0.1:${port}/`);
+ * const info: HandshakeInfo = client.handshake!; // what the server answered
+ * assert.equal(info.heartbeatMs, 30_000);
+ * assert.deepEqual(info.dict, { "room.join": 1 });
+ * client.close();
  * ```
  */
 export interface HandshakeInfo {
@@ -52,7 +58,7 @@ export type ClientState = "connecting" | "open" | "reconnecting" | "closed";
  *
  * @example
  * ```ts
- * import type { PushHandler } from "./client.ts";
+ * import type { PushHandler } from "@weft/weft/nano/client";
  * import assert from "node:assert/strict";
  * const seen: string[] = [];
  * const handler: PushHandler = (_body, route) => seen.push(route);
@@ -107,9 +113,17 @@ function decodeBody(body: Uint8Array): unknown {
  *
  * @example
  * ```ts
- * import { Client } from "./client.ts";
+ * import { App } from "@weft/weft/nano";
+ * import { Client } from "@weft/weft/nano/client";
  * import assert from "node:assert/strict";
- * assert.equal(typeof Client.prototype.request, "function");
+ * await using app = new App({ port: 0, host: "127.0.0.1" });
+ * app.handle("echo.say", (_session, body: unknown) => body);
+ * const { port } = await app.listen();
+ * const client = new Client(`ws://127.0.0.1:${port}/`);
+ * await client.start(); // connect() does both steps
+ * assert.deepEqual(await client.request("echo.say", { hi: 1 }), { hi: 1 });
+ * client.close();
+ * await client.closed;
  * ```
  */
 export class Client {
@@ -552,7 +566,7 @@ function call(fn: () => void): void {
  *
  * @example
  * ```ts
- * import { connect } from "./client.ts";
+ * import { connect } from "@weft/weft/nano/client";
  * import assert from "node:assert/strict";
  * // A connector that refuses: connect() rejects with its error.
  * await assert.rejects(

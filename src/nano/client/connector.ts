@@ -14,7 +14,7 @@ import { WeftError } from "../../core/errors.ts";
  *
  * @example
  * ```ts
- * import type { ConnectionEvents } from "./connector.ts";
+ * import type { ConnectionEvents } from "@weft/weft/nano/client";
  * import assert from "node:assert/strict";
  * const seen: number[] = [];
  * const events: ConnectionEvents = { data: (c) => seen.push(c.length), close: () => {} };
@@ -34,7 +34,7 @@ export interface ConnectionEvents {
  *
  * @example
  * ```ts
- * import type { ClientConnection } from "./connector.ts";
+ * import type { ClientConnection } from "@weft/weft/nano/client";
  * import assert from "node:assert/strict";
  * const sent: Uint8Array[] = [];
  * const conn: ClientConnection = { send: (b) => void sent.push(b), close: () => {} };
@@ -55,10 +55,11 @@ export interface ClientConnection {
  *
  * @example
  * ```ts
- * import type { Connector } from "./connector.ts";
+ * import { connect, type Connector } from "@weft/weft/nano/client";
  * import assert from "node:assert/strict";
- * const never: Connector = (url) => Promise.reject(new Error(`no route to ${url}`));
- * await assert.rejects(never("ws://127.0.0.1:1/", { data() {}, close() {} }));
+ * // A connector opens the byte stream the client speaks pomelo over; this one never can.
+ * const offline: Connector = (url) => Promise.reject(new Error(`offline: ${url}`));
+ * await assert.rejects(connect("ws://127.0.0.1:1/", { connector: offline }), /offline/);
  * ```
  */
 export type Connector = (url: string, events: ConnectionEvents) => Promise<ClientConnection>;
@@ -70,7 +71,7 @@ export type Connector = (url: string, events: ConnectionEvents) => Promise<Clien
  *
  * @example
  * ```ts
- * import { websocketConnector } from "./connector.ts";
+ * import { websocketConnector } from "@weft/weft/nano/client";
  * import assert from "node:assert/strict";
  * await assert.rejects(
  *   websocketConnector("tcp://127.0.0.1:1", { data() {}, close() {} }),

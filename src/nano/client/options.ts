@@ -12,10 +12,18 @@ import type { Connector } from "./connector.ts";
  *
  * @example
  * ```ts
- * import type { ReconnectOptions } from "./options.ts";
+ * import { App } from "@weft/weft/nano";
+ * import { connect } from "@weft/weft/nano/client";
  * import assert from "node:assert/strict";
- * const policy: ReconnectOptions = { initialDelayMs: 100, maxAttempts: 5 };
- * assert.equal(policy.maxDelayMs, undefined); // 10 s by default
+ * await using app = new App({ port: 0, host: "127.0.0.1" });
+ * app.handle("echo.say", (_session, body: unknown) => body);
+ * const { port } = await app.listen();
+ * const client = await connect(`ws://127.0.0.1:${port}/`, {
+ *   reconnect: { initialDelayMs: 100, maxDelayMs: 2000, maxAttempts: 5 }, // if the link drops
+ * });
+ * client.onReconnect((attempt) => console.log(`reconnected after ${attempt} attempt(s)`));
+ * assert.deepEqual(await client.request("echo.say", "hi"), "hi");
+ * client.close();
  * ```
  */
 export interface ReconnectOptions {
@@ -32,10 +40,18 @@ export interface ReconnectOptions {
  *
  * @example
  * ```ts
- * import type { ClientOptions } from "./options.ts";
+ * import { App } from "@weft/weft/nano";
+ * import { connect } from "@weft/weft/nano/client";
  * import assert from "node:assert/strict";
- * const options: ClientOptions = { requestTimeoutMs: 5000, reconnect: true };
- * assert.equal(options.reconnect, true);
+ * await using app = new App({ port: 0, host: "127.0.0.1" });
+ * app.handle("auth.whoami", (session) => session.handshake?.user);
+ * const { port } = await app.listen();
+ * const client = await connect(`ws://127.0.0.1:${port}/`, {
+ *   user: { token: "t-1" }, // sent in the handshake
+ *   requestTimeoutMs: 5000,
+ * });
+ * assert.deepEqual(await client.request("auth.whoami"), { token: "t-1" });
+ * client.close();
  * ```
  */
 export interface ClientOptions {
@@ -60,9 +76,15 @@ export interface ClientOptions {
  *
  * @example
  * ```ts
- * import type { RequestOptions } from "./options.ts";
+ * import { App } from "@weft/weft/nano";
+ * import { connect } from "@weft/weft/nano/client";
  * import assert from "node:assert/strict";
- * assert.equal(({ timeoutMs: 100 } satisfies RequestOptions).timeoutMs, 100);
+ * await using app = new App({ port: 0, host: "127.0.0.1" });
+ * app.handle("slow.op", () => new Promise((r) => setTimeout(() => r("late"), 200)));
+ * const { port } = await app.listen();
+ * const client = await connect(`ws://127.0.0.1:${port}/`);
+ * await assert.rejects(client.request("slow.op", {}, { timeoutMs: 20 }), { code: "ETIMEDOUT" });
+ * client.close();
  * ```
  */
 export interface RequestOptions {

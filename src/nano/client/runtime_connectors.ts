@@ -20,8 +20,7 @@ import type { TransportRegistry } from "../../transport/types.ts";
  *
  * @example
  * ```ts
- * import { transportConnector } from "./runtime_connectors.ts";
- * import { createRegistry } from "../../transport/registry.ts";
+ * import { createRegistry, transportConnector } from "@weft/weft/nano/client/runtime";
  * import assert from "node:assert/strict";
  * const connector = transportConnector(createRegistry([]));
  * await assert.rejects(connector("tcp://127.0.0.1:1", { data() {}, close() {} }), {
@@ -72,8 +71,8 @@ export function transportConnector(registry: TransportRegistry): Connector {
  *
  * @example
  * ```ts
- * import { tcpConnector } from "./runtime_connectors.ts";
- * import { connect } from "../../nano_client.ts";
+ * import { tcpConnector } from "@weft/weft/nano/client/runtime";
+ * import { connect } from "@weft/weft/nano/client";
  * import assert from "node:assert/strict";
  * // Nothing listens on port 1: the client reports a typed error.
  * await assert.rejects(connect("tcp://127.0.0.1:1", { connector: tcpConnector() }));

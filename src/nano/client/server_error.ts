@@ -9,7 +9,7 @@
  *
  * @example
  * ```ts
- * import { ServerError } from "./server_error.ts";
+ * import { ServerError } from "@weft/weft/nano/client";
  * import assert from "node:assert/strict";
  * const e = new ServerError("room.join", { code: 404, message: "no such route" });
  * assert.equal(e.code, 404);

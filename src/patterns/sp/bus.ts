@@ -19,14 +19,15 @@ import type { SpOptions } from "./options.ts";
  *
  * @example
  * ```ts
- * import { Bus0Socket } from "./bus.ts";
- * import { createRegistry } from "../../transport/registry.ts";
- * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import { Bus0, type Bus0Socket } from "@weft/weft/sp";
  * import assert from "node:assert/strict";
- * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
- * const socket = new Bus0Socket({ transports });
- * assert.equal(socket.protocol, "bus");
- * socket.close();
+ * const announce = (node: Bus0Socket, name: string) => node.send(`${name} joined`);
+ * await using a = new Bus0();
+ * await a.listen("inproc://bus0-socket-doc");
+ * await using b = new Bus0();
+ * await b.dial("inproc://bus0-socket-doc");
+ * await announce(b, "b"); // to every directly connected peer
+ * assert.equal(new TextDecoder().decode(await a.recv()), "b joined");
  * ```
  */
 export class Bus0Socket extends SpSocket {

@@ -31,7 +31,7 @@ const body = (m: SpMessage) => m.body;
  *
  * @example
  * ```ts
- * import { Rep0, Req0 } from "../../sp.ts";
+ * import { Rep0, Req0 } from "@weft/weft/sp";
  * import assert from "node:assert/strict";
  * await using rep = new Rep0();
  * await rep.listen("inproc://sp-context-doc");

@@ -132,13 +132,19 @@ const bodyList = (message: SpMessage): Uint8Array[] => [message.body];
  *
  * @example
  * ```ts
- * import { ContextSocket } from "./context_socket.ts";
- * import { Req0 } from "../../sp.ts";
+ * import { type ContextSocket, Rep0, Req0 } from "@weft/weft/sp";
  * import assert from "node:assert/strict";
+ * // REQ0, REP0, SURVEYOR0, RESPONDENT0: send() and recv() run on the socket's main context.
+ * const roundTrip = async (asker: ContextSocket, server: ContextSocket) => {
+ *   await asker.send("ping");
+ *   await server.send(await server.recv()); // echo
+ *   return new TextDecoder().decode(await asker.recv());
+ * };
+ * await using rep = new Rep0();
+ * await rep.listen("inproc://context-socket-doc");
  * await using req = new Req0();
- * assert.ok(req instanceof ContextSocket);
- * const ctx = req.openContext(); // a second request state machine on the same socket
- * await assert.rejects(ctx.recv(), { code: "ESTATE" }); // nothing asked yet
+ * await req.dial("inproc://context-socket-doc");
+ * assert.equal(await roundTrip(req, rep), "ping");
  * ```
  */
 export abstract class ContextSocket extends SpSocket {

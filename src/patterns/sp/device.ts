@@ -31,14 +31,20 @@ const carries = (from: SpSocket, to: SpSocket) =>
  *
  * @example
  * ```ts
- * import { device } from "./device.ts";
- * import { Bus0Socket } from "./bus.ts";
- * import { createRegistry } from "../../transport/registry.ts";
- * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import { Bus0, device } from "@weft/weft/sp";
  * import assert from "node:assert/strict";
- * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
- * const hub = new Bus0Socket({ transports, raw: true });
- * const running = device(hub);
+ * await using hub = new Bus0({ raw: true });
+ * let joined = 0;
+ * hub.events.on("handshake", () => joined++);
+ * await hub.listen("inproc://sp-device-doc");
+ * const running = device(hub); // one raw socket: forwards each message to its other peers
+ * await using a = new Bus0();
+ * await using b = new Bus0();
+ * await a.dial("inproc://sp-device-doc");
+ * await b.dial("inproc://sp-device-doc");
+ * while (joined < 2) await new Promise((r) => setTimeout(r, 1));
+ * await a.send("via the hub");
+ * assert.equal(new TextDecoder().decode(await b.recv()), "via the hub");
  * hub.close();
  * await running; // resolves once the socket closes
  * ```

@@ -23,12 +23,19 @@ const ONE = u32(1);
  *
  * @example
  * ```ts
- * import { SpPairSocket } from "./pair.ts";
- * import { Pair0, Pair1 } from "../../sp.ts";
+ * import { Pair0, Pair1, type SpPairSocket } from "@weft/weft/sp";
  * import assert from "node:assert/strict";
- * await using a = new Pair0();
+ * // Code that works over either pair protocol takes an SpPairSocket.
+ * const echoOnce = async (pair: SpPairSocket) => await pair.send(await pair.recv());
+ * await using a = new Pair1();
+ * await a.listen("inproc://sp-pair-socket-doc");
  * await using b = new Pair1();
- * assert.ok(a instanceof SpPairSocket && b instanceof SpPairSocket);
+ * await b.dial("inproc://sp-pair-socket-doc");
+ * await b.send("hello");
+ * await echoOnce(a);
+ * assert.equal(new TextDecoder().decode(await b.recv()), "hello");
+ * await using other = new Pair0(); // a Pair0 fits the same function
+ * await assert.rejects(echoOnce(Object.assign(other, { recvTimeout: 10 })), { code: "ETIMEDOUT" });
  * ```
  */
 export abstract class SpPairSocket extends SpSocket {
@@ -86,14 +93,20 @@ export abstract class SpPairSocket extends SpSocket {
  *
  * @example
  * ```ts
- * import { Pair0Socket } from "./pair.ts";
- * import { createRegistry } from "../../transport/registry.ts";
- * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import { Pair0, type Pair0Socket } from "@weft/weft/sp";
  * import assert from "node:assert/strict";
- * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
- * const socket = new Pair0Socket({ transports });
- * assert.equal(socket.protocol, "pair");
- * socket.close();
+ * const ping = async (pair: Pair0Socket) => {
+ *   await pair.send("ping");
+ *   return new TextDecoder().decode(await pair.recv());
+ * };
+ * await using a = new Pair0();
+ * await a.listen("inproc://pair0-socket-doc");
+ * await using b = new Pair0();
+ * await b.dial("inproc://pair0-socket-doc");
+ * const answer = ping(b);
+ * await a.recv();
+ * await a.send("pong");
+ * assert.equal(await answer, "pong");
  * ```
  */
 export class Pair0Socket extends SpPairSocket {
@@ -118,14 +131,20 @@ export class Pair0Socket extends SpPairSocket {
  *
  * @example
  * ```ts
- * import { Pair1Socket } from "./pair.ts";
- * import { createRegistry } from "../../transport/registry.ts";
- * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import { Pair1, type Pair1Socket } from "@weft/weft/sp";
  * import assert from "node:assert/strict";
- * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
- * const socket = new Pair1Socket({ transports });
- * assert.equal(socket.protocol, "pair1");
- * socket.close();
+ * const ping = async (pair: Pair1Socket) => {
+ *   await pair.send("ping");
+ *   return new TextDecoder().decode(await pair.recv());
+ * };
+ * await using a = new Pair1();
+ * await a.listen("inproc://pair1-socket-doc");
+ * await using b = new Pair1();
+ * await b.dial("inproc://pair1-socket-doc");
+ * const answer = ping(b);
+ * await a.recv();
+ * await a.send("pong");
+ * assert.equal(await answer, "pong");
  * ```
  */
 export class Pair1Socket extends SpPairSocket {

@@ -16,14 +16,15 @@ import type { SpOptions } from "./options.ts";
  *
  * @example
  * ```ts
- * import { Push0Socket } from "./pipeline.ts";
- * import { createRegistry } from "../../transport/registry.ts";
- * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import { Pull0, Push0, type Push0Socket } from "@weft/weft/sp";
  * import assert from "node:assert/strict";
- * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
- * const socket = new Push0Socket({ transports });
- * assert.equal(socket.protocol, "push");
- * socket.close();
+ * const submit = (push: Push0Socket, job: string) => push.send(`job ${job}`);
+ * await using pull = new Pull0();
+ * await pull.listen("inproc://push0-socket-doc");
+ * await using push = new Push0();
+ * await push.dial("inproc://push0-socket-doc");
+ * await submit(push, "42");
+ * assert.equal(new TextDecoder().decode(await pull.recv()), "job 42");
  * ```
  */
 export class Push0Socket extends SpSocket {
@@ -55,14 +56,15 @@ export class Push0Socket extends SpSocket {
  *
  * @example
  * ```ts
- * import { Pull0Socket } from "./pipeline.ts";
- * import { createRegistry } from "../../transport/registry.ts";
- * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import { Pull0, type Pull0Socket, Push0 } from "@weft/weft/sp";
  * import assert from "node:assert/strict";
- * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
- * const socket = new Pull0Socket({ transports });
- * assert.equal(socket.protocol, "pull");
- * socket.close();
+ * const nextJob = async (pull: Pull0Socket) => new TextDecoder().decode(await pull.recv());
+ * await using pull = new Pull0();
+ * await pull.listen("inproc://pull0-socket-doc");
+ * await using push = new Push0();
+ * await push.dial("inproc://pull0-socket-doc");
+ * await push.send("job 42");
+ * assert.equal(await nextJob(pull), "job 42");
  * ```
  */
 export class Pull0Socket extends SpSocket {

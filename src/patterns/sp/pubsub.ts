@@ -19,14 +19,16 @@ import type { SpOptions } from "./options.ts";
  *
  * @example
  * ```ts
- * import { Pub0Socket } from "./pubsub.ts";
- * import { createRegistry } from "../../transport/registry.ts";
- * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import { Pub0, type Pub0Socket, Sub0 } from "@weft/weft/sp";
  * import assert from "node:assert/strict";
- * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
- * const socket = new Pub0Socket({ transports });
- * assert.equal(socket.protocol, "pub");
- * socket.close();
+ * const publish = (pub: Pub0Socket, temp: string) => pub.send(`weather.paris ${temp}`);
+ * await using sub = new Sub0();
+ * sub.subscribe("weather.");
+ * await sub.listen("inproc://pub0-socket-doc");
+ * await using pub = new Pub0();
+ * await pub.dial("inproc://pub0-socket-doc");
+ * await publish(pub, "21C");
+ * assert.equal(new TextDecoder().decode(await sub.recv()), "weather.paris 21C");
  * ```
  */
 export class Pub0Socket extends SpSocket {
@@ -60,14 +62,17 @@ export class Pub0Socket extends SpSocket {
  *
  * @example
  * ```ts
- * import { Sub0Socket } from "./pubsub.ts";
- * import { createRegistry } from "../../transport/registry.ts";
- * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import { Pub0, Sub0, type Sub0Socket } from "@weft/weft/sp";
  * import assert from "node:assert/strict";
- * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
- * const socket = new Sub0Socket({ transports });
- * assert.equal(socket.protocol, "sub");
- * socket.close();
+ * const follow = (sub: Sub0Socket, city: string) => sub.subscribe(`weather.${city}`);
+ * await using sub = new Sub0();
+ * follow(sub, "paris");
+ * await sub.listen("inproc://sub0-socket-doc");
+ * await using pub = new Pub0();
+ * await pub.dial("inproc://sub0-socket-doc");
+ * await pub.send("weather.oslo -3C"); // filtered out
+ * await pub.send("weather.paris 21C");
+ * assert.equal(new TextDecoder().decode(await sub.recv()), "weather.paris 21C");
  * ```
  */
 export class Sub0Socket extends SpSocket {

@@ -36,7 +36,7 @@ export { nextId, randomId } from "./context_socket.ts";
  *
  * @example
  * ```ts
- * import { Rep0, Req0 } from "../../sp.ts";
+ * import { Rep0, Req0 } from "@weft/weft/sp";
  * import assert from "node:assert/strict";
  * await using rep = new Rep0();
  * await rep.listen("inproc://sp-req-context-doc");
@@ -91,14 +91,20 @@ class RequestContext extends HostedContext {
  *
  * @example
  * ```ts
- * import { Req0Socket } from "./reqrep.ts";
- * import { createRegistry } from "../../transport/registry.ts";
- * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import { Rep0, Req0, type Req0Socket } from "@weft/weft/sp";
  * import assert from "node:assert/strict";
- * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
- * const socket = new Req0Socket({ transports });
- * assert.equal(socket.protocol, "req");
- * socket.close();
+ * const ask = async (req: Req0Socket, question: string) => {
+ *   const ctx = req.openContext(); // one request in flight per context
+ *   await ctx.send(question);
+ *   return new TextDecoder().decode(await ctx.recv());
+ * };
+ * await using rep = new Rep0();
+ * await rep.listen("inproc://req0-socket-doc");
+ * await using req = new Req0();
+ * await req.dial("inproc://req0-socket-doc");
+ * const answer = ask(req, "ping");
+ * await rep.send(`${new TextDecoder().decode(await rep.recv())}/pong`);
+ * assert.equal(await answer, "ping/pong");
  * ```
  */
 export class Req0Socket extends ContextSocket {
@@ -312,13 +318,20 @@ class ResponderContext extends HostedContext {
  *
  * @example
  * ```ts
- * import { Responder } from "./reqrep.ts";
- * import { Rep0, Respondent0 } from "../../sp.ts";
+ * import { Rep0, Req0, type Responder } from "@weft/weft/sp";
  * import assert from "node:assert/strict";
+ * // Serves a REP0 or a RESPONDENT0 alike: receive, then answer along the same path.
+ * const serveOnce = async (server: Responder) => {
+ *   const question = await server.recv();
+ *   await server.send(`re: ${new TextDecoder().decode(question)}`);
+ * };
  * await using rep = new Rep0();
- * await using respondent = new Respondent0();
- * assert.ok(rep instanceof Responder && respondent instanceof Responder);
- * await assert.rejects(rep.send("no request yet"), { code: "ESTATE" });
+ * await rep.listen("inproc://responder-doc");
+ * await using req = new Req0();
+ * await req.dial("inproc://responder-doc");
+ * await req.send("ping");
+ * await serveOnce(rep);
+ * assert.equal(new TextDecoder().decode(await req.recv()), "re: ping");
  * ```
  */
 export abstract class Responder extends ContextSocket {
@@ -478,14 +491,19 @@ export abstract class Responder extends ContextSocket {
  *
  * @example
  * ```ts
- * import { Rep0Socket } from "./reqrep.ts";
- * import { createRegistry } from "../../transport/registry.ts";
- * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import { Rep0, type Rep0Socket, Req0 } from "@weft/weft/sp";
  * import assert from "node:assert/strict";
- * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
- * const socket = new Rep0Socket({ transports });
- * assert.equal(socket.protocol, "rep");
- * socket.close();
+ * const serveOnce = async (rep: Rep0Socket) => {
+ *   const question = await rep.recv();
+ *   await rep.send(`re: ${new TextDecoder().decode(question)}`); // back along the request's path
+ * };
+ * await using rep = new Rep0();
+ * await rep.listen("inproc://rep0-socket-doc");
+ * await using req = new Req0();
+ * await req.dial("inproc://rep0-socket-doc");
+ * await req.send("ping");
+ * await serveOnce(rep);
+ * assert.equal(new TextDecoder().decode(await req.recv()), "re: ping");
  * ```
  */
 export class Rep0Socket extends Responder {

@@ -50,21 +50,18 @@ const wholeFrames = (frames: Message) => {
  *
  * @example
  * ```ts
- * import { SpSocket } from "./socket.ts";
- * import { Pull0Socket, Push0Socket } from "./pipeline.ts";
- * import { createRegistry } from "../../transport/registry.ts";
- * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import { Pull0, Push0, type SpSocket } from "@weft/weft/sp";
  * import assert from "node:assert/strict";
- * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
- * const pull = new Pull0Socket({ transports });
- * const push = new Push0Socket({ transports });
- * assert.ok(push instanceof SpSocket);
- * await pull.listen("inproc://sp-socket-doc");
- * await push.dial("inproc://sp-socket-doc");
+ * // Every SP socket listens, dials, sends and receives the same way.
+ * const connectPair = async (server: SpSocket, client: SpSocket, url: string) => {
+ *   await server.listen(url);
+ *   await client.dial(url); // resolves once connected
+ * };
+ * await using pull = new Pull0();
+ * await using push = new Push0();
+ * await connectPair(pull, push, "inproc://sp-socket-doc");
  * await push.send("hello");
  * assert.equal(new TextDecoder().decode(await pull.recv()), "hello");
- * push.close();
- * pull.close();
  * ```
  */
 export abstract class SpSocket extends SocketCore<CoreOptions>

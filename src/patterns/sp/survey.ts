@@ -27,7 +27,7 @@ import { Waiter } from "./waiter.ts";
  *
  * @example
  * ```ts
- * import { Respondent0, Surveyor0 } from "../../sp.ts";
+ * import { Respondent0, Surveyor0 } from "@weft/weft/sp";
  * import assert from "node:assert/strict";
  * await using respondent = new Respondent0();
  * await respondent.listen("inproc://sp-surveyor-context-doc");
@@ -79,14 +79,20 @@ class SurveyContext extends HostedContext {
  *
  * @example
  * ```ts
- * import { Surveyor0Socket } from "./survey.ts";
- * import { createRegistry } from "../../transport/registry.ts";
- * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import { Respondent0, Surveyor0, type Surveyor0Socket } from "@weft/weft/sp";
  * import assert from "node:assert/strict";
- * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
- * const socket = new Surveyor0Socket({ transports });
- * assert.equal(socket.protocol, "surveyor");
- * socket.close();
+ * const firstAnswer = async (surveyor: Surveyor0Socket, question: string) => {
+ *   await surveyor.send(question); // to every respondent
+ *   return new TextDecoder().decode(await surveyor.recv()); // answers until surveyTime ends
+ * };
+ * await using respondent = new Respondent0();
+ * await respondent.listen("inproc://surveyor0-socket-doc");
+ * await using surveyor = new Surveyor0({ surveyTime: 1000 });
+ * await surveyor.dial("inproc://surveyor0-socket-doc");
+ * const answer = firstAnswer(surveyor, "status?");
+ * await respondent.recv();
+ * await respondent.send("up");
+ * assert.equal(await answer, "up");
  * ```
  */
 export class Surveyor0Socket extends ContextSocket {
@@ -249,14 +255,19 @@ export class Surveyor0Socket extends ContextSocket {
  *
  * @example
  * ```ts
- * import { Respondent0Socket } from "./survey.ts";
- * import { createRegistry } from "../../transport/registry.ts";
- * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import { Respondent0, type Respondent0Socket, Surveyor0 } from "@weft/weft/sp";
  * import assert from "node:assert/strict";
- * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
- * const socket = new Respondent0Socket({ transports });
- * assert.equal(socket.protocol, "respondent");
- * socket.close();
+ * const answerOnce = async (respondent: Respondent0Socket, answer: string) => {
+ *   await respondent.recv(); // a survey
+ *   await respondent.send(answer); // goes to the surveyor that asked
+ * };
+ * await using respondent = new Respondent0();
+ * await respondent.listen("inproc://respondent0-socket-doc");
+ * await using surveyor = new Surveyor0({ surveyTime: 1000 });
+ * await surveyor.dial("inproc://respondent0-socket-doc");
+ * await surveyor.send("status?");
+ * await answerOnce(respondent, "up");
+ * assert.equal(new TextDecoder().decode(await surveyor.recv()), "up");
  * ```
  */
 export class Respondent0Socket extends Responder {

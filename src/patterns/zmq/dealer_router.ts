@@ -20,14 +20,17 @@ import { topicKey } from "./subscriptions.ts";
  *
  * @example
  * ```ts
- * import { DealerSocket } from "./dealer_router.ts";
- * import { createRegistry } from "../../transport/registry.ts";
- * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import { Dealer, type DealerSocket, Router } from "@weft/weft/zmq";
  * import assert from "node:assert/strict";
- * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
- * const socket = new DealerSocket({ transports });
- * assert.equal(socket.socketType, "DEALER");
- * socket.close();
+ * const submitAll = (dealer: DealerSocket, jobs: string[]) =>
+ *   Promise.all(jobs.map((job) => dealer.send(job))); // no reply awaited in between
+ * await using router = new Router();
+ * await router.bind("inproc://dealer-socket-doc");
+ * await using dealer = new Dealer();
+ * dealer.connect("inproc://dealer-socket-doc");
+ * await submitAll(dealer, ["a", "b"]);
+ * const [, first] = await router.receive();
+ * assert.equal(new TextDecoder().decode(first), "a");
  * ```
  */
 export class DealerSocket extends Socket {
@@ -78,14 +81,19 @@ export interface RouterOptions extends SocketOptions {
  *
  * @example
  * ```ts
- * import { RouterSocket } from "./dealer_router.ts";
- * import { createRegistry } from "../../transport/registry.ts";
- * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import { Dealer, Router, type RouterSocket } from "@weft/weft/zmq";
  * import assert from "node:assert/strict";
- * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
- * const socket = new RouterSocket({ transports });
- * assert.equal(socket.socketType, "ROUTER");
- * socket.close();
+ * const echoOnce = async (router: RouterSocket) => {
+ *   const [id, body] = await router.receive(); // the sender's routing id comes first
+ *   await router.send([id!, body!]); // and routes the answer back
+ * };
+ * await using router = new Router();
+ * await router.bind("inproc://router-socket-doc");
+ * await using dealer = new Dealer({ routingId: "w1" });
+ * dealer.connect("inproc://router-socket-doc");
+ * await dealer.send("hello");
+ * await echoOnce(router);
+ * assert.equal(new TextDecoder().decode((await dealer.receive())[0]), "hello");
  * ```
  */
 export class RouterSocket extends Socket {

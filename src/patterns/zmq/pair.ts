@@ -16,14 +16,20 @@ import type { SocketOptions } from "./options.ts";
  *
  * @example
  * ```ts
- * import { PairSocket } from "./pair.ts";
- * import { createRegistry } from "../../transport/registry.ts";
- * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import { Pair, type PairSocket } from "@weft/weft/zmq";
  * import assert from "node:assert/strict";
- * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
- * const socket = new PairSocket({ transports });
- * assert.equal(socket.socketType, "PAIR");
- * socket.close();
+ * const ping = async (pair: PairSocket) => {
+ *   await pair.send("ping");
+ *   return new TextDecoder().decode((await pair.receive())[0]);
+ * };
+ * await using a = new Pair();
+ * await a.bind("inproc://pair-socket-doc");
+ * await using b = new Pair();
+ * b.connect("inproc://pair-socket-doc");
+ * const answer = ping(b);
+ * await a.receive();
+ * await a.send("pong");
+ * assert.equal(await answer, "pong");
  * ```
  */
 export class PairSocket extends Socket {

@@ -54,9 +54,18 @@ export interface ProxyOptions {
  *
  * @example
  * ```ts
- * import { ProxyCommand } from "./proxy.ts";
+ * import { Proxy, ProxyCommand, Pull, Push, Rep, Req } from "@weft/weft/zmq";
  * import assert from "node:assert/strict";
- * assert.equal(ProxyCommand.STATISTICS, "STATISTICS");
+ * await using inlet = new Pull();
+ * await using outlet = new Push();
+ * await using control = new Rep();
+ * await control.bind("inproc://proxy-command-doc");
+ * const running = new Proxy(inlet, outlet, { control }).run();
+ * await using commander = new Req();
+ * commander.connect("inproc://proxy-command-doc");
+ * await commander.send(ProxyCommand.TERMINATE);
+ * await commander.receive(); // the REP control socket acknowledges
+ * await running; // run() ends on TERMINATE
  * ```
  */
 export const ProxyCommand = {
@@ -123,7 +132,7 @@ function count(batch: readonly Message[]): [frames: number, bytes: number] {
  *
  * @example
  * ```ts
- * import { statisticsFrames } from "./proxy.ts";
+ * import { statisticsFrames } from "@weft/weft/zmq";
  * import assert from "node:assert/strict";
  * const side = { messagesReceived: 3, bytesReceived: 300, messagesSent: 1, bytesSent: 2 };
  * const frames = statisticsFrames({ frontend: side, backend: side });
@@ -152,8 +161,7 @@ export function statisticsFrames(stats: ProxyStatistics): Uint8Array[] {
  *
  * @example
  * ```ts
- * import { Proxy } from "./proxy.ts";
- * import { Pull, Push } from "../../zmq.ts";
+ * import { Proxy, Pull, Push } from "@weft/weft/zmq";
  * import assert from "node:assert/strict";
  * await using inlet = new Pull();
  * await using outlet = new Push();
@@ -412,8 +420,7 @@ function isCode(error: unknown, code: string): boolean {
  *
  * @example
  * ```ts
- * import { proxy } from "./proxy.ts";
- * import { Pull, Push } from "../../zmq.ts";
+ * import { proxy, Pull, Push } from "@weft/weft/zmq";
  * import assert from "node:assert/strict";
  * const inlet = new Pull();
  * const outlet = new Push();

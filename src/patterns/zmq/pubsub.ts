@@ -40,12 +40,19 @@ export interface XPubOptions extends SocketOptions {
  *
  * @example
  * ```ts
- * import { PublisherBase } from "./pubsub.ts";
- * import { Pub, XPub } from "../../zmq.ts";
+ * import { Pub, type PublisherBase, Sub } from "@weft/weft/zmq";
  * import assert from "node:assert/strict";
+ * // Code that only publishes can take a PUB or an XPUB.
+ * const publish = (out: PublisherBase, temp: string) => out.send(["weather.paris", temp]);
  * await using pub = new Pub();
- * await using xpub = new XPub();
- * assert.ok(pub instanceof PublisherBase && xpub instanceof PublisherBase);
+ * await pub.bind("inproc://publisher-base-doc");
+ * await using sub = new Sub();
+ * sub.subscribe("weather.");
+ * sub.connect("inproc://publisher-base-doc");
+ * const timer = setInterval(() => publish(pub, "21C"), 5); // until the subscription arrives
+ * const [, temp] = await sub.receive();
+ * clearInterval(timer);
+ * assert.equal(new TextDecoder().decode(temp), "21C");
  * ```
  */
 export abstract class PublisherBase extends Socket {
@@ -80,14 +87,18 @@ export abstract class PublisherBase extends Socket {
  *
  * @example
  * ```ts
- * import { PubSocket } from "./pubsub.ts";
- * import { createRegistry } from "../../transport/registry.ts";
- * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import { Pub, type PubSocket, Sub } from "@weft/weft/zmq";
  * import assert from "node:assert/strict";
- * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
- * const socket = new PubSocket({ transports });
- * assert.equal(socket.socketType, "PUB");
- * socket.close();
+ * const publish = (pub: PubSocket, temp: string) => pub.send(["weather.paris", temp]);
+ * await using pub = new Pub();
+ * await pub.bind("inproc://pub-socket-doc");
+ * await using sub = new Sub();
+ * sub.subscribe("weather.");
+ * sub.connect("inproc://pub-socket-doc");
+ * const timer = setInterval(() => publish(pub, "21C"), 5); // until the subscription arrives
+ * const [, temp] = await sub.receive();
+ * clearInterval(timer);
+ * assert.equal(new TextDecoder().decode(temp), "21C");
  * ```
  */
 export class PubSocket extends PublisherBase {
@@ -113,14 +124,18 @@ export class PubSocket extends PublisherBase {
  *
  * @example
  * ```ts
- * import { XPubSocket } from "./pubsub.ts";
- * import { createRegistry } from "../../transport/registry.ts";
- * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import { Sub, XPub, type XPubSocket } from "@weft/weft/zmq";
  * import assert from "node:assert/strict";
- * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
- * const socket = new XPubSocket({ transports });
- * assert.equal(socket.socketType, "XPUB");
- * socket.close();
+ * const nextTopic = async (xpub: XPubSocket) => {
+ *   const [event] = await xpub.receive(); // [1|topic] subscribe, [0|topic] unsubscribe
+ *   return `${event![0] === 1 ? "+" : "-"}${new TextDecoder().decode(event!.subarray(1))}`;
+ * };
+ * await using xpub = new XPub();
+ * await xpub.bind("inproc://xpub-socket-doc");
+ * await using sub = new Sub();
+ * sub.subscribe("news.");
+ * sub.connect("inproc://xpub-socket-doc");
+ * assert.equal(await nextTopic(xpub), "+news.");
  * ```
  */
 export class XPubSocket extends PublisherBase {
@@ -202,12 +217,18 @@ export class XPubSocket extends PublisherBase {
  *
  * @example
  * ```ts
- * import { SubscriberBase } from "./pubsub.ts";
- * import { Sub, XSub } from "../../zmq.ts";
+ * import { Pub, Sub, type SubscriberBase } from "@weft/weft/zmq";
  * import assert from "node:assert/strict";
+ * // Code that only reads can take a SUB or an XSUB.
+ * const nextText = async (input: SubscriberBase) => new TextDecoder().decode((await input.receive())[0]);
+ * await using pub = new Pub();
+ * await pub.bind("inproc://subscriber-base-doc");
  * await using sub = new Sub();
- * await using xsub = new XSub();
- * assert.ok(sub instanceof SubscriberBase && xsub instanceof SubscriberBase);
+ * sub.subscribe("");
+ * sub.connect("inproc://subscriber-base-doc");
+ * const timer = setInterval(() => pub.send("tick"), 5); // until the subscription arrives
+ * assert.equal(await nextText(sub), "tick");
+ * clearInterval(timer);
  * ```
  */
 export abstract class SubscriberBase extends Socket {
@@ -271,14 +292,18 @@ export abstract class SubscriberBase extends Socket {
  *
  * @example
  * ```ts
- * import { SubSocket } from "./pubsub.ts";
- * import { createRegistry } from "../../transport/registry.ts";
- * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import { Pub, Sub, type SubSocket } from "@weft/weft/zmq";
  * import assert from "node:assert/strict";
- * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
- * const socket = new SubSocket({ transports });
- * assert.equal(socket.socketType, "SUB");
- * socket.close();
+ * const follow = (sub: SubSocket, city: string) => sub.subscribe(`weather.${city}`);
+ * await using pub = new Pub();
+ * await pub.bind("inproc://sub-socket-doc");
+ * await using sub = new Sub();
+ * follow(sub, "paris");
+ * sub.connect("inproc://sub-socket-doc");
+ * const timer = setInterval(() => pub.send(["weather.paris", "21C"]), 5);
+ * const [topic] = await sub.receive();
+ * clearInterval(timer);
+ * assert.equal(new TextDecoder().decode(topic), "weather.paris");
  * ```
  */
 export class SubSocket extends SubscriberBase {
@@ -319,14 +344,19 @@ export class SubSocket extends SubscriberBase {
  *
  * @example
  * ```ts
- * import { XSubSocket } from "./pubsub.ts";
- * import { createRegistry } from "../../transport/registry.ts";
- * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import { Pub, XSub, type XSubSocket } from "@weft/weft/zmq";
  * import assert from "node:assert/strict";
- * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
- * const socket = new XSubSocket({ transports });
- * assert.equal(socket.socketType, "XSUB");
- * socket.close();
+ * const subscribe = (xsub: XSubSocket, topic: string) =>
+ *   xsub.send(new Uint8Array([1, ...new TextEncoder().encode(topic)]));
+ * await using pub = new Pub();
+ * await pub.bind("inproc://xsub-socket-doc");
+ * await using xsub = new XSub();
+ * xsub.connect("inproc://xsub-socket-doc");
+ * await subscribe(xsub, "news.");
+ * const timer = setInterval(() => pub.send("news.today"), 5); // until the subscription arrives
+ * const [msg] = await xsub.receive();
+ * clearInterval(timer);
+ * assert.equal(new TextDecoder().decode(msg), "news.today");
  * ```
  */
 export class XSubSocket extends SubscriberBase {

@@ -17,14 +17,15 @@ import type { SocketOptions } from "./options.ts";
  *
  * @example
  * ```ts
- * import { PushSocket } from "./push_pull.ts";
- * import { createRegistry } from "../../transport/registry.ts";
- * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import { Pull, Push, type PushSocket } from "@weft/weft/zmq";
  * import assert from "node:assert/strict";
- * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
- * const socket = new PushSocket({ transports });
- * assert.equal(socket.socketType, "PUSH");
- * socket.close();
+ * const submit = (push: PushSocket, job: string) => push.send(["job", job]);
+ * await using pull = new Pull();
+ * await pull.bind("inproc://push-socket-doc");
+ * await using push = new Push();
+ * push.connect("inproc://push-socket-doc");
+ * await submit(push, "42");
+ * assert.equal(new TextDecoder().decode((await pull.receive())[1]), "42");
  * ```
  */
 export class PushSocket extends Socket {
@@ -59,14 +60,15 @@ export class PushSocket extends Socket {
  *
  * @example
  * ```ts
- * import { PullSocket } from "./push_pull.ts";
- * import { createRegistry } from "../../transport/registry.ts";
- * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import { Pull, type PullSocket, Push } from "@weft/weft/zmq";
  * import assert from "node:assert/strict";
- * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
- * const socket = new PullSocket({ transports });
- * assert.equal(socket.socketType, "PULL");
- * socket.close();
+ * const nextJob = async (pull: PullSocket) => new TextDecoder().decode((await pull.receive())[0]);
+ * await using pull = new Pull();
+ * await pull.bind("inproc://pull-socket-doc");
+ * await using push = new Push();
+ * push.connect("inproc://pull-socket-doc");
+ * await push.send("job 42");
+ * assert.equal(await nextJob(pull), "job 42");
  * ```
  */
 export class PullSocket extends Socket {

@@ -29,14 +29,20 @@ export interface ReqOptions extends SocketOptions {
  *
  * @example
  * ```ts
- * import { ReqSocket } from "./req_rep.ts";
- * import { createRegistry } from "../../transport/registry.ts";
- * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import { Rep, Req, type ReqSocket } from "@weft/weft/zmq";
  * import assert from "node:assert/strict";
- * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
- * const socket = new ReqSocket({ transports });
- * assert.equal(socket.socketType, "REQ");
- * socket.close();
+ * const ask = async (req: ReqSocket, question: string) => {
+ *   await req.send(question);
+ *   return new TextDecoder().decode((await req.receive())[0]); // the reply, before the next send
+ * };
+ * await using rep = new Rep();
+ * await rep.bind("inproc://req-socket-doc");
+ * await using req = new Req();
+ * req.connect("inproc://req-socket-doc");
+ * const answer = ask(req, "ping");
+ * await rep.receive();
+ * await rep.send("pong");
+ * assert.equal(await answer, "pong");
  * ```
  */
 export class ReqSocket extends Socket {
@@ -141,14 +147,19 @@ export class ReqSocket extends Socket {
  *
  * @example
  * ```ts
- * import { RepSocket } from "./req_rep.ts";
- * import { createRegistry } from "../../transport/registry.ts";
- * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import { Rep, type RepSocket, Req } from "@weft/weft/zmq";
  * import assert from "node:assert/strict";
- * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
- * const socket = new RepSocket({ transports });
- * assert.equal(socket.socketType, "REP");
- * socket.close();
+ * const serveOnce = async (rep: RepSocket) => {
+ *   const [question] = await rep.receive();
+ *   await rep.send(`re: ${new TextDecoder().decode(question)}`); // back to the asker
+ * };
+ * await using rep = new Rep();
+ * await rep.bind("inproc://rep-socket-doc");
+ * await using req = new Req();
+ * req.connect("inproc://rep-socket-doc");
+ * await req.send("ping");
+ * await serveOnce(rep);
+ * assert.equal(new TextDecoder().decode((await req.receive())[0]), "re: ping");
  * ```
  */
 export class RepSocket extends Socket {

@@ -51,17 +51,21 @@ export function toMessage(message: MessageLike): Message {
  *
  * @example
  * ```ts
- * import { Socket } from "./socket.ts";
- * import { PushSocket } from "./push_pull.ts";
- * import { createRegistry } from "../../transport/registry.ts";
- * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import { Pull, Push, type Socket } from "@weft/weft/zmq";
  * import assert from "node:assert/strict";
- * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
- * const push: Socket = new PushSocket({ transports, linger: 0 });
- * push.sendHighWaterMark = 10;
+ * // Every ZeroMQ socket shares this base: endpoints, options, send, receive, close.
+ * const tune = (socket: Socket) => {
+ *   socket.sendHighWaterMark = 10; // options are properties too
+ *   socket.linger = 0;
+ * };
+ * await using push = new Push();
+ * tune(push);
  * assert.equal(push.sendHighWaterMark, 10);
- * push.close();
- * assert.ok(push.isClosed);
+ * await using pull = new Pull();
+ * await pull.bind("inproc://zmq-socket-doc");
+ * push.connect("inproc://zmq-socket-doc");
+ * await push.send("hello");
+ * assert.equal(new TextDecoder().decode((await pull.receive())[0]), "hello");
  * ```
  */
 export abstract class Socket extends SocketCore<ResolvedOptions> implements AsyncIterable<Message> {
@@ -284,10 +288,12 @@ export abstract class Socket extends SocketCore<ResolvedOptions> implements Asyn
  *
  * @example
  * ```ts
- * import type { SocketBase } from "./socket.ts";
- * import { Pull } from "../../zmq.ts";
- * const sockets: SocketBase[] = [new Pull()];
- * for (const socket of sockets) socket.close();
+ * import { Pull, Push, type SocketBase } from "@weft/weft/zmq";
+ * import assert from "node:assert/strict";
+ * const closeAll = (sockets: SocketBase[]) => sockets.forEach((s) => s.close());
+ * const sockets = [new Push(), new Pull()];
+ * closeAll(sockets);
+ * assert.ok(sockets.every((s) => s.isClosed));
  * ```
  */
 export type SocketBase = Socket;

@@ -13,9 +13,17 @@ import { VERSION } from "../../version.ts";
  *
  * @example
  * ```ts
- * import { HandshakeCode } from "./handshake.ts";
+ * import { HandshakeCode, PomeloServerSession } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
- * assert.equal(HandshakeCode.OLD_CLIENT, 501);
+ * const written: Uint8Array[] = [];
+ * const s = new PomeloServerSession(
+ *   { write: (b) => written.push(b), message() {}, ready() {}, close() {} },
+ *   { now: 0, checkClient: (type) => type === "my-client" },
+ * );
+ * const hs = new TextEncoder().encode('{"sys":{"type":"old-client","version":"1"}}');
+ * s.feed(new Uint8Array([1, 0, 0, hs.length, ...hs]), 0); // HANDSHAKE packet
+ * const answer = JSON.parse(new TextDecoder().decode(written[0]!.subarray(4)));
+ * assert.equal(answer.code, HandshakeCode.OLD_CLIENT); // refused by checkClient
  * ```
  */
 export const HandshakeCode = {
@@ -35,10 +43,18 @@ export type HandshakeCode = typeof HandshakeCode[keyof typeof HandshakeCode];
  *
  * @example
  * ```ts
- * import type { ClientHandshake } from "./handshake.ts";
+ * import { App, type ClientHandshake } from "@weft/weft/nano";
+ * import { connect } from "@weft/weft/nano/client";
  * import assert from "node:assert/strict";
- * const h: ClientHandshake = { sys: { type: "js-websocket", version: "0.0.1" }, user: {} };
- * assert.equal(h.sys.type, "js-websocket");
+ * await using app = new App({
+ *   port: 0,
+ *   host: "127.0.0.1",
+ *   onHandshake: (h: ClientHandshake) => ({ hello: h.sys.type }), // the answer's `user`
+ * });
+ * const { port } = await app.listen();
+ * const client = await connect(`ws://127.0.0.1:${port}/`, { sys: { type: "my-client" } });
+ * assert.deepEqual(client.handshake?.user, { hello: "my-client" });
+ * client.close();
  * ```
  */
 export interface ClientHandshake {

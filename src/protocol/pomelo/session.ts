@@ -37,9 +37,15 @@ import {
  *
  * @example
  * ```ts
- * import { SessionState } from "./session.ts";
+ * import { PomeloServerSession, SessionState } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
- * assert.equal(SessionState.WORKING, "working");
+ * const s = new PomeloServerSession({ write() {}, message() {}, ready() {}, close() {} }, { now: 0 });
+ * assert.equal(s.state, SessionState.START);
+ * const hs = new TextEncoder().encode('{"sys":{"type":"t","version":"1"}}');
+ * s.feed(new Uint8Array([1, 0, 0, hs.length, ...hs]), 0); // HANDSHAKE
+ * assert.equal(s.state, SessionState.HANDSHAKE);
+ * s.feed(new Uint8Array([2, 0, 0, 0]), 1); // HANDSHAKE_ACK
+ * assert.equal(s.state, SessionState.WORKING);
  * ```
  */
 export const SessionState = {
@@ -63,7 +69,7 @@ export type SessionState = typeof SessionState[keyof typeof SessionState];
  *
  * @example
  * ```ts
- * import type { PomeloSessionEvents } from "./session.ts";
+ * import type { PomeloSessionEvents } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * const written: Uint8Array[] = [];
  * const events: PomeloSessionEvents = {
@@ -91,10 +97,18 @@ export interface PomeloSessionEvents {
  *
  * @example
  * ```ts
- * import type { PomeloSessionOptions } from "./session.ts";
+ * import { PomeloServerSession } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
- * const o: PomeloSessionOptions = { heartbeatInterval: 10_000, now: 0 };
- * assert.equal(o.heartbeatInterval, 10000);
+ * let reason = "";
+ * const s = new PomeloServerSession(
+ *   { write() {}, message() {}, ready() {}, close: (r) => (reason = r) },
+ *   { now: 0, handshakeTimeout: 1000, heartbeatInterval: 10_000 },
+ * );
+ * s.tick(999);
+ * assert.equal(s.state, "start");
+ * s.tick(1000); // no handshake within handshakeTimeout
+ * assert.equal(s.state, "closed");
+ * assert.ok(reason.length > 0);
  * ```
  */
 export interface PomeloSessionOptions {
@@ -135,7 +149,7 @@ const KIND_NAMES = ["", "HANDSHAKE", "HANDSHAKE_ACK", "HEARTBEAT", "DATA", "KICK
  *
  * @example
  * ```ts
- * import { PomeloServerSession } from "./session.ts";
+ * import { PomeloServerSession } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * const out: number[] = [];
  * let ready = false;

@@ -24,7 +24,7 @@ const proto = (id: number, name: string, peer: number, peerName: string): SpProt
  *
  * @example
  * ```ts
- * import { SpProtocols, type SpProtocolTable } from "./ids.ts";
+ * import { SpProtocols, type SpProtocolTable } from "@weft/weft/sp";
  * import assert from "node:assert/strict";
  * const table: SpProtocolTable = SpProtocols;
  * assert.equal(table.pair1.peer, table.pair1.id);
@@ -61,7 +61,7 @@ export interface SpProtocolTable {
  *
  * @example
  * ```ts
- * import { SpProtocols } from "./ids.ts";
+ * import { SpProtocols } from "@weft/weft/sp";
  * import assert from "node:assert/strict";
  * assert.equal(SpProtocols.req0.id, 0x30);
  * assert.equal(SpProtocols.req0.peerName, "rep");

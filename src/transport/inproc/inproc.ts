@@ -154,21 +154,16 @@ export class InprocNamespace {
  *
  * @example
  * ```ts
- * import { InprocNamespace, InprocTransport } from "./inproc.ts";
- * import { parseEndpoint } from "../../core/endpoint.ts";
+ * import { createRegistry, InprocNamespace, InprocTransport, Pull, Push } from "@weft/weft/zmq";
  * import assert from "node:assert/strict";
- * const inproc = new InprocTransport(new InprocNamespace());
- * const got: string[] = [];
- * const listener = await inproc.listen(parseEndpoint("inproc://demo"), (stream) => {
- *   stream.start({ data: (c) => got.push(new TextDecoder().decode(c)), drain() {}, end() {} });
- * });
- * const client = await inproc.dial(parseEndpoint("inproc://demo"));
- * client.start({ data() {}, drain() {}, end() {} });
- * client.write(new TextEncoder().encode("hi"));
- * await new Promise((r) => setTimeout(r, 0));
- * assert.deepEqual(got, ["hi"]);
- * client.close();
- * listener.close();
+ * // A private namespace: these sockets meet each other, not the program's default inproc://.
+ * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
+ * await using pull = new Pull({ transports });
+ * await pull.bind("inproc://jobs");
+ * await using push = new Push({ transports });
+ * push.connect("inproc://jobs");
+ * await push.send("job 1");
+ * assert.equal(new TextDecoder().decode((await pull.receive())[0]), "job 1");
  * ```
  */
 export class InprocTransport implements Transport {

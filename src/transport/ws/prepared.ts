@@ -34,7 +34,7 @@ export function serverFrame(bytes: Uint8Array): Uint8Array {
  *
  * @example
  * ```ts
- * import { PreparedMessage } from "./prepared.ts";
+ * import { PreparedMessage } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * const m = new PreparedMessage(new Uint8Array([1, 2, 3]));
  * assert.deepEqual([...m.frame], [0x82, 3, 1, 2, 3]); // FIN + binary, length 3, unmasked
