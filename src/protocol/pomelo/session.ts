@@ -21,7 +21,7 @@ import {
 } from "../../codec/pomelo.ts";
 import { encodePacket } from "../../codec/pomelo_encoder.ts";
 import { PomeloLimits } from "../../codec/pomelo_types.ts";
-import { describeStatus, statusErrorCode } from "../../codec/status.ts";
+import { describeFailure, statusErrorCode } from "../../codec/status.ts";
 import { type ErrorCode, WeftError } from "../../core/errors.ts";
 import {
   type ClientHandshake,
@@ -244,7 +244,9 @@ export class PomeloServerSession {
     this.#lastReceived = now;
     const r = this.#decoder.feed(chunk, this.#sink);
     if (r < 0 && (this.#state as SessionState) !== SessionState.CLOSED) {
-      this.#close(`bad packet: ${describeStatus(r)}`, statusErrorCode(r));
+      const limit = { option: "maxBody", value: this.#decoder.maxBody };
+      const why = describeFailure(r, "a packet body", this.#decoder.refusedLength, limit);
+      this.#close(`bad packet: ${why}`, statusErrorCode(r));
     }
   }
 
