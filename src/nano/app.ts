@@ -521,7 +521,12 @@ export class App {
     }
     this.#sniffing++;
     const timeout = this.#limits.handshakeTimeout;
-    const timer = timeout > 0 ? this.#clock.setTimeout(() => raw.close(0), timeout) : undefined;
+    const expired = () => {
+      const why = `handshake timeout: nothing served within ${timeout} ms (handshakeTimeout)`;
+      this.#log.warn("connections closed (ETIMEDOUT)", `${raw.remoteAddress}: closed: ${why}`);
+      raw.close(0);
+    };
+    const timer = timeout > 0 ? this.#clock.setTimeout(expired, timeout) : undefined;
     const o = this.#options;
     this.#frontDoor(raw, {
       maxMessageSize: this.#limits.maxBody + 4,

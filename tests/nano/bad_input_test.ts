@@ -151,16 +151,16 @@ describe("nano bad input: each affects only its session", () => {
   });
 
   test("a client that sends nothing is closed by the handshake timeout", async () => {
-    const app = new App({
-      port: 0,
-      host: "127.0.0.1",
-      logger: quietLogger(),
-      handshakeTimeout: 100,
-    });
+    const logger = quietLogger();
+    const app = new App({ port: 0, host: "127.0.0.1", logger, handshakeTimeout: 100 });
     const { port } = await app.listen();
     const c = await TestClient.tcp(port);
     await within(c.closed, "handshake timeout");
     await app.close();
+    assert.ok(
+      logger.lines.some((l) => /handshake timeout: .* within 100 ms \(handshakeTimeout\)/.test(l)),
+      logger.lines.join("\n"),
+    );
   });
 
   test("refused connections cannot flood the log: the first lines, then one count", async () => {

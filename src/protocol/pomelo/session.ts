@@ -260,13 +260,21 @@ export class PomeloServerSession {
     this.#now = now;
     if (state !== SessionState.WORKING) {
       if (this.#handshakeTimeout > 0 && now - this.#created >= this.#handshakeTimeout) {
-        this.#close("handshake timeout", "ETIMEDOUT");
+        this.#close(
+          `handshake timeout: expected a finished handshake within ${this.#handshakeTimeout} ms ` +
+            "(handshakeTimeout)",
+          "ETIMEDOUT",
+        );
       }
       return;
     }
     if (this.#interval === 0) return;
     if (this.#timeout > 0 && now - this.#lastReceived >= this.#timeout) {
-      this.#close("heartbeat timeout", "ETIMEDOUT");
+      this.#close(
+        `heartbeat timeout: expected a packet within ${this.#timeout} ms (heartbeatTimeout), ` +
+          `none for ${now - this.#lastReceived} ms`,
+        "ETIMEDOUT",
+      );
       return;
     }
     if (now - this.#lastHeartbeat >= this.#interval) this.#sendHeartbeat(now);
