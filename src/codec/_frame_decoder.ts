@@ -99,6 +99,7 @@ export class ChunkDecoder {
   #bodyFlags = 0;
   #window = MAX_WINDOW;
   #failed = 0;
+  #refusedLength: bigint | undefined;
   readonly #framing: number;
   readonly #maxBody: number;
 
@@ -119,6 +120,14 @@ export class ChunkDecoder {
   /** The sticky failure status, or 0. */
   get status(): number {
     return this.#failed;
+  }
+
+  /**
+   * After a `TOO_LARGE` failure: the length the refused header claimed, exactly (a bigint, as
+   * the 64-bit length fields allow more than 2^53), so errors can name it and the limit it broke.
+   */
+  get refusedLength(): bigint | undefined {
+    return this.#refusedLength;
   }
 
   /** Decodes `chunk`; `onFrame` is a {@link FrameCallback} for ZMTP, else a {@link PayloadCallback}. */
@@ -215,6 +224,8 @@ export class ChunkDecoder {
       if (n < 0) {
         this.#failed = n;
         this.#carryLen = 0;
+        // On error status word 0 is the bad frame's offset in the window (whole header there).
+        if (n === CodecStatus.TOO_LARGE) this.#refusedLength = this.#claimAt(s.window + consumed);
         return n;
       }
       if (stop === STOP_HEADER) {
@@ -237,6 +248,16 @@ export class ChunkDecoder {
       pos = consumed + shift;
     }
     return 0;
+  }
+
+  /** The length field of the header at `at` in linear memory (its whole header is there). */
+  #claimAt(at: number): bigint {
+    const u8 = this.#codec.u8;
+    let field = this.#framing === Framing.SP_TCP ? at : at + 1;
+    if (this.#framing === Framing.ZMTP && (u8[at]! & 0x02) === 0) return BigInt(u8[field]!);
+    let length = 0n;
+    for (const end = field + 8; field < end; field++) length = (length << 8n) | BigInt(u8[field]!);
+    return length;
   }
 
   #deliver(onFrame: Deliver, flags: number, body: Uint8Array): void {
@@ -299,6 +320,7 @@ export class ChunkDecoder {
     } catch {
       // The engine cannot hold a body this large: refuse it like an over-limit length.
       this.#failed = CodecStatus.TOO_LARGE;
+      this.#refusedLength = BigInt(size);
       return;
     }
     buf.set(chunk.subarray(start, chunk.length));

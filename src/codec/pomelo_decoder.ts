@@ -120,6 +120,7 @@ export class PomeloDecoder {
   #maxBody: number;
   #dictionary: RouteDictionary | undefined;
   #failed = 0;
+  #refusedLength: number | undefined;
   // Up to 3 bytes of a packet header that ended a chunk: count and big-endian value.
   #headCount = 0;
   #headValue = 0;
@@ -158,7 +159,7 @@ export class PomeloDecoder {
       const type = Math.floor(this.#headValue / 0x1000000);
       const length = this.#headValue % 0x1000000;
       if (type < 1 || type > 5) return this.#fail(CodecStatus.BAD_TYPE);
-      if (length > this.#maxBody) return this.#fail(CodecStatus.TOO_LARGE);
+      if (length > this.#maxBody) return this.#refuse(length);
       this.#body = length === 0 ? NO_BYTES : new Uint8Array(length);
       this.#bodyType = type;
       this.#filled = 0;
@@ -201,7 +202,7 @@ export class PomeloDecoder {
         const type = chunk[off]!;
         const length = (chunk[off + 1]! << 16) | (chunk[off + 2]! << 8) | chunk[off + 3]!;
         if (type < 1 || type > 5) return this.#fail(CodecStatus.BAD_TYPE);
-        if (length > maxBody) return this.#fail(CodecStatus.TOO_LARGE);
+        if (length > maxBody) return this.#refuse(length);
         if (length + 4 > rem) {
           // It runs past this chunk: assemble its body in an exact-size buffer.
           const body = new Uint8Array(length);
@@ -251,10 +252,30 @@ export class PomeloDecoder {
         off = resume;
         continue;
       }
+      if (r === CodecStatus.TOO_LARGE) {
+        // Status word 0 is the offending packet's offset in the run.
+        const at = off + consumed;
+        return this.#refuse((chunk[at + 1]! << 16) | (chunk[at + 2]! << 8) | chunk[at + 3]!);
+      }
       if (r < 0) return this.#fail(r);
       off += consumed;
     }
     return 0;
+  }
+
+  /** The largest packet body accepted, in bytes. */
+  get maxBody(): number {
+    return this.#maxBody;
+  }
+
+  /** After a `TOO_LARGE` failure: the body length the refused packet header claimed. */
+  get refusedLength(): number | undefined {
+    return this.#refusedLength;
+  }
+
+  #refuse(length: number): number {
+    this.#refusedLength = length;
+    return this.#fail(CodecStatus.TOO_LARGE);
   }
 
   /** Whether the decoder sits between packets (no partial header or body held). */

@@ -73,6 +73,14 @@ export class SpFrameDecoder {
     );
   }
 
+  /**
+   * After `feed` returned `TOO_LARGE`: the exact length the refused header claimed (a bigint:
+   * the wire field is 64 bits), or undefined; `describeTooLarge` (status.ts) words it.
+   */
+  get refusedLength(): bigint | undefined {
+    return this.#core.refusedLength;
+  }
+
   /** Bytes held between chunks: a partial header, or the received part of a partial payload. */
   get pending(): number {
     return this.#core.pending;

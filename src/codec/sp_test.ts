@@ -114,6 +114,17 @@ for (const ipc of [false, true]) {
       huge[huge.length - 5] = 1; // 2^32
       assert.equal(bad(huge), CodecStatus.TOO_LARGE);
       assert.equal(bad(one(30000), 25000), CodecStatus.TOO_LARGE);
+      // The exact claim is kept for the error message, whole or split over chunks.
+      const claim = new Uint8Array(ipc ? 9 : 8);
+      if (ipc) claim[0] = 1;
+      new DataView(claim.buffer).setBigUint64(ipc ? 1 : 0, (1n << 62n) + 3n);
+      for (const cut of [0, 3, claim.length - 1]) {
+        const dec = new SpFrameDecoder({ ipc, codec });
+        dec.feed(one(20000), () => {});
+        if (cut > 0) assert.equal(dec.feed(claim.slice(0, cut), () => {}), 0);
+        assert.equal(dec.feed(claim.slice(cut), () => {}), CodecStatus.TOO_LARGE);
+        assert.equal(dec.refusedLength, (1n << 62n) + 3n);
+      }
       if (ipc) assert.equal(bad(new Uint8Array([2, 0, 0])), CodecStatus.BAD_TYPE);
     });
 

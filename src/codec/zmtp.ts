@@ -99,6 +99,14 @@ export class ZmtpFrameDecoder {
     );
   }
 
+  /**
+   * After `feed` returned `TOO_LARGE`: the exact length the refused header claimed (a bigint:
+   * the wire field is 64 bits), or undefined; `describeTooLarge` (status.ts) words it.
+   */
+  get refusedLength(): bigint | undefined {
+    return this.#core.refusedLength;
+  }
+
   /** Bytes held between chunks: a partial header, or the received part of a partial body. */
   get pending(): number {
     return this.#core.pending;

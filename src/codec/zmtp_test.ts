@@ -196,6 +196,42 @@ describe("codec/zmtp decoder", () => {
     assert.ok(status === 0 || status === CodecStatus.TOO_LARGE); // TOO_LARGE if the engine cannot allocate
   });
 
+  test("refusedLength: the exact claim of the refused header, whole or split, any path", () => {
+    const claim = (value: bigint, flags = 2) => {
+      const b = new Uint8Array(9);
+      b[0] = flags;
+      new DataView(b.buffer).setBigUint64(1, value);
+      return b;
+    };
+    const refused = (chunks: Uint8Array[], maxBody?: number) => {
+      const dec = new ZmtpFrameDecoder(maxBody === undefined ? { codec } : { codec, maxBody });
+      let status = 0;
+      for (const c of chunks) status = dec.feed(c, () => {});
+      assert.equal(status, CodecStatus.TOO_LARGE);
+      return dec.refusedLength;
+    };
+    const twoTo62 = 1n << 62n;
+    assert.equal(refused([claim(twoTo62)]), twoTo62); // 4611686018427387904, not ...388000
+    assert.equal(refused([claim(twoTo62 + 1n)]), twoTo62 + 1n);
+    assert.equal(refused([claim(0xffff_ffff_ffff_ffffn, 6)]), 0xffff_ffff_ffff_ffffn);
+    // After good frames in the same chunk, and with the header split over chunks.
+    const lead = wire([{ flags: 1, body: new Uint8Array(3) }, {
+      flags: 0,
+      body: new Uint8Array(300),
+    }]);
+    const bad = claim(1n << 40n);
+    assert.equal(refused([concatBytes(lead, bad.subarray(0, 4)), bad.subarray(4)]), 1n << 40n);
+    // After a large frame (the TS lone-frame path hands over-limit headers to wasm).
+    const big = wire([{ flags: 0, body: new Uint8Array(70_000) }]);
+    assert.equal(refused([big, claim(200_000n)], 100_000), 200_000n);
+    // A short frame over a small maxBody.
+    assert.equal(refused([new Uint8Array([0, 200])], 100), 200n);
+    // A good stream leaves it undefined.
+    const ok = new ZmtpFrameDecoder({ codec });
+    assert.equal(ok.feed(lead, () => {}), 0);
+    assert.equal(ok.refusedLength, undefined);
+  });
+
   test("reserved flag bits and COMMAND+MORE give BAD_FLAGS, after the good frames", () => {
     for (const flags of [0x08, 0x10, 0x20, 0x40, 0x80, 0x05, 0x07, 0xff]) {
       const bytes = new Uint8Array([1, 1, 42, flags, 0]);
@@ -415,3 +451,10 @@ describe("codec/zmtp encoder, large bodies", () => {
     }
   });
 });
+
+function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}

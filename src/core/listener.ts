@@ -8,13 +8,16 @@
 import { WeftError } from "./errors.ts";
 import type { SocketEvent } from "./events.ts";
 import type { Pipe } from "./pipe.ts";
+import type { CoreOptions } from "./options.ts";
 import type { Route } from "./route.ts";
-import type { ListenOptions, StreamListener } from "../transport/types.ts";
+import type { ByteStream, ListenOptions, StreamListener } from "../transport/types.ts";
 
 /** What the listeners need from their socket. */
 export interface ListenerHost {
   /** Whether the socket is closed (late connections are then turned away). */
   readonly isClosed: boolean;
+  /** The socket's options (`maxConnections` is read at each accept). */
+  readonly options: Readonly<Pick<CoreOptions, "maxConnections">>;
   /** Options for each listener (message transports: which subprotocol to accept). */
   listenOptions(): ListenOptions;
   /** A listener is up on `endpoint` (the real address, e.g. with the port chosen). */
@@ -31,6 +34,8 @@ interface Binding {
   readonly url: string;
   readonly listener: StreamListener;
   readonly pipes: Set<Pipe>;
+  /** Connections accepted here whose stream is still open (what `maxConnections` counts). */
+  open: number;
 }
 
 /**
@@ -64,6 +69,7 @@ export class Listeners {
       listener = await route.transport.listen(route.endpoint, (stream) => {
         if (host.isClosed) return stream.close(0);
         const binding = this.#bindings.get(listener.endpoint);
+        if (binding && !this.#admit(binding, listener.endpoint, stream)) return;
         const pipe = host.acceptedPipe(listener.endpoint);
         binding?.pipes.add(pipe);
         host.emit({
@@ -94,9 +100,31 @@ export class Listeners {
       listener.close();
       throw new WeftError("ECLOSED", `bind ${url}: the socket was closed meanwhile`);
     }
-    this.#bindings.set(listener.endpoint, { url, listener, pipes: new Set() });
+    this.#bindings.set(listener.endpoint, { url, listener, pipes: new Set(), open: 0 });
     host.bound(listener.endpoint);
     host.emit({ type: "bind", endpoint: listener.endpoint });
+  }
+
+  /**
+   * Counts a new connection against `maxConnections`, or refuses it (closed at once, an
+   * `accept:error` event naming the limit); the others are untouched.
+   */
+  #admit(binding: Binding, endpoint: string, stream: ByteStream): boolean {
+    const max = this.#host.options.maxConnections;
+    if (max > 0 && binding.open >= max) {
+      stream.close(0);
+      this.#host.emit({
+        type: "accept:error",
+        endpoint,
+        remoteAddress: stream.remoteAddress,
+        reason: `maxConnections (${max}) reached on this listener: connection refused`,
+        code: "ECONNREFUSED",
+      });
+      return false;
+    }
+    binding.open++;
+    void stream.closed.then(() => binding.open--);
+    return true;
   }
 
   /** Stops listening on `url` (as bound, or as reported) and drops its connections. */

@@ -31,6 +31,8 @@ export interface CoreOptions {
   immediate: boolean;
   /** Keep only the newest message in each queue. */
   conflate: boolean;
+  /** Connections each listener holds at once; more are refused on accept. 0 = no limit. */
+  maxConnections: number;
 }
 
 /** What a socket constructor takes: any option, and the transports to use. */
@@ -96,6 +98,7 @@ export const CORE_DEFAULTS: Readonly<CoreOptions> = Object.freeze({
   receiveTimeout: -1,
   immediate: false,
   conflate: false,
+  maxConnections: 0,
 });
 
 /** The checks of {@link CoreOptions} (most integers allow -1 for "none"). */
@@ -110,6 +113,7 @@ export const CORE_RULES: OptionRules<CoreOptions> = Object.freeze({
   receiveTimeout: integerOption(-1),
   immediate: booleanOption,
   conflate: booleanOption,
+  maxConnections: integerOption(0),
 });
 
 /**

@@ -9,6 +9,7 @@ import { PomeloEncoder, RouteDictionary } from "../codec/pomelo.ts";
 import { MessageType, PomeloLimits } from "../codec/pomelo_types.ts";
 import { parseEndpoint } from "../core/endpoint.ts";
 import { WeftError } from "../core/errors.ts";
+import { LogThrottle } from "../core/log_throttle.ts";
 import type { ClientHandshake } from "../protocol/pomelo/handshake.ts";
 import type {
   ByteStream,
@@ -105,7 +106,16 @@ export interface AppOptions {
   readonly timerPrecision?: number;
   /** Log sink (default `console`). */
   readonly logger?: Logger;
+  /**
+   * Rate limit of the lines a peer can cause (refused or closed connections, error answers…):
+   * at most `lines` of each kind per `interval` ms, then one line counting the rest
+   * (default 5 per 10 000). Lifecycle lines (component hooks, timers) are never limited.
+   */
+  readonly logLimit?: { readonly lines?: number; readonly interval?: number };
 }
+
+/** The log kind of connections refused at `maxConnections`. */
+const REFUSED = "refused connections";
 
 /**
  * Lifecycle hooks a component may have. Startup calls `init` on every component then
@@ -228,6 +238,7 @@ export class App {
   #encoder: PomeloEncoder;
   #clock: Clock;
   #logger: Logger;
+  #log: LogThrottle;
   #limits: ConnectionLimits;
   #handlers = new Map<string, Handler>();
   #components: Component[] = [];
@@ -262,6 +273,7 @@ export class App {
     this.#encoder = new PomeloEncoder(this.#dictionary ? { dictionary: this.#dictionary } : {});
     this.#clock = options.clock ?? systemClock();
     this.#logger = options.logger ?? console;
+    this.#log = new LogThrottle(this.#logger, { ...options.logLimit, clock: this.#clock });
     const maxBody = options.maxBody ?? PomeloLimits.DEFAULT_MAX_BODY;
     if (!Number.isInteger(maxBody) || maxBody < 0 || maxBody > PomeloLimits.MAX_BODY) {
       throw new WeftError("EINVAL", `maxBody: expected an integer in 0..16777215, got ${maxBody}`);
@@ -286,7 +298,7 @@ export class App {
       encoder: this.#encoder,
       serializer: this.#serializer,
       clock: this.#clock,
-      logger: this.#logger,
+      log: this.#log,
       inbound: this.#inbound,
       outbound: this.#outbound,
       limits: this.#limits,
@@ -497,7 +509,7 @@ export class App {
     }
     const max = this.#options.maxConnections ?? Infinity;
     if (this.#connections.size >= max) {
-      this.#logger.warn(`refused ${stream.remoteAddress}: maxConnections (${max}) reached`);
+      this.#log.warn(REFUSED, `refused ${stream.remoteAddress}: maxConnections (${max}) reached`);
       stream.close(0);
       return undefined;
     }
@@ -511,18 +523,23 @@ export class App {
     const max = this.#options.maxConnections ?? Infinity;
     if (this.#state !== "running" || this.#connections.size + this.#sniffing >= max) {
       if (this.#state === "running") {
-        this.#logger.warn(`refused ${raw.remoteAddress}: maxConnections (${max}) reached`);
+        this.#log.warn(REFUSED, `refused ${raw.remoteAddress}: maxConnections (${max}) reached`);
       }
       raw.close(0);
       return;
     }
     this.#sniffing++;
     const timeout = this.#limits.handshakeTimeout;
-    const timer = timeout > 0 ? this.#clock.setTimeout(() => raw.close(0), timeout) : undefined;
+    const expired = () => {
+      const why = `handshake timeout: nothing served within ${timeout} ms (handshakeTimeout)`;
+      this.#log.warn("connections closed (ETIMEDOUT)", `${raw.remoteAddress}: closed: ${why}`);
+      raw.close(0);
+    };
+    const timer = timeout > 0 ? this.#clock.setTimeout(expired, timeout) : undefined;
     const o = this.#options;
     this.#frontDoor(raw, {
       maxMessageSize: this.#limits.maxBody + 4,
-      logger: this.#logger,
+      logger: { error: (...a: unknown[]) => this.#log.error("HTTP handler failures", ...a) },
       ...(o.checkOrigin ? { checkOrigin: o.checkOrigin } : {}),
       ...(o.wsPath !== undefined ? { wsPath: o.wsPath } : {}),
       ...(o.http ? { http: o.http } : {}),
@@ -533,7 +550,7 @@ export class App {
     }, (e) => {
       if (timer !== undefined) this.#clock.clearTimeout(timer);
       this.#sniffing--;
-      this.#logger.warn(`could not serve ${raw.remoteAddress}:`, e);
+      this.#log.warn("connections not served", `could not serve ${raw.remoteAddress}:`, e);
       raw.close(0);
     });
   }
@@ -568,6 +585,7 @@ export class App {
     for (const c of reversed) await this.#hook(c, "shutdown");
     await this.#listener?.closed;
     this.#dictionary?.dispose();
+    this.#log.flush(); // the counts of lines left out, before the app is gone
     this.#state = "closed";
   }
 

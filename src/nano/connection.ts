@@ -13,6 +13,7 @@ import {
   type RouteDictionary,
 } from "../codec/pomelo.ts";
 import { Fifo } from "../core/fifo.ts";
+import type { LogThrottle } from "../core/log_throttle.ts";
 import type { ErrorCode } from "../core/errors.ts";
 import type { ClientHandshake } from "../protocol/pomelo/handshake.ts";
 import {
@@ -27,14 +28,15 @@ import { compose, type InboundContext, type Middleware, type OutboundContext } f
 import type { BodyKind, Serializer } from "./serializer.ts";
 import { Session, type SessionLink, type Uid } from "./session.ts";
 import type { Clock } from "./timers.ts";
-import type { Handler, Logger } from "./types.ts";
+import type { Handler } from "./types.ts";
 
 /** What a connection needs from its app (internal). */
 export interface ConnectionHost {
   readonly encoder: PomeloEncoder;
   readonly serializer: Serializer;
   readonly clock: Clock;
-  readonly logger: Logger;
+  /** The app's logger behind a per-kind rate limit: every line a peer can cause goes here. */
+  readonly log: LogThrottle;
   readonly inbound: readonly Middleware<InboundContext>[];
   readonly outbound: readonly Middleware<OutboundContext>[];
   readonly limits: ConnectionLimits;
@@ -314,7 +316,8 @@ export class Connection implements SessionLink {
   /** Handles one message; returns a promise when it did not finish synchronously. */
   #dispatch(m: PomeloMessage): Promise<void> | undefined {
     if (m.type !== MessageType.REQUEST && m.type !== MessageType.NOTIFY) {
-      this.#host.logger.warn(
+      this.#host.log.warn(
+        "ignored packets",
         `${this.remoteAddress}: ignored a ${m.type === 2 ? "RESPONSE" : "PUSH"} from a client`,
       );
       return undefined;
@@ -430,13 +433,13 @@ export class Connection implements SessionLink {
     const responded = this.#current === m && this.#responded;
     if (this.#current === m) this.#current = undefined;
     const body = errorBody(error);
-    const log = this.#host.logger;
+    const log = this.#host.log;
     const what = `${
       m.type === MessageType.REQUEST ? "request" : "notify"
     } ${m.route} from ${this.remoteAddress}`;
     if (body.code >= 500 && body.code !== ResponseCode.UNAVAILABLE) {
-      log.error(`${what} failed:`, error);
-    } else log.warn(`${what}: ${body.code} ${body.message}`);
+      log.error("failed requests", `${what} failed:`, error);
+    } else log.warn(`error answers (${body.code})`, `${what}: ${body.code} ${body.message}`);
     if (m.type !== MessageType.REQUEST || responded || this.#dead) return;
     this.#emit("response", m.id, m.route, body, true);
   }
@@ -473,7 +476,9 @@ export class Connection implements SessionLink {
       if (ctx.body === undefined || this.#dead) return;
       const bytes = this.#encode(type, id, route, undefined, error, ctx.body);
       if (bytes) this.#send(bytes, false);
-    }, (e) => host.logger.error(`outbound middleware failed on ${route}:`, e));
+    }, (e) => {
+      host.log.error("outbound middleware failures", `outbound middleware failed on ${route}:`, e);
+    });
     return true;
   }
 
@@ -503,7 +508,7 @@ export class Connection implements SessionLink {
           ...(error ? { flags: MessageFlag.ERROR } : {}),
         });
     } catch (e) {
-      this.#host.logger.error(`could not encode the ${type} on ${route}:`, e);
+      this.#host.log.error("encode failures", `could not encode the ${type} on ${route}:`, e);
       if (type === "push" || error) return undefined;
       const fallback: ErrorBody = {
         code: ResponseCode.INTERNAL,
@@ -573,7 +578,8 @@ export class Connection implements SessionLink {
   /** A slow client: drop its queue, tell it why, close. Memory stays bounded. */
   #overflow(): void {
     const l = this.#host.limits;
-    this.#host.logger.warn(
+    this.#host.log.warn(
+      "slow clients kicked",
       `${this.remoteAddress}: outbound queue over ${l.maxOutboundBytes} bytes / ${l.maxOutboundMessages} messages; kicked`,
     );
     this.#out?.drain();
@@ -603,7 +609,12 @@ export class Connection implements SessionLink {
     this.#outBytes = 0;
     this.#dead = true;
     this.#reason = reason;
-    if (code) this.#host.logger.warn(`${this.remoteAddress}: closed: ${reason}`);
+    if (code) {
+      this.#host.log.warn(
+        `connections closed (${code})`,
+        `${this.remoteAddress}: closed: ${reason}`,
+      );
+    }
     this.#stream.close(this.#host.limits.closeLinger);
     this.#inbox?.drain();
     this.#current = undefined;
@@ -619,7 +630,7 @@ export class Connection implements SessionLink {
     try {
       fn(this.#reason ?? "closed");
     } catch (e) {
-      this.#host.logger.error("a session close hook failed:", e);
+      this.#host.log.error("session close hook failures", "a session close hook failed:", e);
     }
   }
 }

@@ -73,7 +73,8 @@ describe("nano bad input: each affects only its session", () => {
     const c = await s.client();
     c.sendRaw(new Uint8Array([4, 0, 0x04, 0x01])); // 1025 > maxBody 1024
     await within(c.closed, "close on oversize");
-    assert.ok(s.logger.lines.some((l) => l.includes("length above")));
+    const why = "expected a packet body of at most 1024 octets (maxBody), got 1025";
+    assert.ok(s.logger.lines.some((l) => l.includes(why)), s.logger.lines.join("\n"));
     await s.stillFine();
   });
 
@@ -150,15 +151,63 @@ describe("nano bad input: each affects only its session", () => {
   });
 
   test("a client that sends nothing is closed by the handshake timeout", async () => {
-    const app = new App({
-      port: 0,
-      host: "127.0.0.1",
-      logger: quietLogger(),
-      handshakeTimeout: 100,
-    });
+    const logger = quietLogger();
+    const app = new App({ port: 0, host: "127.0.0.1", logger, handshakeTimeout: 100 });
     const { port } = await app.listen();
     const c = await TestClient.tcp(port);
     await within(c.closed, "handshake timeout");
     await app.close();
+    assert.ok(
+      logger.lines.some((l) => /handshake timeout: .* within 100 ms \(handshakeTimeout\)/.test(l)),
+      logger.lines.join("\n"),
+    );
+  });
+
+  test("refused connections cannot flood the log: the first lines, then one count", async () => {
+    const logger = quietLogger();
+    const app = new App({
+      port: 0,
+      host: "127.0.0.1",
+      logger,
+      maxConnections: 1,
+      logLimit: { lines: 2, interval: 60_000 },
+    });
+    app.handle("svc.echo", (_s: Session, p: unknown) => p);
+    const { port } = await app.listen();
+    const good = await TestClient.tcp(port);
+    assert.equal((await good.handshake()).code, 200);
+    for (let i = 0; i < 12; i++) {
+      const extra = await TestClient.tcp(port);
+      await within(extra.closed, `extra connection ${i} refused`);
+    }
+    const refused = () => logger.lines.filter((l) => l.includes("maxConnections (1) reached"));
+    assert.equal(refused().length, 2, logger.lines.join("\n"));
+    // The one good session carries on.
+    assert.deepEqual((await good.request("svc.echo", "still here")).body, "still here");
+    good.close();
+    await app.close({ timeout: 500 });
+    assert.equal(refused().length, 2);
+    assert.ok(
+      logger.lines.includes("…and 10 more refused connections in the last 60 s"),
+      logger.lines.join("\n"),
+    );
+  });
+
+  test("closed-by-protocol-error lines are limited per kind too", async () => {
+    const logger = quietLogger();
+    const app = new App({ port: 0, host: "127.0.0.1", logger, logLimit: { lines: 1 } });
+    const { port } = await app.listen();
+    for (let i = 0; i < 5; i++) {
+      const c = await TestClient.tcp(port);
+      c.sendRaw(new Uint8Array([0x07, 0, 0, 0])); // an unknown packet type
+      await within(c.closed, `bad client ${i} closed`);
+    }
+    await app.close({ timeout: 500 });
+    const closed = logger.lines.filter((l) => l.includes(": closed: bad packet"));
+    assert.equal(closed.length, 1, logger.lines.join("\n"));
+    assert.ok(
+      logger.lines.includes("…and 4 more connections closed (EPROTO) in the last 10 s"),
+      logger.lines.join("\n"),
+    );
   });
 });

@@ -259,7 +259,7 @@ describe("sp bad input", () => {
       big.set(u32(0x80000001));
       await refused(s, concat(header(REQ0), frame(big)), {
         code: "EMSGSIZE",
-        reason: /at most 100 bytes/,
+        reason: /^expected a message of at most 100 octets \(recvMaxSize\), got 200$/,
         type: "disconnect",
         options: { recvMaxSize: 100 },
       });
@@ -271,6 +271,67 @@ describe("sp bad input", () => {
         code: "EMSGSIZE",
         reason: /recvMaxSize/,
       });
+    }));
+
+  test("a 2^62 claim with recvMaxSize 0 (no limit) names the built-in 4 GiB cap, exactly", () =>
+    scenario(async (s) => {
+      const claim = new Uint8Array(8);
+      new DataView(claim.buffer).setBigUint64(0, 1n << 62n);
+      await refused(s, concat(header(REQ0), claim), {
+        code: "EMSGSIZE",
+        reason: new RegExp(
+          "^expected a message of at most 4294967295 octets \\(weft's built-in cap: lengths " +
+            "are read as 32 bits; recvMaxSize is unset\\), got 4611686018427387904$",
+        ),
+        type: "disconnect",
+        options: { recvMaxSize: 0 },
+      });
+    }));
+
+  test("a peer that sends no SP header times out after handshakeTimeout (ETIMEDOUT)", () =>
+    scenario(async (s) => {
+      await refused(s, header(REQ0).subarray(0, 3), {
+        code: "ETIMEDOUT",
+        reason: /expected the peer's SP header within 200 ms/,
+        type: "handshake:error",
+        options: { handshakeTimeout: 200 },
+      });
+    }));
+
+  test("maxConnections: a connection beyond it is refused (accept:error), the others carry on", () =>
+    scenario(async (s) => {
+      // The good peer holds one of the two.
+      const { rep, url, events, stillServes } = await repWithGoodPeer(s, "tcp://127.0.0.1:0", {
+        maxConnections: 2,
+      });
+      assert.equal(rep.maxConnections, 2);
+      const second = await s.raw(url);
+      second.sock.write(header(REQ0));
+      await until(() => events.filter((e) => e.type === "handshake").length === 2, "2nd handshake");
+      const third = await s.raw(url);
+      await within(third.closed, "the third connection refused");
+      const refusal = events.find((e) => e.type === "accept:error");
+      assert.ok(refusal, events.map((e) => e.type).join(", "));
+      assert.equal(refusal.code, "ECONNREFUSED");
+      assert.match(refusal.reason ?? "", /^maxConnections \(2\) reached on this listener/);
+      assert.ok(refusal.remoteAddress?.endsWith(`:${third.localPort}`), refusal.remoteAddress);
+      await stillServes();
+      // A slot that frees up is taken again.
+      second.sock.destroy();
+      await failureFor(events, second.localPort);
+      // (The slot is released when weft's side of the stream has closed: retry until then.)
+      let accepted = false;
+      for (let i = 0; i < 100 && !accepted; i++) {
+        const next = await s.raw(url);
+        next.sock.write(header(REQ0));
+        const about = (e: SocketEvent) => e.remoteAddress?.endsWith(`:${next.localPort}`);
+        const outcome = () =>
+          events.find((e) => (e.type === "handshake" || e.type === "accept:error") && about(e));
+        await until(() => outcome() !== undefined, "the next connection's outcome");
+        accepted = outcome()!.type === "handshake";
+      }
+      assert.ok(accepted, "a new connection accepted once one closed");
+      await stillServes();
     }));
 
   test("ipc: a message type byte other than 1 closes the connection (EPROTO)", () =>

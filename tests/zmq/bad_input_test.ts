@@ -291,10 +291,70 @@ describe("bad input at a weft socket", () => {
       new DataView(header.buffer).setBigUint64(1, 1n << 40n);
       await refuses(s, concat(PUSH_HANDSHAKE, header, new Uint8Array(100)), {
         type: "disconnect",
-        reason: /maxMessageSize 1024/,
+        reason: /at most 1024 octets \(maxMessageSize\), got 1099511627776$/,
         code: "EMSGSIZE",
         options: { maxMessageSize: 1024 },
       });
+    }));
+
+  test("a 2^62 claim with maxMessageSize unset names the built-in 4 GiB cap, exactly", () =>
+    scenario(async (s) => {
+      const header = new Uint8Array(9);
+      header[0] = 2;
+      new DataView(header.buffer).setBigUint64(1, 1n << 62n);
+      await refuses(s, concat(PUSH_HANDSHAKE, header), {
+        type: "disconnect",
+        reason: new RegExp(
+          "^bad ZMTP frame: expected frames of at most 4294967295 octets \\(weft's built-in " +
+            "cap: lengths are read as 32 bits; maxMessageSize is unset\\), got 4611686018427387904$",
+        ),
+        code: "EMSGSIZE",
+      });
+    }));
+
+  test("a READY with a 256-octet Identity is refused (ZMTP allows 255), ERROR sent", () =>
+    scenario(async (s) => {
+      const raw = await refuses(
+        s,
+        concat(greeting(), ready({ "Socket-Type": "PUSH", Identity: "i".repeat(256) })),
+        {
+          type: "handshake:error",
+          reason: /^Invalid Identity: at most 255 octets \(RFC 23\), got 256$/,
+          code: "EPROTO",
+        },
+      );
+      assert.match(dec.decode(raw.received()), /ERROR.*Invalid Identity/s);
+    }));
+
+  test("maxConnections: a connection beyond it is refused (accept:error), the others carry on", () =>
+    scenario(async (s) => {
+      // The good peer holds one of the two.
+      const { pull, url, events, stillServes } = await pullWithGoodPeer(s, { maxConnections: 2 });
+      assert.equal(pull.maxConnections, 2);
+      const second = await s.raw(url);
+      second.sock.write(PUSH_HANDSHAKE);
+      await eventFor(events, second.localPort, ["handshake"]);
+      const third = await s.raw(url);
+      await within(third.closed, "the third connection refused");
+      const refusal = await eventFor(events, third.localPort, ["accept:error"]);
+      assert.equal(refusal.code, "ECONNREFUSED");
+      assert.match(refusal.reason ?? "", /^maxConnections \(2\) reached on this listener/);
+      await stillServes("beyond maxConnections");
+      // The second one still works too.
+      second.sock.write(frame(enc.encode("from the second")));
+      assert.deepEqual(texts(await within(pull.receive())), ["from the second"]);
+      // A slot that frees up is taken again (released once weft's side has closed: retry).
+      second.sock.destroy();
+      await eventFor(events, second.localPort, ["disconnect"]);
+      let accepted = false;
+      for (let i = 0; i < 100 && !accepted; i++) {
+        const next = await s.raw(url);
+        next.sock.write(PUSH_HANDSHAKE);
+        accepted = (await eventFor(events, next.localPort, ["handshake", "accept:error"])).type ===
+          "handshake";
+      }
+      assert.ok(accepted, "a new connection accepted once one closed");
+      await stillServes("after a slot freed up");
     }));
 
   for (

@@ -30,6 +30,13 @@ export interface SpOptions {
   reconnectTime?: number;
   /** Cap of the doubling re-dial delay, ms; 0 = no back-off. Default 0. */
   reconnectMaxTime?: number;
+  /** Longest wait for a peer's SP header, ms; 0 = no limit. Default 10 000 (nng's). */
+  handshakeTimeout?: number;
+  /**
+   * Connections each listener holds at once; more are closed on accept with an `accept:error`
+   * event. 0 = no limit (default, as nng; the process's file limit bounds it).
+   */
+  maxConnections?: number;
   /** The transports to use (default: the runtime's tcp, ipc and ws, plus inproc). */
   transports?: TransportRegistry;
 }
@@ -61,6 +68,7 @@ export function coreOptions(options: SpOptions, sendBuffer = DEFAULT_BUFFER): Pa
     sendTimeout: options.sendTimeout ?? -1,
     receiveTimeout: options.recvTimeout ?? -1,
     immediate: true,
+    maxConnections: options.maxConnections ?? 0,
   };
 }
 

@@ -8,7 +8,7 @@
 import { batchIterator } from "../../core/batch_iterator.ts";
 import { ErrorCode, WeftError } from "../../core/errors.ts";
 import type { SocketEvent } from "../../core/events.ts";
-import { CORE_DEFAULTS, CORE_RULES, OptionTable } from "../../core/options.ts";
+import { CORE_DEFAULTS, CORE_RULES, integerOption, OptionTable } from "../../core/options.ts";
 import type { CoreOptions } from "../../core/options.ts";
 import type { Message } from "../../core/pipe.ts";
 import { SocketCore } from "../../core/socket.ts";
@@ -17,7 +17,7 @@ import type { DialOptions, ListenOptions } from "../../transport/types.ts";
 import { concat } from "../../protocol/sp/backtrace.ts";
 import type { SpProtocol } from "../../protocol/sp/ids.ts";
 import { wsSubprotocol } from "../../protocol/sp/ids.ts";
-import { SpSession } from "../../protocol/sp/session.ts";
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS, SpSession } from "../../protocol/sp/session.ts";
 import { nngError, toNngError } from "./errors.ts";
 import { EMPTY, toBytes, toSpMessage } from "./message.ts";
 import type { SpData, SpMessage } from "./message.ts";
@@ -70,6 +70,7 @@ export abstract class SpSocket extends SocketCore<CoreOptions>
   readonly #raw: boolean;
   #recvMaxSize: number;
   #maxTtl: number;
+  #handshakeTimeout: number;
   readonly #dialWaits = new Map<string, DialWait>();
 
   /**
@@ -89,6 +90,7 @@ export abstract class SpSocket extends SocketCore<CoreOptions>
     this.#raw = options.raw ?? false;
     this.#recvMaxSize = checkSize(options.recvMaxSize ?? 1 << 20);
     this.#maxTtl = checkTtl(options.maxTtl ?? 8);
+    this.#handshakeTimeout = checkTimeout(options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT_MS);
   }
 
   /** The protocol's nng name (`req`, `pair1`…). */
@@ -164,6 +166,7 @@ export abstract class SpSocket extends SocketCore<CoreOptions>
       framing: link.framing,
       ipc: /^(ipc|unix|abstract):/.test(link.endpoint),
       recvMaxSize: this.#recvMaxSize,
+      handshakeTimeoutMs: this.#handshakeTimeout,
     }, this.screensArrivals ? screen(sink, (payload) => this.refuseArrival(payload)) : sink);
   }
 
@@ -297,6 +300,20 @@ export abstract class SpSocket extends SocketCore<CoreOptions>
     }
     this.#recvMaxSize = value;
   }
+  /** Longest wait for a peer's SP header, ms (0 = none); applies to new connections. */
+  get handshakeTimeout(): number {
+    return this.#handshakeTimeout;
+  }
+  set handshakeTimeout(value: number) {
+    this.#handshakeTimeout = checkTimeout(value);
+  }
+  /** Connections each listener holds at once (0 = no limit); applies to later accepts. */
+  get maxConnections(): number {
+    return this.options.maxConnections;
+  }
+  set maxConnections(value: number) {
+    this.setOption("maxConnections", value);
+  }
   /** Most hops a routed message may have taken (1–15). */
   get maxTtl(): number {
     return this.#maxTtl;
@@ -371,3 +388,5 @@ function screen(
     },
   };
 }
+
+const checkTimeout = (value: number) => integerOption(0)("handshakeTimeout", value);

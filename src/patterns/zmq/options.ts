@@ -34,8 +34,13 @@ export interface SocketOptions {
   heartbeatTimeout?: number;
   /** TTL advertised in our PINGs, ms (deciseconds on the wire; < 100 has no effect). */
   heartbeatTimeToLive?: number;
-  /** Largest inbound message frame, bytes; -1 = no limit. */
+  /** Largest inbound message frame, bytes; -1 = no limit (default; the built-in cap is 4 GiB − 1). */
   maxMessageSize?: number;
+  /**
+   * Connections each bound endpoint holds at once; more are closed on accept with an
+   * `accept:error` event. 0 = no limit (default, as libzmq; the process's file limit bounds it).
+   */
+  maxConnections?: number;
   /** send() rejects with EAGAIN after this many ms; -1 = wait forever. */
   sendTimeout?: number;
   /** receive() rejects with EAGAIN after this many ms; -1 = wait forever. */

@@ -266,6 +266,13 @@ export abstract class Socket extends SocketCore<ResolvedOptions> implements Asyn
   set maxMessageSize(value: number) {
     this.setOption("maxMessageSize", value);
   }
+  /** Connections each bound endpoint holds at once (0 = no limit); applies to later accepts. */
+  get maxConnections(): number {
+    return this.options.maxConnections;
+  }
+  set maxConnections(value: number) {
+    this.setOption("maxConnections", value);
+  }
   /** Queue only to completed connections. */
   get immediate(): boolean {
     return this.options.immediate;

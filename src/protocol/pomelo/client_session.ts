@@ -25,7 +25,7 @@ import {
   RouteDictionary,
 } from "../../codec/pomelo.ts";
 import { PomeloLimits } from "../../codec/pomelo_types.ts";
-import { describeStatus } from "../../codec/status.ts";
+import { describeFailure } from "../../codec/status.ts";
 import { type ErrorCode, WeftError } from "../../core/errors.ts";
 import {
   clientHandshake,
@@ -257,7 +257,9 @@ export class PomeloClientSession {
       }
       const r = this.#decoder!.feed(chunk, this.#sink);
       if (r < 0 && (this.#state as ClientSessionState) !== ClientSessionState.CLOSED) {
-        this.#close(`bad packet: ${describeStatus(r)}`, "EPROTO");
+        const limit = { option: "maxBody", value: this.#maxBody };
+        const why = describeFailure(r, "a packet body", this.#decoder!.refusedLength, limit);
+        this.#close(`bad packet: ${why}`, "EPROTO");
       }
     } finally {
       this.#feeding = false;

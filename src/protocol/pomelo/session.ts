@@ -21,7 +21,7 @@ import {
 } from "../../codec/pomelo.ts";
 import { encodePacket } from "../../codec/pomelo_encoder.ts";
 import { PomeloLimits } from "../../codec/pomelo_types.ts";
-import { describeStatus, statusErrorCode } from "../../codec/status.ts";
+import { describeFailure, statusErrorCode } from "../../codec/status.ts";
 import { type ErrorCode, WeftError } from "../../core/errors.ts";
 import {
   type ClientHandshake,
@@ -258,7 +258,9 @@ export class PomeloServerSession {
     this.#lastReceived = now;
     const r = this.#decoder.feed(chunk, this.#sink);
     if (r < 0 && (this.#state as SessionState) !== SessionState.CLOSED) {
-      this.#close(`bad packet: ${describeStatus(r)}`, statusErrorCode(r));
+      const limit = { option: "maxBody", value: this.#decoder.maxBody };
+      const why = describeFailure(r, "a packet body", this.#decoder.refusedLength, limit);
+      this.#close(`bad packet: ${why}`, statusErrorCode(r));
     }
   }
 
@@ -272,13 +274,21 @@ export class PomeloServerSession {
     this.#now = now;
     if (state !== SessionState.WORKING) {
       if (this.#handshakeTimeout > 0 && now - this.#created >= this.#handshakeTimeout) {
-        this.#close("handshake timeout", "ETIMEDOUT");
+        this.#close(
+          `handshake timeout: expected a finished handshake within ${this.#handshakeTimeout} ms ` +
+            "(handshakeTimeout)",
+          "ETIMEDOUT",
+        );
       }
       return;
     }
     if (this.#interval === 0) return;
     if (this.#timeout > 0 && now - this.#lastReceived >= this.#timeout) {
-      this.#close("heartbeat timeout", "ETIMEDOUT");
+      this.#close(
+        `heartbeat timeout: expected a packet within ${this.#timeout} ms (heartbeatTimeout), ` +
+          `none for ${now - this.#lastReceived} ms`,
+        "ETIMEDOUT",
+      );
       return;
     }
     if (now - this.#lastHeartbeat >= this.#interval) this.#sendHeartbeat(now);

@@ -13,7 +13,7 @@
 import type { WireSession, WireSessionSink } from "../../core/wire.ts";
 import { SpFrameDecoder, SpFrameEncoder } from "../../codec/sp.ts";
 import type { Codec } from "../../codec/wasm.ts";
-import { describeStatus, statusErrorCode } from "../../codec/status.ts";
+import { describeFailure, statusErrorCode } from "../../codec/status.ts";
 import { buildHeader, HEADER_LENGTH, parseHeader } from "./header.ts";
 import { protocolName } from "./ids.ts";
 import { concat } from "./backtrace.ts";
@@ -128,7 +128,7 @@ export class SpSession implements WireSession {
       if (this.#maxSize > 0 && chunk.length > this.#maxSize) {
         return this.#fail(
           "EMSGSIZE",
-          `expected a message of at most ${this.#maxSize} bytes (recvMaxSize), got ${chunk.length}`,
+          `expected a message of at most ${this.#maxSize} octets (recvMaxSize), got ${chunk.length}`,
         );
       }
       this.#sink.message([chunk]);
@@ -157,12 +157,12 @@ export class SpSession implements WireSession {
     }
     const status = this.#decoder!.feed(chunk, this.#onPayload);
     if (status < 0 && !this.#failed) {
-      const code = statusErrorCode(status);
       this.#fail(
-        code,
-        code === "EMSGSIZE"
-          ? `expected a message of at most ${this.#maxSize} bytes (recvMaxSize), got a larger one`
-          : describeStatus(status),
+        statusErrorCode(status),
+        describeFailure(status, "a message", this.#decoder!.refusedLength, {
+          option: "recvMaxSize",
+          value: this.#maxSize > 0 ? this.#maxSize : undefined,
+        }),
       );
     }
   }

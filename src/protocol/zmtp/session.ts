@@ -10,7 +10,7 @@
 
 import type { Codec } from "../../codec/wasm.ts";
 import { ZmtpFlag, ZmtpFrameDecoder, ZmtpFrameEncoder } from "../../codec/zmtp.ts";
-import { describeStatus, statusErrorCode } from "../../codec/status.ts";
+import { describeFailure, statusErrorCode } from "../../codec/status.ts";
 import { WeftError } from "../../core/errors.ts";
 import type { WirePeer, WireSession, WireSessionError, WireSessionSink } from "../../core/wire.ts";
 import {
@@ -81,6 +81,9 @@ export interface ZmtpSessionOptions {
   /** The security mechanism (default: a new {@link NullMechanism}). */
   readonly mechanism?: Mechanism;
 }
+
+/** The longest `Identity` a peer may announce (RFC 23: a routing id is 0..255 octets). */
+const MAX_IDENTITY = 255;
 
 /** Commands whose frames are larger than this still pass a small `maxMessageSize` limit. */
 const COMMAND_ALLOWANCE = 8192;
@@ -185,6 +188,10 @@ export class ZmtpSession implements WireSession {
       },
       metadata,
       validate: (props) => {
+        const identity = props.get("identity");
+        if (identity !== undefined && identity.length > MAX_IDENTITY) {
+          return `Invalid Identity: at most ${MAX_IDENTITY} octets (RFC 23), got ${identity.length}`;
+        }
         const theirs = props.get("socket-type");
         if (theirs === undefined) return null; // libzmq accepts a READY without Socket-Type
         const name = ascii(theirs);
@@ -272,10 +279,15 @@ export class ZmtpSession implements WireSession {
     if (data.length === 0 || this.#phase === Phase.CLOSED) return;
     const status = this.#decoder.feed(data, this.#onFrame);
     if (status < 0 && !this.isClosed) {
+      const max = this.#maxMessageSize;
       this.#fail(
         statusErrorCode(status) as ZmtpErrorCode,
-        `bad ZMTP frame: ${describeStatus(status)}` +
-          (this.#maxMessageSize >= 0 ? ` (maxMessageSize ${this.#maxMessageSize})` : ""),
+        `bad ZMTP frame: ${
+          describeFailure(status, "frames", this.#decoder.refusedLength, {
+            option: "maxMessageSize",
+            value: max >= 0 ? max : undefined,
+          })
+        }`,
       );
     }
   }
@@ -522,7 +534,7 @@ function buildMetadata(
   extra: Readonly<Record<string, Uint8Array | string>> | undefined,
 ): Properties {
   const props: Array<readonly [string, Uint8Array]> = [["Socket-Type", utf8.encode(type)]];
-  if (routingId !== undefined && routingId.length > 255) {
+  if (routingId !== undefined && routingId.length > MAX_IDENTITY) {
     throw new WeftError("EINVAL", `expected a routingId of 0..255 octets, got ${routingId.length}`);
   }
   if (type === "REQ" || type === "DEALER" || type === "ROUTER") {

@@ -489,7 +489,72 @@ describe("session: bad input", () => {
       type: "PUSH",
     });
     s.feed(hex("02 00 00 00 00 01 00 00 00"), 0);
-    expectError(s, r, "EMSGSIZE", "traffic", /bad ZMTP frame: length above/);
+    expectError(
+      s,
+      r,
+      "EMSGSIZE",
+      "traffic",
+      /^bad ZMTP frame: expected frames of at most 1000 octets \(maxMessageSize\), got 16777216$/,
+    );
+  });
+
+  test("a 2^62 claim with maxMessageSize unset names the built-in 4 GiB cap, exactly", () => {
+    const { s, r } = ready({ socketType: "PULL", asServer: true }, { type: "PUSH" });
+    s.feed(hex("02 40 00 00 00 00 00 00 00"), 0);
+    expectError(
+      s,
+      r,
+      "EMSGSIZE",
+      "traffic",
+      new RegExp(
+        "^bad ZMTP frame: expected frames of at most 4294967295 octets \\(weft's built-in " +
+          "cap: lengths are read as 32 bits; maxMessageSize is unset\\), got 4611686018427387904$",
+      ),
+    );
+  });
+
+  test("a claim above the u32 cap but under a larger maxMessageSize names the cap", () => {
+    const { s, r } = ready({ socketType: "PULL", asServer: true, maxMessageSize: 2 ** 40 }, {
+      type: "PUSH",
+    });
+    s.feed(hex("02 00 00 00 01 00 00 00 00"), 0); // 2^32
+    expectError(
+      s,
+      r,
+      "EMSGSIZE",
+      "traffic",
+      /at most 4294967295 octets \(weft's built-in cap: lengths are read as 32 bits\), got 4294967296$/,
+    );
+  });
+
+  test("a READY whose Identity has 256 octets is refused (RFC 23: at most 255), with ERROR", () => {
+    const { s, r } = session({ socketType: "ROUTER", asServer: true });
+    s.start(0);
+    s.feed(
+      concat(
+        peerGreeting(),
+        readyFrame([["Socket-Type", "DEALER"], ["Identity", new Uint8Array(256).fill(0x61)]]),
+      ),
+      0,
+    );
+    expectError(
+      s,
+      r,
+      "EPROTO",
+      "handshake",
+      /^Invalid Identity: at most 255 octets \(RFC 23\), got 256$/,
+    );
+    assert.equal(r.peers.length, 0);
+    assert.match(td.decode(r.written.at(-1)), /ERROR.*Invalid Identity/s);
+  });
+
+  test("a READY whose Identity has 255 octets is accepted", () => {
+    const { s, r } = session({ socketType: "ROUTER", asServer: true });
+    s.start(0);
+    const id = new Uint8Array(255).fill(0x62);
+    s.feed(concat(peerGreeting(), readyFrame([["Socket-Type", "DEALER"], ["Identity", id]])), 0);
+    assert.deepEqual(r.errors, []);
+    assert.deepEqual(r.peers[0]!.identity, id);
   });
 
   test("message before READY", () => {

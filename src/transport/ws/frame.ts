@@ -383,6 +383,8 @@ export class FrameDecoder {
     this.#fin = (head[at]! & 0x80) !== 0;
     this.#opcode = head[at]! & 0x0f;
     let length = len7;
+    let high = 0; // a 64-bit length's upper 32 bits: with `low`, to report it exactly
+    let low = 0;
     let i = at + 2;
     if (len7 === 126) {
       length = (head[i]! << 8) | head[i + 1]!;
@@ -397,6 +399,8 @@ export class FrameDecoder {
       const lo =
         ((head[i + 4]! << 24) | (head[i + 5]! << 16) | (head[i + 6]! << 8) | head[i + 7]!) >>> 0;
       length = hi * 0x1_0000_0000 + lo;
+      high = hi;
+      low = lo;
       i += 8;
     }
     this.#masked = (head[at + 1]! & 0x80) !== 0;
@@ -407,10 +411,10 @@ export class FrameDecoder {
       this.#maskPos = 0;
     }
     if (this.#opcode < 0x8 && this.#msgBytes + length > this.#max) {
-      this.#fail(
-        1009,
-        `a message of at least ${this.#msgBytes + length} bytes, over the limit of ${this.#max}`,
-      );
+      // Above 2^53 a double rounds (2^62 would print as 4611686018427388000): sum exactly.
+      const claim = high === 0 ? BigInt(length) : (BigInt(high) << 32n) | BigInt(low);
+      const exact = BigInt(this.#msgBytes) + claim;
+      this.#fail(1009, `a message of at least ${exact} bytes, over the limit of ${this.#max}`);
       return;
     }
     this.#remaining = length;

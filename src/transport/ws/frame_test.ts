@@ -125,6 +125,24 @@ describe("ws frame decoder", () => {
     assert.deepEqual(events.map((e) => [e[0], e[1]]), [["error", 1009]]);
   });
 
+  test("64-bit lengths are reported exactly (2^62 is 4611686018427387904, not ...388000)", () => {
+    const { events, d } = decoder(false);
+    d.feed(new Uint8Array([0x82, 127, 0x40, 0, 0, 0, 0, 0, 0, 0]));
+    assert.deepEqual(events, [[
+      "error",
+      1009,
+      `a message of at least 4611686018427387904 bytes, over the limit of ${1 << 20}`,
+    ]]);
+    // Fragments summed exactly too: 600 already held + (2^62 + 7).
+    const f = decoder(false, 1000);
+    f.d.feed(frame(2, bytes(600), { fin: false }));
+    f.d.feed(new Uint8Array([0x80, 127, 0x40, 0, 0, 0, 0, 0, 0, 7]));
+    assert.equal(
+      f.events[0]![2],
+      "a message of at least 4611686018427388511 bytes, over the limit of 1000",
+    );
+  });
+
   test("a 64-bit length with the high bit set is refused", () => {
     const { events, d } = decoder(false);
     d.feed(new Uint8Array([0x82, 127, 0x80, 0, 0, 0, 0, 0, 0, 1]));
