@@ -160,31 +160,30 @@ export function unknownOptionError(name: string, names: OptionNames): WeftError 
   return new WeftError("EINVAL", `\`${name}\` is not ${names.owner}; ${hint}`);
 }
 
+/** Value checks by option name (names without one take any value). */
+export type OptionChecks = Readonly<Record<string, OptionCheck<unknown>>>;
+
 /**
- * Throws {@link unknownOptionError} for the first own name of `given` that `names` does not
- * know. Cheap enough for a constructor or a call: one pass over a small object, a Set lookup
- * per key.
+ * Checks an options object in one pass: {@link unknownOptionError} for a name `names` does not
+ * know, and each defined value against its rule in `checks`.
  *
  * @example
  * ```ts
- * import { checkOptionNames } from "./options.ts";
+ * import { checkOptions, integerOption } from "./options.ts";
  * import assert from "node:assert/strict";
- * const names = {
- *   owner: "a ZeroMQ option",
- *   known: new Set(["receiveTimeout", "linger"]),
- *   aliases: { recvTimeout: "receiveTimeout" },
- *   aliasesFrom: "nng's",
- * };
- * checkOptionNames({ linger: 0 }, names);
- * assert.throws(() => checkOptionNames({ recvTimeout: 100 }, names), {
- *   code: "EINVAL",
- *   message: /^`recvTimeout` is not a ZeroMQ option; did you mean `receiveTimeout`\?/,
- * });
+ * const names = { owner: "a nano App option", known: new Set(["port", "host"]) };
+ * const checks = { port: integerOption(0) };
+ * checkOptions({ port: 3250, host: "127.0.0.1" }, names, checks);
+ * assert.throws(() => checkOptions({ prot: 3250 }, names, checks), { message: /did you mean `port`/ });
+ * assert.throws(() => checkOptions({ port: "3250" }, names, checks), { code: "EINVAL" });
  * ```
  */
-export function checkOptionNames(given: object, names: OptionNames): void {
+export function checkOptions(given: object, names: OptionNames, checks: OptionChecks): void {
   for (const key in given) {
-    if (!names.known.has(key) && Object.hasOwn(given, key)) throw unknownOptionError(key, names);
+    if (!Object.hasOwn(given, key)) continue;
+    if (!names.known.has(key)) throw unknownOptionError(key, names);
+    const value = (given as Record<string, unknown>)[key];
+    if (value !== undefined) checks[key]?.(key, value);
   }
 }
 

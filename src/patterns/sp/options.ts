@@ -7,13 +7,8 @@
  */
 
 import { WeftError } from "../../core/errors.ts";
-import {
-  booleanOption,
-  checkOptionNames,
-  describeValue,
-  integerOption,
-} from "../../core/options.ts";
-import type { CoreOptions, OptionCheck, OptionNames } from "../../core/options.ts";
+import { booleanOption, checkOptions, describeValue, integerOption } from "../../core/options.ts";
+import type { CoreOptions, OptionCheck, OptionChecks, OptionNames } from "../../core/options.ts";
 import type { TransportRegistry } from "../../transport/types.ts";
 
 /** Options every SP socket accepts (in the constructor object or as properties; times in ms). */
@@ -63,7 +58,7 @@ const anyMs: OptionCheck<number> = (name, value) => {
 };
 
 /** The value checks of {@link SpOptions}, by nng's names (so errors name what the user wrote). */
-const SP_RULES: Readonly<Record<string, OptionCheck<unknown>>> = {
+const SP_RULES: OptionChecks = {
   raw: booleanOption,
   recvMaxSize: (_name, value) => checkSize(value),
   sendTimeout: integerOption(-1, "ms"),
@@ -76,7 +71,7 @@ const SP_RULES: Readonly<Record<string, OptionCheck<unknown>>> = {
 };
 
 /** The options only some protocols take, by nng protocol name. */
-const PROTOCOL_RULES: Readonly<Record<string, Readonly<Record<string, OptionCheck<unknown>>>>> = {
+const PROTOCOL_RULES: Readonly<Record<string, OptionChecks>> = {
   req: { resendTime: anyMs },
   surveyor: { surveyTime: integerOption(-1, "ms") },
 };
@@ -94,11 +89,29 @@ const ZMQ_SPELLINGS: Readonly<Record<string, string>> = {
 /** Other names people reach for. */
 const GUESSES: Readonly<Record<string, string>> = {
   timeout: "recvTimeout",
-  receiveTimeout: "recvTimeout",
   ttl: "maxTtl",
 };
 
-const namesByProtocol = new Map<string, OptionNames>();
+const byProtocol = new Map<string, { names: OptionNames; checks: OptionChecks }>();
+
+function protocolOptions(protocol: string): { names: OptionNames; checks: OptionChecks } {
+  let found = byProtocol.get(protocol);
+  if (!found) {
+    const checks = { ...SP_RULES, ...PROTOCOL_RULES[protocol] };
+    found = {
+      names: {
+        owner: "an SP option",
+        known: new Set([...Object.keys(checks), "transports"]),
+        aliases: ZMQ_SPELLINGS,
+        aliasesFrom: "ZeroMQ's",
+        guesses: GUESSES,
+      },
+      checks,
+    };
+    byProtocol.set(protocol, found);
+  }
+  return found;
+}
 
 /**
  * The option names an SP protocol's sockets accept (every socket's, plus the protocol's own),
@@ -113,19 +126,7 @@ const namesByProtocol = new Map<string, OptionNames>();
  * ```
  */
 export function spOptionNames(protocol: string): OptionNames {
-  let names = namesByProtocol.get(protocol);
-  if (!names) {
-    const own = Object.keys(PROTOCOL_RULES[protocol] ?? {});
-    names = {
-      owner: "an SP option",
-      known: new Set([...Object.keys(SP_RULES), ...own, "transports"]),
-      aliases: ZMQ_SPELLINGS,
-      aliasesFrom: "ZeroMQ's",
-      guesses: GUESSES,
-    };
-    namesByProtocol.set(protocol, names);
-  }
-  return names;
+  return protocolOptions(protocol).names;
 }
 
 /**
@@ -146,13 +147,8 @@ export function spOptionNames(protocol: string): OptionNames {
  * ```
  */
 export function checkSpOptions(protocol: string, options: object): void {
-  checkOptionNames(options, spOptionNames(protocol));
-  const own = PROTOCOL_RULES[protocol];
-  for (const key in options) {
-    const value = (options as Record<string, unknown>)[key];
-    const rule = SP_RULES[key] ?? own?.[key];
-    if (value !== undefined && rule) rule(key, value);
-  }
+  const { names, checks } = protocolOptions(protocol);
+  checkOptions(options, names, checks);
 }
 
 /**

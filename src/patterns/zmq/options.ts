@@ -8,12 +8,12 @@
 import { WeftError } from "../../core/errors.ts";
 import {
   booleanOption,
-  checkOptionNames,
+  checkOptions,
   CORE_DEFAULTS,
   CORE_RULES,
   integerOption,
 } from "../../core/options.ts";
-import type { CoreOptions, OptionNames, OptionRules } from "../../core/options.ts";
+import type { CoreOptions, OptionChecks, OptionNames, OptionRules } from "../../core/options.ts";
 import type { TransportRegistry } from "../../transport/types.ts";
 
 /** Options every ZeroMQ socket accepts (in the constructor object or as properties). */
@@ -99,12 +99,13 @@ export const RULES: OptionRules<ResolvedOptions> = Object.freeze({
   maxMessageSize: integerOption(-1, "bytes"),
 });
 
-/** The options only some socket types take, by ZMTP type (all booleans). */
-const TYPE_OPTIONS: Readonly<Record<string, readonly string[]>> = {
-  ROUTER: ["routerMandatory", "routerHandover"],
-  REQ: ["correlate", "relaxed"],
-  XPUB: ["xpubVerbose", "xpubVerboser"],
+/** The options only some socket types take, by ZMTP type, with their checks. */
+const TYPE_OPTIONS: Readonly<Record<string, OptionChecks>> = {
+  ROUTER: { routerMandatory: booleanOption, routerHandover: booleanOption },
+  REQ: { correlate: booleanOption, relaxed: booleanOption },
+  XPUB: { xpubVerbose: booleanOption, xpubVerboser: booleanOption },
 };
+const NO_CHECKS: OptionChecks = {};
 
 /** nng's option names (SP sockets, `weft/sp`) and what ZeroMQ calls them. */
 const NNG_SPELLINGS: Readonly<Record<string, string>> = {
@@ -143,7 +144,7 @@ export function optionNames(socketType: string): OptionNames {
   if (!names) {
     names = {
       owner: "a ZeroMQ option",
-      known: new Set([...COMMON_NAMES, ...(TYPE_OPTIONS[socketType] ?? [])]),
+      known: new Set([...COMMON_NAMES, ...Object.keys(TYPE_OPTIONS[socketType] ?? {})]),
       aliases: NNG_SPELLINGS,
       aliasesFrom: "nng's",
       guesses: GUESSES,
@@ -172,11 +173,7 @@ export function optionNames(socketType: string): OptionNames {
  * ```
  */
 export function checkSocketOptions(socketType: string, options: object): void {
-  checkOptionNames(options, optionNames(socketType));
-  for (const name of TYPE_OPTIONS[socketType] ?? []) {
-    const value = (options as Record<string, unknown>)[name];
-    if (value !== undefined) booleanOption(name, value);
-  }
+  checkOptions(options, optionNames(socketType), TYPE_OPTIONS[socketType] ?? NO_CHECKS);
 }
 
 /**
