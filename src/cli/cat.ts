@@ -330,6 +330,9 @@ export async function zmqCat(argv: readonly string[], io: CliIo): Promise<number
     } else {
       const sending = sender(socket, input, undefined, pace);
       status = await receiver(socket, { count: countFlag, print, io, timeout });
+      // A reply can arrive before our own messages are queued (the peer may speak first, in
+      // the very chunk that completes the handshake): a finite list is sent before closing.
+      if (input.list && status === 0) await sending.catch(() => 0);
       if (!socket.isClosed) socket.close();
       await sending.catch(() => 0);
     }

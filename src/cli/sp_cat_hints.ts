@@ -89,6 +89,10 @@ const BY_MESSAGE: readonly (readonly [RegExp, string])[] = [
   [/^Invalid format/, "--format takes no, ascii, hex, msgpack, quoted or raw"],
   [/^Data \(--file, --data\)/, "give either --data or --file, once"],
   [
+    / \((--[a-z]+)\) may be specified only once/,
+    "give each TLS file once (the last one is not kept)",
+  ],
+  [
     /^Options --(count|async) and --compat/,
     "--compat (nanomsg's behaviour) excludes --count and --async",
   ],
