@@ -24,8 +24,8 @@ function terminal(options: { stdin?: string; stderrIsTerminal?: boolean } = {}) 
     },
     stdinIsTerminal: () => options.stdin === undefined,
     stderrIsTerminal: () => options.stderrIsTerminal ?? false,
-    write: async (bytes) => void out.push(dec.decode(bytes)),
-    error: async (line) => void err.push(line),
+    write: (bytes) => Promise.resolve(void out.push(dec.decode(bytes))),
+    error: (line) => Promise.resolve(void err.push(line)),
     readFile: () => Promise.reject(new Error("no files here")),
     onInterrupt(fn) {
       interrupts.add(fn);
