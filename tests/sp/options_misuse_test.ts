@@ -3,19 +3,12 @@
 // stands for "no type check".
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { refuses } from "../_helpers.ts";
 import { Pub0, Pull0, Push0, Rep0, Req0, Sub0, Surveyor0, WeftError } from "../../src/sp.ts";
-
-async function refuses(fn: () => unknown, code: string, hint: RegExp): Promise<void> {
-  await assert.rejects(async () => await fn(), (error: unknown) => {
-    assert.ok(error instanceof WeftError, `expected a WeftError, got ${error}`);
-    assert.equal(error.code, code);
-    assert.match(error.message, hint);
-    return true;
-  });
-}
 
 describe("SP options refuse typos at run time", () => {
   test("ZeroMQ's receiveTimeout on a Pull0: EINVAL naming recvTimeout", async () => {
+    assert.throws(() => new Pull0({ receiveTimeout: 100 } as never), WeftError);
     await refuses(
       () => new Pull0({ receiveTimeout: 100 } as never),
       "EINVAL",
