@@ -445,6 +445,9 @@ const isCode = (error: unknown, ...codes: string[]) =>
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** How long a send waits for a peer before weft says so (on a terminal, or with -v). */
+const WAIT_NOTICE_MS = 500;
+
 /** The loops of nngcat, over one socket. */
 class Cat {
   readonly #sock: SpSocket;
@@ -464,11 +467,27 @@ class Cat {
   }
 
   async #send(): Promise<void> {
+    // nngcat waits silently for a peer; weft says so on stderr (a terminal, or -v), once.
+    const say = !this.#waitNoticed && (this.#p.verbose || this.#io.stderrIsTerminal?.());
+    const notice = say ? setTimeout(() => this.#noticeWait(), WAIT_NOTICE_MS) : undefined;
     try {
       await this.#sock.send(this.#p.data!);
     } catch (error) {
       throw new Fatal(`Send error: ${strerror(error)}`);
+    } finally {
+      clearTimeout(notice);
     }
+  }
+
+  #waitNoticed = false;
+
+  #noticeWait(): void {
+    this.#waitNoticed = true;
+    const where = this.#p.addrs.map((a) => `${a.listen ? "listening at" : "dialing"} ${a.url}`);
+    void this.#io.error(
+      `weft: waiting for a peer to take the message (${where.join(", ")}); ` +
+        `start the other side, or Ctrl-C to stop`,
+    );
   }
 
   /** Receives and prints until --count, a timeout or the end of a survey. */

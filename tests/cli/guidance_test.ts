@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { weft } from "../../src/cli/weft.ts";
 import type { CliIo } from "../../src/cli/io.ts";
 import { Pull } from "../../src/zmq.ts";
+import { Pull0 } from "../../src/sp.ts";
 import { freePort } from "../interop/_peers.ts";
 import { until, within } from "../_helpers.ts";
 
@@ -278,6 +279,23 @@ describe("weft sp cat: nngcat's messages, then a hint", () => {
       `Unable to listen on ${url}: Address in use`,
       "hint: another socket or program listens there: stop it or pick another port",
     ]);
+  });
+
+  test("a PUSH0 with no peer says it is waiting (stderr a terminal), then sends", async () => {
+    const port = await freePort();
+    const url = `tcp://127.0.0.1:${port}`;
+    const t = terminal({ stderrIsTerminal: true });
+    const status = weft(["sp", "cat", "--push0", "--listen", url, "--data", "hi"], t.io);
+    await until(() => /waiting for a peer/.test(t.stderr()), "the waiting notice");
+    assert.equal(
+      t.stderr(),
+      `weft: waiting for a peer to take the message (listening at ${url}); start the other ` +
+        `side, or Ctrl-C to stop`,
+    );
+    await using pull = new Pull0();
+    await pull.dial(url);
+    assert.equal(dec.decode(await within(pull.recv())), "hi");
+    assert.equal(await within(status), 0);
   });
 
   test("--help prints nngcat's options and exits 0", async () => {
