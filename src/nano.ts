@@ -121,11 +121,11 @@ export interface NanoAppOptions extends AppOptions {
 export class App extends BaseApp {
   /** See {@link NanoAppOptions}; `transports` defaults to the runtime's. */
   constructor(options: NanoAppOptions = {}) {
+    const { tls, ...rest } = options;
     if (options.transports) {
-      super(options, frontDoor);
+      super(rest, frontDoor);
       return;
     }
-    const { tls, ...rest } = options;
     // On Deno, node:net's synchronous writes halve what a broadcast costs per session.
     const transports = defaultTransports(
       new InprocNamespace(),

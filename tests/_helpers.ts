@@ -178,3 +178,30 @@ export function texts(frames: Uint8Array[]): string[] {
 export function text(bytes: Uint8Array): string {
   return decoder.decode(bytes);
 }
+
+/**
+ * Asserts that `fn` throws, or returns a promise that rejects with, a `WeftError`-shaped error
+ * whose `code` is `code` and whose message matches `message`: the shape of every misuse test.
+ *
+ * @example
+ * ```ts
+ * import { refuses } from "./_helpers.ts";
+ * import { Pull } from "../src/zmq.ts";
+ * await refuses(() => new Pull({ recvTimeout: 1 } as never), "EINVAL", /`receiveTimeout`/);
+ * ```
+ */
+export async function refuses(fn: () => unknown, code: string, message: RegExp): Promise<void> {
+  let caught: unknown;
+  try {
+    await fn();
+  } catch (error) {
+    caught = error;
+  }
+  if (!(caught instanceof Error) || caught.name !== "WeftError") {
+    throw new Error(`expected a WeftError ${code} matching ${message}, got ${caught}`);
+  }
+  const got = caught as Error & { code?: unknown };
+  if (got.code !== code || !message.test(got.message)) {
+    throw new Error(`expected ${code} matching ${message}, got ${got.code}: ${got.message}`);
+  }
+}

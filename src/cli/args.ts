@@ -5,6 +5,8 @@
  * @module
  */
 
+import { closestName } from "../core/suggest.ts";
+
 /** How a flag takes values. */
 export type FlagKind = "boolean" | "string" | "list";
 
@@ -90,14 +92,14 @@ export function parseArgs(
       inline = eq < 0 ? undefined : arg.slice(eq + 1);
     } else if (/^-[a-zA-Z]$/.test(arg)) {
       const long = byShort.get(arg.slice(1));
-      if (!long) throw new UsageError(`unknown option ${arg}`);
+      if (!long) throw new UsageError(`unknown option ${arg}${didYouMean(arg.slice(1), specs)}`);
       name = long;
     } else {
       positionals.push(arg);
       continue;
     }
     const spec = specs[name];
-    if (!spec) throw new UsageError(`unknown option --${name}`);
+    if (!spec) throw new UsageError(`unknown option --${name}${didYouMean(name, specs)}`);
     if (spec.kind === "boolean") {
       if (inline !== undefined) throw new UsageError(`--${name} takes no value (got "${inline}")`);
       booleans.add(name);
@@ -116,6 +118,13 @@ export function parseArgs(
     }
   }
   return { booleans, strings, lists, positionals };
+}
+
+/** "; did you mean --x?" for the flag nearest to `name`, or "" when none is near. */
+function didYouMean(name: string, specs: Readonly<Record<string, FlagSpec>>): string {
+  const byShort = Object.entries(specs).find(([, s]) => s.short?.toLowerCase() === name);
+  const near = name.length === 1 ? byShort?.[0] : closestName(name, Object.keys(specs));
+  return near ? `; did you mean --${near}?` : "";
 }
 
 /**

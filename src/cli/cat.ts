@@ -73,6 +73,10 @@ Examples:
   seq 5 | weft zmq cat --req --connect tcp://127.0.0.1:5556
   weft zmq cat --rep --bind tcp://127.0.0.1:5556 --data pong
   weft zmq cat --sub --connect tcp://127.0.0.1:5557 -s weather. --format json
+  weft zmq cat --router --bind tcp://127.0.0.1:5558 --format json '["me","hi"]'
+  weft zmq cat --dealer --identity me --connect tcp://127.0.0.1:5558 --count 1 hello
+      (the router says hi to the dealer named "me" and prints ["me","hello"]; the dealer
+      prints hi and exits)
 `;
 
 const TYPE_FLAGS: Record<string, FlagSpec> = Object.fromEntries(
@@ -281,9 +285,10 @@ export async function zmqCat(argv: readonly string[], io: CliIo): Promise<number
     const off = socket.events.on("handshake", () => (off(), resolve()));
   });
   try {
-    await attach(socket, {
+    const connects = args.lists.get("connect") ?? [];
+    const bound = await attach(socket, {
       bind: args.lists.get("bind") ?? [],
-      connect: args.lists.get("connect") ?? [],
+      connect: connects,
     }, "--bind URL or --connect URL");
     if (socket instanceof Sub) {
       socket.subscribe(...(subscriptions.length ? subscriptions : [""]));
@@ -298,7 +303,22 @@ export async function zmqCat(argv: readonly string[], io: CliIo): Promise<number
     }
     const print = (batch: Message[]) =>
       io.write(concat(batch.map((m) => formatMessage(m, format))));
-    const pace: Pace = { delay, interval, peer: () => waitForPeer(peer, timeout, socket) };
+    const where = [
+      ...bound.map((u) => `bound at ${u}`),
+      ...connects.map((u) => `connecting to ${u}`),
+    ];
+    const notice = verbose || io.stderrIsTerminal?.()
+      ? () =>
+        io.error(
+          `weft: waiting for a peer (${where.join(", ")}); nothing is sent until one connects ` +
+            `— start the other side, or Ctrl-C to stop`,
+        )
+      : undefined;
+    const pace: Pace = {
+      delay,
+      interval,
+      peer: () => waitForPeer(peer, timeout, socket, notice),
+    };
     let status: number;
     if (type === "req") {
       status = await requester(socket, input, { count: countFlag, pace, print, io, timeout });
@@ -310,6 +330,9 @@ export async function zmqCat(argv: readonly string[], io: CliIo): Promise<number
     } else {
       const sending = sender(socket, input, undefined, pace);
       status = await receiver(socket, { count: countFlag, print, io, timeout });
+      // A reply can arrive before our own messages are queued (the peer may speak first, in
+      // the very chunk that completes the handshake): a finite list is sent before closing.
+      if (input.list && status === 0) await sending.catch(() => 0);
       if (!socket.isClosed) socket.close();
       await sending.catch(() => 0);
     }
@@ -341,14 +364,28 @@ interface Pace {
   peer: () => Promise<void>;
 }
 
-async function waitForPeer(peer: Promise<void>, timeout: number | undefined, socket: Socket) {
-  if (timeout === undefined) return await Promise.race([peer, socket.closed]);
+/** How long a sender waits for its peer before saying so (on a terminal or with -v). */
+const NOTICE_AFTER_MS = 500;
+
+async function waitForPeer(
+  peer: Promise<void>,
+  timeout: number | undefined,
+  socket: Socket,
+  notice: (() => Promise<void>) | undefined,
+) {
+  const noticeTimer = notice ? setTimeout(notice, NOTICE_AFTER_MS) : undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<"late">((r) => (timer = setTimeout(() => r("late"), timeout)));
+  const late = timeout === undefined
+    ? new Promise<never>(() => {})
+    : new Promise<"late">((r) => (timer = setTimeout(() => r("late"), timeout)));
   const got = await Promise.race([peer, late, socket.closed]);
   clearTimeout(timer);
+  clearTimeout(noticeTimer);
   if (got === "late") {
-    throw new WeftError("ETIMEDOUT", `no peer connected within ${timeout} ms`);
+    throw new WeftError(
+      "ETIMEDOUT",
+      `no peer connected within ${timeout} ms (start the other side first, or raise --timeout)`,
+    );
   }
 }
 

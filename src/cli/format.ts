@@ -55,7 +55,11 @@ function toHex(bytes: Uint8Array): string {
 
 function fromHex(text: string): Uint8Array {
   if (text.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(text)) {
-    throw new UsageError(`expected hex digits in pairs, got "${text}"`);
+    const asHex = text.length <= 32 ? `write "${text}" as ${toHex(encoder.encode(text))}` : "";
+    throw new UsageError(
+      `expected hex digits in pairs, got "${text}": --format hex reads the messages to send ` +
+        `as hex too; ${asHex ? asHex + ", or " : ""}use --format text or json for text`,
+    );
   }
   const out = new Uint8Array(text.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = parseInt(text.slice(2 * i, 2 * i + 2), 16);

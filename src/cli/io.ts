@@ -16,6 +16,8 @@ export interface CliIo {
   stdin(): AsyncIterable<Uint8Array>;
   /** Whether standard input is a terminal (then two-way sockets don't read it). */
   stdinIsTerminal(): boolean;
+  /** Whether standard error is a terminal (then commands say when they wait). Default false. */
+  stderrIsTerminal?(): boolean;
   /** Writes to standard output (resolves when the runtime has taken the bytes). */
   write(bytes: Uint8Array): Promise<void>;
   /** Writes a line of text to standard error. */
@@ -67,6 +69,7 @@ function denoIo(deno: DenoLike): CliIo {
     args: deno.args,
     stdin: () => deno.stdin.readable,
     stdinIsTerminal: () => isatty(0),
+    stderrIsTerminal: () => isatty(2),
     write: (bytes) => writeAll((p) => deno.stdout.write(p), bytes),
     error: (line) => writeAll((p) => deno.stderr.write(p), encoder.encode(line + "\n")),
     readFile: (path) => deno.readFile(path),
@@ -83,6 +86,7 @@ function bunIo(bun: BunLike, process: ProcessLike): CliIo {
     args: bun.argv.slice(2),
     stdin: () => bun.stdin.stream(),
     stdinIsTerminal: () => isatty(0),
+    stderrIsTerminal: () => isatty(2),
     write: async (bytes) => void await bun.write(bun.stdout, bytes),
     error: async (line) => void await bun.write(bun.stderr, encoder.encode(line + "\n")),
     readFile: (path) => bun.file(path).bytes(),

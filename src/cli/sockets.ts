@@ -20,6 +20,7 @@ import {
   XSub,
 } from "../zmq.ts";
 import { UsageError } from "./args.ts";
+import { checkConnectUrl } from "./hints.ts";
 
 /** The socket types the command knows, lowercase as typed. */
 export const SOCKET_TYPES = [
@@ -127,7 +128,8 @@ const SOCKET_CLASSES: Record<CliSocketType, new (options: SocketOptions) => Sock
 
 /**
  * Binds and connects a socket; returns the endpoints actually bound (real ports). Throws a
- * {@link UsageError} when there is no endpoint at all.
+ * {@link UsageError} when there is no endpoint at all, or when a connect names every interface
+ * (`tcp://*:5555`, which only a bind can use).
  *
  * @example
  * ```ts
@@ -146,6 +148,8 @@ export async function attach(
   if (endpoints.bind.length === 0 && endpoints.connect.length === 0) {
     throw new UsageError(`expected at least one endpoint: ${flags}`);
   }
+  const connectFlag = /--[\w-]*connect/.exec(flags)?.[0] ?? "--connect";
+  for (const url of endpoints.connect) checkConnectUrl(url, connectFlag);
   const bound: string[] = [];
   for (const url of endpoints.bind) {
     await socket.bind(url);

@@ -14,6 +14,8 @@ import type { CliIo } from "./io.ts";
 import { NngOptError, parseNngOpts } from "./nng_opts.ts";
 import type { NngOpt, NngOptSpec } from "./nng_opts.ts";
 import { formatNng, NngFormat } from "./nng_format.ts";
+import { messageHint, optionHint, parserHint } from "./sp_cat_hints.ts";
+import { isWildcardUrl } from "./hints.ts";
 
 /** `weft sp cat --help`: nngcat's help, with what weft adds or leaves out. */
 const HELP = `Usage: weft sp cat <proto> <addr>... [<fmt>] [<opts>...] [<src>]
@@ -143,8 +145,11 @@ const FORMAT_KEYS: Readonly<Record<string, NngFormat>> = {
   msgpack: NngFormat.MSGPACK,
 };
 
-/** nngcat's fatal(): the message on stderr, exit status 1. */
-class Fatal extends Error {}
+/** nngcat's fatal(): the message on stderr, exit status 1 (weft adds a hint line after it). */
+class Fatal extends Error {
+  /** The `hint: …` line, when the option that caused it is known. */
+  hint: string | undefined;
+}
 
 /** What the command line asks for, checked as nngcat checks it. */
 interface Plan {
@@ -208,104 +213,111 @@ async function plan(opts: NngOpt[], io: CliIo): Promise<Plan | "help" | "version
     p.data = d;
   };
   for (const { key, value = "" } of opts) {
-    if ((PROTOCOLS as readonly string[]).includes(key)) {
-      if (proto !== undefined) throw new Fatal("Only one protocol may be specified.");
-      proto = key as Proto;
-      continue;
-    }
-    switch (key) {
-      case "help":
-        return "help";
-      case "version":
-        return "version";
-      case "verbose":
-        p.verbose = true;
-        break;
-      case "silent":
-        p.verbose = false;
-        break;
-      case "dial":
-      case "listen":
-        p.addrs.push({ listen: key === "listen", url: value });
-        break;
-      case "dial-local":
-      case "listen-local":
-        p.addrs.push({
-          listen: key === "listen-local",
-          url: `tcp://127.0.0.1:${integer(value, 65536)}`,
-        });
-        break;
-      case "dial-ipc":
-      case "listen-ipc":
-        p.addrs.push({ listen: key === "listen-ipc", url: `ipc:///${value}` });
-        break;
-      case "count":
-        p.count = integer(value, 0x7fffffff);
-        break;
-      case "subscribe":
-        p.topics.push(value);
-        break;
-      case "delay":
-        p.delayMs = seconds(value);
-        break;
-      case "interval":
-        p.intervalMs = seconds(value);
-        break;
-      case "send-timeout":
-        p.sendTimeoutMs = seconds(value);
-        break;
-      case "recv-timeout":
-        p.recvTimeoutMs = seconds(value);
-        break;
-      case "recv-maxsz": {
-        const n = integer(value, 0x7fffffff);
-        p.recvMaxSize = n === 0 ? 0x7fffffff : n;
-        break;
+    try {
+      if ((PROTOCOLS as readonly string[]).includes(key)) {
+        if (proto !== undefined) throw new Fatal("Only one protocol may be specified.");
+        proto = key as Proto;
+        continue;
       }
-      case "compat":
-        compat = true;
-        break;
-      case "async":
-        p.async = true;
-        break;
-      case "format": {
-        const f = value === "no" ? NngFormat.NO : FORMAT_KEYS[value];
-        if (f === undefined) {
-          if (p.format !== undefined) throw new Fatal("Format may be specified only once.");
-          throw new Fatal("Invalid format specified.");
+      switch (key) {
+        case "help":
+          return "help";
+        case "version":
+          return "version";
+        case "verbose":
+          p.verbose = true;
+          break;
+        case "silent":
+          p.verbose = false;
+          break;
+        case "dial":
+        case "listen":
+          p.addrs.push({ listen: key === "listen", url: value });
+          break;
+        case "dial-local":
+        case "listen-local":
+          p.addrs.push({
+            listen: key === "listen-local",
+            url: `tcp://127.0.0.1:${integer(value, 65536)}`,
+          });
+          break;
+        case "dial-ipc":
+        case "listen-ipc":
+          p.addrs.push({ listen: key === "listen-ipc", url: `ipc:///${value}` });
+          break;
+        case "count":
+          p.count = integer(value, 0x7fffffff);
+          break;
+        case "subscribe":
+          p.topics.push(value);
+          break;
+        case "delay":
+          p.delayMs = seconds(value);
+          break;
+        case "interval":
+          p.intervalMs = seconds(value);
+          break;
+        case "send-timeout":
+          p.sendTimeoutMs = seconds(value);
+          break;
+        case "recv-timeout":
+          p.recvTimeoutMs = seconds(value);
+          break;
+        case "recv-maxsz": {
+          const n = integer(value, 0x7fffffff);
+          p.recvMaxSize = n === 0 ? 0x7fffffff : n;
+          break;
         }
-        setFormat(f);
-        break;
+        case "compat":
+          compat = true;
+          break;
+        case "async":
+          p.async = true;
+          break;
+        case "format": {
+          const f = value === "no" ? NngFormat.NO : FORMAT_KEYS[value];
+          if (f === undefined) {
+            if (p.format !== undefined) throw new Fatal("Format may be specified only once.");
+            throw new Fatal("Invalid format specified.");
+          }
+          setFormat(f);
+          break;
+        }
+        case "file":
+          setData(await load(value, io));
+          break;
+        case "data":
+          setData(new TextEncoder().encode(value));
+          break;
+        case "insecure":
+          p.tls.insecure = true;
+          break;
+        case "cacert":
+          if (p.tls.caCert !== undefined) {
+            throw new Fatal("CA Certificate (--cacert) may be specified only once.");
+          }
+          p.tls.caCert = await pem(value, io);
+          break;
+        case "cert":
+          if (p.tls.cert !== undefined) {
+            throw new Fatal("Cert (--cert) may be specified only once.");
+          }
+          p.tls.cert = await pem(value, io);
+          break;
+        case "key":
+          if (p.tls.key !== undefined) throw new Fatal("Key (--key) may be specified only once.");
+          p.tls.key = await pem(value, io);
+          break;
+        case "zt":
+          throw new Fatal("ZeroTier is not supported by weft sp cat.");
+        case "socket-name":
+          break; // nngcat accepts it and does nothing with it
+        default:
+          if (FORMAT_KEYS[key]) setFormat(FORMAT_KEYS[key]);
       }
-      case "file":
-        setData(await load(value, io));
-        break;
-      case "data":
-        setData(new TextEncoder().encode(value));
-        break;
-      case "insecure":
-        p.tls.insecure = true;
-        break;
-      case "cacert":
-        if (p.tls.caCert !== undefined) {
-          throw new Fatal("CA Certificate (--cacert) may be specified only once.");
-        }
-        p.tls.caCert = await pem(value, io);
-        break;
-      case "cert":
-        if (p.tls.cert !== undefined) throw new Fatal("Cert (--cert) may be specified only once.");
-        p.tls.cert = await pem(value, io);
-        break;
-      case "key":
-        if (p.tls.key !== undefined) throw new Fatal("Key (--key) may be specified only once.");
-        p.tls.key = await pem(value, io);
-        break;
-      case "zt":
-        throw new Fatal("ZeroTier is not supported by weft sp cat.");
-      case "socket-name":
-        break; // nngcat accepts it and does nothing with it
-      default:
-        if (FORMAT_KEYS[key]) setFormat(FORMAT_KEYS[key]);
+    } catch (error) {
+      if (error instanceof Fatal) error.hint ??= optionHint(error.message, key, value);
+      throw error;
     }
   }
   if (p.addrs.length === 0) throw new Fatal("No address specified.");
@@ -433,6 +445,9 @@ const isCode = (error: unknown, ...codes: string[]) =>
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** How long a send waits for a peer before weft says so (on a terminal, or with -v). */
+const WAIT_NOTICE_MS = 500;
+
 /** The loops of nngcat, over one socket. */
 class Cat {
   readonly #sock: SpSocket;
@@ -452,11 +467,27 @@ class Cat {
   }
 
   async #send(): Promise<void> {
+    // nngcat waits silently for a peer; weft says so on stderr (a terminal, or -v), once.
+    const say = !this.#waitNoticed && (this.#p.verbose || this.#io.stderrIsTerminal?.());
+    const notice = say ? setTimeout(() => this.#noticeWait(), WAIT_NOTICE_MS) : undefined;
     try {
       await this.#sock.send(this.#p.data!);
     } catch (error) {
       throw new Fatal(`Send error: ${strerror(error)}`);
+    } finally {
+      clearTimeout(notice);
     }
+  }
+
+  #waitNoticed = false;
+
+  #noticeWait(): void {
+    this.#waitNoticed = true;
+    const where = this.#p.addrs.map((a) => `${a.listen ? "listening at" : "dialing"} ${a.url}`);
+    void this.#io.error(
+      `weft: waiting for a peer to take the message (${where.join(", ")}); ` +
+        `start the other side, or Ctrl-C to stop`,
+    );
   }
 
   /** Receives and prints until --count, a timeout or the end of a survey. */
@@ -535,9 +566,13 @@ async function attach(sock: SpSocket, p: Plan, io: CliIo): Promise<void> {
   const say = (line: string) => io.write(new TextEncoder().encode(line + "\n"));
   for (const a of p.addrs) {
     try {
+      if (!a.listen && isWildcardUrl(a.url)) {
+        throw new Fatal(`Unable to create dialer for ${a.url}: Address invalid`);
+      }
       if (a.listen) await sock.listen(a.url);
       else await sock.dial(a.url, { nonBlocking: p.async });
     } catch (error) {
+      if (error instanceof Fatal) throw error;
       throw new Fatal(`Unable to ${a.listen ? "listen" : "dial"} on ${a.url}: ${strerror(error)}`);
     }
     if (p.verbose) {
@@ -571,9 +606,21 @@ async function run(sock: SpSocket, p: Plan, io: CliIo): Promise<void> {
   }
 }
 
+const OPTION_NAMES = SPECS.map((s) => s.name);
+
+/** nngcat's message, as nngcat prints it, then weft's hint line (if there is one). */
+async function fail(error: Fatal | NngOptError, io: CliIo): Promise<void> {
+  await io.error(error.message);
+  const hint = error instanceof Fatal
+    ? error.hint ?? messageHint(error.message)
+    : parserHint(error.message, OPTION_NAMES);
+  if (hint) await io.error(hint);
+}
+
 /**
- * Runs `weft sp cat` with the arguments after `cat`; returns the exit status (0 done, 1 as
- * nngcat's fatal errors and `--help`, 130 interrupted).
+ * Runs `weft sp cat` with the arguments after `cat`; returns the exit status (0 done or
+ * `--help`, 1 as nngcat's fatal errors — nngcat's message, then a `hint:` line — 130
+ * interrupted).
  *
  * @example
  * ```ts
@@ -586,7 +633,8 @@ async function run(sock: SpSocket, p: Plan, io: CliIo): Promise<void> {
  *   readFile: () => Promise.reject(new Error("no files")), onInterrupt: () => () => {},
  * };
  * assert.equal(await spCat(["--pair", "--listen", "tcp://127.0.0.1:0", "--compat", "--count", "1"], io), 1);
- * assert.deepEqual(err, ["Options --count and --compat are incompatible."]);
+ * assert.equal(err[0], "Options --count and --compat are incompatible.");
+ * assert.match(err[1]!, /^hint: --compat/);
  * ```
  */
 export async function spCat(argv: readonly string[], io: CliIo): Promise<number> {
@@ -595,12 +643,13 @@ export async function spCat(argv: readonly string[], io: CliIo): Promise<number>
     p = await plan(parseNngOpts(argv, SPECS).opts, io);
   } catch (error) {
     if (!(error instanceof Fatal || error instanceof NngOptError)) throw error;
-    await io.error(error.message);
+    await fail(error, io);
     return 1;
   }
   if (p === "help" || p === "version") {
+    // nngcat's --help exits 1; weft's exits 0, as asking for help is not a failure.
     await io.write(new TextEncoder().encode(p === "help" ? HELP : "1.5.2 (weft)\n"));
-    return p === "help" ? 1 : 0;
+    return 0;
   }
   const sock = open(p);
   let interrupted = false;
@@ -614,7 +663,7 @@ export async function spCat(argv: readonly string[], io: CliIo): Promise<number>
   } catch (error) {
     if (interrupted) return 130;
     if (!(error instanceof Fatal)) throw error;
-    await io.error(error.message);
+    await fail(error, io);
     return 1;
   } finally {
     stop();

@@ -10,6 +10,7 @@ import { device } from "../sp.ts";
 import type { SpOptions, SpSocket } from "../sp.ts";
 import { SP_SOCKETS } from "./sp_sockets.ts";
 import { parseArgs, UsageError } from "./args.ts";
+import { checkConnectUrl } from "./hints.ts";
 import type { FlagSpec, ParsedArgs } from "./args.ts";
 import type { CliIo } from "./io.ts";
 
@@ -103,6 +104,7 @@ async function attach(
   if (listens.length + dials.length === 0) {
     throw new UsageError(`expected --${side}-listen URL or --${side}-dial URL`);
   }
+  for (const url of dials) checkConnectUrl(url, `--${side}-dial`);
   for (const url of listens) {
     await sock.listen(url);
     await io.error(`weft sp device: ${side} ${sock.protocol} listening at ${sock.lastEndpoint}`);

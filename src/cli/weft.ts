@@ -7,6 +7,8 @@
 
 import { UsageError } from "./args.ts";
 import { zmqCat } from "./cat.ts";
+import { failureLines } from "./hints.ts";
+import { closestName } from "../core/suggest.ts";
 import type { CliIo } from "./io.ts";
 import { zmqMonitor } from "./monitor.ts";
 import { zmqProxy } from "./proxy.ts";
@@ -24,6 +26,15 @@ Usage:
   weft sp cat ...        nngcat: send and receive with an nng (SP) socket, nngcat's options
   weft sp device ...     forward between two raw SP sockets (nng_device)
   weft --version         print the version
+
+Examples:
+  weft zmq cat --pull --bind tcp://127.0.0.1:5555              # print what is pushed
+  weft zmq cat --push --connect tcp://127.0.0.1:5555 hello     # push one message
+  weft zmq proxy --streamer --frontend-bind tcp://*:5562 --backend-bind tcp://*:5563
+  weft zmq monitor --pull --bind tcp://127.0.0.1:5555          # accepts and handshakes
+  weft sp cat --rep0 --listen tcp://127.0.0.1:5570 --data pong --ascii
+  weft sp cat --req0 --dial tcp://127.0.0.1:5570 --data ping --ascii
+  weft sp device --reqrep --front-listen tcp://127.0.0.1:5571 --back-listen tcp://127.0.0.1:5572
 
 Run "weft zmq <command> --help" or "weft sp <command> --help" for a command's options.
 Endpoints are tcp://host:port, ipc:///path or inproc://name (inproc only reaches sockets in
@@ -90,7 +101,12 @@ export async function weft(argv: readonly string[], io: CliIo): Promise<number> 
     }
     const fam = FAMILIES[family];
     if (!fam) {
-      throw new UsageError(`unknown command "${family}"; expected "zmq" or "sp" (see weft --help)`);
+      const near = closestName(family, Object.keys(FAMILIES), { nng: "sp", zeromq: "zmq" });
+      throw new UsageError(
+        `unknown command "${family}"; ${
+          near ? `did you mean "weft ${near}"?` : 'expected "zmq" or "sp"'
+        } (see weft --help)`,
+      );
     }
     if (command === undefined || command === "--help" || command === "-h") {
       await io.write(encoder.encode(fam.help));
@@ -98,9 +114,12 @@ export async function weft(argv: readonly string[], io: CliIo): Promise<number> 
     }
     const run = fam.commands[command];
     if (!run) {
+      const near = closestName(command, Object.keys(fam.commands));
       throw new UsageError(
-        `unknown command "${family} ${command}"; expected one of ${
-          Object.keys(fam.commands).join(", ")
+        `unknown command "${family} ${command}"; ${
+          near
+            ? `did you mean "weft ${family} ${near}"?`
+            : `expected one of ${Object.keys(fam.commands).join(", ")}`
         }`,
       );
     }
@@ -112,11 +131,7 @@ export async function weft(argv: readonly string[], io: CliIo): Promise<number> 
       await io.error(`${where}: ${error.message}\nRun "${where} --help" for usage.`);
       return 2;
     }
-    const code = (error as { code?: unknown }).code;
-    await io.error(
-      `weft: ${error instanceof Error ? error.message : String(error)}` +
-        (typeof code === "string" ? ` (${code})` : ""),
-    );
+    for (const line of failureLines(error)) await io.error(line);
     return 1;
   }
 }

@@ -7,6 +7,7 @@
  */
 
 import { WeftError } from "./errors.ts";
+import { closestName } from "./suggest.ts";
 import type { TransportRegistry } from "../transport/types.ts";
 
 /** The option values the socket core reads (see the module doc). */
@@ -48,21 +49,51 @@ export type OptionCheck<T> = (name: string, value: unknown) => T;
 export type OptionRules<R> = { readonly [K in keyof R]: OptionCheck<R[K]> };
 
 /**
- * An integer option that must be ≥ `min`.
+ * A value as an error message shows it: strings quoted (`'100'`, so a string that looks like a
+ * number is told apart), objects by kind.
+ *
+ * @example
+ * ```ts
+ * import { describeValue } from "./options.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(describeValue("100"), "'100' (a string)");
+ * assert.equal(describeValue(1.5), "1.5");
+ * assert.equal(describeValue({}), "an object");
+ * ```
+ */
+export function describeValue(value: unknown): string {
+  if (typeof value === "string") return `'${value}' (a string)`;
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (value instanceof Uint8Array) return `${value.length} bytes`;
+  if (typeof value === "object") return "an object";
+  if (typeof value === "function") return "a function";
+  return String(value);
+}
+
+/**
+ * An integer option that must be ≥ `min`, counted in `unit` (named in the error message).
  *
  * @example
  * ```ts
  * import { integerOption } from "./options.ts";
  * import assert from "node:assert/strict";
- * const hwm = integerOption(0);
- * assert.equal(hwm("sendHighWaterMark", 10), 10);
- * assert.throws(() => hwm("sendHighWaterMark", -1), { code: "EINVAL" });
+ * const timeout = integerOption(-1, "ms");
+ * assert.equal(timeout("receiveTimeout", 100), 100);
+ * assert.throws(() => timeout("receiveTimeout", "100"), {
+ *   code: "EINVAL",
+ *   message: "option receiveTimeout: expected a whole number of ms ≥ -1, got '100' (a string)",
+ * });
  * ```
  */
-export function integerOption(min: number): OptionCheck<number> {
+export function integerOption(min: number, unit?: string): OptionCheck<number> {
+  const expected = unit ? `a whole number of ${unit} ≥ ${min}` : `an integer ≥ ${min}`;
   return (name, value) => {
     if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
-      throw new WeftError("EINVAL", `option ${name}: expected an integer ≥ ${min}, got ${value}`);
+      throw new WeftError(
+        "EINVAL",
+        `option ${name}: expected ${expected}, got ${describeValue(value)}`,
+      );
     }
     return value;
   };
@@ -81,10 +112,105 @@ export function integerOption(min: number): OptionCheck<number> {
  */
 export const booleanOption: OptionCheck<boolean> = (name, value) => {
   if (typeof value !== "boolean") {
-    throw new WeftError("EINVAL", `option ${name}: expected a boolean, got ${value}`);
+    throw new WeftError(
+      "EINVAL",
+      `option ${name}: expected true or false, got ${describeValue(value)}`,
+    );
   }
   return value;
 };
+
+/**
+ * The option names a kind of socket (or app, or client) accepts, for refusing typos at run
+ * time: plain JavaScript and untyped callers get no compile-time check.
+ */
+export interface OptionNames {
+  /** Who owns the options, as the error says it: "a ZeroMQ option", "an SP option". */
+  readonly owner: string;
+  /** Every accepted name. */
+  readonly known: ReadonlySet<string>;
+  /** Other families' spellings and what they are called here (`recvTimeout` → `receiveTimeout`). */
+  readonly aliases?: Readonly<Record<string, string>>;
+  /** Whose spellings `aliases` holds, for the hint ("nng's name"). */
+  readonly aliasesFrom?: string;
+  /** Other likely mistakes and the name meant (`timeout` → `receiveTimeout`). */
+  readonly guesses?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The `EINVAL` error for an option name that `names` does not know, naming the closest one.
+ *
+ * @example
+ * ```ts
+ * import { unknownOptionError } from "./options.ts";
+ * import assert from "node:assert/strict";
+ * const names = { owner: "a ZeroMQ option", known: new Set(["receiveTimeout", "linger"]) };
+ * assert.equal(
+ *   unknownOptionError("recieveTimeout", names).message,
+ *   "`recieveTimeout` is not a ZeroMQ option; did you mean `receiveTimeout`?",
+ * );
+ * ```
+ */
+export function unknownOptionError(name: string, names: OptionNames): WeftError {
+  const near = closestName(name, names.known, { ...names.guesses, ...names.aliases });
+  const alias = names.aliases && Object.hasOwn(names.aliases, name) && names.aliasesFrom
+    ? ` (\`${name}\` is ${names.aliasesFrom} name for it)`
+    : "";
+  const hint = near
+    ? `did you mean \`${near}\`?${alias}`
+    : `expected one of ${[...names.known].map((n) => `\`${n}\``).join(", ")}`;
+  return new WeftError("EINVAL", `\`${name}\` is not ${names.owner}; ${hint}`);
+}
+
+/** Value checks by option name (names without one take any value). */
+export type OptionChecks = Readonly<Record<string, OptionCheck<unknown>>>;
+
+/**
+ * Checks an options object in one pass: {@link unknownOptionError} for a name `names` does not
+ * know, and each defined value against its rule in `checks`.
+ *
+ * @example
+ * ```ts
+ * import { checkOptions, integerOption } from "./options.ts";
+ * import assert from "node:assert/strict";
+ * const names = { owner: "a nano App option", known: new Set(["port", "host"]) };
+ * const checks = { port: integerOption(0) };
+ * checkOptions({ port: 3250, host: "127.0.0.1" }, names, checks);
+ * assert.throws(() => checkOptions({ prot: 3250 }, names, checks), { message: /did you mean `port`/ });
+ * assert.throws(() => checkOptions({ port: "3250" }, names, checks), { code: "EINVAL" });
+ * ```
+ */
+export function checkOptions(given: object, names: OptionNames, checks: OptionChecks): void {
+  for (const key in given) {
+    if (!Object.hasOwn(given, key)) continue;
+    if (!names.known.has(key)) throw unknownOptionError(key, names);
+    const value = (given as Record<string, unknown>)[key];
+    if (value !== undefined) checks[key]?.(key, value);
+  }
+}
+
+/**
+ * The `EINVAL` error for an argument given to a call that takes none (`receive({ timeout })`):
+ * it names the socket option to set instead.
+ *
+ * @example
+ * ```ts
+ * import { noCallOptionsError } from "./options.ts";
+ * import assert from "node:assert/strict";
+ * const err = noCallOptionsError("receive()", { timeout: 100 }, "receiveTimeout");
+ * assert.equal(err.code, "EINVAL");
+ * assert.match(err.message, /receive\(\) takes no options.*`receiveTimeout`/);
+ * ```
+ */
+export function noCallOptionsError(call: string, given: unknown, option: string): WeftError {
+  const keys = given !== null && typeof given === "object" ? Object.keys(given) : [];
+  const got = keys.length ? `{ ${keys.join(", ")} }` : describeValue(given);
+  return new WeftError(
+    "EINVAL",
+    `${call} takes no options (got ${got}); did you mean the socket's \`${option}\` ` +
+      `(set it in the constructor or as a property: \`socket.${option} = 100\`)?`,
+  );
+}
 
 /** The defaults (libzmq's, which nng shares but for the reconnect time and buffers). */
 export const CORE_DEFAULTS: Readonly<CoreOptions> = Object.freeze({
@@ -103,14 +229,14 @@ export const CORE_DEFAULTS: Readonly<CoreOptions> = Object.freeze({
 
 /** The checks of {@link CoreOptions} (most integers allow -1 for "none"). */
 export const CORE_RULES: OptionRules<CoreOptions> = Object.freeze({
-  sendHighWaterMark: integerOption(0),
-  receiveHighWaterMark: integerOption(0),
-  linger: integerOption(-1),
-  reconnectInterval: integerOption(-1),
-  reconnectMaxInterval: integerOption(0),
-  connectTimeout: integerOption(0),
-  sendTimeout: integerOption(-1),
-  receiveTimeout: integerOption(-1),
+  sendHighWaterMark: integerOption(0, "messages"),
+  receiveHighWaterMark: integerOption(0, "messages"),
+  linger: integerOption(-1, "ms"),
+  reconnectInterval: integerOption(-1, "ms"),
+  reconnectMaxInterval: integerOption(0, "ms"),
+  connectTimeout: integerOption(0, "ms"),
+  sendTimeout: integerOption(-1, "ms"),
+  receiveTimeout: integerOption(-1, "ms"),
   immediate: booleanOption,
   conflate: booleanOption,
   maxConnections: integerOption(0),
@@ -150,7 +276,10 @@ export class OptionTable<R extends object> {
   /** Checks and converts one value; throws `EINVAL` naming what was expected. */
   check<K extends keyof R>(name: K, value: unknown): R[K] {
     const rule = this.#rules[name];
-    if (!rule) throw new WeftError("EINVAL", `unknown option ${String(name)}`);
+    if (!rule) {
+      const known = new Set(Object.keys(this.#rules));
+      throw unknownOptionError(String(name), { owner: "an option of this socket", known });
+    }
     return rule(String(name), value);
   }
 

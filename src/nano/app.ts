@@ -10,6 +10,8 @@ import { MessageType, PomeloLimits } from "../codec/pomelo_types.ts";
 import { parseEndpoint } from "../core/endpoint.ts";
 import { WeftError } from "../core/errors.ts";
 import { LogThrottle } from "../core/log_throttle.ts";
+import { checkOptions, integerOption } from "../core/options.ts";
+import type { OptionChecks, OptionNames } from "../core/options.ts";
 import type { ClientHandshake } from "../protocol/pomelo/handshake.ts";
 import type {
   ByteStream,
@@ -116,6 +118,61 @@ export interface AppOptions {
 
 /** The log kind of connections refused at `maxConnections`. */
 const REFUSED = "refused connections";
+
+/** Every {@link AppOptions} name (`satisfies` keeps the list complete), to refuse typos. */
+const APP_OPTIONS: OptionNames = {
+  owner: "a nano App option",
+  known: new Set(Object.keys(
+    {
+      port: 1,
+      host: 1,
+      transports: 1,
+      scheme: 1,
+      heartbeatInterval: 1,
+      heartbeatTimeout: 1,
+      handshakeTimeout: 1,
+      handlerTimeout: 1,
+      dictionary: 1,
+      serializer: 1,
+      maxBody: 1,
+      maxConnections: 1,
+      checkOrigin: 1,
+      wsPath: 1,
+      http: 1,
+      checkClient: 1,
+      onHandshake: 1,
+      maxOutboundBytes: 1,
+      maxOutboundMessages: 1,
+      inboundQueueLimit: 1,
+      closeLinger: 1,
+      clock: 1,
+      timerPrecision: 1,
+      logger: 1,
+      logLimit: 1,
+    } satisfies Record<keyof AppOptions, 1>,
+  )),
+  guesses: { timeout: "handlerTimeout", heartbeat: "heartbeatInterval", hostname: "host" },
+};
+const ms = integerOption(0, "ms");
+const count = integerOption(0);
+const APP_CHECKS: OptionChecks = {
+  port: integerOption(0),
+  heartbeatInterval: ms,
+  heartbeatTimeout: ms,
+  handshakeTimeout: ms,
+  handlerTimeout: ms,
+  closeLinger: ms,
+  timerPrecision: ms,
+  maxConnections: (name, value) => value === Infinity ? value : count(name, value),
+  maxOutboundBytes: count,
+  maxOutboundMessages: count,
+  inboundQueueLimit: count,
+};
+const CLOSE_OPTIONS: OptionNames = {
+  owner: "an App.close() option",
+  known: new Set(["reason", "timeout"]),
+};
+const CLOSE_CHECKS: OptionChecks = { timeout: ms };
 
 /**
  * Lifecycle hooks a component may have. Startup calls `init` on every component then
@@ -263,9 +320,11 @@ export class App {
   /**
    * `frontDoor` decides what each accepted stream carries: `weft/nano`'s `App` passes the
    * WebSocket transport's (raw pomelo, WebSocket and plain HTTP on one port); without one every
-   * stream is raw pomelo. Throws `WeftError("EINVAL")` for bad options (dictionary, maxBody).
+   * stream is raw pomelo. Throws `WeftError("EINVAL")` for bad options (an unknown name, naming
+   * the closest; a number of the wrong type; dictionary, maxBody).
    */
   constructor(options: AppOptions = {}, frontDoor: FrontDoor = rawOnly) {
+    checkOptions(options, APP_OPTIONS, APP_CHECKS);
     this.#options = options;
     this.#frontDoor = frontDoor;
     this.#serializer = options.serializer ?? jsonSerializer();
@@ -562,6 +621,7 @@ export class App {
    * stop timers. Idempotent.
    */
   async close(options: CloseOptions = {}): Promise<void> {
+    checkOptions(options, CLOSE_OPTIONS, CLOSE_CHECKS);
     if (this.#state === "closing" || this.#state === "closed") return;
     if (this.#state === "new") {
       this.#state = "closed";

@@ -21,25 +21,54 @@ const CODES: Readonly<Record<string, ErrorCode>> = {
   ERR_STREAM_DESTROYED: "ECLOSED",
 };
 
+/** Plain wording for the failures people meet most, the same on every runtime. */
+const PLAIN: Readonly<Partial<Record<ErrorCode, string>>> = {
+  EADDRINUSE: "address already in use",
+  ECONNREFUSED: "connection refused",
+};
+
+/**
+ * The message of a failed socket operation: what was being done and where (said once), what
+ * went wrong (in plain words for the common codes, else the runtime's), and the code once.
+ *
+ * @example
+ * ```ts
+ * import { failureMessage } from "./posix_errors.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(
+ *   failureMessage("bind to tcp://127.0.0.1:5555", "EADDRINUSE", "Failed to listen at 127.0.0.1"),
+ *   "bind to tcp://127.0.0.1:5555 failed: address already in use (EADDRINUSE)",
+ * );
+ * ```
+ */
+export function failureMessage(doing: string, code: ErrorCode, detail: string): string {
+  const what = PLAIN[code] ?? detail;
+  return what.includes(`(${code})`)
+    ? `${doing} failed: ${what}`
+    : `${doing} failed: ${what} (${code})`;
+}
+
 /**
  * Wraps an error with a POSIX `code` as a `WeftError` whose message names what was being done
- * and where (unknown codes become `EINVAL`).
+ * and where (unknown codes become `EINVAL`, and the message keeps the POSIX one).
  *
  * @example
  * ```ts
  * import { posixToWeftError } from "./posix_errors.ts";
  * import assert from "node:assert/strict";
- * const cause = Object.assign(new Error("Failed to listen"), { code: "EADDRINUSE" });
+ * const cause = Object.assign(new Error("Failed to listen at 127.0.0.1"), { code: "EADDRINUSE" });
  * const err = posixToWeftError(cause, "bind to tcp://127.0.0.1:5555");
  * assert.equal(err.code, "EADDRINUSE");
- * assert.match(err.message, /127\.0\.0\.1:5555 failed: Failed to listen \(EADDRINUSE\)/);
+ * assert.equal(err.message, "bind to tcp://127.0.0.1:5555 failed: address already in use (EADDRINUSE)");
  * ```
  */
 export function posixToWeftError(error: unknown, doing: string): WeftError {
   if (error instanceof WeftError) return error;
   const posix = (error as { code?: unknown } | null)?.code;
   const code = (typeof posix === "string" ? CODES[posix] : undefined) ?? "EINVAL";
-  const detail = error instanceof Error ? error.message : String(error);
-  const suffix = typeof posix === "string" && !detail.includes(posix) ? ` (${posix})` : "";
-  return new WeftError(code, `${doing} failed: ${detail}${suffix}`, { cause: error });
+  let detail = error instanceof Error ? error.message : String(error);
+  if (typeof posix === "string" && posix !== code && !detail.includes(posix)) {
+    detail += ` (${posix})`;
+  }
+  return new WeftError(code, failureMessage(doing, code, detail), { cause: error });
 }

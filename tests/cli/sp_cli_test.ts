@@ -150,7 +150,7 @@ const sideBySide = (program: Exclude<Program, "nngcat">) =>
       assert.deepEqual(outputs, ['"what is the answer?"\n', '"what is the answer?"\n']);
     });
 
-    test("mistakes: the same message and exit status as nngcat", async (t) => {
+    test("mistakes: nngcat's message and exit status, then weft's hint line", async (t) => {
       if (!requirePeer(t, "nngcat")) return;
       const lines = [
         ["--pu", "--listen", "tcp://127.0.0.1:1"],
@@ -166,10 +166,13 @@ const sideBySide = (program: Exclude<Program, "nngcat">) =>
       ];
       for (const args of lines) {
         const [want, got] = await Promise.all([cat("nngcat", args).done, cat(program, args).done]);
+        const [message, hint, ...more] = got.stderr.trim().split("\n");
         assert.deepEqual(
-          { args, code: got.code, err: got.stderr.trim() },
+          { args, code: got.code, err: message },
           { args, code: want.code, err: want.stderr.trim() },
         );
+        assert.match(hint ?? "", /^hint: \S/, `no hint line for ${args.join(" ")}`);
+        assert.deepEqual(more, []);
       }
     });
   });
@@ -292,10 +295,13 @@ const tlsSideBySide = (program: Exclude<Program, "nngcat">) =>
         ]
       ) {
         const [want, got] = await Promise.all([cat("nngcat", args).done, cat(program, args).done]);
+        const [message, hint, ...more] = got.stderr.trim().split("\n");
         assert.deepEqual(
-          { args, code: got.code, err: got.stderr.trim() },
+          { args, code: got.code, err: message },
           { args, code: want.code, err: want.stderr.trim() },
         );
+        assert.match(hint ?? "", /^hint: \S/, `no hint line for ${args.join(" ")}`);
+        assert.deepEqual(more, []);
       }
     });
   });

@@ -15,6 +15,7 @@ import {
   type PomeloClientSessionOptions,
 } from "../../protocol/pomelo/client_session.ts";
 import { type ClientConnection, type Connector, websocketConnector } from "./connector.ts";
+import { checkClientOptions, checkRequestOptions } from "./options.ts";
 import type { ClientOptions, ReconnectOptions, RequestOptions } from "./options.ts";
 import { PendingRequests } from "./pending.ts";
 import { ServerError } from "./server_error.ts";
@@ -152,6 +153,7 @@ export class Client {
 
   /** @internal use {@link connect}; the client starts closed until `#start` runs. */
   constructor(url: string, options: ClientOptions = {}) {
+    checkClientOptions(options);
     this.#url = url;
     this.#connector = options.connector ?? websocketConnector;
     this.#session = {
@@ -208,8 +210,15 @@ export class Client {
    * Sends a request and resolves with the decoded response body. `data` is sent as JSON (a
    * `Uint8Array` is sent as is). While reconnecting, the request waits for the new session.
    */
-  request<T = unknown>(route: string, data?: unknown, options: RequestOptions = {}): Promise<T> {
+  request<T = unknown>(route: string, data?: unknown, options?: RequestOptions): Promise<T> {
     if (this.#state === "closed") return Promise.reject(this.#closedError("request " + route));
+    if (options !== undefined) {
+      try {
+        checkRequestOptions(options);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
     let body: Uint8Array;
     try {
       body = encodeBody(data);
@@ -218,7 +227,7 @@ export class Client {
     }
     const { id, promise } = this.#pending.add<T>(
       route,
-      options.timeoutMs ?? this.#requestTimeoutMs,
+      options?.timeoutMs ?? this.#requestTimeoutMs,
     );
     this.#send(() => {
       const pending = this.#pending.get(id);

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { booleanOption, checkOptions, integerOption } from "../../core/options.ts";
+import type { OptionChecks, OptionNames } from "../../core/options.ts";
 import type { Connector } from "./connector.ts";
 
 /**
@@ -90,4 +92,96 @@ export interface ClientOptions {
 export interface RequestOptions {
   /** Reject with `ETIMEDOUT` after this many ms (default: the client's; 0 waits forever). */
   readonly timeoutMs?: number;
+}
+
+const ms = integerOption(0, "ms");
+
+const RECONNECT_NAMES: OptionNames = {
+  owner: "a reconnect option",
+  known: new Set(Object.keys(
+    { initialDelayMs: 1, maxDelayMs: 1, maxAttempts: 1 } satisfies Record<
+      keyof ReconnectOptions,
+      1
+    >,
+  )),
+  guesses: { initialDelay: "initialDelayMs", maxDelay: "maxDelayMs", attempts: "maxAttempts" },
+};
+const RECONNECT_CHECKS: OptionChecks = {
+  initialDelayMs: ms,
+  maxDelayMs: ms,
+  maxAttempts: (name, value) => value === Infinity ? value : integerOption(0)(name, value),
+};
+
+const CLIENT_NAMES: OptionNames = {
+  owner: "a nano client option",
+  known: new Set(Object.keys(
+    {
+      connector: 1,
+      sys: 1,
+      user: 1,
+      requestTimeoutMs: 1,
+      handshakeTimeoutMs: 1,
+      reconnect: 1,
+      maxBody: 1,
+    } satisfies Record<keyof ClientOptions, 1>,
+  )),
+  guesses: {
+    timeout: "requestTimeoutMs",
+    timeoutMs: "requestTimeoutMs",
+    requestTimeout: "requestTimeoutMs",
+    handshakeTimeout: "handshakeTimeoutMs",
+  },
+};
+const CLIENT_CHECKS: OptionChecks = {
+  requestTimeoutMs: ms,
+  handshakeTimeoutMs: ms,
+  maxBody: integerOption(0, "bytes"),
+  reconnect: (name, value) => {
+    if (typeof value === "object" && value !== null) {
+      checkOptions(value, RECONNECT_NAMES, RECONNECT_CHECKS);
+      return value;
+    }
+    return booleanOption(name, value);
+  },
+};
+
+const REQUEST_NAMES: OptionNames = {
+  owner: "a request option",
+  known: new Set(["timeoutMs"]),
+  guesses: { timeout: "timeoutMs", requestTimeoutMs: "timeoutMs" },
+};
+const REQUEST_CHECKS: OptionChecks = { timeoutMs: ms };
+
+/**
+ * Checks `connect`'s options: `EINVAL` for an unknown name (naming the closest: "`timeout` is
+ * not a nano client option; did you mean `requestTimeoutMs`?") or a value of the wrong type.
+ *
+ * @example
+ * ```ts
+ * import { checkClientOptions } from "./options.ts";
+ * import assert from "node:assert/strict";
+ * checkClientOptions({ requestTimeoutMs: 5000, reconnect: { maxAttempts: 3 } });
+ * assert.throws(() => checkClientOptions({ requestTimeout: 5000 } as never), {
+ *   code: "EINVAL",
+ *   message: /did you mean `requestTimeoutMs`/,
+ * });
+ * ```
+ */
+export function checkClientOptions(options: ClientOptions): void {
+  checkOptions(options, CLIENT_NAMES, CLIENT_CHECKS);
+}
+
+/**
+ * Checks `Client.request`'s options, as {@link checkClientOptions} does.
+ *
+ * @example
+ * ```ts
+ * import { checkRequestOptions } from "./options.ts";
+ * import assert from "node:assert/strict";
+ * checkRequestOptions({ timeoutMs: 100 });
+ * assert.throws(() => checkRequestOptions({ timeout: 100 } as never), /did you mean `timeoutMs`/);
+ * ```
+ */
+export function checkRequestOptions(options: RequestOptions): void {
+  checkOptions(options, REQUEST_NAMES, REQUEST_CHECKS);
 }

@@ -8,7 +8,13 @@
 import { batchIterator } from "../../core/batch_iterator.ts";
 import { ErrorCode, WeftError } from "../../core/errors.ts";
 import type { SocketEvent } from "../../core/events.ts";
-import { CORE_DEFAULTS, CORE_RULES, integerOption, OptionTable } from "../../core/options.ts";
+import {
+  CORE_DEFAULTS,
+  CORE_RULES,
+  integerOption,
+  noCallOptionsError,
+  OptionTable,
+} from "../../core/options.ts";
 import type { CoreOptions } from "../../core/options.ts";
 import type { Message } from "../../core/pipe.ts";
 import { SocketCore } from "../../core/socket.ts";
@@ -21,7 +27,14 @@ import { DEFAULT_HANDSHAKE_TIMEOUT_MS, SpSession } from "../../protocol/sp/sessi
 import { nngError, toNngError } from "./errors.ts";
 import { EMPTY, toBytes, toSpMessage } from "./message.ts";
 import type { SpData, SpMessage } from "./message.ts";
-import { checkSize, checkTtl, coreOptions, DEFAULT_BUFFER } from "./options.ts";
+import {
+  checkSize,
+  checkSpOption,
+  checkSpOptions,
+  checkTtl,
+  coreOptions,
+  DEFAULT_BUFFER,
+} from "./options.ts";
 import type { SpOptions } from "./options.ts";
 
 /** Options of {@link SpSocket.dial}. */
@@ -75,9 +88,11 @@ export abstract class SpSocket extends SocketCore<CoreOptions>
 
   /**
    * Subclasses pass their protocol, the user's options (with `transports`) and their default
-   * `sendBuffer`.
+   * `sendBuffer`. Throws `EINVAL` for an option the protocol does not take (naming the closest)
+   * or a value of the wrong type.
    */
   protected constructor(protocol: SpProtocol, options: SpOptions, sendBuffer = DEFAULT_BUFFER) {
+    checkSpOptions(protocol.name, options);
     if (!options.transports) {
       throw new WeftError("EINVAL", "SP socket: expected options.transports (a TransportRegistry)");
     }
@@ -88,7 +103,7 @@ export abstract class SpSocket extends SocketCore<CoreOptions>
     );
     this.#protocol = protocol;
     this.#raw = options.raw ?? false;
-    this.#recvMaxSize = checkSize(options.recvMaxSize ?? 1 << 20);
+    this.#recvMaxSize = options.recvMaxSize ?? 1 << 20;
     this.#maxTtl = checkTtl(options.maxTtl ?? 8);
     this.#handshakeTimeout = checkTimeout(options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT_MS);
   }
@@ -203,9 +218,14 @@ export abstract class SpSocket extends SocketCore<CoreOptions>
 
   /**
    * Sends a message. Cooked sockets add their header; raw sockets take it from the front of
-   * `data` by the protocol's rules (use {@link SpSocket.sendMsg} to pass it apart).
+   * `data` by the protocol's rules (use {@link SpSocket.sendMsg} to pass it apart). Takes no
+   * flags: a second argument rejects with `EINVAL` naming `sendTimeout`; protocols that cannot
+   * send (PULL, SUB) reject with `ENOTSUP`.
    */
-  send(data: SpData): Promise<void> {
+  send(data: SpData, options?: never): Promise<void> {
+    if (options !== undefined) {
+      return Promise.reject(noCallOptionsError("send()", options, "sendTimeout"));
+    }
     const bytes = toBytes(data);
     let sent: Promise<void>;
     if (this.#raw) {
@@ -220,9 +240,29 @@ export abstract class SpSocket extends SocketCore<CoreOptions>
     return this.options.sendTimeout < 0 ? sent : sent.catch(nngError);
   }
 
-  /** Receives the next message's body (raw sockets: header and body together). */
-  recv(): Promise<Uint8Array> {
+  /**
+   * Receives the next message's body (raw sockets: header and body together). Waits up to
+   * `recvTimeout` (then `ETIMEDOUT`, as nng). Takes no flags: an argument
+   * (`recv({ timeout: 100 })`) rejects with `EINVAL` naming `recvTimeout`.
+   */
+  recv(options?: never): Promise<Uint8Array> {
+    if (options !== undefined) {
+      return Promise.reject(noCallOptionsError("recv()", options, "recvTimeout"));
+    }
     return this.receiveBody();
+  }
+
+  /**
+   * Only SUB0 sockets subscribe: on any other protocol this throws `ENOTSUP` naming it (for
+   * JavaScript callers; TypeScript refuses the call, as the method is not public here).
+   */
+  protected subscribe(_prefix?: SpData): void {
+    throw new WeftError("ENOTSUP", `${this.protocol} sockets have no subscribe(): use a Sub0`);
+  }
+
+  /** Only SUB0 sockets unsubscribe: elsewhere `ENOTSUP`, as {@link SpSocket.subscribe}. */
+  protected unsubscribe(_prefix?: SpData): void {
+    throw new WeftError("ENOTSUP", `${this.protocol} sockets have no unsubscribe(): use a Sub0`);
   }
 
   /** Sends a message with an explicit SP header (raw sockets; cooked ones ignore it). */
@@ -295,10 +335,7 @@ export abstract class SpSocket extends SocketCore<CoreOptions>
     return this.#recvMaxSize;
   }
   set recvMaxSize(value: number) {
-    if (!Number.isInteger(value) || value < 0) {
-      throw new WeftError("EINVAL", `option recvMaxSize: expected an integer ≥ 0, got ${value}`);
-    }
-    this.#recvMaxSize = value;
+    this.#recvMaxSize = checkSize(value);
   }
   /** Longest wait for a peer's SP header, ms (0 = none); applies to new connections. */
   get handshakeTimeout(): number {
@@ -326,42 +363,42 @@ export abstract class SpSocket extends SocketCore<CoreOptions>
     return this.options.sendTimeout;
   }
   set sendTimeout(value: number) {
-    this.setOption("sendTimeout", value);
+    this.setOption("sendTimeout", checkSpOption("sendTimeout", value));
   }
   /** recv() timeout, ms (-1 = none). */
   get recvTimeout(): number {
     return this.options.receiveTimeout;
   }
   set recvTimeout(value: number) {
-    this.setOption("receiveTimeout", value);
+    this.setOption("receiveTimeout", checkSpOption("recvTimeout", value));
   }
   /** Messages queued per peer before send waits or drops. */
   get sendBuffer(): number {
     return this.options.sendHighWaterMark;
   }
   set sendBuffer(value: number) {
-    this.setOption("sendHighWaterMark", Math.max(1, value));
+    this.setOption("sendHighWaterMark", Math.max(1, checkSpOption("sendBuffer", value)));
   }
   /** Messages queued per peer before reading from it pauses. */
   get recvBuffer(): number {
     return this.options.receiveHighWaterMark;
   }
   set recvBuffer(value: number) {
-    this.setOption("receiveHighWaterMark", Math.max(1, value));
+    this.setOption("receiveHighWaterMark", Math.max(1, checkSpOption("recvBuffer", value)));
   }
   /** First re-dial delay, ms. */
   get reconnectTime(): number {
     return this.options.reconnectInterval;
   }
   set reconnectTime(value: number) {
-    this.setOption("reconnectInterval", value);
+    this.setOption("reconnectInterval", checkSpOption("reconnectTime", value));
   }
   /** Cap of the re-dial back-off, ms (0 = none). */
   get reconnectMaxTime(): number {
     return this.options.reconnectMaxInterval;
   }
   set reconnectMaxTime(value: number) {
-    this.setOption("reconnectMaxInterval", value);
+    this.setOption("reconnectMaxInterval", checkSpOption("reconnectMaxTime", value));
   }
 }
 

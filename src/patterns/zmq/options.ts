@@ -6,8 +6,14 @@
  */
 
 import { WeftError } from "../../core/errors.ts";
-import { CORE_DEFAULTS, CORE_RULES, integerOption } from "../../core/options.ts";
-import type { CoreOptions, OptionRules } from "../../core/options.ts";
+import {
+  booleanOption,
+  checkOptions,
+  CORE_DEFAULTS,
+  CORE_RULES,
+  integerOption,
+} from "../../core/options.ts";
+import type { CoreOptions, OptionChecks, OptionNames, OptionRules } from "../../core/options.ts";
 import type { TransportRegistry } from "../../transport/types.ts";
 
 /** Options every ZeroMQ socket accepts (in the constructor object or as properties). */
@@ -41,9 +47,16 @@ export interface SocketOptions {
    * `accept:error` event. 0 = no limit (default, as libzmq; the process's file limit bounds it).
    */
   maxConnections?: number;
-  /** send() rejects with EAGAIN after this many ms; -1 = wait forever. */
+  /**
+   * send() rejects with `EAGAIN` after this many ms; -1 = wait forever. `EAGAIN`, not
+   * `ETIMEDOUT`, because that is what libzmq's `ZMQ_SNDTIMEO` gives (and zeromq.js passes on),
+   * so code ported from them keeps its checks; SP sockets follow nng and give `ETIMEDOUT`.
+   */
   sendTimeout?: number;
-  /** receive() rejects with EAGAIN after this many ms; -1 = wait forever. */
+  /**
+   * receive() rejects with `EAGAIN` after this many ms; -1 = wait forever. `EAGAIN` as libzmq's
+   * `ZMQ_RCVTIMEO` (see `sendTimeout`); SP's `recvTimeout` gives nng's `ETIMEDOUT`.
+   */
   receiveTimeout?: number;
   /** Queue messages only to completed connections. Default false (as libzmq). */
   immediate?: boolean;
@@ -84,12 +97,89 @@ export const DEFAULTS: Readonly<ResolvedOptions> = Object.freeze({
 export const RULES: OptionRules<ResolvedOptions> = Object.freeze({
   ...CORE_RULES,
   routingId: (_name: string, value: unknown) => toRoutingId(value),
-  handshakeInterval: integerOption(0),
-  heartbeatInterval: integerOption(0),
-  heartbeatTimeout: integerOption(-1),
-  heartbeatTimeToLive: integerOption(0),
-  maxMessageSize: integerOption(-1),
+  handshakeInterval: integerOption(0, "ms"),
+  heartbeatInterval: integerOption(0, "ms"),
+  heartbeatTimeout: integerOption(-1, "ms"),
+  heartbeatTimeToLive: integerOption(0, "ms"),
+  maxMessageSize: integerOption(-1, "bytes"),
 });
+
+/** The options only some socket types take, by ZMTP type, with their checks. */
+const TYPE_OPTIONS: Readonly<Record<string, OptionChecks>> = {
+  ROUTER: { routerMandatory: booleanOption, routerHandover: booleanOption },
+  REQ: { correlate: booleanOption, relaxed: booleanOption },
+  XPUB: { xpubVerbose: booleanOption, xpubVerboser: booleanOption },
+};
+const NO_CHECKS: OptionChecks = {};
+
+/** nng's option names (SP sockets, `weft/sp`) and what ZeroMQ calls them. */
+const NNG_SPELLINGS: Readonly<Record<string, string>> = {
+  recvTimeout: "receiveTimeout",
+  recvBuffer: "receiveHighWaterMark",
+  sendBuffer: "sendHighWaterMark",
+  reconnectTime: "reconnectInterval",
+  reconnectMaxTime: "reconnectMaxInterval",
+  recvMaxSize: "maxMessageSize",
+};
+
+/** Other names people reach for (zeromq.js 5's `identity`, a bare `timeout`). */
+const GUESSES: Readonly<Record<string, string>> = {
+  identity: "routingId",
+  timeout: "receiveTimeout",
+  hwm: "sendHighWaterMark",
+};
+
+const COMMON_NAMES = [...Object.keys(RULES), "transports"];
+const namesByType = new Map<string, OptionNames>();
+
+/**
+ * The option names sockets of a ZMTP type accept (every socket's, plus the type's own), with
+ * nng's spellings as hints.
+ *
+ * @example
+ * ```ts
+ * import { optionNames } from "./options.ts";
+ * import assert from "node:assert/strict";
+ * assert.ok(optionNames("ROUTER").known.has("routerMandatory"));
+ * assert.ok(!optionNames("DEALER").known.has("routerMandatory"));
+ * ```
+ */
+export function optionNames(socketType: string): OptionNames {
+  let names = namesByType.get(socketType);
+  if (!names) {
+    names = {
+      owner: "a ZeroMQ option",
+      known: new Set([...COMMON_NAMES, ...Object.keys(TYPE_OPTIONS[socketType] ?? {})]),
+      aliases: NNG_SPELLINGS,
+      aliasesFrom: "nng's",
+      guesses: GUESSES,
+    };
+    namesByType.set(socketType, names);
+  }
+  return names;
+}
+
+/**
+ * Checks a ZeroMQ socket's constructor options as a whole: `EINVAL` for a name the type does
+ * not take (naming the closest one: "`recvTimeout` is not a ZeroMQ option; did you mean
+ * `receiveTimeout`?") and for a type-specific flag that is not a boolean. The common options'
+ * values are checked by {@link RULES} as they are resolved.
+ *
+ * @example
+ * ```ts
+ * import { checkSocketOptions } from "./options.ts";
+ * import assert from "node:assert/strict";
+ * checkSocketOptions("ROUTER", { routerMandatory: true, linger: 0 });
+ * assert.throws(() => checkSocketOptions("PULL", { recvTimeout: 100 }), {
+ *   code: "EINVAL",
+ *   message: /did you mean `receiveTimeout`/,
+ * });
+ * assert.throws(() => checkSocketOptions("REQ", { relaxed: "yes" }), { code: "EINVAL" });
+ * ```
+ */
+export function checkSocketOptions(socketType: string, options: object): void {
+  checkOptions(options, optionNames(socketType), TYPE_OPTIONS[socketType] ?? NO_CHECKS);
+}
 
 /**
  * Converts a routing id option (string or bytes, 0–255 bytes, first byte not 0).

@@ -313,13 +313,13 @@ export class SubSocket extends SubscriberBase {
   }
 
   /** Subscribes to each prefix (`""` or no argument: everything). Counted. */
-  subscribe(...prefixes: (string | Uint8Array)[]): void {
+  override subscribe(...prefixes: (string | Uint8Array)[]): void {
     if (this.isClosed) throw new WeftError("ECLOSED", "subscribe: the SUB socket is closed");
     for (const p of prefixes.length ? prefixes : [EMPTY]) this.changeSubscription(toTopic(p), true);
   }
 
   /** Removes one reference to each prefix (`""` or no argument: the catch-all). */
-  unsubscribe(...prefixes: (string | Uint8Array)[]): void {
+  override unsubscribe(...prefixes: (string | Uint8Array)[]): void {
     if (this.isClosed) throw new WeftError("ECLOSED", "unsubscribe: the SUB socket is closed");
     for (const p of prefixes.length ? prefixes : [EMPTY]) {
       this.changeSubscription(toTopic(p), false);

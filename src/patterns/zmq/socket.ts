@@ -7,13 +7,13 @@
 
 import { batchIterator } from "../../core/batch_iterator.ts";
 import { WeftError } from "../../core/errors.ts";
-import { OptionTable } from "../../core/options.ts";
+import { noCallOptionsError, OptionTable } from "../../core/options.ts";
 import type { Message } from "../../core/pipe.ts";
 import { SocketCore } from "../../core/socket.ts";
 import type { WireSession, WireSessionSink } from "../../core/wire.ts";
 import { ZmtpSession } from "../../protocol/zmtp/mod.ts";
 import type { SocketType } from "../../protocol/zmtp/mod.ts";
-import { DEFAULTS, RULES } from "./options.ts";
+import { checkSocketOptions, DEFAULTS, RULES } from "./options.ts";
 import type { ResolvedOptions, SocketOptions } from "./options.ts";
 
 /** What `send` accepts: one frame or several (a multipart message). */
@@ -74,8 +74,12 @@ export abstract class Socket extends SocketCore<ResolvedOptions> implements Asyn
   /** Current option values (read and write them through the socket's properties). */
   declare readonly options: ResolvedOptions;
 
-  /** Subclasses pass their ZMTP type and the user's options (with `transports` filled in). */
+  /**
+   * Subclasses pass their ZMTP type and the user's options (with `transports` filled in).
+   * Throws `EINVAL` for an option the type does not take, naming the closest one.
+   */
   protected constructor(socketType: string, options: SocketOptions) {
+    checkSocketOptions(socketType, options);
     super(
       socketType,
       new OptionTable<ResolvedOptions>(DEFAULTS, RULES, options as Partial<ResolvedOptions>),
@@ -132,8 +136,13 @@ export abstract class Socket extends SocketCore<ResolvedOptions> implements Asyn
    * Sends a message (a string, bytes, or an array of them for a multipart message). Resolves
    * once the message is queued for a peer (or dropped, for types that drop, like PUB). Waits
    * while every eligible peer is at its high-water mark, up to `sendTimeout` (then `EAGAIN`).
+   * Takes no options: a second argument rejects with `EINVAL` naming `sendTimeout`. Types that
+   * cannot send (PULL, SUB) reject with `ENOTSUP`.
    */
-  send(message: MessageLike): Promise<void> {
+  send(message: MessageLike, options?: never): Promise<void> {
+    if (options !== undefined) {
+      return Promise.reject(noCallOptionsError("send()", options, "sendTimeout"));
+    }
     if (this.isClosed) return Promise.reject(this.closedError("send"));
     let frames: Message;
     try {
@@ -154,9 +163,14 @@ export abstract class Socket extends SocketCore<ResolvedOptions> implements Asyn
 
   /**
    * Receives the next message as an array of frames. Waits until one arrives, up to
-   * `receiveTimeout` (then `EAGAIN`); rejects with `ECLOSED` when the socket closes.
+   * `receiveTimeout` (then `EAGAIN`, as libzmq); rejects with `ECLOSED` when the socket closes.
+   * Takes no options: an argument (`receive({ timeout: 100 })`) rejects with `EINVAL` naming
+   * `receiveTimeout`. Types that cannot receive (PUSH, PUB) reject with `ENOTSUP`.
    */
-  receive(): Promise<Message> {
+  receive(options?: never): Promise<Message> {
+    if (options !== undefined) {
+      return Promise.reject(noCallOptionsError("receive()", options, "receiveTimeout"));
+    }
     return this.receiveFrames();
   }
 
@@ -165,7 +179,30 @@ export abstract class Socket extends SocketCore<ResolvedOptions> implements Asyn
    * throughput, one promise for many messages.
    */
   receiveBatch(max = 1024): Promise<Message[]> {
+    if (typeof max !== "number") {
+      return Promise.reject(noCallOptionsError("receiveBatch()", max, "receiveTimeout"));
+    }
     return this.receiveReady(max);
+  }
+
+  /**
+   * Only SUB sockets subscribe: on any other type this throws `ENOTSUP` naming the type (for
+   * JavaScript callers; TypeScript refuses the call, as the method is not public here).
+   */
+  protected subscribe(..._prefixes: (string | Uint8Array)[]): void {
+    throw this.#notSubscriber("subscribe");
+  }
+
+  /** Only SUB sockets unsubscribe: elsewhere `ENOTSUP`, as {@link Socket.subscribe}. */
+  protected unsubscribe(..._prefixes: (string | Uint8Array)[]): void {
+    throw this.#notSubscriber("unsubscribe");
+  }
+
+  #notSubscriber(method: string): WeftError {
+    const how = this.socketType === "XSUB"
+      ? "an XSUB subscribes by sending [0x01, ...topic] (and unsubscribes with 0x00)"
+      : "use a Sub socket";
+    return new WeftError("ENOTSUP", `${this.socketType} sockets have no ${method}(): ${how}`);
   }
 
   /** Iterates received messages until the socket closes. */

@@ -4,6 +4,7 @@
  */
 
 import { type ErrorCode, WeftError } from "../../core/errors.ts";
+import { failureMessage } from "../posix_errors.ts";
 
 /**
  * Wraps a Deno error as a `WeftError` whose message names what was being done and where.
@@ -21,7 +22,7 @@ export function toWeftError(error: unknown, doing: string): WeftError {
   if (error instanceof WeftError) return error;
   const code = codeOf(error);
   const detail = error instanceof Error ? error.message : String(error);
-  return new WeftError(code, `${doing} failed: ${detail}`, { cause: error });
+  return new WeftError(code, failureMessage(doing, code, detail), { cause: error });
 }
 
 function codeOf(error: unknown): ErrorCode {
