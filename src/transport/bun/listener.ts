@@ -12,7 +12,7 @@
 
 import { closeSync, openSync } from "node:fs";
 import { devNull } from "node:os";
-import { AcceptBackoff, ACCEPT_BACKOFF_MAX_MS } from "../accept_backoff.ts";
+import { ACCEPT_BACKOFF_MAX_MS, AcceptBackoff } from "../accept_backoff.ts";
 import type { StreamListener } from "../types.ts";
 import type { BunListener } from "./_bun_types.ts";
 

@@ -13,7 +13,7 @@
 
 import net from "node:net";
 import { clearTimeout, setTimeout } from "node:timers";
-import { AcceptBackoff, ACCEPT_BACKOFF_MAX_MS } from "../accept_backoff.ts";
+import { ACCEPT_BACKOFF_MAX_MS, AcceptBackoff } from "../accept_backoff.ts";
 
 /** Deno's server handle: `listen()` on a listening handle only re-arms its accept. */
 interface RearmableHandle {
