@@ -526,7 +526,15 @@ export class App {
     const url = scheme === "inproc"
       ? `inproc://${host}`
       : `${scheme}://${host.includes(":") ? `[${host}]` : host}:${o.port ?? 3250}`;
-    const listener = await transport.listen(parseEndpoint(url), (raw) => this.#acceptRaw(raw));
+    let lastReport = -Infinity; // accept errors repeat while descriptors are out: one line per 10 s
+    const onError = (e: Error) => {
+      if (Date.now() - lastReport < 10_000) return;
+      lastReport = Date.now();
+      this.#logger.error(`cannot accept on ${url} (retrying with back-off):`, e.message);
+    };
+    const listener = await transport.listen(parseEndpoint(url), (raw) => this.#acceptRaw(raw), {
+      onError,
+    });
     this.#listener = listener;
     const bound = parseEndpoint(listener.endpoint);
     this.#address = { host: bound.host, port: bound.port, endpoint: listener.endpoint };

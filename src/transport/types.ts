@@ -154,6 +154,13 @@ export interface ListenOptions {
   readonly onRefused?: (reason: string, remoteAddress: string) => void;
   /** TLS settings for this listener (TLS transports; they override the transport's own). */
   readonly tls?: TlsOptions;
+  /**
+   * Called when the listener cannot accept, e.g. the process ran out of file descriptors
+   * (EMFILE, ENFILE), with the runtime's error. The listener keeps its address, retries with
+   * back-off (10 ms doubling to 1 s) and serves again once descriptors are free; accepted
+   * streams are not affected.
+   */
+  readonly onError?: (error: Error) => void;
 }
 
 /** One transport (scheme) implementation. */

@@ -6,10 +6,17 @@
 
 import { type Endpoint, formatEndpoint } from "../../core/endpoint.ts";
 import { WeftError } from "../../core/errors.ts";
-import type { ByteStream, DialOptions, StreamListener, Transport } from "../types.ts";
+import type {
+  ByteStream,
+  DialOptions,
+  ListenOptions,
+  StreamListener,
+  Transport,
+} from "../types.ts";
 import { bun, type BunSocket } from "./_bun_types.ts";
-import { dialSocket, listenerOf } from "./connect.ts";
+import { dialSocket } from "./connect.ts";
 import { toWeftError } from "./errors.ts";
+import { watchedListener } from "./listener.ts";
 import { BunStream, socketHandler } from "./stream.ts";
 
 function wrap(socket: BunSocket<BunStream | undefined>): BunStream {
@@ -46,17 +53,20 @@ export class BunTcpTransport implements Transport {
     );
   }
 
-  listen(endpoint: Endpoint, accept: (stream: ByteStream) => void): Promise<StreamListener> {
+  listen(
+    endpoint: Endpoint,
+    accept: (stream: ByteStream) => void,
+    options?: ListenOptions,
+  ): Promise<StreamListener> {
     const hostname = endpoint.host === "*" ? "0.0.0.0" : endpoint.host;
+    const socket = socketHandler((socket) => accept(wrap(socket)));
     try {
-      const listener = bun().listen({
-        hostname,
-        port: endpoint.port,
-        socket: socketHandler((socket) => accept(wrap(socket))),
-      });
-      return Promise.resolve(
-        listenerOf(listener, formatEndpoint("tcp", listener.hostname, listener.port)),
-      );
+      return Promise.resolve(watchedListener(
+        (port) => bun().listen({ hostname, port, socket }),
+        endpoint.port,
+        (listener) => formatEndpoint("tcp", listener.hostname, listener.port),
+        options?.onError ? { onError: options.onError } : {},
+      ));
     } catch (error) {
       return Promise.reject(toWeftError(error, `bind to ${endpoint.url}`));
     }

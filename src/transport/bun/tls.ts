@@ -30,7 +30,7 @@ import type {
   Transport,
 } from "../types.ts";
 import { bun, type BunSocket, type BunSocketHandler } from "./_bun_types.ts";
-import { listenerOf } from "./connect.ts";
+import { watchedListener } from "./listener.ts";
 import { toWeftError } from "./errors.ts";
 import { BunStream, socketHandler } from "./stream.ts";
 
@@ -213,21 +213,23 @@ export class BunTlsTransport implements Transport {
         mergeTls(this.#options, options?.tls),
         endpoint.url,
       );
-      const listener = bun().listen({
-        hostname: endpoint.host === "*" ? "0.0.0.0" : endpoint.host,
-        port: endpoint.port,
-        socket: handler,
-        tls: { cert, key },
-      });
-      const bound = formatEndpoint(SCHEME, listener.hostname, listener.port);
-      return Promise.resolve(listenerOf(listener, bound, () => {
-        closing = true;
-        // Connections still in their handshake were never handed on: close them too.
-        for (const socket of [...deadlines.keys()]) {
-          settle(socket);
-          socket.terminate();
-        }
-      }));
+      const hostname = endpoint.host === "*" ? "0.0.0.0" : endpoint.host;
+      return Promise.resolve(watchedListener(
+        (port) => bun().listen({ hostname, port, socket: handler, tls: { cert, key } }),
+        endpoint.port,
+        (listener) => formatEndpoint(SCHEME, listener.hostname, listener.port),
+        {
+          ...(options?.onError ? { onError: options.onError } : {}),
+          onClose: () => {
+            closing = true;
+            // Connections still in their handshake were never handed on: close them too.
+            for (const socket of [...deadlines.keys()]) {
+              settle(socket);
+              socket.terminate();
+            }
+          },
+        },
+      ));
     } catch (error) {
       return Promise.reject(toWeftError(error, `bind to ${endpoint.url}`));
     }

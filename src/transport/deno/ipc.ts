@@ -7,7 +7,13 @@
 
 import type { Endpoint } from "../../core/endpoint.ts";
 import { WeftError } from "../../core/errors.ts";
-import type { ByteStream, DialOptions, StreamListener, Transport } from "../types.ts";
+import type {
+  ByteStream,
+  DialOptions,
+  ListenOptions,
+  StreamListener,
+  Transport,
+} from "../types.ts";
 import { toWeftError } from "./errors.ts";
 import { acceptLoop } from "./listener.ts";
 import { DenoStream } from "./stream.ts";
@@ -104,7 +110,11 @@ export class DenoIpcTransport implements Transport {
     }
   }
 
-  async listen(endpoint: Endpoint, accept: (stream: ByteStream) => void): Promise<StreamListener> {
+  async listen(
+    endpoint: Endpoint,
+    accept: (stream: ByteStream) => void,
+    options?: ListenOptions,
+  ): Promise<StreamListener> {
     const path = endpoint.path;
     const url = `ipc://${path}`;
     await clearStale(path, url);
@@ -118,6 +128,7 @@ export class DenoIpcTransport implements Transport {
     return acceptLoop(listener, url, {
       onConn: (conn) => accept(new DenoStream(conn, { local: url, remote: url })),
       onClose: () => removeIfOurs(path, ino),
+      ...(options?.onError ? { onError: options.onError } : {}),
     });
   }
 }

@@ -3,6 +3,7 @@
  * @module
  */
 
+import { AcceptBackoff } from "../accept_backoff.ts";
 import type { StreamListener } from "../types.ts";
 import { isClosedLocally } from "./errors.ts";
 
@@ -12,11 +13,14 @@ export interface AcceptHooks {
   onConn(conn: Deno.Conn): void;
   /** Once, after the listener is closed. */
   onClose?(): void;
+  /** Each failed accept (e.g. out of file descriptors); the loop backs off and tries again. */
+  onError?(error: Error): void;
 }
 
 /**
  * Runs `listener.accept()` until the listener closes, handing each conn to `onConn`.
- * Transient accept errors (e.g. too many open files) are skipped after a short pause.
+ * Accept errors (e.g. too many open files) go to `onError` and are retried with back-off
+ * (10 ms doubling to 1 s, reset by the next accepted conn), so the loop never spins.
  * `onClose` runs once, after the listener is closed (the ipc transport removes its file there).
  *
  * @example
@@ -40,6 +44,7 @@ export function acceptLoop(
   let closing = false;
   let resolveClosed!: () => void;
   const closed = new Promise<void>((r) => (resolveClosed = r));
+  const backoff = new AcceptBackoff();
   (async () => {
     while (!closing) {
       let conn: Deno.Conn;
@@ -47,9 +52,11 @@ export function acceptLoop(
         conn = await listener.accept();
       } catch (error) {
         if (closing || isClosedLocally(error)) break;
-        await new Promise((r) => setTimeout(r, 50));
+        hooks.onError?.(error instanceof Error ? error : new Error(String(error)));
+        await new Promise((r) => setTimeout(r, backoff.next()));
         continue;
       }
+      backoff.reset();
       if (closing) {
         conn.close();
         break;

@@ -6,7 +6,13 @@
 
 import { type Endpoint, formatEndpoint } from "../../core/endpoint.ts";
 import { WeftError } from "../../core/errors.ts";
-import type { ByteStream, DialOptions, StreamListener, Transport } from "../types.ts";
+import type {
+  ByteStream,
+  DialOptions,
+  ListenOptions,
+  StreamListener,
+  Transport,
+} from "../types.ts";
 import { toWeftError } from "./errors.ts";
 import { acceptLoop } from "./listener.ts";
 import { DenoStream } from "./stream.ts";
@@ -79,7 +85,11 @@ export class DenoTcpTransport implements Transport {
     }
   }
 
-  listen(endpoint: Endpoint, accept: (stream: ByteStream) => void): Promise<StreamListener> {
+  listen(
+    endpoint: Endpoint,
+    accept: (stream: ByteStream) => void,
+    options?: ListenOptions,
+  ): Promise<StreamListener> {
     let listener: Deno.TcpListener;
     try {
       listener = Deno.listen({ hostname: bindHost(endpoint.host), port: endpoint.port });
@@ -88,7 +98,10 @@ export class DenoTcpTransport implements Transport {
     }
     const bound = formatEndpoint("tcp", listener.addr.hostname, listener.addr.port);
     return Promise.resolve(
-      acceptLoop(listener, bound, { onConn: (conn) => accept(wrap(conn as Deno.TcpConn)) }),
+      acceptLoop(listener, bound, {
+        onConn: (conn) => accept(wrap(conn as Deno.TcpConn)),
+        ...(options?.onError ? { onError: options.onError } : {}),
+      }),
     );
   }
 }

@@ -203,6 +203,7 @@ export class DenoTlsTransport implements Transport {
           },
         );
       },
+      ...(options?.onError ? { onError: options.onError } : {}),
     });
     return Promise.resolve({
       endpoint: handle.endpoint,

@@ -7,8 +7,15 @@
 import net from "node:net";
 import { type Endpoint, formatEndpoint } from "../../core/endpoint.ts";
 import { WeftError } from "../../core/errors.ts";
-import type { ByteStream, DialOptions, StreamListener, Transport } from "../types.ts";
+import type {
+  ByteStream,
+  DialOptions,
+  ListenOptions,
+  StreamListener,
+  Transport,
+} from "../types.ts";
 import { posixToWeftError as toWeftError } from "../posix_errors.ts";
+import { watchAccepting } from "./accept_watchdog.ts";
 import { NodeNetStream } from "./stream.ts";
 
 /**
@@ -69,16 +76,22 @@ export class NodeNetTcpTransport implements Transport {
     });
   }
 
-  listen(endpoint: Endpoint, accept: (stream: ByteStream) => void): Promise<StreamListener> {
+  listen(
+    endpoint: Endpoint,
+    accept: (stream: ByteStream) => void,
+    options?: ListenOptions,
+  ): Promise<StreamListener> {
     const host = endpoint.host === "*" ? "0.0.0.0" : endpoint.host;
     const server = net.createServer({ pauseOnConnect: true });
     return new Promise((resolve, reject) => {
       server.once("error", (error) => reject(toWeftError(error, `bind to ${endpoint.url}`)));
       server.listen({ host, port: endpoint.port }, () => {
         server.removeAllListeners("error");
-        // After listening, an accept failure (e.g. out of descriptors) drops that one connection.
-        server.on("error", () => {});
+        // After listening, an accept failure (e.g. out of descriptors) drops that one connection;
+        // on Deno it also stops the accepting, which the watchdog re-arms.
+        server.on("error", (error) => options?.onError?.(error));
         server.on("connection", (socket) => accept(new NodeNetStream(socket)));
+        const stopWatching = watchAccepting(server, options?.onError);
         const bound = server.address() as net.AddressInfo;
         let resolveClosed!: () => void;
         const closed = new Promise<void>((r) => (resolveClosed = r));
@@ -89,6 +102,7 @@ export class NodeNetTcpTransport implements Transport {
           close() {
             if (closing) return;
             closing = true;
+            stopWatching();
             // The listening socket closes now; node's own close callback would also wait for
             // every accepted connection, which live on here.
             server.close();
