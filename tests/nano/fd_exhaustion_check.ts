@@ -22,7 +22,8 @@ import { join } from "node:path";
 import net from "node:net";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { TestClient, until, within } from "./_client.ts";
+import { TestClient } from "./_client.ts";
+import { until, within } from "../_helpers.ts";
 
 const LIMIT = 64;
 const CONNECTIONS = 120;
@@ -111,9 +112,13 @@ async function exhaustAndRecover(kind: "nano" | "tcp", served: (port: number) =>
   try {
     const sockets = await flood(server.port, CONNECTIONS);
     // The listener's owner hears that accepting failed (it happens: 120 > 64 descriptors).
-    await until(() => server.errors().length > 0, "an accept error reported", 15_000).catch((e) => {
-      throw new Error(`${e.message}; exit ${server.process.exitCode}: ${server.output()}`);
-    });
+    await until(() => server.errors().length > 0, "an accept error reported", 15_000).catch(
+      (e: unknown) => {
+        throw new Error(
+          `${(e as Error).message}; exit ${server.process.exitCode}: ${server.output()}`,
+        );
+      },
+    );
     // Out of descriptors with connections waiting: no busy loop (a generous bound: < 50 %).
     const share = await cpuShare(server.process.pid!);
     assert.ok(share < 0.5, `the server used ${Math.round(share * 100)} % CPU while out of fds`);
