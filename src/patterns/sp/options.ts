@@ -30,12 +30,25 @@ export interface SpOptions {
   reconnectTime?: number;
   /** Cap of the doubling re-dial delay, ms; 0 = no back-off. Default 0. */
   reconnectMaxTime?: number;
+  /**
+   * How long `close()` keeps flushing messages `send()` accepted, ms; -1 = until written,
+   * 0 = drop them (nng's behaviour). Default {@link DEFAULT_LINGER} (nanomsg's `NN_LINGER`).
+   */
+  linger?: number;
   /** The transports to use (default: the runtime's tcp, ipc and ws, plus inproc). */
   transports?: TransportRegistry;
 }
 
 /** Default `sendBuffer` per socket (nng's PUB queues 16 per pipe). */
 export const DEFAULT_BUFFER = 128;
+
+/**
+ * Default `linger`, ms: how long an SP socket's `close()` keeps flushing what `send()`
+ * accepted. nng drops queued messages on close; weft flushes them for up to a second, the
+ * default nanomsg documented for `NN_LINGER`, so `close(); await closed` does not cut off a
+ * burst, yet a peer that stopped reading cannot hold a close for long.
+ */
+export const DEFAULT_LINGER = 1000;
 
 /**
  * The socket core's options for {@link SpOptions}: every connection its own pipe
@@ -60,6 +73,7 @@ export function coreOptions(options: SpOptions, sendBuffer = DEFAULT_BUFFER): Pa
     reconnectMaxInterval: options.reconnectMaxTime ?? 0,
     sendTimeout: options.sendTimeout ?? -1,
     receiveTimeout: options.recvTimeout ?? -1,
+    linger: options.linger ?? DEFAULT_LINGER,
     immediate: true,
   };
 }
