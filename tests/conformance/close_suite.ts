@@ -228,47 +228,7 @@ export function closeTests(familyName: "zmq" | "sp", config: CloseConfig): void 
     });
   }
 
-  if (crossProcess) {
-    const runs: { size: number; mode: "fired" | "awaited"; late?: boolean }[] = [
-      { size: 1024, mode: "fired" },
-      { size: 16, mode: "awaited" },
-    ];
-    if (family.name === "zmq") runs.push({ size: 16, mode: "fired", late: true });
-    for (const { size, mode, late } of runs) {
-      const what = late ? " to a listener that appears later" : "";
-      test(`close: child process sends ${CLOSE_N} × ${size} B (${mode})${what}, close(); await closed; exit — all arrive`, async () => {
-        const r = family.receiver(config.transports());
-        let url = await r.bind(config.endpoint());
-        let later: Receiver | undefined;
-        if (late) {
-          r.close();
-          await r.closed;
-          later = family.receiver(config.transports());
-        }
-        const child = startSender({
-          family: family.name,
-          url,
-          n: CLOSE_N,
-          size,
-          mode,
-          ...(late ? { sendHighWaterMark: 0 } : {}),
-        });
-        const receiver = later ?? r;
-        try {
-          if (later) {
-            await child.line("closing");
-            url = await later.bind(url);
-          }
-          const got = await within(readSlowly(receiver.receive, CLOSE_N, size), "every message");
-          assert.equal(got, CLOSE_N);
-          assert.equal(await within(child.exited, "the child to exit"), 0, child.stderr());
-        } finally {
-          child.kill();
-          receiver.close();
-        }
-      });
-    }
-  }
+  if (crossProcess) childCloseTests(familyName, config);
 
   test("end of connection: a peer's last messages arrive, in order, with its FIN", async () => {
     // The receiver reads slowly (high-water mark 4): the FIN waits behind 50 messages.
@@ -302,4 +262,52 @@ export function closeTests(familyName: "zmq" | "sp", config: CloseConfig): void 
       r.close();
     }
   });
+}
+
+/**
+ * The child-process close tests alone (`close(); await closed; exit` in a second process):
+ * part of {@link closeTests} on tcp, ipc and ws, and run on their own, many times, by
+ * `tools/repeat.mjs` (through `close_child_runs.ts`).
+ */
+export function childCloseTests(familyName: "zmq" | "sp", config: CloseConfig): void {
+  const family = familyName === "zmq" ? zmq : sp;
+  const runs: { size: number; mode: "fired" | "awaited"; late?: boolean }[] = [
+    { size: 1024, mode: "fired" },
+    { size: 16, mode: "awaited" },
+  ];
+  if (family.name === "zmq") runs.push({ size: 16, mode: "fired", late: true });
+  for (const { size, mode, late } of runs) {
+    const what = late ? " to a listener that appears later" : "";
+    test(`close: child process sends ${CLOSE_N} × ${size} B (${mode})${what}, close(); await closed; exit — all arrive`, async () => {
+      const r = family.receiver(config.transports());
+      let url = await r.bind(config.endpoint());
+      let later: Receiver | undefined;
+      if (late) {
+        r.close();
+        await r.closed;
+        later = family.receiver(config.transports());
+      }
+      const child = startSender({
+        family: family.name,
+        url,
+        n: CLOSE_N,
+        size,
+        mode,
+        ...(late ? { sendHighWaterMark: 0 } : {}),
+      });
+      const receiver = later ?? r;
+      try {
+        if (later) {
+          await child.line("closing");
+          url = await later.bind(url);
+        }
+        const got = await within(readSlowly(receiver.receive, CLOSE_N, size), "every message");
+        assert.equal(got, CLOSE_N);
+        assert.equal(await within(child.exited, "the child to exit"), 0, child.stderr());
+      } finally {
+        child.kill();
+        receiver.close();
+      }
+    });
+  }
 }
