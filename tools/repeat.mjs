@@ -13,7 +13,10 @@ const only = process.argv[3];
 
 function once(cmd, args) {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, CI: "true" } });
+    const child = spawn(cmd, args, {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, CI: "true" },
+    });
     let text = "";
     child.stdout.on("data", (c) => (text += c));
     child.stderr.on("data", (c) => (text += c));

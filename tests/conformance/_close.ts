@@ -91,7 +91,9 @@ export function startSender(args: SenderArgs): Child {
     String(args.sendHighWaterMark ?? 1000),
   ];
   const child = deno
-    ? spawn(deno.execPath(), ["run", "-A", "--quiet", ...argv], { stdio: ["ignore", "pipe", "pipe"] })
+    ? spawn(deno.execPath(), ["run", "-A", "--quiet", ...argv], {
+      stdio: ["ignore", "pipe", "pipe"],
+    })
     : spawn(process.execPath, argv, { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";

@@ -65,7 +65,11 @@ const te = new TextEncoder();
 const zmq: Family = {
   name: "zmq",
   sender(transports, linger, hwm) {
-    const push = new Push({ transports, linger, ...(hwm !== undefined ? { sendHighWaterMark: hwm } : {}) });
+    const push = new Push({
+      transports,
+      linger,
+      ...(hwm !== undefined ? { sendHighWaterMark: hwm } : {}),
+    });
     return {
       connect: (url) => Promise.resolve(push.connect(url)),
       send: (m) => push.send(m),
@@ -187,19 +191,23 @@ export function closeTests(familyName: "zmq" | "sp", config: CloseConfig): void 
 
   test("close: linger 0 and a finite linger let go of a peer that never reads", async () => {
     for (const linger of [0, 50]) {
-      await pair(async (s) => {
-        // The peer reads nothing: these fill its socket buffers and the sender's pipe.
-        const sends: Promise<void>[] = [];
-        for (let i = 0; i < 2000; i++) {
-          const sent = s.send(numbered(i, 1024));
-          sent.catch(() => {}); // those still waiting at close fail with ECLOSED
-          sends.push(sent);
-        }
-        await within(Promise.all(sends.slice(0, 100)), "the first sends");
-        s.close();
-        await within(s.closed, `closed to settle with linger ${linger}`);
-        await Promise.allSettled(sends);
-      }, linger, 1);
+      await pair(
+        async (s) => {
+          // The peer reads nothing: these fill its socket buffers and the sender's pipe.
+          const sends: Promise<void>[] = [];
+          for (let i = 0; i < 2000; i++) {
+            const sent = s.send(numbered(i, 1024));
+            sent.catch(() => {}); // those still waiting at close fail with ECLOSED
+            sends.push(sent);
+          }
+          await within(Promise.all(sends.slice(0, 100)), "the first sends");
+          s.close();
+          await within(s.closed, `closed to settle with linger ${linger}`);
+          await Promise.allSettled(sends);
+        },
+        linger,
+        1,
+      );
     }
   });
 

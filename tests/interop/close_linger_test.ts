@@ -21,7 +21,13 @@ test("close linger: weft PUSH in a child process → libzmq PULL: all 10,000 × 
   try {
     await peer.ok({ op: "socket", type: "PULL", options: { LINGER: 0 } });
     const { endpoint } = await peer.ok({ op: "bind", endpoint: "tcp://127.0.0.1:0" });
-    const child = startSender({ family: "zmq", url: String(endpoint), n: N, size: SIZE, mode: "fired" });
+    const child = startSender({
+      family: "zmq",
+      url: String(endpoint),
+      n: N,
+      size: SIZE,
+      mode: "fired",
+    });
     try {
       const reading = peer.ok({ op: "recvnumbered", count: N, timeout: 5000 });
       assert.equal(await within(child.exited, "the child to exit"), 0, child.stderr());

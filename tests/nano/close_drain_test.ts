@@ -16,7 +16,9 @@ const SERVER = fileURLToPath(
 test("nano: pushes queued before App.close() all arrive, then the KICK, though the server exits", async () => {
   const deno = (globalThis as { Deno?: { execPath(): string } }).Deno;
   const child = deno
-    ? spawn(deno.execPath(), ["run", "-A", "--quiet", SERVER], { stdio: ["ignore", "pipe", "inherit"] })
+    ? spawn(deno.execPath(), ["run", "-A", "--quiet", SERVER], {
+      stdio: ["ignore", "pipe", "inherit"],
+    })
     : spawn(process.execPath, [SERVER], { stdio: ["ignore", "pipe", "inherit"] });
   const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
   try {
