@@ -123,13 +123,16 @@ export class Dialer {
     this.#timer = undefined;
   }
 
-  /** Stops dialing and closes the pipe, flushing for `lingerMs`. */
-  stop(lingerMs: number): void {
+  /**
+   * Stops dialing and closes the pipe, flushing for `lingerMs`; settles once the pipe has let
+   * go of its connection.
+   */
+  stop(lingerMs: number): Promise<void> {
     this.halt();
     const pipe = this.pipe;
-    if (pipe) {
-      pipe.close(lingerMs);
-      this.#host.dropPipe(pipe);
-    }
+    if (!pipe) return Promise.resolve();
+    const released = pipe.close(lingerMs);
+    this.#host.dropPipe(pipe);
+    return released;
   }
 }

@@ -24,6 +24,9 @@ const FLUSH_BYTES = 256 * 1024;
 /** How long a connection failed in its handshake may take to flush our ERROR command. */
 const FAIL_FLUSH_MS = 250;
 
+/** A linger of -1 ("until sent") as a timer can hold it (about 24 days). */
+const FOREVER_MS = 2 ** 31 - 1;
+
 /** A multipart message: one or more frames. */
 export type Message = Uint8Array[];
 
@@ -88,6 +91,11 @@ export class Pipe {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timerAt = Infinity;
   #closed = false;
+  // close(linger) on a connected pipe: the outbox is still being flushed (see close())
+  #draining = false;
+  #lingerUntil = Infinity;
+  #lingerTimer: ReturnType<typeof setTimeout> | undefined;
+  #letGone: { promise: Promise<void>; resolve: () => void } | undefined;
 
   /** A pipe of `host` (the socket core makes them, in `connect` and on accept). */
   constructor(host: PipeHost, id: number, endpoint: string, fromDialer: boolean) {
@@ -187,6 +195,7 @@ export class Pipe {
         this.#scheduleFlush();
       },
       message: (frames) => {
+        if (this.#closed) return; // closing: what the peer still sends has no reader
         if (o.conflate) this.#inbox = new Fifo(4);
         this.#inbox.push(frames);
         const hwm = o.receiveHighWaterMark;
@@ -215,6 +224,7 @@ export class Pipe {
         if (this.#stream !== stream) return;
         this.#blocked = false;
         this.#flush();
+        if (this.#draining) this.#drainStep();
       },
       end: (error) => this.#ended(stream, error ? error.message : undefined),
     });
@@ -222,17 +232,66 @@ export class Pipe {
     this.#armTimer(session);
   }
 
-  /** Closes the pipe: flushes what is queued (for `lingerMs`), then closes the stream. */
-  close(lingerMs: number): void {
-    if (this.#closed) return;
-    this.#flush();
+  /**
+   * Closes the pipe. With `lingerMs` ≠ 0 on a connected pipe every queued message is still
+   * written: the outbox keeps flushing as the transport drains (a back-pressured pipe waits for
+   * its peer to read), then the stream closes after handing its own queue to the kernel — all
+   * within `lingerMs` (-1: no limit), or until the peer goes away. `0` drops what is queued.
+   * The promise settles once the connection is let go (at once when there is none).
+   */
+  close(lingerMs: number): Promise<void> {
+    if (this.#closed) return this.#letGone?.promise ?? Promise.resolve();
     this.#closed = true;
+    const letGone = this.#letGone = Promise.withResolvers<void>();
+    if (lingerMs !== 0 && this.#stream && this.#ready) {
+      this.#draining = true;
+      this.#inbox = new Fifo(4); // nobody reads a closed socket
+      if (this.#paused) {
+        // Keep reading (and dropping): a peer that writes to us while we write to it must not
+        // stall both sides until the linger runs out.
+        this.#paused = false;
+        this.#stream.resume();
+      }
+      if (lingerMs > 0) {
+        this.#lingerUntil = performance.now() + lingerMs;
+        this.#lingerTimer = setTimeout(() => this.#letGo(0), lingerMs);
+      }
+      this.#flush();
+      this.#drainStep();
+    } else {
+      this.#flush();
+      this.#letGo(lingerMs);
+    }
+    return letGone.promise;
+  }
+
+  /** Draining: once the outbox is empty, the stream flushes the rest in the linger left. */
+  #drainStep(): void {
+    if (this.#outbox.length > 0) return;
+    const left = this.#lingerUntil - performance.now();
+    this.#letGo(Number.isFinite(left) ? Math.max(1, Math.ceil(left)) : -1);
+  }
+
+  /** Drops the outbox and closes the stream with `lingerMs` for its own queue. */
+  #letGo(lingerMs: number): void {
+    this.#draining = false;
+    clearTimeout(this.#lingerTimer);
     this.#clearTimer();
+    this.clearOutbox();
     const stream = this.#stream;
     this.#stream = undefined;
     this.#session = undefined;
     this.#ready = false;
-    stream?.close(lingerMs < 0 ? 2 ** 31 - 1 : lingerMs);
+    stream?.close(lingerMs < 0 ? FOREVER_MS : lingerMs);
+    this.#released(stream);
+  }
+
+  /** The socket's close waits on this: settles once `stream` (if any) is closed. */
+  #released(stream: ByteStream | undefined): void {
+    const letGone = this.#letGone;
+    if (!letGone) return;
+    if (stream) void stream.closed.then(letGone.resolve);
+    else letGone.resolve();
   }
 
   /**
@@ -317,11 +376,20 @@ export class Pipe {
 
   #detachStream(stream: ByteStream, _failed: boolean): void {
     if (this.#stream !== stream) return;
+    const draining = this.#draining;
+    if (draining) {
+      // It ended while draining after close(): the peer is gone, so is what was queued.
+      this.#draining = false;
+      clearTimeout(this.#lingerTimer);
+      this.clearOutbox();
+      this.#released(stream);
+    }
     this.#stream = undefined;
     this.#session = undefined;
     this.#ready = false;
     this.#paused = false;
     this.#clearTimer();
+    if (draining) return; // the socket is done with this pipe
     const terminal = !this.fromDialer || this.#host.options.immediate;
     if (terminal) this.#closed = true;
     this.#host.pipeDisconnected(this, terminal);

@@ -52,7 +52,12 @@ import type { DialOptions, ListenOptions, TransportRegistry } from "../transport
 export abstract class SocketCore<O extends CoreOptions = CoreOptions> implements AsyncDisposable {
   /** Monitor events: iterate, or `events.on(type, fn)`. */
   readonly events: EventStream = new EventStream();
-  /** Settles when the socket is closed. */
+  /**
+   * Settles once {@link SocketCore.close} has finished: every listener has let go of its
+   * address (a re-bind may follow) and every connection has flushed what was queued to the
+   * kernel, within `linger` (so `close(); await closed; exit()` loses nothing that `send()`
+   * accepted while a peer could take it). Never rejects.
+   */
   readonly closed: Promise<void>;
   /** The socket type or protocol name in messages and handshakes (`PUSH`, `req`…). */
   protected readonly socketType: string;
@@ -344,31 +349,39 @@ export abstract class SocketCore<O extends CoreOptions = CoreOptions> implements
   }
 
   /**
-   * Closes the socket: stops listening and connecting, flushes queued messages for `linger`
-   * ms, rejects pending sends and receives with `ECLOSED`. Idempotent and synchronous.
+   * Closes the socket, synchronously and idempotently: stops listening and connecting, rejects
+   * pending sends and receives with `ECLOSED`, and lingers (the `linger` option, ms): every
+   * message whose `send()` resolved is still written to its peer — including those queued on a
+   * back-pressured pipe and on a dialer still connecting — until written, until `linger`
+   * runs out (-1: no limit), or until the peer is gone. `linger` 0 drops them at once.
+   * {@link SocketCore.closed} settles when that is done.
    */
   close(): void {
     if (this.#isClosed) return;
     this.#isClosed = true;
     const linger = this.options.linger;
-    const released = this.#listeners.closeAll();
-    const keep = new Set<Pipe>();
-    for (const dialer of this.#dialers.values()) {
-      if (this.#lingering.hold(dialer, linger)) keep.add(dialer.pipe!);
-      else dialer.halt();
+    const pending = this.#listeners.closeAll();
+    const kept = new Set<Pipe>();
+    for (const [url, dialer] of this.#dialers) {
+      const held = this.#lingering.hold(dialer, linger);
+      if (held) {
+        kept.add(dialer.pipe!);
+        pending.push(held);
+        continue; // still connecting: a connection it makes is tracked through the map
+      }
+      dialer.halt();
+      this.#dialers.delete(url);
     }
     for (const pipe of [...this.#pipes]) {
-      if (keep.has(pipe)) continue;
-      pipe.close(linger);
+      if (kept.has(pipe)) continue;
+      pending.push(pipe.close(linger));
       this.#dropPipe(pipe);
     }
-    this.#dialers.clear();
     this.#sendWaiters.rejectAll(() => this.closedError("send"));
     this.#recvWaiters.rejectAll(() => this.closedError("receive"));
     this.emit({ type: "close", endpoint: this.#lastEndpoint ?? "" });
     this.events.end();
-    // Settle once the listeners have let go of their addresses, so a re-bind can follow.
-    void Promise.all(released).then(() => this.#resolveClosed());
+    void Promise.all(pending).then(() => this.#resolveClosed());
   }
 
   /** `await using sock = …` closes it at the end of the scope. */
@@ -410,7 +423,7 @@ export abstract class SocketCore<O extends CoreOptions = CoreOptions> implements
   #pipeReady(pipe: Pipe): void {
     if (this.#isClosed) {
       // A lingering connection came up after close(): deliver what was queued, then stop.
-      this.#lingering.release(pipe, this.options.linger);
+      this.#lingering.release(pipe);
       return;
     }
     const refusal = this.xaccept(pipe);

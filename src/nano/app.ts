@@ -624,9 +624,11 @@ export class App {
 
   /**
    * Graceful shutdown: stop accepting; `beforeShutdown` on every component (reverse order);
-   * wait for in-flight handlers and outbound queues (up to `timeout`); KICK every remaining
-   * session with `reason`; wait for the connections to close; `shutdown` on every component;
-   * stop timers. Idempotent.
+   * wait for in-flight handlers and every session's outbound queue to drain (up to `timeout`);
+   * KICK every remaining session with `reason` (behind what was queued); wait until each
+   * connection has written that to the kernel and closed (up to `timeout`; each socket
+   * flushes for at most `closeLinger`); `shutdown` on every component; stop timers. So
+   * `await app.close(); exit()` loses no push or response sent before it. Idempotent.
    */
   async close(options: CloseOptions = {}): Promise<void> {
     checkOptions(options, CLOSE_OPTIONS, CLOSE_CHECKS);
@@ -646,6 +648,8 @@ export class App {
     const closing = [...this.#connections];
     for (const c of closing) c.kick(reason);
     await this.#within(timeout, Promise.all(closing.map((c) => c.closed)));
+    // Kicked connections flush their last bytes (the KICK included) before closing.
+    await this.#within(timeout, Promise.all(closing.map((c) => c.released)));
     this.#ticker?.stop();
     this.#tickClock.stopAll();
     this.#timers.stopAll();

@@ -209,6 +209,14 @@ export class Connection implements SessionLink {
   }
 
   /**
+   * Settles once the transport has let go of the connection: after a close, what was queued
+   * has been written to the kernel (within `closeLinger`), or the peer is gone.
+   */
+  get released(): Promise<void> {
+    return this.#stream.closed;
+  }
+
+  /**
    * Resolves once no handler runs, nothing waits in the inbox and the outbound queue is handed
    * to the transport — or the connection is gone.
    */

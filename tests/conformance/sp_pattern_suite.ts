@@ -21,6 +21,7 @@ import {
 } from "../../src/sp.ts";
 import type { Req0Options, SpSocket, Surveyor0Options } from "../../src/sp.ts";
 import type { TransportRegistry } from "../../src/transport/types.ts";
+import { closeTests } from "./close_suite.ts";
 import { text, until, within } from "../_helpers.ts";
 
 export { until, within };
@@ -520,5 +521,7 @@ export function runSpSuite(config: SuiteConfig): void {
         await cleanup();
       }
     });
+
+    closeTests("sp", config);
   });
 }

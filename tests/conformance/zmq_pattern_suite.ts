@@ -1,5 +1,5 @@
 /**
- * The ZeroMQ pattern conformance suite, run once per transport (inproc, tcp, ipc) by the
+ * The ZeroMQ pattern conformance suite, run once per transport (inproc, tcp, ipc, ws) by the
  * `zmq_pattern_*_test.ts` files beside it, under `deno test` and `bun test` alike.
  */
 import { describe, test } from "node:test";
@@ -21,6 +21,7 @@ import {
 import type { Socket } from "../../src/zmq.ts";
 import type { TransportRegistry } from "../../src/transport/types.ts";
 import { texts, until, within } from "../_helpers.ts";
+import { closeTests } from "./close_suite.ts";
 
 /** How to run the suite on one transport. */
 export interface SuiteConfig {
@@ -508,5 +509,7 @@ export function runZmqSuite(config: SuiteConfig): void {
         cleanup();
       }
     });
+
+    closeTests("zmq", config);
   });
 }

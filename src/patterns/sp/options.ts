@@ -46,6 +46,11 @@ export interface SpOptions {
    * event. 0 = no limit (default, as nng; the process's file limit bounds it).
    */
   maxConnections?: number;
+  /**
+   * How long `close()` keeps flushing messages `send()` accepted, ms; -1 = until written,
+   * 0 = drop them (nng's behaviour). Default {@link DEFAULT_LINGER} (nanomsg's `NN_LINGER`).
+   */
+  linger?: number;
   /** The transports to use (default: the runtime's tcp, ipc and ws, plus inproc). */
   transports?: TransportRegistry;
 }
@@ -77,6 +82,7 @@ const SP_RULES: OptionChecks = {
   reconnectMaxTime: integerOption(0, "ms"),
   handshakeTimeout: integerOption(0, "ms"),
   maxConnections: integerOption(0, "connections"),
+  linger: integerOption(-1, "ms"),
 };
 
 /** The options only some protocols take, by nng protocol name. */
@@ -177,6 +183,14 @@ export function checkSpOption<T>(name: keyof SpOptions, value: T): T {
 }
 
 /**
+ * Default `linger`, ms: how long an SP socket's `close()` keeps flushing what `send()`
+ * accepted. nng drops queued messages on close; weft flushes them for up to a second, the
+ * default nanomsg documented for `NN_LINGER`, so `close(); await closed` does not cut off a
+ * burst, yet a peer that stopped reading cannot hold a close for long.
+ */
+export const DEFAULT_LINGER = 1000;
+
+/**
  * The socket core's options for {@link SpOptions}: every connection its own pipe
  * (`immediate`), as in nng, so a dropped peer is detached at once (REQ resends, PAIR frees
  * its slot).
@@ -199,6 +213,7 @@ export function coreOptions(options: SpOptions, sendBuffer = DEFAULT_BUFFER): Pa
     reconnectMaxInterval: options.reconnectMaxTime ?? 0,
     sendTimeout: options.sendTimeout ?? -1,
     receiveTimeout: options.recvTimeout ?? -1,
+    linger: options.linger ?? DEFAULT_LINGER,
     immediate: true,
     maxConnections: options.maxConnections ?? 0,
   };

@@ -318,7 +318,12 @@ export abstract class SpSocket extends SocketCore<CoreOptions>
     return { header: EMPTY, body: data };
   }
 
-  /** Closes the socket: pending operations fail with ECLOSED. Idempotent. */
+  /**
+   * Closes the socket, synchronously and idempotently: pending operations fail with `ECLOSED`,
+   * and every message `send()` accepted while a peer was connected is still written to it for
+   * up to `linger` ms (default 1000; -1 = until written; 0 drops them, as nng does). `closed`
+   * settles when that is done: `close(); await closed` before the program exits.
+   */
   override close(): void {
     if (this.isClosed) return;
     super.close();
@@ -392,6 +397,16 @@ export abstract class SpSocket extends SocketCore<CoreOptions>
   }
   set reconnectTime(value: number) {
     this.setOption("reconnectInterval", checkSpOption("reconnectTime", value));
+  }
+  /**
+   * How long `close()` keeps flushing accepted messages, ms: -1 = until written, 0 = drop
+   * them (as nng does). Default 1000 (`DEFAULT_LINGER`).
+   */
+  get linger(): number {
+    return this.options.linger;
+  }
+  set linger(value: number) {
+    this.setOption("linger", value);
   }
   /** Cap of the re-dial back-off, ms (0 = none). */
   get reconnectMaxTime(): number {

@@ -22,7 +22,10 @@ export interface SocketOptions {
   sendHighWaterMark?: number;
   /** Messages queued per peer before reading from it pauses; 0 = no limit. Default 1000. */
   receiveHighWaterMark?: number;
-  /** How long close() keeps flushing queued messages, ms; -1 = until sent, 0 = discard. */
+  /**
+   * How long close() keeps flushing queued messages, ms; -1 = until sent (default), 0 = discard.
+   * `closed` settles once the flush is over.
+   */
   linger?: number;
   /** Our identity, sent to ROUTER peers (1–255 bytes, first byte not 0). */
   routingId?: string | Uint8Array;

@@ -226,7 +226,11 @@ export abstract class Socket extends SocketCore<ResolvedOptions> implements Asyn
   set receiveHighWaterMark(value: number) {
     this.setOption("receiveHighWaterMark", value);
   }
-  /** How long close() flushes queued messages, ms (-1 = until sent). */
+  /**
+   * How long `close()` keeps flushing messages `send()` accepted, ms: -1 (the default, as in
+   * libzmq) until they are written, whether the pipe is back-pressured or its dialer is still
+   * connecting; 0 drops them at once. `closed` settles when the flush is over.
+   */
   get linger(): number {
     return this.options.linger;
   }

@@ -307,6 +307,20 @@ class Peer:
         return {"count": count, "bytes": total, "last": hex_frames(last),
                 "seconds": round(time.monotonic() - started, 6)}
 
+    def op_recvnumbered(self, cmd):
+        # Messages numbered 0..count-1 in their first 4 bytes (u32 BE): how many came in order.
+        count = int(cmd.get("count", 1))
+        timeout_ms = timeout_of(cmd)
+        for i in range(count):
+            try:
+                frames = self.recv_frames(timeout_ms)
+            except PeerError:
+                return {"count": i, "error": "timeout"}
+            got = int.from_bytes(frames[0][:4], "big")
+            if got != i:
+                return {"count": i, "error": "got #%d in place of #%d" % (got, i)}
+        return {"count": count}
+
     def op_monitor(self, cmd):
         sock = self.need_socket()
         if self.monitor is not None:

@@ -1,0 +1,23 @@
+// Only the child-process close tests, over tcp, ipc and ws, for both families: what
+// `tools/repeat.mjs` runs again and again (no `_test` suffix: the normal suite runs them once,
+// through the pattern suites).
+import { describe } from "node:test";
+import { tmpdir } from "node:os";
+import process from "node:process";
+import { runtimeTransports } from "../../src/zmq.ts";
+import { childCloseTests } from "./close_suite.ts";
+
+let n = 0;
+const base = `${tmpdir()}/weft-close-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+const endpoints = {
+  tcp: () => "tcp://127.0.0.1:0",
+  ipc: () => `ipc://${base}-${n++}.sock`,
+  ws: () => `ws://127.0.0.1:0/close${n++}`,
+};
+for (const family of ["zmq", "sp"] as const) {
+  for (const [name, endpoint] of Object.entries(endpoints)) {
+    describe(`${family} close in a child process over ${name}`, () => {
+      childCloseTests(family, { name, endpoint, transports: runtimeTransports });
+    });
+  }
+}
