@@ -201,8 +201,6 @@ async function runShell(b, runtime) {
   const script = [
     "set -e",
     `weft() { ${weft} "$@"; }`,
-    // Background peers die with the script, whatever happens.
-    "trap 'kill $(jobs -p) 2>/dev/null || true' EXIT",
     b.code,
   ].join("\n");
   return await run("bash", ["-c", script], { cwd: scratch, timeoutMs: TIMEOUT });

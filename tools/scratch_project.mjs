@@ -121,8 +121,8 @@ function linkNpmDeps(dir, npmDeps) {
 }
 
 /**
- * Runs a command; resolves with its exit code (null when killed at `timeoutMs`), output and
- * duration. `onSpawn(child)` sees the process (servers are killed by the caller).
+ * Runs a command in a process group of its own; resolves with its exit code (null when killed
+ * at `timeoutMs`), output and duration. When it exits, what it left running is killed. `onSpawn(child)` sees the process (servers are killed by the caller).
  */
 export function run(cmd, args, { cwd = ROOT, timeoutMs = 30_000, env, onSpawn } = {}) {
   return new Promise((done) => {
@@ -144,6 +144,8 @@ export function run(cmd, args, { cwd = ROOT, timeoutMs = 30_000, env, onSpawn } 
       killGroup(child);
     }, timeoutMs);
     child.on("error", (e) => (stderr += String(e)));
+    // Whatever it left running in the background (a shell's `&` peers) goes with it.
+    child.on("exit", () => killGroup(child));
     child.on("close", (code) => {
       clearTimeout(timer);
       done({ code: timedOut ? null : code, stdout, stderr, ms: Date.now() - t0, timedOut });

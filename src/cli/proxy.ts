@@ -48,7 +48,7 @@ Examples:
                  --capture tcp://127.0.0.1:5561
   weft zmq proxy --streamer --frontend-bind tcp://*:5562 --backend-bind tcp://*:5563 \\
                  --control tcp://127.0.0.1:5564
-  weft zmq cat --req --connect tcp://127.0.0.1:5564 STATISTICS --format hex
+  weft zmq cat --req --connect tcp://127.0.0.1:5564 --format hex 53544154495354494353
 `;
 
 const FLAGS: Record<string, FlagSpec> = {
