@@ -54,7 +54,7 @@ for (const [name, byColumn] of scenarios) {
   const values = columns.map((c) => median(byColumn.get(c) ?? []));
   const max = Math.max(...values.filter(Number.isFinite));
   const groupTop = y;
-  columns.forEach((c, i) => {
+  columns.forEach((_column, i) => {
     const v = values[i];
     if (!Number.isFinite(v)) return;
     const w = Math.max(1, ((W - LABEL - RIGHT) * v) / max);

@@ -37,8 +37,7 @@ function report(what, r, expect) {
   } else ok++;
   return good;
 }
-const indent = (s) =>
-  s.trim().split("\n").slice(-30).map((l) => `     | ${l}`).join("\n");
+const indent = (s) => s.trim().split("\n").slice(-30).map((l) => `     | ${l}`).join("\n");
 
 try {
   const dry = await run(DENO, ["publish", "--dry-run", "--allow-dirty"], { timeoutMs: 180_000 });

@@ -104,7 +104,9 @@ function record(b, runtime, r, note = "") {
   }
   const good = r.code === 0;
   const where = `${b.file}:${b.line}`;
-  console.log(`${where.padEnd(22)} ${runtime.padEnd(5)} ${good ? "ok  " : "FAIL"} ${r.ms} ms${note}`);
+  console.log(
+    `${where.padEnd(22)} ${runtime.padEnd(5)} ${good ? "ok  " : "FAIL"} ${r.ms} ms${note}`,
+  );
   if (good) ok++;
   else {
     failed++;
@@ -113,8 +115,7 @@ function record(b, runtime, r, note = "") {
   }
   return good;
 }
-const tail = (s) =>
-  s.trim().split("\n").slice(-25).map((l) => `  | ${l}`).join("\n");
+const tail = (s) => s.trim().split("\n").slice(-25).map((l) => `  | ${l}`).join("\n");
 
 /** Resolves true once something accepts TCP connections on `port` (within `ms`). */
 async function portOpen(port, ms) {
@@ -133,8 +134,7 @@ async function portOpen(port, ms) {
   return false;
 }
 
-const command = (runtime, file) =>
-  runtime === "deno" ? [DENO, ["run", "-A", file]] : [BUN, [file]];
+const command = (runtime, file) => runtime === "deno" ? [DENO, ["run", "-A", file]] : [BUN, [file]];
 const projectDir = (runtime) => (runtime === "deno" ? denoDir : bunDir);
 
 /** Writes a TS/JS block into both projects under one name; returns the name. */
@@ -277,5 +277,3 @@ try {
 for (const f of failures) console.log(`\n${f}`);
 console.log(`\ndocs:check: ${ok} ok, ${failed} failed, ${ignored} ignored`);
 process.exit(failed ? 1 : 0);
-
-

@@ -38,8 +38,10 @@ export function compactView(label, write) {
       close();
       report = true;
     }
-    if (/^(ok|FAILED) \| \d+ passed/.test(l) || /^\s*\d+ (pass|fail|skip|todo)$/.test(l) ||
-      /^Ran \d+ tests? across/.test(l)) {
+    if (
+      /^(ok|FAILED) \| \d+ passed/.test(l) || /^\s*\d+ (pass|fail|skip|todo)$/.test(l) ||
+      /^Ran \d+ tests? across/.test(l)
+    ) {
       close();
       report = false;
       write(l + "\n");
