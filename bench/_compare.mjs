@@ -39,7 +39,7 @@ export function si(n) {
  * it printed, logging each as it arrives (`show(rec)`). A run that does not exit within
  * `timeoutS` is killed, so one hung program cannot stall the table.
  */
-export function runColumn(col, round, { runs, timeoutS = 300, show }) {
+export function runColumn(col, round, { runs, timeoutS = 300, show, started = Date.now() }) {
   return new Promise((resolve) => {
     const t0 = Date.now();
     const child = spawn(col.spec.cmd, col.spec.args, { cwd: root });
@@ -61,7 +61,7 @@ export function runColumn(col, round, { runs, timeoutS = 300, show }) {
         if (!text.startsWith("{")) continue;
         const rec = JSON.parse(text);
         records.push(rec);
-        log(`  ${col.title.padEnd(9)} ${show(rec)}`);
+        log(`  ${elapsed(started)} ${col.title.padEnd(9)} ${show(rec)}`);
       }
     });
     child.stderr.on("data", (d) => (err += d));
@@ -76,6 +76,9 @@ export function runColumn(col, round, { runs, timeoutS = 300, show }) {
     });
   });
 }
+
+/** `[  73 s]`: the time since the comparison started, at the head of each progress line. */
+const elapsed = (since) => `[${String(Math.round((Date.now() - since) / 1e3)).padStart(4)} s]`;
 
 /** The runtimes every comparison names: node, Deno and Bun (the pinned ones), and nproc. */
 export function runtimeVersions() {
@@ -107,8 +110,8 @@ export async function runRounds(columns, { runs, timeoutS, machine, show }) {
   for (let round = 1; round <= runs; round++) {
     for (const c of columns) {
       if (c.spec.skip) continue;
-      log(`[round ${round}/${runs}] ${c.title}: running`);
-      raw.get(c.id).push(...(await runColumn(c, round, { runs, timeoutS, show })));
+      log(`${elapsed(started)} [round ${round}/${runs}] ${c.title}: running`);
+      raw.get(c.id).push(...(await runColumn(c, round, { runs, timeoutS, show, started })));
     }
   }
   log(`done in ${((Date.now() - started) / 1e3).toFixed(0)} s`);

@@ -10,25 +10,38 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { reportCoverage } from "./coverage.mjs";
+import { compactView } from "./test_output.mjs";
 
 const DENO = "./node_modules/deno/deno";
 const BUN = "./node_modules/bun/bin/bun.exe";
 const paths = process.argv.slice(2);
 const ci = process.env.CI === "true";
+// Everything as it comes with WEFT_TEST_VERBOSE=1; otherwise one line per test file and the whole
+// output only for files with a failure (tools/test_output.mjs).
+const verbose = process.env.WEFT_TEST_VERBOSE === "1";
 
-function run(label, cmd, args) {
+function run(label, cmd, args, { compact = false } = {}) {
   return new Promise((resolve) => {
     console.log(`\n── ${label}: ${cmd} ${args.join(" ")}`);
     const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], env: process.env });
+    const view = compact && !verbose ? compactView(label, (s) => process.stdout.write(s)) : null;
     let text = "";
     const keep = (chunk, out) => {
-      out.write(chunk);
+      if (view) view.push(chunk);
+      else out.write(chunk);
       text += chunk.toString();
       if (text.length > 200_000) text = text.slice(-100_000);
     };
     child.stdout.on("data", (c) => keep(c, process.stdout));
     child.stderr.on("data", (c) => keep(c, process.stderr));
-    child.on("close", (code) => resolve({ code: code ?? 1, text }));
+    child.on("close", (code) => {
+      view?.end();
+      // A runner that failed outside any test file (a load error) shows its last words.
+      if (view && code !== 0 && !/\d+ (passed|pass)\b/.test(strip(text))) {
+        process.stdout.write(strip(text).split("\n").slice(-40).join("\n") + "\n");
+      }
+      resolve({ code: code ?? 1, text });
+    });
   });
 }
 
@@ -76,13 +89,13 @@ const denoRun = await run("deno", DENO, [
   "-A",
   ...(coverageDir ? [`--coverage=${coverageDir}`] : []),
   ...(paths.length ? paths : ["--doc", "src/", "tests/", "mod.ts"]),
-]);
+], { compact: true });
 const bunRun = await run("bun", BUN, [
   "test",
   "--timeout",
   "120000",
   ...(paths.length ? paths : ["src", "tests"]),
-]);
+], { compact: true });
 
 for (const [name, result, parse] of [["deno", denoRun, denoCounts], ["bun", bunRun, bunCounts]]) {
   const counts = parse(result.text);

@@ -62,7 +62,12 @@ async function withChat(fn: (chat: Chat) => Promise<void>): Promise<void> {
 /** A weft client in the room, recording its pushes. */
 async function member(url: string, name: string, tcp = false) {
   const client: Client = await connect(url, tcp ? { connector: tcpConnector() } : {});
-  const seen: Record<string, unknown[]> = { onMembers: [], onNewUser: [], onMessage: [] };
+  const seen: Record<string, unknown[]> = {
+    onMembers: [],
+    onNewUser: [],
+    onMessage: [],
+    onUserLeft: [],
+  };
   for (const route of Object.keys(seen)) client.on(route, (b) => seen[route]!.push(b));
   const joined = await client.request("room.join", { name });
   return { client, seen, joined };
@@ -77,8 +82,8 @@ describe("chat demo end to end", () => {
       const ws = await member(chat.ws, "web");
       const tcp = await member(chat.tcp, "term", true);
       try {
-        assert.deepEqual(ws.joined, { code: 0, result: "success" });
-        assert.deepEqual(tcp.joined, { code: 0, result: "success" });
+        assert.deepEqual(ws.joined, { code: 0, result: "success", name: "web" });
+        assert.deepEqual(tcp.joined, { code: 0, result: "success", name: "term" });
         await until(() => ws.seen.onNewUser!.length === 1, "onNewUser at the ws client");
         assert.match((ws.seen.onNewUser![0] as { content: string }).content, /term/);
         const members = tcp.seen.onMembers![0] as { members: unknown[]; users: unknown[] };
@@ -106,6 +111,39 @@ describe("chat demo end to end", () => {
     });
   });
 
+  test("a taken nickname gets a suffix, and messages carry the name the room gave", async () => {
+    await withChat(async (chat) => {
+      const first = await member(chat.ws, "ann");
+      const second = await member(chat.ws, "ann", false);
+      const third = await member(chat.tcp, "ann", true);
+      try {
+        assert.deepEqual(first.joined, { code: 0, result: "success", name: "ann" });
+        assert.deepEqual(second.joined, { code: 0, result: "success", name: "ann (2)" });
+        assert.deepEqual(third.joined, { code: 0, result: "success", name: "ann (3)" });
+        await until(() => first.seen.onNewUser!.length === 2, "both newcomers announced");
+        const announced = first.seen.onNewUser!.map((p) => (p as { name: string }).name);
+        assert.deepEqual(announced, ["ann (2)", "ann (3)"]);
+        // The room's name for the sender, not the one the payload claims.
+        second.client.notify("room.message", { name: "ann", content: "who am I?" });
+        await until(() => first.seen.onMessage!.length === 1, "the message at the first ann");
+        assert.deepEqual(first.seen.onMessage, [{ name: "ann (2)", content: "who am I?" }]);
+        // A name frees up when its holder leaves.
+        first.client.close();
+        await until(() => second.seen.onUserLeft?.length === 1, "ann left");
+        const again = await member(chat.ws, "ann");
+        try {
+          assert.deepEqual(again.joined, { code: 0, result: "success", name: "ann" });
+        } finally {
+          again.client.close();
+        }
+      } finally {
+        first.client.close();
+        second.client.close();
+        third.client.close();
+      }
+    });
+  });
+
   test("pomelo-client-websocket under Node: join, message, pushes", SLOW, async (t) => {
     if (!requirePeer(t, "node")) return;
     await withChat(async (chat) => {
@@ -123,15 +161,15 @@ describe("chat demo end to end", () => {
           a: Record<string, unknown[]>;
           b: Record<string, unknown[]>;
         };
-        assert.deepEqual(out.joinA, { code: 0, result: "success" });
+        assert.deepEqual(out.joinA, { code: 0, result: "success" }); // nano's answer: no name asked
         assert.deepEqual(out.joinB, { code: 0, result: "success" });
         const hello = { name: "node-a", content: "hello from node" };
-        assert.deepEqual(out.a.onMessage, [hello]);
-        assert.deepEqual(out.b.onMessage, [hello]);
+        assert.deepEqual(out.a.onMessage!, [hello]);
+        assert.deepEqual(out.b.onMessage!, [hello]);
         assert.equal(out.a.onNewUser!.length, 1); // node-b joined after node-a
         assert.equal((out.b.onMembers![0] as { members: unknown[] }).members.length, 2);
         await until(() => watcher.seen.onMessage!.length === 1, "the message at the tcp watcher");
-        assert.deepEqual(watcher.seen.onMessage, [hello]);
+        assert.deepEqual(watcher.seen.onMessage!, [hello]);
       } finally {
         watcher.client.close();
       }
@@ -161,6 +199,9 @@ describe("chat demo end to end", () => {
             errors: string[];
           };
           assert.ok(out.bob.messages.some((m) => m.includes("hello bob, this is alice")));
+          // Each message line starts with its time (HH:MM).
+          const line = out.bob.messages.find((m) => m.includes("hello bob, this is alice"))!;
+          assert.match(line, /^\d{2}:\d{2}/);
           assert.ok(out.alice.messages.some((m) => m.includes("hi alice!")));
           assert.deepEqual(out.alice.members, ["alice", "bob"]);
           assert.deepEqual(out.errors, []);

@@ -15,10 +15,17 @@ function setStatus(text, kind = "") {
   status.className = `status ${kind}`;
 }
 
-function addLine({ name, content }, kind = "") {
+const clock = (ms) =>
+  new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hour12: false });
+
+function addLine({ name, content, at = Date.now() }, kind = "") {
   const list = $("messages");
   const li = document.createElement("li");
   li.className = kind || (name === me ? "mine" : "");
+  const time = document.createElement("time");
+  time.dateTime = new Date(at).toISOString();
+  time.textContent = clock(at);
+  li.append(time);
   if (kind !== "system") {
     const who = document.createElement("span");
     who.className = "name";
@@ -75,9 +82,16 @@ client.onKick((reason) => setStatus(`kicked: ${reason}`, "error"));
 client.onClose((e) => setStatus(e ? `closed: ${e.message}` : "closed", "error"));
 
 async function join() {
-  const res = await client.request("room.join", { name: me });
+  const asked = me;
+  const res = await client.request("room.join", { name: asked });
   if (res.code !== 0) throw new Error(`join refused: ${JSON.stringify(res)}`);
-  addLine({ content: `you joined as ${me}` }, "system");
+  me = res.name ?? asked; // the room's answer: a taken name comes back with a suffix
+  renderMembers();
+  addLine({
+    content: me === asked
+      ? `you joined as ${me}`
+      : `"${asked}" is taken in this room: you joined as ${me}`,
+  }, "system");
 }
 
 $("join").addEventListener("submit", async (e) => {
