@@ -164,8 +164,8 @@ export abstract class Socket extends SocketCore<ResolvedOptions> implements Asyn
    * Receives every message that is ready (at least one; at most `max`): the batch path for
    * throughput, one promise for many messages.
    */
-  receiveBatch(max = 1024): Promise<Message[]> {
-    return this.receiveReady(max);
+  receiveBatch(max?: number): Promise<Message[]> {
+    return this.receiveReady(max ?? 1024);
   }
 
   /** Iterates received messages until the socket closes. */
