@@ -108,10 +108,21 @@ export interface PomeloClientEvents {
  *
  * @example
  * ```ts
- * import type { PomeloClientSessionOptions } from "./client_session.ts";
+ * import { PomeloClientSession, type PomeloClientSessionOptions } from "./client_session.ts";
  * import assert from "node:assert/strict";
- * const o: PomeloClientSessionOptions = { sys: { type: "my-client" }, user: { token: "t" } };
- * assert.equal(o.handshakeTimeout, undefined); // 10 s by default
+ * const options: PomeloClientSessionOptions = {
+ *   sys: { type: "my-client" }, user: { token: "t" }, handshakeTimeout: 2000,
+ * };
+ * const written: Uint8Array[] = [];
+ * const closed: string[] = [];
+ * const s = new PomeloClientSession(
+ *   { write: (b) => written.push(b), response() {}, push() {}, close: (_r, code) => closed.push(code!) }, options, 0,
+ * );
+ * s.open();
+ * const hello = JSON.parse(new TextDecoder().decode(written[0]!.subarray(4))); // after the header
+ * assert.deepEqual([hello.sys.type, hello.user], ["my-client", { token: "t" }]);
+ * s.tick(2000); // no answer within handshakeTimeout
+ * assert.deepEqual(closed, ["ETIMEDOUT"]);
  * ```
  */
 export interface PomeloClientSessionOptions {
