@@ -34,9 +34,12 @@ export interface NngOpt {
  *
  * @example
  * ```ts
- * import { NngOptError } from "./nng_opts.ts";
+ * import { NngOptError, parseNngOpts } from "./nng_opts.ts";
  * import assert from "node:assert/strict";
- * assert.equal(new NngOptError("Option -y is invalid.").name, "NngOptError");
+ * const specs = [{ name: "req0", key: "req0" }, { name: "rep0", key: "rep0" }, { name: "dial", key: "dial", arg: true }];
+ * assert.throws(() => parseNngOpts(["--re"], specs), new NngOptError("Option --re is ambiguous (specify in full)."));
+ * assert.throws(() => parseNngOpts(["--dial"], specs), new NngOptError("Option --dial requires argument."));
+ * assert.throws(() => parseNngOpts(["-y"], specs), NngOptError);
  * ```
  */
 export class NngOptError extends Error {

@@ -125,10 +125,19 @@ export interface DialOptions {
  *
  * @example
  * ```ts
- * import type { TextMessages } from "@weft/weft/nano";
+ * import { runtimeTransports, type TextMessages } from "@weft/weft/sp";
  * import assert from "node:assert/strict";
- * const sp: TextMessages = "refuse";
- * assert.equal(sp, "refuse");
+ * const textMessages: TextMessages = "refuse"; // binary only, as SP over ws
+ * const ws = runtimeTransports().get("ws")!;
+ * const endpoint = { url: "ws://127.0.0.1:0/", scheme: "ws", host: "127.0.0.1", port: 0, path: "/" };
+ * const handler = { data() {}, drain() {}, end() {} };
+ * const listener = await ws.listen(endpoint, (stream) => stream.start(handler), { textMessages });
+ * const client = new WebSocket(listener.endpoint);
+ * client.onopen = () => client.send("hello"); // a text message
+ * const code = await new Promise((resolve) => (client.onclose = (e) => resolve(e.code)));
+ * assert.equal(code, 1003); // closed: unsupported data
+ * listener.close();
+ * await listener.closed;
  * ```
  */
 export type TextMessages = "deliver" | "refuse";
