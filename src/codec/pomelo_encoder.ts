@@ -74,7 +74,8 @@ function checkLength(length: number): void {
  * const dictionary = new RouteDictionary(["onChat"]);
  * const options: PomeloEncoderOptions = { dictionary }; // routes it holds go as u16 codes
  * const body = new TextEncoder().encode("{}");
- * const bytes = new PomeloEncoder(options).encodeMessage({ type: MessageType.PUSH, route: "onChat", body });
+ * const push = { type: MessageType.PUSH, route: "onChat", body };
+ * const bytes = new PomeloEncoder(options).encodeMessage(push);
  * assert.deepEqual([...bytes], [4, 0, 0, 5, 0x07, 0, 1, 0x7b, 0x7d]); // PUSH|compressed, code 1
  * dictionary.dispose();
  * ```

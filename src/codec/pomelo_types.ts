@@ -192,7 +192,8 @@ export interface PomeloSink {
  * const body = new TextEncoder().encode('{"text":"hi"}');
  * const push: PomeloMessageInit = { type: MessageType.PUSH, route: "onChat", body }; // no id
  * const got: PomeloMessage[] = [];
- * new PomeloDecoder().feed(new PomeloEncoder().encodeMessage(push), { packet() {}, message: (m) => got.push(m) });
+ * const bytes = new PomeloEncoder().encodeMessage(push);
+ * new PomeloDecoder().feed(bytes, { packet() {}, message: (m) => got.push(m) });
  * assert.deepEqual([got[0]?.type, got[0]?.id, got[0]?.route], [MessageType.PUSH, 0, "onChat"]);
  * assert.deepEqual(got[0]?.body, body);
  * ```

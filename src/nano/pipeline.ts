@@ -76,7 +76,9 @@ export function compose<C>(
  * import { connect } from "@weft/weft/nano/client";
  * import assert from "node:assert/strict";
  * const onlyBound: Middleware<InboundContext> = async (ctx, next) => {
- *   if (ctx.session.uid === undefined && ctx.route !== "auth.login") throw new HandlerError(401, "log in first");
+ *   if (ctx.session.uid === undefined && ctx.route !== "auth.login") {
+ *     throw new HandlerError(401, "log in first");
+ *   }
  *   await next();
  * };
  * await using app = new App({ port: 0, host: "127.0.0.1" }).inbound(onlyBound);

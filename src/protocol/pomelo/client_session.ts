@@ -115,9 +115,11 @@ export interface PomeloClientEvents {
  * };
  * const written: Uint8Array[] = [];
  * const closed: string[] = [];
- * const s = new PomeloClientSession(
- *   { write: (b) => written.push(b), response() {}, push() {}, close: (_r, code) => closed.push(code!) }, options, 0,
- * );
+ * const events = {
+ *   write: (b: Uint8Array) => written.push(b), response() {}, push() {},
+ *   close: (_reason: string, code?: string) => closed.push(code!),
+ * };
+ * const s = new PomeloClientSession(events, options, 0);
  * s.open();
  * const hello = JSON.parse(new TextDecoder().decode(written[0]!.subarray(4))); // after the header
  * assert.deepEqual([hello.sys.type, hello.user], ["my-client", { token: "t" }]);

@@ -121,11 +121,14 @@ export function parseClientHandshake(body: Uint8Array): ClientHandshake | string
  * import { encodePacket } from "../../codec/pomelo_encoder.ts";
  * import assert from "node:assert/strict";
  * const answer: HandshakeAnswer = {
- *   heartbeatMs: 0, serverTimeMs: Date.now(), serializer: "json", dict: { onChat: 1 }, user: { motd: "hi" },
+ *   heartbeatMs: 0, serverTimeMs: Date.now(), serializer: "json",
+ *   dict: { onChat: 1 }, user: { motd: "hi" },
  * };
  * const ready: unknown[] = [];
  * const client = new PomeloClientSession(
- *   { write() {}, ready: (h) => ready.push(h.dict, h.user), response() {}, push() {}, close() {} }, {}, 0,
+ *   { write() {}, ready: (h) => ready.push(h.dict, h.user), response() {}, push() {}, close() {} },
+ *   {},
+ *   0,
  * );
  * client.open();
  * client.feed(encodePacket(1, handshakeOk(answer)), 0); // HANDSHAKE with the answer

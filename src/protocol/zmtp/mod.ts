@@ -14,7 +14,10 @@
  * });
  * dealer.start(0); // the session speaks first: its greeting
  * const greeting = checkGreeting(out[0]!.subarray(0, GREETING_SIZE), "NULL");
- * assert.deepEqual(greeting, { ok: true, greeting: { major: 3, minor: 1, mechanism: "NULL", asServer: false } });
+ * assert.deepEqual(greeting, {
+ *   ok: true,
+ *   greeting: { major: 3, minor: 1, mechanism: "NULL", asServer: false },
+ * });
  * ```
  * @module
  */

@@ -18,8 +18,14 @@
  *   ready: (p) => seen.push(p.socketType), // what the other side announced in READY
  *   message() {}, subscription() {}, error() {},
  * });
- * const push: ZmtpSession = new ZmtpSession({ socketType: SocketType.PUSH, asServer: false }, sink(() => pull));
- * const pull: ZmtpSession = new ZmtpSession({ socketType: SocketType.PULL, asServer: true }, sink(() => push));
+ * const push: ZmtpSession = new ZmtpSession(
+ *   { socketType: SocketType.PUSH, asServer: false },
+ *   sink(() => pull),
+ * );
+ * const pull: ZmtpSession = new ZmtpSession(
+ *   { socketType: SocketType.PULL, asServer: true },
+ *   sink(() => push),
+ * );
  * push.start(0);
  * pull.start(0);
  * assert.deepEqual(seen.sort(), [SocketType.PULL, SocketType.PUSH]);

@@ -108,7 +108,9 @@ export interface BunApi {
  *   const server = bun().listen({ hostname: "127.0.0.1", port: 0, socket: {
  *     data: (_socket, bytes) => got.resolve(new TextDecoder().decode(bytes)),
  *   } });
- *   const client = await bun().connect({ hostname: "127.0.0.1", port: server.port, socket: { data() {} } });
+ *   const client = await bun().connect({
+ *     hostname: "127.0.0.1", port: server.port, socket: { data() {} },
+ *   });
  *   client.write(new TextEncoder().encode("hi"));
  *   assert.equal(await got.promise, "hi");
  *   client.end();
