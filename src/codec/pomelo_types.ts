@@ -165,12 +165,18 @@ export interface PomeloMessage {
  *
  * @example
  * ```ts
+ * import { PomeloDecoder } from "./pomelo_decoder.ts";
+ * import { encodePacket } from "./pomelo_encoder.ts";
  * import type { PomeloSink } from "./pomelo_types.ts";
  * import assert from "node:assert/strict";
- * const types: number[] = [];
- * const sink: PomeloSink = { packet: (t) => types.push(t), message: (m) => types.push(m.type) };
- * sink.packet(3, new Uint8Array(0));
- * assert.deepEqual(types, [3]);
+ * const seen: string[] = [];
+ * const sink: PomeloSink = {
+ *   packet: (type) => seen.push(`packet ${type}`),
+ *   message: (m) => seen.push(`message ${m.route}`),
+ * };
+ * const notify = [4, 0, 0, 5, 2, 1, 0x61, 0x7b, 0x7d]; // DATA: NOTIFY a {}
+ * new PomeloDecoder().feed(new Uint8Array([...encodePacket(3, new Uint8Array(0)), ...notify]), sink);
+ * assert.deepEqual(seen, ["packet 3", "message a"]); // HEARTBEAT, then the DATA's message
  * ```
  */
 export interface PomeloSink {

@@ -253,11 +253,14 @@ export interface HttpResponse {
  *
  * @example
  * ```ts
- * import type { HttpHandler } from "@weft/weft/nano";
+ * import { App, type HttpHandler } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * const http: HttpHandler = (req) =>
  *   req.path === "/" ? { status: 200, body: "hello" } : { status: 404, body: "not found" };
- * assert.equal((await http({ method: "GET", path: "/", target: "/", headers: new Map() })).status, 200);
+ * await using app = new App({ port: 0, host: "127.0.0.1", http });
+ * const { port } = await app.listen();
+ * const res = await fetch(`http://127.0.0.1:${port}/`);
+ * assert.equal(await res.text(), "hello");
  * ```
  */
 export type HttpHandler = (request: HttpRequest) => HttpResponse | Promise<HttpResponse>;
