@@ -81,8 +81,9 @@ export type {
   SpPairSocket,
 } from "./patterns/sp/mod.ts";
 
-function withTransports<T extends SpOptions>(options: T): T {
-  return options.transports ? options : { ...options, transports: runtimeTransports() };
+function withTransports<T extends SpOptions>(options: T | undefined): T {
+  const given = options ?? ({} as T);
+  return given.transports ? given : { ...given, transports: runtimeTransports() };
 }
 
 /**
@@ -104,7 +105,7 @@ function withTransports<T extends SpOptions>(options: T): T {
  */
 export class Pair0 extends Pair0Socket {
   /** Creates a PAIR0 socket. */
-  constructor(options: SpOptions = {}) {
+  constructor(options?: SpOptions) {
     super(withTransports(options));
   }
 }
@@ -126,7 +127,7 @@ export class Pair0 extends Pair0Socket {
  */
 export class Pair1 extends Pair1Socket {
   /** Creates a PAIR1 socket. */
-  constructor(options: SpOptions = {}) {
+  constructor(options?: SpOptions) {
     super(withTransports(options));
   }
 }
@@ -150,7 +151,7 @@ export class Pair1 extends Pair1Socket {
  */
 export class Pub0 extends Pub0Socket {
   /** Creates a PUB0 socket. */
-  constructor(options: SpOptions = {}) {
+  constructor(options?: SpOptions) {
     super(withTransports(options));
   }
 }
@@ -173,7 +174,7 @@ export class Pub0 extends Pub0Socket {
  */
 export class Sub0 extends Sub0Socket {
   /** Creates a SUB0 socket. */
-  constructor(options: SpOptions = {}) {
+  constructor(options?: SpOptions) {
     super(withTransports(options));
   }
 }
@@ -200,7 +201,7 @@ export class Sub0 extends Sub0Socket {
  */
 export class Req0 extends Req0Socket {
   /** Creates a REQ0 socket. */
-  constructor(options: Req0Options = {}) {
+  constructor(options?: Req0Options) {
     super(withTransports(options));
   }
 }
@@ -224,7 +225,7 @@ export class Req0 extends Req0Socket {
  */
 export class Rep0 extends Rep0Socket {
   /** Creates a REP0 socket. */
-  constructor(options: SpOptions = {}) {
+  constructor(options?: SpOptions) {
     super(withTransports(options));
   }
 }
@@ -246,7 +247,7 @@ export class Rep0 extends Rep0Socket {
  */
 export class Push0 extends Push0Socket {
   /** Creates a PUSH0 socket. */
-  constructor(options: SpOptions = {}) {
+  constructor(options?: SpOptions) {
     super(withTransports(options));
   }
 }
@@ -267,7 +268,7 @@ export class Push0 extends Push0Socket {
  */
 export class Pull0 extends Pull0Socket {
   /** Creates a PULL0 socket. */
-  constructor(options: SpOptions = {}) {
+  constructor(options?: SpOptions) {
     super(withTransports(options));
   }
 }
@@ -287,7 +288,7 @@ export class Pull0 extends Pull0Socket {
  */
 export class Surveyor0 extends Surveyor0Socket {
   /** Creates a SURVEYOR0 socket. */
-  constructor(options: Surveyor0Options = {}) {
+  constructor(options?: Surveyor0Options) {
     super(withTransports(options));
   }
 }
@@ -311,7 +312,7 @@ export class Surveyor0 extends Surveyor0Socket {
  */
 export class Respondent0 extends Respondent0Socket {
   /** Creates a RESPONDENT0 socket. */
-  constructor(options: SpOptions = {}) {
+  constructor(options?: SpOptions) {
     super(withTransports(options));
   }
 }
@@ -333,7 +334,7 @@ export class Respondent0 extends Respondent0Socket {
  */
 export class Bus0 extends Bus0Socket {
   /** Creates a BUS0 socket. */
-  constructor(options: SpOptions = {}) {
+  constructor(options?: SpOptions) {
     super(withTransports(options));
   }
 }

@@ -65,7 +65,7 @@ export type * from "./core/contract.ts";
 export type { ResolvedOptions } from "./patterns/zmq/options.ts";
 export type { PublisherBase, SubscriberBase } from "./patterns/zmq/pubsub.ts";
 
-function withTransports(options: SocketOptions): SocketOptions {
+function withTransports(options: SocketOptions = {}): SocketOptions {
   return options.transports ? options : { ...options, transports: runtimeTransports() };
 }
 
@@ -87,7 +87,7 @@ function withTransports(options: SocketOptions): SocketOptions {
  */
 export class Push extends PushSocket {
   /** Creates a PUSH socket. */
-  constructor(options: SocketOptions = {}) {
+  constructor(options?: SocketOptions) {
     super(withTransports(options));
   }
 }
@@ -113,7 +113,7 @@ export class Push extends PushSocket {
  */
 export class Pull extends PullSocket {
   /** Creates a PULL socket. */
-  constructor(options: SocketOptions = {}) {
+  constructor(options?: SocketOptions) {
     super(withTransports(options));
   }
 }
@@ -137,7 +137,7 @@ export class Pull extends PullSocket {
  */
 export class Pair extends PairSocket {
   /** Creates a PAIR socket. */
-  constructor(options: SocketOptions = {}) {
+  constructor(options?: SocketOptions) {
     super(withTransports(options));
   }
 }
@@ -156,7 +156,7 @@ export class Pair extends PairSocket {
  */
 export class Pub extends PubSocket {
   /** Creates a Pub socket. */
-  constructor(options: SocketOptions = {}) {
+  constructor(options?: SocketOptions) {
     super(withTransports(options) as SocketOptions);
   }
 }
@@ -182,7 +182,7 @@ export class Pub extends PubSocket {
  */
 export class Sub extends SubSocket {
   /** Creates a Sub socket. */
-  constructor(options: SocketOptions = {}) {
+  constructor(options?: SocketOptions) {
     super(withTransports(options) as SocketOptions);
   }
 }
@@ -206,7 +206,7 @@ export class Sub extends SubSocket {
  */
 export class XPub extends XPubSocket {
   /** Creates a XPub socket. */
-  constructor(options: XPubOptions = {}) {
+  constructor(options?: XPubOptions) {
     super(withTransports(options) as XPubOptions);
   }
 }
@@ -231,7 +231,7 @@ export class XPub extends XPubSocket {
  */
 export class XSub extends XSubSocket {
   /** Creates a XSub socket. */
-  constructor(options: SocketOptions = {}) {
+  constructor(options?: SocketOptions) {
     super(withTransports(options) as SocketOptions);
   }
 }
@@ -256,7 +256,7 @@ export class XSub extends XSubSocket {
  */
 export class Req extends ReqSocket {
   /** Creates a Req socket. */
-  constructor(options: ReqOptions = {}) {
+  constructor(options?: ReqOptions) {
     super(withTransports(options) as ReqOptions);
   }
 }
@@ -280,7 +280,7 @@ export class Req extends ReqSocket {
  */
 export class Rep extends RepSocket {
   /** Creates a Rep socket. */
-  constructor(options: SocketOptions = {}) {
+  constructor(options?: SocketOptions) {
     super(withTransports(options) as SocketOptions);
   }
 }
@@ -305,7 +305,7 @@ export class Rep extends RepSocket {
  */
 export class Dealer extends DealerSocket {
   /** Creates a Dealer socket. */
-  constructor(options: SocketOptions = {}) {
+  constructor(options?: SocketOptions) {
     super(withTransports(options) as SocketOptions);
   }
 }
@@ -331,7 +331,7 @@ export class Dealer extends DealerSocket {
  */
 export class Router extends RouterSocket {
   /** Creates a Router socket. */
-  constructor(options: RouterOptions = {}) {
+  constructor(options?: RouterOptions) {
     super(withTransports(options) as RouterOptions);
   }
 }

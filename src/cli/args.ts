@@ -36,9 +36,12 @@ export interface ParsedArgs {
  *
  * @example
  * ```ts
- * import { UsageError } from "./args.ts";
+ * import { parseArgs, UsageError } from "./args.ts";
  * import assert from "node:assert/strict";
- * assert.equal(new UsageError("expected --bind or --connect").name, "UsageError");
+ * const specs = { bind: { kind: "list" }, raw: { kind: "boolean" } } as const;
+ * assert.throws(() => parseArgs(["--bnd", "tcp://*:5555"], specs), UsageError); // a typo
+ * assert.throws(() => parseArgs(["--bind"], specs), { name: "UsageError", message: /expects a value/ });
+ * assert.throws(() => parseArgs(["--raw=yes"], specs), /--raw takes no value/);
  * ```
  */
 export class UsageError extends Error {

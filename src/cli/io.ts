@@ -106,7 +106,11 @@ const runtime = globalThis as unknown as { Deno?: DenoLike; Bun?: BunLike; proce
  * ```ts
  * import { runtimeIo } from "./io.ts";
  * import assert from "node:assert/strict";
- * assert.ok(Array.isArray(runtimeIo().args));
+ * const io = runtimeIo(); // Deno's or Bun's, whichever runs this
+ * const self = new URL(import.meta.url).pathname;
+ * assert.match(new TextDecoder().decode(await io.readFile(self)), /runtimeIo/);
+ * const stop = io.onInterrupt(() => {}); // Ctrl-C handler, removed again
+ * stop();
  * ```
  */
 export function runtimeIo(): CliIo {

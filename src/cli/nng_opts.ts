@@ -34,9 +34,17 @@ export interface NngOpt {
  *
  * @example
  * ```ts
- * import { NngOptError } from "./nng_opts.ts";
+ * import { NngOptError, parseNngOpts } from "./nng_opts.ts";
  * import assert from "node:assert/strict";
- * assert.equal(new NngOptError("Option -y is invalid.").name, "NngOptError");
+ * const specs = [
+ *   { name: "req0", key: "req0" },
+ *   { name: "rep0", key: "rep0" },
+ *   { name: "dial", key: "dial", arg: true },
+ * ];
+ * const ambiguous = new NngOptError("Option --re is ambiguous (specify in full).");
+ * assert.throws(() => parseNngOpts(["--re"], specs), ambiguous); // nngcat's own words
+ * assert.throws(() => parseNngOpts(["--dial"], specs), /Option --dial requires argument/);
+ * assert.throws(() => parseNngOpts(["-y"], specs), NngOptError);
  * ```
  */
 export class NngOptError extends Error {

@@ -77,10 +77,15 @@ function message(
  *
  * @example
  * ```ts
- * import type { PomeloDecoderOptions } from "./pomelo_decoder.ts";
+ * import { PomeloDecoder, type PomeloDecoderOptions } from "./pomelo_decoder.ts";
+ * import { encodePacket } from "./pomelo_encoder.ts";
+ * import { CodecStatus } from "./status.ts";
  * import assert from "node:assert/strict";
- * const options: PomeloDecoderOptions = { maxBody: 1 << 20 };
- * assert.equal(options.maxBody, 1048576);
+ * const options: PomeloDecoderOptions = { maxBody: 16 }; // refuse anything larger
+ * const dec = new PomeloDecoder(options);
+ * const sink = { packet() {}, message() {} };
+ * assert.equal(dec.feed(encodePacket(3, new Uint8Array(16)), sink), 0);
+ * assert.equal(dec.feed(encodePacket(3, new Uint8Array(17)), sink), CodecStatus.TOO_LARGE);
  * ```
  */
 export interface PomeloDecoderOptions {

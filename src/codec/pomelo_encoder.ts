@@ -67,10 +67,17 @@ function checkLength(length: number): void {
  *
  * @example
  * ```ts
- * import type { PomeloEncoderOptions } from "./pomelo_encoder.ts";
+ * import { PomeloEncoder, type PomeloEncoderOptions } from "./pomelo_encoder.ts";
+ * import { RouteDictionary } from "./route_dictionary.ts";
+ * import { MessageType } from "./pomelo_types.ts";
  * import assert from "node:assert/strict";
- * const options: PomeloEncoderOptions = {};
- * assert.equal(options.dictionary, undefined);
+ * const dictionary = new RouteDictionary(["onChat"]);
+ * const options: PomeloEncoderOptions = { dictionary }; // routes it holds go as u16 codes
+ * const body = new TextEncoder().encode("{}");
+ * const push = { type: MessageType.PUSH, route: "onChat", body };
+ * const bytes = new PomeloEncoder(options).encodeMessage(push);
+ * assert.deepEqual([...bytes], [4, 0, 0, 5, 0x07, 0, 1, 0x7b, 0x7d]); // PUSH|compressed, code 1
+ * dictionary.dispose();
  * ```
  */
 export interface PomeloEncoderOptions {

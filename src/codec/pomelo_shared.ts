@@ -81,10 +81,15 @@ const scratches = new WeakMap<Codec, PomeloScratch>();
  * @example
  * ```ts
  * import { pomeloScratch } from "./pomelo_shared.ts";
+ * import { PomeloDecoder } from "./pomelo_decoder.ts";
  * import { Codec } from "./wasm.ts";
  * import assert from "node:assert/strict";
- * const codec = new Codec();
- * assert.equal(pomeloScratch(codec), pomeloScratch(codec));
+ * const codec = new Codec(); // isolated wasm memory
+ * const scratch = pomeloScratch(codec); // what every pomelo decoder on `codec` works in
+ * const before = scratch.epoch;
+ * const data = new Uint8Array([4, 0, 0, 5, 2, 1, 0x61, 0x7b, 0x7d]); // NOTIFY a {}
+ * assert.equal(new PomeloDecoder({ codec }).feed(data, { packet() {}, message() {} }), 0);
+ * assert.equal(scratch.epoch, before + 1); // one wasm decode call in this codec's scratch
  * ```
  */
 export function pomeloScratch(codec: Codec): PomeloScratch {

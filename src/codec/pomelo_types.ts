@@ -9,9 +9,15 @@
  *
  * @example
  * ```ts
+ * import { encodePacket } from "./pomelo_encoder.ts";
+ * import { PomeloDecoder } from "./pomelo_decoder.ts";
  * import { PacketType } from "./pomelo_types.ts";
  * import assert from "node:assert/strict";
- * assert.equal(PacketType.DATA, 4);
+ * const kick = encodePacket(PacketType.KICK, new TextEncoder().encode('{"reason":"bye"}'));
+ * assert.deepEqual([...kick.subarray(0, 4)], [PacketType.KICK, 0, 0, 16]); // type, u24 length
+ * const seen: number[] = [];
+ * new PomeloDecoder().feed(kick, { packet: (type) => seen.push(type), message() {} });
+ * assert.deepEqual(seen, [PacketType.KICK]);
  * ```
  */
 export const PacketType = {
@@ -68,9 +74,18 @@ export type MessageType = typeof MessageType[keyof typeof MessageType];
  *
  * @example
  * ```ts
- * import { MessageFlag } from "./pomelo_types.ts";
+ * import { PomeloDecoder } from "./pomelo_decoder.ts";
+ * import { PomeloEncoder } from "./pomelo_encoder.ts";
+ * import { MessageFlag, MessageType, type PomeloMessage } from "./pomelo_types.ts";
  * import assert from "node:assert/strict";
- * assert.equal(0x07 & MessageFlag.ROUTE_COMPRESSED, 1); // push, compressed route
+ * const body = new Uint8Array([0x78, 0x9c, 3, 0, 0, 0, 0, 1]); // zlib of "" (pitaya compresses)
+ * const bytes = new PomeloEncoder().encodeMessage({
+ *   type: MessageType.PUSH, route: "onChat", body, flags: MessageFlag.GZIP,
+ * });
+ * const got: PomeloMessage[] = [];
+ * new PomeloDecoder().feed(bytes, { packet() {}, message: (m) => got.push(m) });
+ * assert.ok(got[0]!.flags & MessageFlag.GZIP); // inflate the body before parsing it
+ * assert.ok(!(got[0]!.flags & MessageFlag.ROUTE_COMPRESSED)); // no dictionary: route as text
  * ```
  */
 export const MessageFlag = {
@@ -87,9 +102,16 @@ export const MessageFlag = {
  *
  * @example
  * ```ts
- * import { PomeloLimits } from "./pomelo_types.ts";
+ * import { encodePacket } from "./pomelo_encoder.ts";
+ * import { PomeloDecoder } from "./pomelo_decoder.ts";
+ * import { PacketType, PomeloLimits } from "./pomelo_types.ts";
+ * import { CodecStatus } from "./status.ts";
  * import assert from "node:assert/strict";
- * assert.equal(PomeloLimits.MAX_BODY, 2 ** 24 - 1);
+ * const big = encodePacket(PacketType.DATA, new Uint8Array(PomeloLimits.DEFAULT_MAX_BODY + 1));
+ * const sink = { packet() {}, message() {} };
+ * assert.equal(new PomeloDecoder().feed(big, sink), CodecStatus.TOO_LARGE); // over the default
+ * assert.equal(new PomeloDecoder({ maxBody: PomeloLimits.MAX_BODY }).feed(big, sink), 0);
+ * assert.throws(() => new PomeloDecoder({ maxBody: PomeloLimits.MAX_BODY + 1 }), { code: "EINVAL" });
  * ```
  */
 export const PomeloLimits = {
@@ -143,12 +165,18 @@ export interface PomeloMessage {
  *
  * @example
  * ```ts
+ * import { PomeloDecoder } from "./pomelo_decoder.ts";
+ * import { encodePacket } from "./pomelo_encoder.ts";
  * import type { PomeloSink } from "./pomelo_types.ts";
  * import assert from "node:assert/strict";
- * const types: number[] = [];
- * const sink: PomeloSink = { packet: (t) => types.push(t), message: (m) => types.push(m.type) };
- * sink.packet(3, new Uint8Array(0));
- * assert.deepEqual(types, [3]);
+ * const seen: string[] = [];
+ * const sink: PomeloSink = {
+ *   packet: (type) => seen.push(`packet ${type}`),
+ *   message: (m) => seen.push(`message ${m.route}`),
+ * };
+ * const notify = [4, 0, 0, 5, 2, 1, 0x61, 0x7b, 0x7d]; // DATA: NOTIFY a {}
+ * new PomeloDecoder().feed(new Uint8Array([...encodePacket(3, new Uint8Array(0)), ...notify]), sink);
+ * assert.deepEqual(seen, ["packet 3", "message a"]); // HEARTBEAT, then the DATA's message
  * ```
  */
 export interface PomeloSink {
@@ -163,10 +191,17 @@ export interface PomeloSink {
  *
  * @example
  * ```ts
- * import type { PomeloMessageInit } from "./pomelo_types.ts";
+ * import { PomeloDecoder } from "./pomelo_decoder.ts";
+ * import { PomeloEncoder } from "./pomelo_encoder.ts";
+ * import { MessageType, type PomeloMessage, type PomeloMessageInit } from "./pomelo_types.ts";
  * import assert from "node:assert/strict";
- * const m: PomeloMessageInit = { type: 3, route: "onChat", body: new Uint8Array(0) };
- * assert.equal(m.id, undefined);
+ * const body = new TextEncoder().encode('{"text":"hi"}');
+ * const push: PomeloMessageInit = { type: MessageType.PUSH, route: "onChat", body }; // no id
+ * const got: PomeloMessage[] = [];
+ * const bytes = new PomeloEncoder().encodeMessage(push);
+ * new PomeloDecoder().feed(bytes, { packet() {}, message: (m) => got.push(m) });
+ * assert.deepEqual([got[0]?.type, got[0]?.id, got[0]?.route], [MessageType.PUSH, 0, "onChat"]);
+ * assert.deepEqual(got[0]?.body, body);
  * ```
  */
 export interface PomeloMessageInit {

@@ -164,9 +164,14 @@ let shared: Codec | undefined;
  *
  * @example
  * ```ts
- * import { sharedCodec } from "./wasm.ts";
+ * import { Codec, sharedCodec } from "./wasm.ts";
+ * import { PomeloEncoder } from "./pomelo_encoder.ts";
+ * import { RouteDictionary } from "./route_dictionary.ts";
  * import assert from "node:assert/strict";
- * assert.equal(sharedCodec(), sharedCodec());
+ * const dictionary = new RouteDictionary(["onChat"]); // no codec given: it lives in the shared one
+ * new PomeloEncoder({ dictionary, codec: sharedCodec() }); // the same memory: fine
+ * assert.throws(() => new PomeloEncoder({ dictionary, codec: new Codec() }), { code: "EINVAL" });
+ * dictionary.dispose();
  * ```
  */
 export function sharedCodec(): Codec {

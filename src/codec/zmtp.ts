@@ -19,9 +19,17 @@ export type { FrameSink } from "./_frame_encoder.ts";
  *
  * @example
  * ```ts
- * import { ZmtpFlag } from "./zmtp.ts";
+ * import { ZmtpFlag, ZmtpFrameDecoder, ZmtpFrameEncoder } from "./zmtp.ts";
  * import assert from "node:assert/strict";
- * assert.equal(ZmtpFlag.MORE | ZmtpFlag.LONG, 0x03);
+ * const enc = new ZmtpFrameEncoder();
+ * enc.add("topic", ZmtpFlag.MORE); // another frame of this message follows
+ * enc.add("x".repeat(300)); // the last frame; over 255 bytes, so the encoder sets LONG
+ * const wire: Uint8Array[] = [];
+ * enc.flush((bytes) => wire.push(bytes));
+ * assert.equal(wire[0]![7], ZmtpFlag.LONG); // after the 2 + 5 bytes of the first frame
+ * const frames: string[] = [];
+ * new ZmtpFrameDecoder().feed(wire[0]!, (flags, body) => frames.push(`${flags}:${body.length}`));
+ * assert.deepEqual(frames, [`${ZmtpFlag.MORE}:5`, "0:300"]); // LONG is the decoder's business
  * ```
  */
 export const ZmtpFlag = {

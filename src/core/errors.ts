@@ -40,11 +40,12 @@ export type ErrorCode = typeof ErrorCode[keyof typeof ErrorCode];
  *
  * @example
  * ```ts
- * import { WeftError } from "@weft/weft/zmq";
+ * import { Push, WeftError } from "@weft/weft/zmq";
  * import assert from "node:assert/strict";
- * const err = new WeftError("EINVAL", "expected a port in 1..65535, got 70000");
- * assert.equal(err.code, "EINVAL");
- * assert.ok(err instanceof Error);
+ * await using push = new Push();
+ * const err = await push.bind("tcp://127.0.0.1:70000").catch((e) => e); // no such port
+ * assert.ok(err instanceof WeftError);
+ * assert.equal(err.code, "EINVAL"); // branch on the code, not the message
  * ```
  */
 export class WeftError extends Error {

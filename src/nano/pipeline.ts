@@ -72,13 +72,23 @@ export function compose<C>(
  *
  * @example
  * ```ts
- * import type { InboundContext, Middleware } from "@weft/weft/nano";
+ * import { App, HandlerError, type InboundContext, type Middleware } from "@weft/weft/nano";
+ * import { connect } from "@weft/weft/nano/client";
  * import assert from "node:assert/strict";
  * const onlyBound: Middleware<InboundContext> = async (ctx, next) => {
- *   if (ctx.session.uid === undefined && ctx.route !== "auth.login") throw new Error("log in first");
+ *   if (ctx.session.uid === undefined && ctx.route !== "auth.login") {
+ *     throw new HandlerError(401, "log in first");
+ *   }
  *   await next();
  * };
- * assert.equal(typeof onlyBound, "function");
+ * await using app = new App({ port: 0, host: "127.0.0.1" }).inbound(onlyBound);
+ * app.handle("auth.login", (session, p: { name: string }) => (session.bind(p.name), {}));
+ * app.handle("room.list", () => ["lobby"]);
+ * const client = await connect(`ws://127.0.0.1:${(await app.listen()).port}/`);
+ * await assert.rejects(client.request("room.list", {}), { code: 401, message: /log in first/ });
+ * await client.request("auth.login", { name: "ann" });
+ * assert.deepEqual(await client.request("room.list", {}), ["lobby"]);
+ * client.close();
  * ```
  */
 export interface InboundContext {
@@ -106,13 +116,20 @@ export interface InboundContext {
  *
  * @example
  * ```ts
- * import type { Middleware, OutboundContext } from "@weft/weft/nano";
+ * import { App, type Middleware, type OutboundContext } from "@weft/weft/nano";
+ * import { connect } from "@weft/weft/nano/client";
  * import assert from "node:assert/strict";
  * const stamp: Middleware<OutboundContext> = async (ctx, next) => {
  *   if (ctx.type === "push") ctx.data = { ...(ctx.data as object), at: 1 };
  *   await next();
  * };
- * assert.equal(typeof stamp, "function");
+ * await using app = new App({ port: 0, host: "127.0.0.1" }).outbound(stamp);
+ * app.handle("room.hi", (session) => (session.push("onHi", { text: "hi" }), {}));
+ * const client = await connect(`ws://127.0.0.1:${(await app.listen()).port}/`);
+ * const pushed = new Promise((resolve) => client.on("onHi", resolve));
+ * await client.request("room.hi", {});
+ * assert.deepEqual(await pushed, { text: "hi", at: 1 });
+ * client.close();
  * ```
  */
 export interface OutboundContext {

@@ -98,10 +98,13 @@ export function jsonSerializer(): Serializer {
  *
  * @example
  * ```ts
- * import type { RouteSchema } from "@weft/weft/nano";
+ * import { protobufSerializer, type RouteSchema } from "@weft/weft/nano";
+ * import { StringValueSchema } from "@bufbuild/protobuf/wkt";
  * import assert from "node:assert/strict";
- * const none: RouteSchema = {};
- * assert.equal(none.request, undefined);
+ * const onChat: RouteSchema = { push: StringValueSchema }; // the server only pushes on it
+ * const pb = protobufSerializer({ routes: { onChat } });
+ * assert.deepEqual([...pb.encode({ value: "hi" }, "onChat", "push")], [10, 2, 104, 105]);
+ * assert.throws(() => pb.encode({ value: "hi" }, "onChat", "request"), { code: "EINVAL" });
  * ```
  */
 export interface RouteSchema {
@@ -118,10 +121,17 @@ export interface RouteSchema {
  *
  * @example
  * ```ts
- * import type { ProtobufSerializerOptions } from "@weft/weft/nano";
+ * import { type ProtobufSerializerOptions, protobufSerializer } from "@weft/weft/nano";
+ * import { StringValueSchema } from "@bufbuild/protobuf/wkt";
  * import assert from "node:assert/strict";
- * const o: ProtobufSerializerOptions = { routes: {} };
- * assert.deepEqual(o.routes, {});
+ * const options: ProtobufSerializerOptions = {
+ *   routes: { onChat: { push: StringValueSchema } },
+ *   fallback: "json", // routes without a schema: JSON, as pomelo does without protos
+ * };
+ * const pb = protobufSerializer(options);
+ * assert.deepEqual([...pb.encode({ value: "hi" }, "onChat", "push")], [10, 2, 104, 105]);
+ * const json = pb.encode({ ok: true }, "room.join", "response");
+ * assert.equal(new TextDecoder().decode(json), '{"ok":true}');
  * ```
  */
 export interface ProtobufSerializerOptions {

@@ -49,14 +49,14 @@ export interface DefaultTransportsOptions {
  */
 export function defaultTransports(
   namespace: InprocNamespace,
-  options: DefaultTransportsOptions = {},
+  options?: DefaultTransportsOptions,
 ): TransportRegistry {
-  const runtimeOptions = options.tls ? { tls: options.tls } : {};
+  const runtimeOptions = options?.tls ? { tls: options.tls } : {};
   const runtime: Transport[] = "Bun" in globalThis
     ? bunTransports(runtimeOptions)
     : "Deno" in globalThis
     ? denoTransports(runtimeOptions).map((t) =>
-      t.scheme === "tcp" && options.denoTcp === "node:net" ? new NodeNetTcpTransport() : t
+      t.scheme === "tcp" && options?.denoTcp === "node:net" ? new NodeNetTcpTransport() : t
     )
     : [];
   const over = (scheme: string, ws: string): Transport[] => {

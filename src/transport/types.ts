@@ -125,10 +125,19 @@ export interface DialOptions {
  *
  * @example
  * ```ts
- * import type { TextMessages } from "@weft/weft/nano";
+ * import { runtimeTransports, type TextMessages } from "@weft/weft/sp";
  * import assert from "node:assert/strict";
- * const sp: TextMessages = "refuse";
- * assert.equal(sp, "refuse");
+ * const textMessages: TextMessages = "refuse"; // binary only, as SP over ws
+ * const ws = runtimeTransports().get("ws")!;
+ * const endpoint = { url: "ws://127.0.0.1:0/", scheme: "ws", host: "127.0.0.1", port: 0, path: "/" };
+ * const handler = { data() {}, drain() {}, end() {} };
+ * const listener = await ws.listen(endpoint, (stream) => stream.start(handler), { textMessages });
+ * const client = new WebSocket(listener.endpoint);
+ * client.onopen = () => client.send("hello"); // a text message
+ * const code = await new Promise((resolve) => (client.onclose = (e) => resolve(e.code)));
+ * assert.equal(code, 1003); // closed: unsupported data
+ * listener.close();
+ * await listener.closed;
  * ```
  */
 export type TextMessages = "deliver" | "refuse";
@@ -251,11 +260,14 @@ export interface HttpResponse {
  *
  * @example
  * ```ts
- * import type { HttpHandler } from "@weft/weft/nano";
+ * import { App, type HttpHandler } from "@weft/weft/nano";
  * import assert from "node:assert/strict";
  * const http: HttpHandler = (req) =>
  *   req.path === "/" ? { status: 200, body: "hello" } : { status: 404, body: "not found" };
- * assert.equal((await http({ method: "GET", path: "/", target: "/", headers: new Map() })).status, 200);
+ * await using app = new App({ port: 0, host: "127.0.0.1", http });
+ * const { port } = await app.listen();
+ * const res = await fetch(`http://127.0.0.1:${port}/`);
+ * assert.equal(await res.text(), "hello");
  * ```
  */
 export type HttpHandler = (request: HttpRequest) => HttpResponse | Promise<HttpResponse>;

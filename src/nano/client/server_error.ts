@@ -9,11 +9,19 @@
  *
  * @example
  * ```ts
- * import { ServerError } from "@weft/weft/nano/client";
+ * import { App, HandlerError } from "@weft/weft/nano";
+ * import { connect, ServerError } from "@weft/weft/nano/client";
  * import assert from "node:assert/strict";
- * const e = new ServerError("room.join", { code: 404, message: "no such route" });
- * assert.equal(e.code, 404);
- * assert.match(e.message, /room.join.*404.*no such route/);
+ * await using app = new App({ port: 0, host: "127.0.0.1" });
+ * app.handle("room.join", () => {
+ *   throw new HandlerError(409, "room is full");
+ * });
+ * const client = await connect(`ws://127.0.0.1:${(await app.listen()).port}/`);
+ * const e = await client.request("room.join", {}).catch((e) => e);
+ * assert.ok(e instanceof ServerError);
+ * assert.equal(e.code, 409);
+ * assert.deepEqual(e.body, { code: 409, message: "room is full" });
+ * client.close();
  * ```
  */
 export class ServerError extends Error {

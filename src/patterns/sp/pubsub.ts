@@ -85,15 +85,15 @@ export class Sub0Socket extends SpSocket {
   }
 
   /** Subscribes to a prefix (`""` matches everything). Local only: nothing goes on the wire. */
-  override subscribe(prefix: SpData = ""): void {
-    const topic = toBytes(prefix);
+  override subscribe(prefix?: SpData): void {
+    const topic = toBytes(prefix ?? "");
     if (this.#topics.some((t) => same(t, topic))) return; // adding one twice is a no-op
     this.#topics.push(topic.slice());
   }
 
   /** Removes a prefix; throws EINVAL (nng: NNG_ENOENT) when it was not subscribed. */
-  override unsubscribe(prefix: SpData = ""): void {
-    const topic = toBytes(prefix);
+  override unsubscribe(prefix?: SpData): void {
+    const topic = toBytes(prefix ?? "");
     const i = this.#topics.findIndex((t) => same(t, topic));
     if (i < 0) {
       throw new WeftError(

@@ -137,13 +137,13 @@ export abstract class SpSocket extends SocketCore<CoreOptions>
    * (and stops). `{ nonBlocking: true }` returns at once and keeps retrying in the background
    * every `reconnectTime` (doubling up to `reconnectMaxTime`). Lost connections are re-dialed.
    */
-  dial(url: string, flags: DialFlags = {}): Promise<void> {
+  dial(url: string, flags?: DialFlags): Promise<void> {
     try {
       this.connect(url);
     } catch (error) {
       return Promise.reject(error);
     }
-    if (flags.nonBlocking) return Promise.resolve();
+    if (flags?.nonBlocking) return Promise.resolve();
     return new Promise((resolve, reject) => this.#dialWaits.set(url, { resolve, reject }));
   }
 

@@ -199,23 +199,23 @@ export class Proxy {
   #stopped: Promise<typeof STOP> = new Promise((r) => (this.#stop = r));
 
   /** Wraps two sockets (and optionally capture and control sockets) without starting. */
-  constructor(frontend: Socket, backend: Socket, options: ProxyOptions = {}) {
+  constructor(frontend: Socket, backend: Socket, options?: ProxyOptions) {
     this.frontEnd = frontend;
     this.backEnd = backend;
-    this.#capture = options.capture;
-    this.#control = options.control;
-    this.#batchSize = options.batchSize ?? 1024;
+    this.#capture = options?.capture;
+    this.#control = options?.control;
+    this.#batchSize = options?.batchSize ?? 1024;
     if (!Number.isInteger(this.#batchSize) || this.#batchSize < 1) {
-      throw new WeftError("EINVAL", `Proxy: expected batchSize ≥ 1, got ${options.batchSize}`);
+      throw new WeftError("EINVAL", `Proxy: expected batchSize ≥ 1, got ${options?.batchSize}`);
     }
-    const control = options.control;
+    const control = options?.control;
     if (control && control.socketType !== "REP" && control.socketType !== "PAIR") {
       throw new WeftError(
         "EINVAL",
         `Proxy: expected a REP or PAIR control socket, got ${control.socketType}`,
       );
     }
-    const capture = options.capture;
+    const capture = options?.capture;
     if (capture && !SENDERS.has(capture.socketType)) {
       throw new WeftError(
         "EINVAL",

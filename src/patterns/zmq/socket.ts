@@ -178,11 +178,11 @@ export abstract class Socket extends SocketCore<ResolvedOptions> implements Asyn
    * Receives every message that is ready (at least one; at most `max`): the batch path for
    * throughput, one promise for many messages.
    */
-  receiveBatch(max = 1024): Promise<Message[]> {
-    if (typeof max !== "number") {
+  receiveBatch(max?: number): Promise<Message[]> {
+    if (max !== undefined && typeof max !== "number") {
       return Promise.reject(noCallOptionsError("receiveBatch()", max, "receiveTimeout"));
     }
-    return this.receiveReady(max);
+    return this.receiveReady(max ?? 1024);
   }
 
   /**

@@ -72,17 +72,21 @@ export type ClientSessionState = typeof ClientSessionState[keyof typeof ClientSe
  *
  * @example
  * ```ts
- * import type { PomeloClientEvents } from "./client_session.ts";
+ * import { type PomeloClientEvents, PomeloClientSession } from "./client_session.ts";
  * import assert from "node:assert/strict";
  * const pushes: string[] = [];
  * const events: PomeloClientEvents = {
- *   write: () => {},
+ *   write: () => {}, // bytes for the server would go to the transport here
  *   response: () => {},
- *   push: (route) => pushes.push(route),
+ *   push: (route, body) => pushes.push(`${route} ${new TextDecoder().decode(body)}`),
  *   close: () => {},
  * };
- * events.push("onChat", new Uint8Array(0));
- * assert.deepEqual(pushes, ["onChat"]);
+ * const s = new PomeloClientSession(events, {}, 0);
+ * s.open();
+ * const answer = new TextEncoder().encode('{"code":200,"sys":{}}');
+ * const push = [0x06, 6, ...new TextEncoder().encode("onChat{}")]; // PUSH onChat {}
+ * s.feed(new Uint8Array([1, 0, 0, answer.length, ...answer, 4, 0, 0, push.length, ...push]), 0);
+ * assert.deepEqual(pushes, ["onChat {}"]);
  * ```
  */
 export interface PomeloClientEvents {
@@ -108,10 +112,23 @@ export interface PomeloClientEvents {
  *
  * @example
  * ```ts
- * import type { PomeloClientSessionOptions } from "./client_session.ts";
+ * import { PomeloClientSession, type PomeloClientSessionOptions } from "./client_session.ts";
  * import assert from "node:assert/strict";
- * const o: PomeloClientSessionOptions = { sys: { type: "my-client" }, user: { token: "t" } };
- * assert.equal(o.handshakeTimeout, undefined); // 10 s by default
+ * const options: PomeloClientSessionOptions = {
+ *   sys: { type: "my-client" }, user: { token: "t" }, handshakeTimeout: 2000,
+ * };
+ * const written: Uint8Array[] = [];
+ * const closed: string[] = [];
+ * const events = {
+ *   write: (b: Uint8Array) => written.push(b), response() {}, push() {},
+ *   close: (_reason: string, code?: string) => closed.push(code!),
+ * };
+ * const s = new PomeloClientSession(events, options, 0);
+ * s.open();
+ * const hello = JSON.parse(new TextDecoder().decode(written[0]!.subarray(4))); // after the header
+ * assert.deepEqual([hello.sys.type, hello.user], ["my-client", { token: "t" }]);
+ * s.tick(2000); // no answer within handshakeTimeout
+ * assert.deepEqual(closed, ["ETIMEDOUT"]);
  * ```
  */
 export interface PomeloClientSessionOptions {

@@ -116,10 +116,24 @@ export function parseClientHandshake(body: Uint8Array): ClientHandshake | string
  *
  * @example
  * ```ts
- * import type { HandshakeAnswer } from "./handshake.ts";
+ * import { type HandshakeAnswer, handshakeOk } from "./handshake.ts";
+ * import { PomeloClientSession } from "./client_session.ts";
+ * import { encodePacket } from "../../codec/pomelo_encoder.ts";
  * import assert from "node:assert/strict";
- * const a: HandshakeAnswer = { heartbeatMs: 30000, serverTimeMs: 0, serializer: "json" };
- * assert.equal(a.serializer, "json");
+ * const answer: HandshakeAnswer = {
+ *   heartbeatMs: 0, serverTimeMs: Date.now(), serializer: "json",
+ *   dict: { onChat: 1 }, user: { motd: "hi" },
+ * };
+ * const ready: unknown[] = [];
+ * const client = new PomeloClientSession(
+ *   { write() {}, ready: (h) => ready.push(h.dict, h.user), response() {}, push() {}, close() {} },
+ *   {},
+ *   0,
+ * );
+ * client.open();
+ * client.feed(encodePacket(1, handshakeOk(answer)), 0); // HANDSHAKE with the answer
+ * assert.deepEqual(ready, [{ onChat: 1 }, { motd: "hi" }]);
+ * assert.equal(client.nextDeadline(), undefined); // heartbeatMs 0: no heartbeats, no timer
  * ```
  */
 export interface HandshakeAnswer {

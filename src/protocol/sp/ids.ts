@@ -24,11 +24,16 @@ const proto = (id: number, name: string, peer: number, peerName: string): SpProt
  *
  * @example
  * ```ts
- * import { SpProtocols, type SpProtocolTable } from "@weft/weft/sp";
+ * import { Pull0, Push0, SpProtocols, type SpProtocolTable } from "@weft/weft/sp";
  * import assert from "node:assert/strict";
- * const table: SpProtocolTable = SpProtocols;
- * assert.equal(table.pair1.peer, table.pair1.id);
- * assert.equal(table.surveyor0.peerName, "respondent");
+ * // nng connects two protocols only when each is the other's peer:
+ * const talk = (a: keyof SpProtocolTable, b: keyof SpProtocolTable) =>
+ *   SpProtocols[a].peer === SpProtocols[b].id && SpProtocols[b].peer === SpProtocols[a].id;
+ * assert.ok(talk("push0", "pull0"));
+ * assert.ok(!talk("push0", "rep0"));
+ * await using push = new Push0();
+ * await using pull = new Pull0();
+ * assert.deepEqual([push.protocolId, pull.protocolId], [SpProtocols.push0.id, SpProtocols.pull0.id]);
  * ```
  */
 export interface SpProtocolTable {

@@ -5,10 +5,19 @@
  *
  * @example
  * ```ts
- * import { isCompatible, ZmtpSession } from "./mod.ts";
+ * import { checkGreeting, GREETING_SIZE, isCompatible, ZmtpSession } from "./mod.ts";
  * import assert from "node:assert/strict";
- * assert.equal(isCompatible("SUB", "XPUB"), true);
- * assert.equal(typeof ZmtpSession, "function");
+ * assert.equal(isCompatible("SUB", "XPUB"), true); // RFC 37: a SUB may talk to an XPUB
+ * const out: Uint8Array[] = [];
+ * const dealer = new ZmtpSession({ socketType: "DEALER", asServer: false }, {
+ *   write: (bytes) => out.push(bytes), ready() {}, message() {}, subscription() {}, error() {},
+ * });
+ * dealer.start(0); // the session speaks first: its greeting
+ * const greeting = checkGreeting(out[0]!.subarray(0, GREETING_SIZE), "NULL");
+ * assert.deepEqual(greeting, {
+ *   ok: true,
+ *   greeting: { major: 3, minor: 1, mechanism: "NULL", asServer: false },
+ * });
  * ```
  * @module
  */

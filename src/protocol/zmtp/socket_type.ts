@@ -10,8 +10,25 @@
  * @example
  * ```ts
  * import { SocketType } from "./socket_type.ts";
+ * import { ZmtpSession, type ZmtpSessionSink } from "./session.ts";
  * import assert from "node:assert/strict";
- * assert.equal(SocketType.DEALER, "DEALER");
+ * const seen: string[] = [];
+ * const sink = (peer: () => ZmtpSession): ZmtpSessionSink => ({
+ *   write: (bytes) => peer().feed(bytes, 0),
+ *   ready: (p) => seen.push(p.socketType), // what the other side announced in READY
+ *   message() {}, subscription() {}, error() {},
+ * });
+ * const push: ZmtpSession = new ZmtpSession(
+ *   { socketType: SocketType.PUSH, asServer: false },
+ *   sink(() => pull),
+ * );
+ * const pull: ZmtpSession = new ZmtpSession(
+ *   { socketType: SocketType.PULL, asServer: true },
+ *   sink(() => push),
+ * );
+ * push.start(0);
+ * pull.start(0);
+ * assert.deepEqual(seen.sort(), [SocketType.PULL, SocketType.PUSH]);
  * ```
  */
 export const SocketType = {

@@ -103,7 +103,19 @@ export interface BunApi {
  * ```ts
  * import { bun } from "./_bun_types.ts";
  * import assert from "node:assert/strict";
- * if ("Bun" in globalThis) assert.equal(typeof bun().connect, "function");
+ * if ("Bun" in globalThis) { // Bun only: under Deno (`deno test --doc`) the body is skipped
+ *   const got = Promise.withResolvers<string>();
+ *   const server = bun().listen({ hostname: "127.0.0.1", port: 0, socket: {
+ *     data: (_socket, bytes) => got.resolve(new TextDecoder().decode(bytes)),
+ *   } });
+ *   const client = await bun().connect({
+ *     hostname: "127.0.0.1", port: server.port, socket: { data() {} },
+ *   });
+ *   client.write(new TextEncoder().encode("hi"));
+ *   assert.equal(await got.promise, "hi");
+ *   client.end();
+ *   server.stop(true);
+ * }
  * ```
  */
 export function bun(): BunApi {

@@ -57,8 +57,20 @@ async function clearStale(path: string, url: string): Promise<void> {
  * @example
  * ```ts
  * import { BunIpcTransport } from "./ipc.ts";
+ * import { parseEndpoint } from "../../core/endpoint.ts";
+ * import { existsSync } from "node:fs";
+ * import { tmpdir } from "node:os";
  * import assert from "node:assert/strict";
- * assert.equal(new BunIpcTransport().scheme, "ipc");
+ * if ("Bun" in globalThis) { // Bun only: under Deno (`deno test --doc`) the body is skipped
+ *   const ipc = new BunIpcTransport();
+ *   const path = `${tmpdir()}/weft-doc-${crypto.randomUUID()}.sock`;
+ *   const listener = await ipc.listen(parseEndpoint(`ipc://${path}`), (s) => s.close());
+ *   const client = await ipc.dial(parseEndpoint(`ipc://${path}`));
+ *   client.start({ data() {}, drain() {}, end() {} });
+ *   await client.closed; // the server closed it
+ *   listener.close();
+ *   assert.equal(existsSync(path), false); // the socket file is removed
+ * }
  * ```
  */
 export class BunIpcTransport implements Transport {

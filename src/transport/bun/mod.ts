@@ -21,8 +21,19 @@ import { BunTlsTransport } from "./tls.ts";
  * @example
  * ```ts
  * import { bunTransports } from "./mod.ts";
+ * import { createRegistry } from "../registry.ts";
+ * import { parseEndpoint } from "../../core/endpoint.ts";
  * import assert from "node:assert/strict";
- * assert.deepEqual(bunTransports().map((t) => t.scheme), ["tcp", "ipc", "tls+tcp"]);
+ * if ("Bun" in globalThis) { // Bun only: under Deno (`deno test --doc`) the body is skipped
+ *   const registry = createRegistry(bunTransports());
+ *   assert.deepEqual(registry.schemes(), ["tcp", "ipc", "tls+tcp"]);
+ *   const tcp = registry.get("tcp")!;
+ *   const listener = await tcp.listen(parseEndpoint("tcp://127.0.0.1:0"), (s) => s.close());
+ *   const client = await tcp.dial(parseEndpoint(listener.endpoint));
+ *   client.start({ data() {}, drain() {}, end() {} });
+ *   await client.closed; // the server closed it
+ *   listener.close();
+ * }
  * ```
  */
 export function bunTransports(options: { tls?: TlsTransportOptions } = {}): Transport[] {

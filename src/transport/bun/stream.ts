@@ -21,9 +21,24 @@ import { toWeftError } from "./errors.ts";
  * @example
  * ```ts
  * import { BunStream, socketHandler } from "./stream.ts";
+ * import { bun } from "./_bun_types.ts";
  * import assert from "node:assert/strict";
- * assert.equal(typeof BunStream, "function");
- * assert.equal(typeof socketHandler().data, "function");
+ * if ("Bun" in globalThis) { // Bun only: under Deno (`deno test --doc`) the body is skipped
+ *   const echo = socketHandler((socket) => {
+ *     const stream = new BunStream(socket, { local: "server", remote: "client" });
+ *     stream.start({ data: (b) => stream.write(b), drain() {}, end: () => stream.close() });
+ *   });
+ *   const server = bun().listen({ hostname: "127.0.0.1", port: 0, socket: echo });
+ *   const echoed = Promise.withResolvers<string>();
+ *   const client = await bun().connect({
+ *     hostname: "127.0.0.1", port: server.port,
+ *     socket: { data: (_s, b) => echoed.resolve(new TextDecoder().decode(b)) },
+ *   });
+ *   client.write(new TextEncoder().encode("ping"));
+ *   assert.equal(await echoed.promise, "ping");
+ *   client.end();
+ *   server.stop(true);
+ * }
  * ```
  */
 export class BunStream implements ByteStream {
@@ -194,10 +209,24 @@ export class BunStream implements ByteStream {
  *
  * @example
  * ```ts
- * import { socketHandler } from "./stream.ts";
+ * import { BunStream, socketHandler } from "./stream.ts";
+ * import { bun } from "./_bun_types.ts";
  * import assert from "node:assert/strict";
- * const handler = socketHandler();
- * assert.equal(typeof handler.drain, "function");
+ * if ("Bun" in globalThis) { // Bun only: under Deno (`deno test --doc`) the body is skipped
+ *   const got = Promise.withResolvers<string>();
+ *   const handler = socketHandler((socket) => {
+ *     new BunStream(socket, { local: "server", remote: "client" }) // attaches itself to the socket
+ *       .start({ data: (b) => got.resolve(new TextDecoder().decode(b)), drain() {}, end() {} });
+ *   });
+ *   const server = bun().listen({ hostname: "127.0.0.1", port: 0, socket: handler });
+ *   const client = await bun().connect({
+ *     hostname: "127.0.0.1", port: server.port, socket: { data() {} },
+ *   });
+ *   client.write(new TextEncoder().encode("hi"));
+ *   assert.equal(await got.promise, "hi"); // Bun's data callback reached the stream's handler
+ *   client.end();
+ *   server.stop(true);
+ * }
  * ```
  */
 export function socketHandler(

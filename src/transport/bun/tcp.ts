@@ -33,8 +33,22 @@ function wrap(socket: BunSocket<BunStream | undefined>): BunStream {
  * @example
  * ```ts
  * import { BunTcpTransport } from "./tcp.ts";
+ * import { parseEndpoint } from "../../core/endpoint.ts";
  * import assert from "node:assert/strict";
- * assert.equal(new BunTcpTransport().scheme, "tcp");
+ * if ("Bun" in globalThis) { // Bun only: under Deno (`deno test --doc`) the body is skipped
+ *   const tcp = new BunTcpTransport();
+ *   const got = Promise.withResolvers<string>();
+ *   const listener = await tcp.listen(parseEndpoint("tcp://127.0.0.1:0"), (s) => {
+ *     s.start({ data: (b) => got.resolve(new TextDecoder().decode(b)), drain() {}, end() {} });
+ *   });
+ *   const client = await tcp.dial(parseEndpoint(listener.endpoint)); // the port picked for :0
+ *   client.start({ data() {}, drain() {}, end() {} });
+ *   client.write(new TextEncoder().encode("hi"));
+ *   assert.equal(await got.promise, "hi");
+ *   client.close(); // the server side ends too
+ *   listener.close();
+ *   await Promise.all([client.closed, listener.closed]);
+ * }
  * ```
  */
 export class BunTcpTransport implements Transport {

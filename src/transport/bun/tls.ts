@@ -102,8 +102,16 @@ function reasonOf(error: Error | null): string {
  * @example
  * ```ts
  * import { BunTlsTransport } from "./tls.ts";
+ * import { parseEndpoint } from "../../core/endpoint.ts";
  * import assert from "node:assert/strict";
- * assert.equal(new BunTlsTransport().scheme, "tls+tcp");
+ * if ("Bun" in globalThis) { // Bun only: under Deno (`deno test --doc`) the body is skipped
+ *   const tls = new BunTlsTransport(); // no `cert`/`key`: can dial, cannot listen
+ *   await assert.rejects(
+ *     tls.listen(parseEndpoint("tls+tcp://127.0.0.1:0"), (s) => s.close()),
+ *     { code: "EINVAL" },
+ *   );
+ *   await assert.rejects(tls.dial(parseEndpoint("tls+tcp://127.0.0.1:0")), { code: "EINVAL" });
+ * }
  * ```
  */
 export class BunTlsTransport implements Transport {

@@ -21,8 +21,18 @@ import { DenoTlsTransport } from "./tls.ts";
  * @example
  * ```ts
  * import { denoTransports } from "./mod.ts";
+ * import { createRegistry } from "../registry.ts";
+ * import { parseEndpoint } from "../../core/endpoint.ts";
  * import assert from "node:assert/strict";
- * assert.deepEqual(denoTransports().map((t) => t.scheme), ["tcp", "ipc", "tls+tcp"]);
+ * const registry = createRegistry(denoTransports());
+ * assert.deepEqual(registry.schemes(), ["tcp", "ipc", "tls+tcp"]);
+ * const tcp = registry.get("tcp")!;
+ * const listener = await tcp.listen(parseEndpoint("tcp://127.0.0.1:0"), (s) => s.close());
+ * const client = await tcp.dial(parseEndpoint(listener.endpoint));
+ * client.start({ data() {}, drain() {}, end() {} });
+ * await client.closed; // the server closed it
+ * listener.close();
+ * await listener.closed;
  * ```
  */
 export function denoTransports(options: { tls?: TlsTransportOptions } = {}): Transport[] {

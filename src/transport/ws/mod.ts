@@ -8,9 +8,23 @@
  * ```ts
  * import { looksLikeHttp, WsTransport } from "./mod.ts";
  * import { InprocNamespace, InprocTransport } from "../inproc/inproc.ts";
+ * import { parseEndpoint } from "../../core/endpoint.ts";
  * import assert from "node:assert/strict";
- * assert.equal(new WsTransport(new InprocTransport(new InprocNamespace())).scheme, "ws");
- * assert.equal(looksLikeHttp(new TextEncoder().encode("GET /")), true);
+ * // On a shared port the first bytes tell an HTTP request (maybe an upgrade) from raw SP/ZMTP.
+ * assert.equal(looksLikeHttp(new TextEncoder().encode("GET / HTTP/1.1\r\n")), true);
+ * assert.equal(looksLikeHttp(new Uint8Array([0x00, 0x53, 0x50, 0x00])), false); // an SP header
+ * // WebSocket over any byte transport (here in-process): a message in, the same message out.
+ * const ws = new WsTransport(new InprocTransport(new InprocNamespace()));
+ * const got = Promise.withResolvers<Uint8Array>();
+ * const listener = await ws.listen(parseEndpoint("ws://ws-mod-doc:1/"), (s) => {
+ *   s.start({ data: got.resolve, drain() {}, end() {} });
+ * });
+ * const client = await ws.dial(parseEndpoint("ws://ws-mod-doc:1/"));
+ * client.start({ data() {}, drain() {}, end() {} });
+ * client.write(new Uint8Array([1, 2]));
+ * assert.deepEqual([...await got.promise], [1, 2]);
+ * client.close();
+ * listener.close();
  * ```
  * @module
  */

@@ -34,11 +34,19 @@ export function serverFrame(bytes: Uint8Array): Uint8Array {
  *
  * @example
  * ```ts
- * import { PreparedMessage } from "@weft/weft/nano";
+ * import { App, PreparedMessage } from "@weft/weft/nano";
+ * import { connect } from "@weft/weft/nano/client";
  * import assert from "node:assert/strict";
- * const m = new PreparedMessage(new Uint8Array([1, 2, 3]));
- * assert.deepEqual([...m.frame], [0x82, 3, 1, 2, 3]); // FIN + binary, length 3, unmasked
- * assert.equal(m.frame, m.frame); // built once
+ * const msg = [0x06, 6, ...new TextEncoder().encode('onNews{"n":1}')]; // PUSH onNews {"n":1}
+ * const news = new PreparedMessage(new Uint8Array([4, 0, 0, msg.length, ...msg])); // one packet
+ * assert.deepEqual([...news.frame.subarray(0, 2)], [0x82, msg.length + 4]); // its ws frame, built once
+ * await using app = new App({ port: 0, host: "127.0.0.1" });
+ * app.handle("news.sub", (session) => (session.write(news), {})); // every writer shares the frame
+ * const client = await connect(`ws://127.0.0.1:${(await app.listen()).port}/`);
+ * const got = new Promise((resolve) => client.on("onNews", resolve));
+ * await client.request("news.sub", {});
+ * assert.deepEqual(await got, { n: 1 });
+ * client.close();
  * ```
  */
 export class PreparedMessage extends SharedMessage {
