@@ -254,12 +254,13 @@ export class FaultProxy {
     writes: 0,
     stalls: 0,
   };
-  /** The port the proxy listens on (127.0.0.1). */
-  readonly port: number;
+  #port = 0;
 
-  private constructor(server: Server, port: number, options: FaultProxyOptions) {
-    this.#server = server;
-    this.port = port;
+  private constructor(options: FaultProxyOptions) {
+    this.#server = createServer(
+      { pauseOnConnect: true, allowHalfOpen: true },
+      (client) => this.#accept(client),
+    );
     this.#options = options;
     this.#fault = options.fault ?? {};
   }
@@ -277,19 +278,20 @@ export class FaultProxy {
    * ```
    */
   static async start(options: FaultProxyOptions): Promise<FaultProxy> {
-    let proxy!: FaultProxy;
-    const server = createServer(
-      { pauseOnConnect: true, allowHalfOpen: true },
-      (client) => proxy.#accept(client),
-    );
+    const proxy = new FaultProxy(options);
     await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(0, "127.0.0.1", () => resolve());
+      proxy.#server.once("error", reject);
+      proxy.#server.listen(0, "127.0.0.1", () => resolve());
     });
-    const address = server.address();
+    const address = proxy.#server.address();
     if (address === null || typeof address === "string") throw new Error("no port");
-    proxy = new FaultProxy(server, address.port, options);
+    proxy.#port = address.port;
     return proxy;
+  }
+
+  /** The port the proxy listens on (127.0.0.1). */
+  get port(): number {
+    return this.#port;
   }
 
   /** The fault given to connections accepted from now on. */
