@@ -35,6 +35,7 @@ async function drainPyzmq(peer: ZmqPeer, got: number[]): Promise<void> {
     const r = await peer.call({ op: "recv", timeout: 1000 }).catch(() => undefined);
     if (r === undefined) return; // the process ended
     if (!r.ok) continue; // quiet for a second
+    if (!Array.isArray(r.frames)) return; // the reply to close's exit
     got.push(Number(hexText((r.frames as string[])[0]!)));
   }
 }
