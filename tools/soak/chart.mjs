@@ -8,7 +8,7 @@ const W = 900;
 const PANEL = 150;
 const LEFT = 70;
 const RIGHT = 160;
-const TOP = 40;
+const TOP = 56;
 const GAP = 40;
 const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"];
 
