@@ -29,11 +29,16 @@ const opt = (name) => {
 };
 const check = args.includes("--check");
 const runtime = opt("runtime") ?? "deno";
-const seconds = opt("seconds") !== undefined ? Number(opt("seconds")) : Number(opt("minutes") ?? 1) * 60;
+const seconds = opt("seconds") !== undefined
+  ? Number(opt("seconds"))
+  : Number(opt("minutes") ?? 1) * 60;
 const intervalMs = seconds <= 120 ? 2000 : 5000;
-const outDir = opt("out") ?? (check ? mkdtempSync(join(tmpdir(), "weft-soak-")) : join(root, "bench/soak"));
+const outDir = opt("out") ??
+  (check ? mkdtempSync(join(tmpdir(), "weft-soak-")) : join(root, "bench/soak"));
 if (!(seconds > 0) || !["deno", "bun"].includes(runtime)) {
-  console.error("usage: npm run soak -- (--minutes N | --seconds N) [--runtime deno|bun] [--check] [--out DIR]");
+  console.error(
+    "usage: npm run soak -- (--minutes N | --seconds N) [--runtime deno|bun] [--check] [--out DIR]",
+  );
   process.exit(2);
 }
 
@@ -53,28 +58,37 @@ function start(script, extra) {
 const mb = (b) => (b / 1048576).toFixed(1);
 const sum = (o) => Object.values(o).reduce((a, b) => a + b, 0);
 
-console.log(`soak: ${runtime}, ${seconds} s, a sample every ${intervalMs / 1000} s${check ? ", --check" : ""}`);
+console.log(
+  `soak: ${runtime}, ${seconds} s, a sample every ${intervalMs / 1000} s${
+    check ? ", --check" : ""
+  }`,
+);
 const server = start("server.ts", [String(intervalMs)]);
 let serverExited = false;
 server.child.on("exit", () => (serverExited = true));
 
 const ready = await new Promise((resolve, reject) => {
   server.lines.on("line", (line) => {
-    if (line.startsWith("{\"ready\"")) resolve(JSON.parse(line));
+    if (line.startsWith('{"ready"')) resolve(JSON.parse(line));
   });
-  server.child.on("exit", (code) => reject(new Error(`the soak server exited (${code}) before it was ready`)));
+  server.child.on(
+    "exit",
+    (code) => reject(new Error(`the soak server exited (${code}) before it was ready`)),
+  );
 });
-if (!ready.gc) console.log("soak: warning: no GC available; the heap is sampled without collecting first");
+if (!ready.gc) {
+  console.log("soak: warning: no GC available; the heap is sampled without collecting first");
+}
 
 const clients = start("clients.ts", [JSON.stringify(ready)]);
 let client = { sent: {}, errors: {}, churn: { connections: 0, hostile: 0 } };
 clients.lines.on("line", (line) => {
-  if (line.startsWith("{\"client\"")) client = JSON.parse(line).client;
+  if (line.startsWith('{"client"')) client = JSON.parse(line).client;
 });
 
 const rows = [];
 server.lines.on("line", (line) => {
-  if (!line.startsWith("{\"sample\"")) return;
+  if (!line.startsWith('{"sample"')) return;
   const s = JSON.parse(line).sample;
   const prev = rows.at(-1);
   const handled = sum(s.handled);
@@ -95,7 +109,9 @@ server.lines.on("line", (line) => {
   };
   rows.push(row);
   console.log(
-    `${String(Math.round(s.t)).padStart(5)} s  rss ${mb(s.rss).padStart(6)} MB  heap ${mb(s.heap).padStart(5)} MB  ` +
+    `${String(Math.round(s.t)).padStart(5)} s  rss ${mb(s.rss).padStart(6)} MB  heap ${
+      mb(s.heap).padStart(5)
+    } MB  ` +
       `fds ${String(s.fds).padStart(4)}  sessions ${String(s.sessions).padStart(3)}  ` +
       `msg/s ${String(Math.round(rate)).padStart(6)}  server errors ${row.serverErrors}  ` +
       `client errors ${sum(client.errors ?? {})}  connections ${client.churn?.connections ?? 0}  ` +
@@ -119,36 +135,46 @@ await Promise.all([clients, server].map((p) =>
 mkdirSync(outDir, { recursive: true });
 const base = join(outDir, `soak-${runtime}`);
 const summary = { runtime, seconds, intervalMs, samples: rows.length, rows };
-writeFileSync(`${base}.json`, JSON.stringify(summary, null, 1) + "\n");
+writeFileSync(`${base}.json`, JSON.stringify(summary, null, 2) + "\n");
 writeFileSync(
   `${base}.svg`,
-  lineChart(`weft soak — ${runtime}, ${Math.round(seconds / 60 * 10) / 10} min (ZeroMQ, SP, nano; churn + hostile)`, rows, [
-    {
-      title: "memory",
-      unit: "MB",
-      series: [
-        { name: "RSS", value: (r) => r.rss / 1048576 },
-        { name: "JS heap", value: (r) => r.heap / 1048576 },
-      ],
-    },
-    {
-      title: "open file descriptors and nano sessions",
-      unit: "count",
-      series: [
-        { name: "FDs", value: (r) => r.fds },
-        { name: "sessions", value: (r) => r.sessions },
-      ],
-    },
-    { title: "messages handled by the server", unit: "per second", series: [{ name: "msg/s", value: (r) => r.rate }] },
-    {
-      title: "errors, cumulative",
-      unit: "count",
-      series: [
-        { name: "server", value: (r) => r.serverErrors },
-        { name: "client", value: (r) => sum(r.client.errors ?? {}) },
-      ],
-    },
-  ]),
+  lineChart(
+    `weft soak — ${runtime}, ${
+      Math.round(seconds / 60 * 10) / 10
+    } min (ZeroMQ, SP, nano; churn + hostile)`,
+    rows,
+    [
+      {
+        title: "memory",
+        unit: "MB",
+        series: [
+          { name: "RSS", value: (r) => r.rss / 1048576 },
+          { name: "JS heap", value: (r) => r.heap / 1048576 },
+        ],
+      },
+      {
+        title: "open file descriptors and nano sessions",
+        unit: "count",
+        series: [
+          { name: "FDs", value: (r) => r.fds },
+          { name: "sessions", value: (r) => r.sessions },
+        ],
+      },
+      {
+        title: "messages handled by the server",
+        unit: "per second",
+        series: [{ name: "msg/s", value: (r) => r.rate }],
+      },
+      {
+        title: "errors, cumulative",
+        unit: "count",
+        series: [
+          { name: "server (refusals)", value: (r) => r.serverErrors },
+          { name: "client", value: (r) => sum(r.client.errors ?? {}) },
+        ],
+      },
+    ],
+  ),
 );
 console.log(`soak: wrote ${base}.json and ${base}.svg`);
 
@@ -181,7 +207,9 @@ if (third < 2) {
       `FDs ${fd0} → ${fd1}, heap ${mb(heap0)} → ${mb(heap1)} MB, RSS ${mb(rss0)} → ${mb(rss1)} MB`,
   );
   if (fd1 - fd0 > Math.max(10, fd0 * 0.25)) problems.push(`open FDs grew: ${fd0} → ${fd1}`);
-  if (heap1 > heap0 * 1.25 + 4 * 1048576) problems.push(`the JS heap grew: ${mb(heap0)} → ${mb(heap1)} MB`);
+  if (heap1 > heap0 * 1.25 + 4 * 1048576) {
+    problems.push(`the JS heap grew: ${mb(heap0)} → ${mb(heap1)} MB`);
+  }
   if (!(handledLast > 0)) problems.push("the server handled nothing in the last third");
 }
 if (check) {

@@ -13,7 +13,10 @@ const GAP = 40;
 const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"];
 
 function esc(s) {
-  return String(s).replace(/[<>&"]/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;" })[c]);
+  return String(s).replace(
+    /[<>&"]/g,
+    (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;" })[c],
+  );
 }
 
 function nice(v) {
@@ -44,16 +47,28 @@ export function lineChart(title, rows, panels) {
     const values = panel.series.flatMap((s) => rows.map((r) => s.value(r))).filter(Number.isFinite);
     const vMax = Math.max(1e-9, ...values) * 1.1;
     const y = (v) => top + PANEL - (v / vMax) * PANEL;
-    out.push(`<text x="${LEFT}" y="${top - 6}" font-weight="bold">${esc(panel.title)} (${esc(panel.unit)})</text>`);
-    out.push(`<rect x="${LEFT}" y="${top}" width="${plotW}" height="${PANEL}" fill="none" stroke="#999"/>`);
+    out.push(
+      `<text x="${LEFT}" y="${top - 6}" font-weight="bold">${esc(panel.title)} (${
+        esc(panel.unit)
+      })</text>`,
+    );
+    out.push(
+      `<rect x="${LEFT}" y="${top}" width="${plotW}" height="${PANEL}" fill="none" stroke="#999"/>`,
+    );
     for (const frac of [0, 0.5, 1]) {
       const v = vMax * frac;
       out.push(`<line x1="${LEFT}" x2="${LEFT + plotW}" y1="${y(v)}" y2="${y(v)}" stroke="#eee"/>`);
-      out.push(`<text x="${LEFT - 6}" y="${y(v) + 4}" text-anchor="end" fill="#555">${nice(v)}</text>`);
+      out.push(
+        `<text x="${LEFT - 6}" y="${y(v) + 4}" text-anchor="end" fill="#555">${nice(v)}</text>`,
+      );
     }
     for (const frac of [0, 0.25, 0.5, 0.75, 1]) {
       const t = tMax * frac;
-      out.push(`<text x="${x(t)}" y="${top + PANEL + 14}" text-anchor="middle" fill="#555">${Math.round(t)} s</text>`);
+      out.push(
+        `<text x="${x(t)}" y="${top + PANEL + 14}" text-anchor="middle" fill="#555">${
+          Math.round(t)
+        } s</text>`,
+      );
     }
     panel.series.forEach((s, i) => {
       const points = rows
@@ -65,7 +80,9 @@ export function lineChart(title, rows, panels) {
       out.push(`<polyline fill="none" stroke="${color}" stroke-width="1.5" points="${points}"/>`);
       const last = rows.at(-1) ? s.value(rows.at(-1)) : NaN;
       out.push(
-        `<text x="${LEFT + plotW + 10}" y="${top + 16 + i * 18}" fill="${color}">${esc(s.name)}${Number.isFinite(last) ? ` ${nice(last)}` : ""}</text>`,
+        `<text x="${LEFT + plotW + 10}" y="${top + 16 + i * 18}" fill="${color}">${esc(s.name)}${
+          Number.isFinite(last) ? ` ${nice(last)}` : ""
+        }</text>`,
       );
     });
   });

@@ -173,7 +173,11 @@ function slowloris(bytes: Uint8Array, n: number) {
 
 const hostiles: (() => void)[] = [
   () => hostile(portOf(ready.zmqPull), [{ bytes: garbage(64), afterMs: 50 }]),
-  () => hostile(portOf(ready.zmqPull), [{ bytes: [...zmqGreeting, 0x06, ...hugeLength], afterMs: 500 }]),
+  () =>
+    hostile(portOf(ready.zmqPull), [{
+      bytes: [...zmqGreeting, 0x06, ...hugeLength],
+      afterMs: 500,
+    }]),
   () => hostile(portOf(ready.zmqRep), [{ bytes: zmqGreeting.subarray(0, 10), afterMs: 3000 }]),
   () => hostile(portOf(ready.zmqRep), slowloris(zmqGreeting, 12)),
   () => hostile(portOf(ready.spRep), [{ bytes: garbage(16), afterMs: 50 }]),
@@ -196,8 +200,14 @@ const workers = [
   forever("zmq", zmqPushLife),
   forever("zmq", zmqReqLife),
   forever("sp", spReqLife),
-  ...Array.from({ length: 3 }, () => forever("nano", () => nanoLife(`ws://127.0.0.1:${ready.nano}`, false))),
-  ...Array.from({ length: 2 }, () => forever("nano", () => nanoLife(`tcp://127.0.0.1:${ready.nano}`, true))),
+  ...Array.from(
+    { length: 3 },
+    () => forever("nano", () => nanoLife(`ws://127.0.0.1:${ready.nano}`, false)),
+  ),
+  ...Array.from(
+    { length: 2 },
+    () => forever("nano", () => nanoLife(`tcp://127.0.0.1:${ready.nano}`, true)),
+  ),
 ];
 let h = 0;
 const hostileTimer = setInterval(() => hostiles[h++ % hostiles.length]!(), 100);
