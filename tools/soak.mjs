@@ -13,13 +13,13 @@
  * fails when the server stops (exits, or handles nothing in the last third). RSS is reported,
  * not checked (allocator and JIT growth on Deno are not leaks of ours).
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { lineChart } from "./soak/chart.mjs";
+import { soakChart } from "./soak/chart.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
@@ -136,46 +136,9 @@ mkdirSync(outDir, { recursive: true });
 const base = join(outDir, `soak-${runtime}`);
 const summary = { runtime, seconds, intervalMs, samples: rows.length, rows };
 writeFileSync(`${base}.json`, JSON.stringify(summary, null, 2) + "\n");
-writeFileSync(
-  `${base}.svg`,
-  lineChart(
-    `weft soak — ${runtime}, ${
-      Math.round(seconds / 60 * 10) / 10
-    } min (ZeroMQ, SP, nano; churn + hostile)`,
-    rows,
-    [
-      {
-        title: "memory",
-        unit: "MB",
-        series: [
-          { name: "RSS", value: (r) => r.rss / 1048576 },
-          { name: "JS heap", value: (r) => r.heap / 1048576 },
-        ],
-      },
-      {
-        title: "open file descriptors and nano sessions",
-        unit: "count",
-        series: [
-          { name: "FDs", value: (r) => r.fds },
-          { name: "sessions", value: (r) => r.sessions },
-        ],
-      },
-      {
-        title: "messages handled by the server",
-        unit: "per second",
-        series: [{ name: "msg/s", value: (r) => r.rate }],
-      },
-      {
-        title: "errors, cumulative",
-        unit: "count",
-        series: [
-          { name: "server (refusals)", value: (r) => r.serverErrors },
-          { name: "client", value: (r) => sum(r.client.errors ?? {}) },
-        ],
-      },
-    ],
-  ),
-);
+writeFileSync(`${base}.svg`, soakChart(runtime, seconds, rows));
+// Recorded runs are committed: leave them as `deno fmt` writes them (it formats SVG too).
+spawnSync(join(root, "node_modules/deno/deno"), ["fmt", "--quiet", `${base}.svg`, `${base}.json`]);
 console.log(`soak: wrote ${base}.json and ${base}.svg`);
 
 // ---- the check ----

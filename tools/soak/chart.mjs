@@ -86,6 +86,53 @@ export function lineChart(title, rows, panels) {
       );
     });
   });
-  out.push("</svg>");
-  return out.join("\n") + "\n";
+  return [...out, "</svg>"].join("\n") + "\n";
+}
+
+const sum = (o) => Object.values(o ?? {}).reduce((a, b) => a + b, 0);
+
+/**
+ * The chart of a soak run: memory, FDs and sessions, throughput, errors.
+ * @param {string} runtime
+ * @param {number} seconds
+ * @param {object[]} rows the timeline rows tools/soak.mjs records
+ * @returns {string}
+ */
+export function soakChart(runtime, seconds, rows) {
+  const minutes = Math.round((seconds / 60) * 10) / 10;
+  return lineChart(
+    `weft soak — ${runtime}, ${minutes} min (ZeroMQ, SP, nano; churn + hostile)`,
+    rows,
+    [
+      {
+        title: "memory",
+        unit: "MB",
+        series: [
+          { name: "RSS", value: (r) => r.rss / 1048576 },
+          { name: "JS heap", value: (r) => r.heap / 1048576 },
+        ],
+      },
+      {
+        title: "open file descriptors and nano sessions",
+        unit: "count",
+        series: [
+          { name: "FDs", value: (r) => r.fds },
+          { name: "sessions", value: (r) => r.sessions },
+        ],
+      },
+      {
+        title: "messages handled by the server",
+        unit: "per second",
+        series: [{ name: "msg/s", value: (r) => r.rate }],
+      },
+      {
+        title: "errors, cumulative",
+        unit: "count",
+        series: [
+          { name: "server (refusals)", value: (r) => r.serverErrors },
+          { name: "client", value: (r) => sum(r.client.errors) },
+        ],
+      },
+    ],
+  );
 }
