@@ -20,6 +20,11 @@ export interface TransportSuiteOptions {
   readonly transport: Transport;
   /** A fresh endpoint to bind for each test (e.g. `tcp://127.0.0.1:0`, a new ipc path). */
   endpoint(): string;
+  /**
+   * A relay with buffers of its own (a fault proxy) sits between the ends: it keeps reading while
+   * the far reader is paused, so the check that no `drain` comes during the pause is skipped.
+   */
+  readonly relayed?: boolean;
 }
 
 /** How long any single awaited event may take before the test fails (loaded CI machines). */
@@ -225,7 +230,9 @@ export function runTransportSuite(options: TransportSuiteOptions): void {
       assert.equal(accepted, false, "write() never reported back-pressure");
       for (let i = 0; i < 20; i++) await turn();
       assert.equal(atServer.bytes, 0, "data was delivered while paused");
-      assert.equal(atClient.drains, 0, "drain came while the reader was paused");
+      if (!options.relayed) {
+        assert.equal(atClient.drains, 0, "drain came while the reader was paused");
+      }
       p.server.resume();
       await atClient.until(() => atClient.drains > 0, "drain after resume");
       await atServer.until(() => atServer.bytes >= written, "all bytes after resume");

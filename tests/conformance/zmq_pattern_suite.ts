@@ -31,6 +31,8 @@ export interface SuiteConfig {
   endpoint(): string;
   /** The registry the sockets use. */
   transports(): TransportRegistry;
+  /** Reads may carry one byte each (a fault proxy): skip the checks that need batched reads. */
+  bytewise?: boolean;
 }
 
 /** Runs the whole suite for one transport. */
@@ -390,7 +392,9 @@ export function runZmqSuite(config: SuiteConfig): void {
           if (got[0] === "last") break;
           before++;
         }
-        assert.ok(before < 100, `conflate delivered ${before} superseded messages`);
+        if (!config.bytewise) {
+          assert.ok(before < 100, `conflate delivered ${before} superseded messages`);
+        }
       } finally {
         cleanup();
       }
@@ -504,7 +508,9 @@ export function runZmqSuite(config: SuiteConfig): void {
           for (const m of batch) assert.equal(texts(m)[0], String(count++));
           batches++;
         }
-        assert.ok(batches < n, "receiveBatch returned more than one message at a time");
+        if (!config.bytewise) {
+          assert.ok(batches < n, "receiveBatch returned more than one message at a time");
+        }
       } finally {
         cleanup();
       }

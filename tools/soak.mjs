@@ -1,0 +1,187 @@
+#!/usr/bin/env node
+/**
+ * `npm run soak -- --minutes N [--runtime deno|bun] [--check] [--out DIR]` (or `--seconds N`):
+ * starts tools/soak/server.ts (ZeroMQ, SP and nano in one process) and tools/soak/clients.ts
+ * (traffic, connect/close churn and hostile connections, in another process) on the chosen
+ * runtime, prints one timeline line per sample (RSS, JS heap after a GC, open FDs, sessions,
+ * messages/s, errors), and writes the timeline as JSON and as an SVG chart
+ * (`DIR/soak-<runtime>.json|svg`; DIR is bench/soak, or a temporary folder with --check).
+ *
+ * --check fails (exit 1) on growth. The rule: drop the warm-up (the first 15 % of the run, at
+ * least 10 s), split the remaining samples in thirds, and compare medians, last third against
+ * first: open FDs may grow by at most max(10, 25 %); the JS heap by at most 25 % + 4 MiB. It also
+ * fails when the server stops (exits, or handles nothing in the last third). RSS is reported,
+ * not checked (allocator and JIT growth on Deno are not leaks of ours).
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { soakChart } from "./soak/chart.mjs";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const args = process.argv.slice(2);
+const opt = (name) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const check = args.includes("--check");
+const runtime = opt("runtime") ?? "deno";
+const seconds = opt("seconds") !== undefined
+  ? Number(opt("seconds"))
+  : Number(opt("minutes") ?? 1) * 60;
+const intervalMs = seconds <= 120 ? 2000 : 5000;
+const outDir = opt("out") ??
+  (check ? mkdtempSync(join(tmpdir(), "weft-soak-")) : join(root, "bench/soak"));
+if (!(seconds > 0) || !["deno", "bun"].includes(runtime)) {
+  console.error(
+    "usage: npm run soak -- (--minutes N | --seconds N) [--runtime deno|bun] [--check] [--out DIR]",
+  );
+  process.exit(2);
+}
+
+function command(script) {
+  return runtime === "deno"
+    ? [join(root, "node_modules/deno/deno"), ["run", "-A", "--v8-flags=--expose-gc", script]]
+    : [join(root, "node_modules/bun/bin/bun.exe"), [script]];
+}
+
+function start(script, extra) {
+  const [cmd, argv] = command(join(root, "tools/soak", script));
+  const child = spawn(cmd, [...argv, ...extra], { cwd: root, stdio: ["pipe", "pipe", "inherit"] });
+  const lines = createInterface({ input: child.stdout });
+  return { child, lines };
+}
+
+const mb = (b) => (b / 1048576).toFixed(1);
+const sum = (o) => Object.values(o).reduce((a, b) => a + b, 0);
+
+console.log(
+  `soak: ${runtime}, ${seconds} s, a sample every ${intervalMs / 1000} s${
+    check ? ", --check" : ""
+  }`,
+);
+const server = start("server.ts", [String(intervalMs)]);
+let serverExited = false;
+server.child.on("exit", () => (serverExited = true));
+
+const ready = await new Promise((resolve, reject) => {
+  server.lines.on("line", (line) => {
+    if (line.startsWith('{"ready"')) resolve(JSON.parse(line));
+  });
+  server.child.on(
+    "exit",
+    (code) => reject(new Error(`the soak server exited (${code}) before it was ready`)),
+  );
+});
+if (!ready.gc) {
+  console.log("soak: warning: no GC available; the heap is sampled without collecting first");
+}
+
+const clients = start("clients.ts", [JSON.stringify(ready)]);
+let client = { sent: {}, errors: {}, churn: { connections: 0, hostile: 0 } };
+clients.lines.on("line", (line) => {
+  if (line.startsWith('{"client"')) client = JSON.parse(line).client;
+});
+
+const rows = [];
+server.lines.on("line", (line) => {
+  if (!line.startsWith('{"sample"')) return;
+  const s = JSON.parse(line).sample;
+  const prev = rows.at(-1);
+  const handled = sum(s.handled);
+  const rate = prev ? (handled - prev.handledTotal) / (s.t - prev.t) : handled / s.t;
+  const row = {
+    t: s.t,
+    rss: s.rss,
+    heap: s.heap,
+    fds: s.fds,
+    sessions: s.sessions,
+    handled: s.handled,
+    handledTotal: handled,
+    rate,
+    serverErrors: sum(s.errors),
+    serverErrorsByFamily: s.errors,
+    reasons: s.reasons,
+    client: structuredClone(client),
+  };
+  rows.push(row);
+  console.log(
+    `${String(Math.round(s.t)).padStart(5)} s  rss ${mb(s.rss).padStart(6)} MB  heap ${
+      mb(s.heap).padStart(5)
+    } MB  ` +
+      `fds ${String(s.fds).padStart(4)}  sessions ${String(s.sessions).padStart(3)}  ` +
+      `msg/s ${String(Math.round(rate)).padStart(6)}  server errors ${row.serverErrors}  ` +
+      `client errors ${sum(client.errors ?? {})}  connections ${client.churn?.connections ?? 0}  ` +
+      `hostile ${client.churn?.hostile ?? 0}`,
+  );
+});
+
+await new Promise((r) => setTimeout(r, seconds * 1000 + 500));
+const died = serverExited;
+for (const p of [clients, server]) p.child.stdin.end();
+await Promise.all([clients, server].map((p) =>
+  new Promise((resolve) => {
+    if (p.child.exitCode !== null) return resolve();
+    const kill = setTimeout(() => p.child.kill("SIGKILL"), 10_000);
+    p.child.on("exit", () => (clearTimeout(kill), resolve()));
+  })
+));
+
+// ---- outputs ----
+
+mkdirSync(outDir, { recursive: true });
+const base = join(outDir, `soak-${runtime}`);
+const summary = { runtime, seconds, intervalMs, samples: rows.length, rows };
+writeFileSync(`${base}.json`, JSON.stringify(summary, null, 2) + "\n");
+writeFileSync(`${base}.svg`, soakChart(runtime, seconds, rows));
+// Recorded runs are committed: leave them as `deno fmt` writes them (it formats SVG too).
+spawnSync(join(root, "node_modules/deno/deno"), ["fmt", "--quiet", `${base}.svg`, `${base}.json`]);
+console.log(`soak: wrote ${base}.json and ${base}.svg`);
+
+// ---- the check ----
+
+function median(values) {
+  const v = [...values].sort((a, b) => a - b);
+  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+}
+
+const warmup = Math.max(10, seconds * 0.15);
+const steady = rows.filter((r) => r.t >= warmup);
+const third = Math.floor(steady.length / 3);
+const problems = [];
+if (died) problems.push("the server exited during the run");
+if (third < 2) {
+  problems.push(`too few samples after the warm-up (${steady.length}) to compare`);
+} else {
+  const first = steady.slice(0, third);
+  const last = steady.slice(-third);
+  const fd0 = median(first.map((r) => r.fds));
+  const fd1 = median(last.map((r) => r.fds));
+  const heap0 = median(first.map((r) => r.heap));
+  const heap1 = median(last.map((r) => r.heap));
+  const rss0 = median(first.map((r) => r.rss));
+  const rss1 = median(last.map((r) => r.rss));
+  const handledLast = last.at(-1).handledTotal - first.at(-1).handledTotal;
+  console.log(
+    `soak: medians, first third → last third (after ${Math.round(warmup)} s warm-up): ` +
+      `FDs ${fd0} → ${fd1}, heap ${mb(heap0)} → ${mb(heap1)} MB, RSS ${mb(rss0)} → ${mb(rss1)} MB`,
+  );
+  if (fd1 - fd0 > Math.max(10, fd0 * 0.25)) problems.push(`open FDs grew: ${fd0} → ${fd1}`);
+  if (heap1 > heap0 * 1.25 + 4 * 1048576) {
+    problems.push(`the JS heap grew: ${mb(heap0)} → ${mb(heap1)} MB`);
+  }
+  if (!(handledLast > 0)) problems.push("the server handled nothing in the last third");
+}
+if (check) {
+  if (problems.length > 0) {
+    console.log(`soak check FAILED: ${problems.join("; ")}`);
+    process.exit(1);
+  }
+  console.log("soak check ok: FDs and heap flat, traffic flowing");
+} else if (problems.length > 0) {
+  console.log(`soak: note: ${problems.join("; ")}`);
+}
+process.exit(0);
