@@ -23,7 +23,6 @@ export function numbered(i: number): string {
  * ```ts
  * import { sendThroughFault } from "./_sequence.ts";
  * import assert from "node:assert/strict";
-import { DEADLINE_MS, within } from "../_helpers.ts";
  * const sent: string[] = [];
  * const n = await sendThroughFault(
  *   async (m) => void sent.push(m),
@@ -65,7 +64,6 @@ export async function sendThroughFault(
  * ```ts
  * import { assertOrderedWithGaps } from "./_sequence.ts";
  * import assert from "node:assert/strict";
-import { DEADLINE_MS, within } from "../_helpers.ts";
  * assert.equal(assertOrderedWithGaps([0, 1, 2, 5, 6], 7, 1), 2);
  * assert.throws(() => assertOrderedWithGaps([0, 2, 1, 6], 7, 1));
  * ```
