@@ -80,6 +80,17 @@ export class Listeners {
         pipe.attachStream(stream, true);
       }, {
         ...options,
+        // Accept failures (out of file descriptors…): the transport retries with back-off; the
+        // user hears of each as an event, as with a refused connection.
+        onError: (error) => {
+          options.onError?.(error);
+          host.emit({
+            type: "accept:error",
+            endpoint: listener?.endpoint ?? url,
+            reason: `cannot accept (${error.message}); retrying with back-off`,
+            code: (error as { code?: string }).code ?? "EIO",
+          });
+        },
         // Connections the transport turned away (ws: a refused upgrade) become events.
         onRefused: (reason, remoteAddress) => {
           options.onRefused?.(reason, remoteAddress);
