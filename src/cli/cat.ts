@@ -4,6 +4,7 @@
  * @module
  */
 
+import { concat } from "../core/bytes.ts";
 import type { Message, Socket } from "../zmq.ts";
 import { Sub, WeftError } from "../zmq.ts";
 import { intFlag, parseArgs, UsageError } from "./args.ts";
@@ -344,17 +345,6 @@ export async function zmqCat(argv: readonly string[], io: CliIo): Promise<number
     stopListening();
     socket.close();
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 interface Pace {
