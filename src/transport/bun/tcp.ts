@@ -4,7 +4,7 @@
  * @module
  */
 
-import { type Endpoint, formatEndpoint } from "../../core/endpoint.ts";
+import { bindHost, type Endpoint, formatEndpoint } from "../../core/endpoint.ts";
 import { WeftError } from "../../core/errors.ts";
 import type {
   ByteStream,
@@ -72,7 +72,7 @@ export class BunTcpTransport implements Transport {
     accept: (stream: ByteStream) => void,
     options?: ListenOptions,
   ): Promise<StreamListener> {
-    const hostname = endpoint.host === "*" ? "0.0.0.0" : endpoint.host;
+    const hostname = bindHost(endpoint.host);
     const socket = socketHandler((socket) => accept(wrap(socket)));
     try {
       return Promise.resolve(watchedListener(

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { type Endpoint, formatEndpoint } from "../../core/endpoint.ts";
+import { bindHost, type Endpoint, formatEndpoint } from "../../core/endpoint.ts";
 import { WeftError } from "../../core/errors.ts";
 import {
   DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS,
@@ -221,7 +221,7 @@ export class BunTlsTransport implements Transport {
         mergeTls(this.#options, options?.tls),
         endpoint.url,
       );
-      const hostname = endpoint.host === "*" ? "0.0.0.0" : endpoint.host;
+      const hostname = bindHost(endpoint.host);
       return Promise.resolve(watchedListener(
         (port) => bun().listen({ hostname, port, socket: handler, tls: { cert, key } }),
         endpoint.port,

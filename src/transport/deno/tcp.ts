@@ -4,7 +4,7 @@
  * @module
  */
 
-import { type Endpoint, formatEndpoint } from "../../core/endpoint.ts";
+import { bindHost, type Endpoint, formatEndpoint } from "../../core/endpoint.ts";
 import { WeftError } from "../../core/errors.ts";
 import type {
   ByteStream,
@@ -26,10 +26,6 @@ function address(addr: Deno.Addr): string {
 function wrap(conn: Deno.TcpConn): DenoStream {
   conn.setNoDelay(true);
   return new DenoStream(conn, address);
-}
-
-function bindHost(host: string): string {
-  return host === "*" ? "0.0.0.0" : host;
 }
 
 /**

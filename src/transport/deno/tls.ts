@@ -14,7 +14,7 @@
  * @module
  */
 
-import { type Endpoint, formatEndpoint } from "../../core/endpoint.ts";
+import { bindHost, type Endpoint, formatEndpoint } from "../../core/endpoint.ts";
 import { WeftError } from "../../core/errors.ts";
 import {
   DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS,
@@ -166,7 +166,7 @@ export class DenoTlsTransport implements Transport {
         endpoint.url,
       );
       listener = Deno.listenTls({
-        hostname: endpoint.host === "*" ? "0.0.0.0" : endpoint.host,
+        hostname: bindHost(endpoint.host),
         port: endpoint.port,
         cert,
         key,

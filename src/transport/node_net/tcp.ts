@@ -5,7 +5,7 @@
  */
 
 import net from "node:net";
-import { type Endpoint, formatEndpoint } from "../../core/endpoint.ts";
+import { bindHost, type Endpoint, formatEndpoint } from "../../core/endpoint.ts";
 import { WeftError } from "../../core/errors.ts";
 import type {
   ByteStream,
@@ -81,7 +81,7 @@ export class NodeNetTcpTransport implements Transport {
     accept: (stream: ByteStream) => void,
     options?: ListenOptions,
   ): Promise<StreamListener> {
-    const host = endpoint.host === "*" ? "0.0.0.0" : endpoint.host;
+    const host = bindHost(endpoint.host);
     const server = net.createServer({ pauseOnConnect: true });
     return new Promise((resolve, reject) => {
       server.once("error", (error) => reject(toWeftError(error, `bind to ${endpoint.url}`)));

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { type Endpoint, formatEndpoint, parseEndpoint } from "../../core/endpoint.ts";
+import { bindHost, type Endpoint, formatEndpoint, parseEndpoint } from "../../core/endpoint.ts";
 import { WeftError } from "../../core/errors.ts";
 import type {
   ByteStream,
@@ -192,7 +192,7 @@ export class WsTransport implements Transport {
 
   /** The shared listener for the endpoint's host:port, binding it if needed. */
   #share(endpoint: Endpoint, baseOptions: ListenOptions): Promise<PortShare> {
-    const host = endpoint.host === "*" ? "0.0.0.0" : endpoint.host;
+    const host = bindHost(endpoint.host);
     const key = `${host}:${endpoint.port}`;
     if (endpoint.port !== 0) {
       const existing = this.#ports.get(key);
