@@ -5,7 +5,7 @@
  */
 
 import { bindHost, type Endpoint, formatEndpoint } from "../../core/endpoint.ts";
-import { WeftError } from "../../core/errors.ts";
+import { connectTimeoutError, undialable } from "../dial_errors.ts";
 import type {
   ByteStream,
   DialOptions,
@@ -52,9 +52,8 @@ export class DenoTcpTransport implements Transport {
   readonly scheme = "tcp";
 
   async dial(endpoint: Endpoint, options?: DialOptions): Promise<ByteStream> {
-    if (endpoint.port === 0 || endpoint.host === "*") {
-      throw new WeftError("EINVAL", `expected a host and port to connect to, got ${endpoint.url}`);
-    }
+    const refused = undialable(endpoint);
+    if (refused) throw refused;
     const timeoutMs = options?.connectTimeoutMs ?? 0;
     const abort = new AbortController();
     const timer = timeoutMs > 0 ? setTimeout(() => abort.abort(), timeoutMs) : undefined;
@@ -68,13 +67,7 @@ export class DenoTcpTransport implements Transport {
         }),
       );
     } catch (error) {
-      if (abort.signal.aborted) {
-        throw new WeftError(
-          "ETIMEDOUT",
-          `connect to ${endpoint.url} did not complete within ${timeoutMs} ms`,
-          { cause: error },
-        );
-      }
+      if (abort.signal.aborted) throw connectTimeoutError(endpoint.url, timeoutMs, error);
       throw toWeftError(error, `connect to ${endpoint.url}`);
     } finally {
       clearTimeout(timer);

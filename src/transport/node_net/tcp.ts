@@ -6,7 +6,7 @@
 
 import net from "node:net";
 import { bindHost, type Endpoint, formatEndpoint } from "../../core/endpoint.ts";
-import { WeftError } from "../../core/errors.ts";
+import { connectTimeoutError, undialable } from "../dial_errors.ts";
 import type {
   ByteStream,
   DialOptions,
@@ -42,11 +42,8 @@ export class NodeNetTcpTransport implements Transport {
   readonly scheme = "tcp";
 
   dial(endpoint: Endpoint, options?: DialOptions): Promise<ByteStream> {
-    if (endpoint.port === 0 || endpoint.host === "*") {
-      return Promise.reject(
-        new WeftError("EINVAL", `expected a host and port to connect to, got ${endpoint.url}`),
-      );
-    }
+    const refused = undialable(endpoint);
+    if (refused) return Promise.reject(refused);
     const timeoutMs = options?.connectTimeoutMs ?? 0;
     return new Promise((resolve, reject) => {
       const socket = net.connect({ host: endpoint.host, port: endpoint.port });
@@ -54,12 +51,7 @@ export class NodeNetTcpTransport implements Transport {
       const timer = timeoutMs > 0
         ? setTimeout(() => {
           socket.destroy();
-          reject(
-            new WeftError(
-              "ETIMEDOUT",
-              `connect to ${endpoint.url} did not complete within ${timeoutMs} ms`,
-            ),
-          );
+          reject(connectTimeoutError(endpoint.url, timeoutMs));
         }, timeoutMs)
         : undefined;
       const failed = (error: Error) => {
