@@ -40,28 +40,13 @@ export const SOCKET_TYPES = [
 /** One of {@link SOCKET_TYPES}. */
 export type CliSocketType = typeof SOCKET_TYPES[number];
 
-const SENDS: ReadonlySet<CliSocketType> = new Set([
-  "push",
-  "pub",
-  "xpub",
-  "xsub",
-  "req",
-  "rep",
-  "dealer",
-  "router",
-  "pair",
-]);
-const RECEIVES: ReadonlySet<CliSocketType> = new Set([
-  "pull",
-  "sub",
-  "xpub",
-  "xsub",
-  "req",
-  "rep",
-  "dealer",
-  "router",
-  "pair",
-]);
+/** What each type does: all send and receive but the one-way ends (pull, sub; push, pub). */
+const SENDS: ReadonlySet<CliSocketType> = new Set(
+  SOCKET_TYPES.filter((type) => type !== "pull" && type !== "sub"),
+);
+const RECEIVES: ReadonlySet<CliSocketType> = new Set(
+  SOCKET_TYPES.filter((type) => type !== "push" && type !== "pub"),
+);
 
 /**
  * Checks a socket type name (any case).
