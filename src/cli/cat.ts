@@ -11,7 +11,14 @@ import { intFlag, parseArgs, UsageError } from "./args.ts";
 import type { FlagSpec, ParsedArgs } from "./args.ts";
 import { Format, formatMessage, lines, parseMessage, toFormat } from "./format.ts";
 import type { CliIo } from "./io.ts";
-import { abilities, attach, createSocket, SOCKET_TYPES, toSocketType } from "./sockets.ts";
+import {
+  abilities,
+  attach,
+  createSocket,
+  SOCKET_FLAGS,
+  SOCKET_TYPES,
+  toSocketType,
+} from "./sockets.ts";
 import type { CliSocketType } from "./sockets.ts";
 
 /** `weft zmq cat --help`. */
@@ -80,15 +87,8 @@ Examples:
       prints hi and exits)
 `;
 
-const TYPE_FLAGS: Record<string, FlagSpec> = Object.fromEntries(
-  SOCKET_TYPES.map((t) => [t, { kind: "boolean" } as FlagSpec]),
-);
-
 const CAT_FLAGS: Record<string, FlagSpec> = {
-  ...TYPE_FLAGS,
-  type: { kind: "string", short: "t" },
-  bind: { kind: "list", short: "b" },
-  connect: { kind: "list", short: "c" },
+  ...SOCKET_FLAGS,
   data: { kind: "list", short: "d" },
   file: { kind: "string", short: "f" },
   raw: { kind: "boolean" },
