@@ -411,18 +411,31 @@ async function receiver(socket: Socket, options: ReceiveOptions): Promise<number
     try {
       batch = await socket.receiveBatch(count === undefined ? 1024 : count - received);
     } catch (error) {
-      if (isCode(error, "EAGAIN")) {
-        if (received > 0) return 0;
-        await io.error(`weft: no message arrived within ${timeout} ms`);
-        return 1;
-      }
-      if (isCode(error, "ECLOSED")) return 0;
-      throw error;
+      return await receiveEnded(error, received > 0, io, `no message arrived within ${timeout} ms`);
     }
     received += batch.length;
     await print(batch);
   }
   return 0;
+}
+
+/**
+ * The exit status when a receive loop's receive fails: a timeout after some traffic and a
+ * close are a quiet end (0); a timeout before any is reported (1); anything else is thrown.
+ */
+async function receiveEnded(
+  error: unknown,
+  anyYet: boolean,
+  io: CliIo,
+  nothing: string,
+): Promise<number> {
+  if (isCode(error, "EAGAIN")) {
+    if (anyYet) return 0;
+    await io.error(`weft: ${nothing}`);
+    return 1;
+  }
+  if (isCode(error, "ECLOSED")) return 0;
+  throw error;
 }
 
 async function requester(
@@ -463,13 +476,7 @@ async function replier(
     try {
       request = await socket.receive();
     } catch (error) {
-      if (isCode(error, "EAGAIN")) {
-        if (served > 0) return 0;
-        await io.error(`weft: no request arrived within ${timeout} ms`);
-        return 1;
-      }
-      if (isCode(error, "ECLOSED")) return 0;
-      throw error;
+      return await receiveEnded(error, served > 0, io, `no request arrived within ${timeout} ms`);
     }
     await print([request]);
     await socket.send(replies.length > 0 ? replies[served % replies.length]! : request);
