@@ -126,7 +126,6 @@ export class Req0Socket extends ContextSocket {
 
   /** A new independent request context. */
   openContext(): ReqContext {
-    if (this.raw) throw new WeftError("ENOTSUP", "openContext: raw sockets have no contexts");
     return new ReqContext(this.openCoreContext() as RequestContext);
   }
 
@@ -516,7 +515,6 @@ export class Rep0Socket extends Responder {
 
   /** A new independent reply context. */
   openContext(): Context {
-    if (this.raw) throw new WeftError("ENOTSUP", "openContext: raw sockets have no contexts");
     return new Context(this.openCoreContext());
   }
 }
