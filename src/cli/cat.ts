@@ -4,13 +4,21 @@
  * @module
  */
 
+import { concat } from "../core/bytes.ts";
 import type { Message, Socket } from "../zmq.ts";
 import { Sub, WeftError } from "../zmq.ts";
 import { intFlag, parseArgs, UsageError } from "./args.ts";
 import type { FlagSpec, ParsedArgs } from "./args.ts";
 import { Format, formatMessage, lines, parseMessage, toFormat } from "./format.ts";
 import type { CliIo } from "./io.ts";
-import { abilities, attach, createSocket, SOCKET_TYPES, toSocketType } from "./sockets.ts";
+import {
+  abilities,
+  attach,
+  createSocket,
+  SOCKET_FLAGS,
+  SOCKET_TYPES,
+  toSocketType,
+} from "./sockets.ts";
 import type { CliSocketType } from "./sockets.ts";
 
 /** `weft zmq cat --help`. */
@@ -79,15 +87,8 @@ Examples:
       prints hi and exits)
 `;
 
-const TYPE_FLAGS: Record<string, FlagSpec> = Object.fromEntries(
-  SOCKET_TYPES.map((t) => [t, { kind: "boolean" } as FlagSpec]),
-);
-
 const CAT_FLAGS: Record<string, FlagSpec> = {
-  ...TYPE_FLAGS,
-  type: { kind: "string", short: "t" },
-  bind: { kind: "list", short: "b" },
-  connect: { kind: "list", short: "c" },
+  ...SOCKET_FLAGS,
   data: { kind: "list", short: "d" },
   file: { kind: "string", short: "f" },
   raw: { kind: "boolean" },
@@ -346,17 +347,6 @@ export async function zmqCat(argv: readonly string[], io: CliIo): Promise<number
   }
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 interface Pace {
   delay: number;
   interval: number;
@@ -421,18 +411,31 @@ async function receiver(socket: Socket, options: ReceiveOptions): Promise<number
     try {
       batch = await socket.receiveBatch(count === undefined ? 1024 : count - received);
     } catch (error) {
-      if (isCode(error, "EAGAIN")) {
-        if (received > 0) return 0;
-        await io.error(`weft: no message arrived within ${timeout} ms`);
-        return 1;
-      }
-      if (isCode(error, "ECLOSED")) return 0;
-      throw error;
+      return await receiveEnded(error, received > 0, io, `no message arrived within ${timeout} ms`);
     }
     received += batch.length;
     await print(batch);
   }
   return 0;
+}
+
+/**
+ * The exit status when a receive loop's receive fails: a timeout after some traffic and a
+ * close are a quiet end (0); a timeout before any is reported (1); anything else is thrown.
+ */
+async function receiveEnded(
+  error: unknown,
+  anyYet: boolean,
+  io: CliIo,
+  nothing: string,
+): Promise<number> {
+  if (isCode(error, "EAGAIN")) {
+    if (anyYet) return 0;
+    await io.error(`weft: ${nothing}`);
+    return 1;
+  }
+  if (isCode(error, "ECLOSED")) return 0;
+  throw error;
 }
 
 async function requester(
@@ -473,13 +476,7 @@ async function replier(
     try {
       request = await socket.receive();
     } catch (error) {
-      if (isCode(error, "EAGAIN")) {
-        if (served > 0) return 0;
-        await io.error(`weft: no request arrived within ${timeout} ms`);
-        return 1;
-      }
-      if (isCode(error, "ECLOSED")) return 0;
-      throw error;
+      return await receiveEnded(error, served > 0, io, `no request arrived within ${timeout} ms`);
     }
     await print([request]);
     await socket.send(replies.length > 0 ? replies[served % replies.length]! : request);

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { concat } from "../core/bytes.ts";
 import { UsageError } from "./args.ts";
 
 /** The formats `--format` accepts. */
@@ -99,16 +100,8 @@ function frameFromJson(value: unknown, line: string): Uint8Array {
  */
 export function formatMessage(frames: readonly Uint8Array[], format: Format): Uint8Array {
   switch (format) {
-    case Format.RAW: {
-      const size = frames.reduce((n, f) => n + f.length, 0);
-      const out = new Uint8Array(size);
-      let at = 0;
-      for (const f of frames) {
-        out.set(f, at);
-        at += f.length;
-      }
-      return out;
-    }
+    case Format.RAW:
+      return concat(frames);
     case Format.HEX:
       return encoder.encode(frames.map(toHex).join(" ") + "\n");
     case Format.JSON:

@@ -9,7 +9,7 @@ import { intFlag, parseArgs, UsageError } from "./args.ts";
 import type { FlagSpec } from "./args.ts";
 import { socketTypeOf } from "./cat.ts";
 import type { CliIo } from "./io.ts";
-import { abilities, attach, createSocket, SOCKET_TYPES } from "./sockets.ts";
+import { abilities, attach, createSocket, SOCKET_FLAGS } from "./sockets.ts";
 
 /** `weft zmq monitor --help`. */
 const MONITOR_HELP = `weft zmq monitor — print a socket's connection events
@@ -35,10 +35,7 @@ Example:
 `;
 
 const FLAGS: Record<string, FlagSpec> = {
-  ...Object.fromEntries(SOCKET_TYPES.map((t) => [t, { kind: "boolean" } as FlagSpec])),
-  type: { kind: "string", short: "t" },
-  bind: { kind: "list", short: "b" },
-  connect: { kind: "list", short: "c" },
+  ...SOCKET_FLAGS,
   format: { kind: "string", short: "F" },
   count: { kind: "string", short: "n" },
   timeout: { kind: "string" },

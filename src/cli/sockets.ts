@@ -19,7 +19,7 @@ import {
   XPub,
   XSub,
 } from "../zmq.ts";
-import { UsageError } from "./args.ts";
+import { type FlagSpec, UsageError } from "./args.ts";
 import { checkConnectUrl } from "./hints.ts";
 
 /** The socket types the command knows, lowercase as typed. */
@@ -40,28 +40,34 @@ export const SOCKET_TYPES = [
 /** One of {@link SOCKET_TYPES}. */
 export type CliSocketType = typeof SOCKET_TYPES[number];
 
-const SENDS: ReadonlySet<CliSocketType> = new Set([
-  "push",
-  "pub",
-  "xpub",
-  "xsub",
-  "req",
-  "rep",
-  "dealer",
-  "router",
-  "pair",
-]);
-const RECEIVES: ReadonlySet<CliSocketType> = new Set([
-  "pull",
-  "sub",
-  "xpub",
-  "xsub",
-  "req",
-  "rep",
-  "dealer",
-  "router",
-  "pair",
-]);
+/**
+ * The flags that pick a command's socket: `--<type>` (or `--type`/`-t`) and its endpoints
+ * (`--bind`/`-b`, `--connect`/`-c`, each repeatable). Commands spread it into their own table.
+ *
+ * @example
+ * ```ts
+ * import { SOCKET_FLAGS } from "./sockets.ts";
+ * import { parseArgs } from "./args.ts";
+ * import assert from "node:assert/strict";
+ * const args = parseArgs(["--dealer", "-c", "tcp://127.0.0.1:5555"], SOCKET_FLAGS);
+ * assert.ok(args.booleans.has("dealer"));
+ * assert.deepEqual(args.lists.get("connect"), ["tcp://127.0.0.1:5555"]);
+ * ```
+ */
+export const SOCKET_FLAGS: Readonly<Record<string, FlagSpec>> = {
+  ...Object.fromEntries(SOCKET_TYPES.map((t) => [t, { kind: "boolean" } as FlagSpec])),
+  type: { kind: "string", short: "t" },
+  bind: { kind: "list", short: "b" },
+  connect: { kind: "list", short: "c" },
+};
+
+/** What each type does: all send and receive but the one-way ends (pull, sub; push, pub). */
+const SENDS: ReadonlySet<CliSocketType> = new Set(
+  SOCKET_TYPES.filter((type) => type !== "pull" && type !== "sub"),
+);
+const RECEIVES: ReadonlySet<CliSocketType> = new Set(
+  SOCKET_TYPES.filter((type) => type !== "push" && type !== "pub"),
+);
 
 /**
  * Checks a socket type name (any case).

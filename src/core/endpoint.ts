@@ -88,3 +88,18 @@ export function formatEndpoint(scheme: string, host: string, port: number, path 
   const h = host.includes(":") ? `[${host}]` : host;
   return `${scheme}://${h}:${port}${path === "/" ? "" : path}`;
 }
+
+/**
+ * The address a listener binds for an endpoint's host: `*` (every interface) is `0.0.0.0`.
+ *
+ * @example
+ * ```ts
+ * import { bindHost, parseEndpoint } from "./endpoint.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(bindHost(parseEndpoint("tcp://*:5555").host), "0.0.0.0");
+ * assert.equal(bindHost(parseEndpoint("tcp://[::1]:5555").host), "::1");
+ * ```
+ */
+export function bindHost(host: string): string {
+  return host === "*" ? "0.0.0.0" : host;
+}

@@ -12,6 +12,7 @@ import {
   type PomeloMessage,
   type RouteDictionary,
 } from "../codec/pomelo.ts";
+import { concat } from "../core/bytes.ts";
 import { Fifo } from "../core/fifo.ts";
 import type { LogThrottle } from "../core/log_throttle.ts";
 import type { ErrorCode } from "../core/errors.ts";
@@ -603,17 +604,8 @@ export class Connection implements SessionLink {
     // with a linger so they arrive.
     this.#flushScheduled = false;
     const rest = (this.#out?.drain() ?? []).map(bytesOf);
-    if (this.#stream.framing === "messages" && rest.length > 1) {
-      let total = 0;
-      for (const p of rest) total += p.length;
-      const joined = new Uint8Array(total);
-      let at = 0;
-      for (const p of rest) {
-        joined.set(p, at);
-        at += p.length;
-      }
-      this.#stream.write(joined);
-    } else for (const p of rest) this.#stream.write(p);
+    if (this.#stream.framing === "messages" && rest.length > 1) this.#stream.write(concat(rest));
+    else for (const p of rest) this.#stream.write(p);
     this.#outBytes = 0;
     this.#dead = true;
     this.#reason = reason;

@@ -4,7 +4,17 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { refuses } from "../_helpers.ts";
-import { Pub0, Pull0, Push0, Rep0, Req0, Sub0, Surveyor0, WeftError } from "../../src/sp.ts";
+import {
+  Pub0,
+  Pull0,
+  Push0,
+  Rep0,
+  Req0,
+  Respondent0,
+  Sub0,
+  Surveyor0,
+  WeftError,
+} from "../../src/sp.ts";
 
 describe("SP options refuse typos at run time", () => {
   test("ZeroMQ's receiveTimeout on a Pull0: EINVAL naming recvTimeout", async () => {
@@ -99,6 +109,25 @@ describe("SP APIs a protocol lacks: ENOTSUP naming it", () => {
     await refuses(() => untyped(pull).send!("x"), "ENOTSUP", /pull/);
     await refuses(() => untyped(sub).send!("x"), "ENOTSUP", /sub/);
     await refuses(() => untyped(push).recv!(), "ENOTSUP", /push/);
+  });
+
+  test("openContext on a raw context socket, and on a closed one", async () => {
+    const kinds = [Req0, Rep0, Surveyor0, Respondent0];
+    for (const Kind of kinds) {
+      await using raw = new Kind({ raw: true });
+      await refuses(
+        () => raw.openContext(),
+        "ENOTSUP",
+        /^openContext: raw sockets have no contexts$/,
+      );
+      const closed = new Kind();
+      closed.close();
+      await refuses(
+        () => closed.openContext(),
+        "ECLOSED",
+        /^openContext: the \w+( socket)? is closed$/,
+      );
+    }
   });
 });
 

@@ -161,11 +161,16 @@ export abstract class ContextSocket extends SpSocket {
   protected constructor(protocol: SpProtocol, options: SpOptions, kind: ContextKind) {
     super(protocol, options);
     this.#kind = kind;
-    this.#main = this.openCoreContext();
+    this.#main = this.#openContext();
   }
 
-  /** A new independent context (the public `openContext()` wraps it). */
+  /** A new independent context (the public `openContext()` wraps it); raw sockets have none. */
   protected openCoreContext(): HostedContext {
+    if (this.raw) throw new WeftError("ENOTSUP", "openContext: raw sockets have no contexts");
+    return this.#openContext();
+  }
+
+  #openContext(): HostedContext {
     if (this.isClosed) {
       throw new WeftError("ECLOSED", `openContext: the ${this.#kind.socket} is closed`);
     }

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { concat } from "../../core/bytes.ts";
 import { FairQueue, LoadBalancer } from "../../core/distribution.ts";
 import { WeftError } from "../../core/errors.ts";
 import type { Message, Pipe } from "../../core/pipe.ts";
@@ -16,7 +17,6 @@ import type { SpProtocol } from "../../protocol/sp/ids.ts";
 import {
   BACKTRACE_GARBAGE,
   backtraceLength,
-  concat,
   readU32,
   splitBacktrace,
   u32,
@@ -126,7 +126,6 @@ export class Req0Socket extends ContextSocket {
 
   /** A new independent request context. */
   openContext(): ReqContext {
-    if (this.raw) throw new WeftError("ENOTSUP", "openContext: raw sockets have no contexts");
     return new ReqContext(this.openCoreContext() as RequestContext);
   }
 
@@ -461,7 +460,9 @@ export abstract class Responder extends ContextSocket {
   protected override xrecv(): Message | undefined {
     for (let next = this.#fq.read(); next; next = this.#fq.read()) {
       const split = splitBacktrace(next.message[0]!, this.maxTtl - 1);
-      if (split.ok) return fromPipe(concat(u32(next.pipe.id), split.header), split.body, next.pipe);
+      if (split.ok) {
+        return fromPipe(concat([u32(next.pipe.id), split.header]), split.body, next.pipe);
+      }
       if (split.error === "garbage") {
         next.pipe.abort("EPROTO", `${this.protocol}: expected a backtrace ending in an id`);
       }
@@ -514,7 +515,6 @@ export class Rep0Socket extends Responder {
 
   /** A new independent reply context. */
   openContext(): Context {
-    if (this.raw) throw new WeftError("ENOTSUP", "openContext: raw sockets have no contexts");
     return new Context(this.openCoreContext());
   }
 }

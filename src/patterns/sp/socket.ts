@@ -6,6 +6,7 @@
  */
 
 import { batchIterator } from "../../core/batch_iterator.ts";
+import { concat } from "../../core/bytes.ts";
 import { ErrorCode, WeftError } from "../../core/errors.ts";
 import type { SocketEvent } from "../../core/events.ts";
 import {
@@ -20,7 +21,6 @@ import type { Message } from "../../core/pipe.ts";
 import { SocketCore } from "../../core/socket.ts";
 import type { WireLink, WireSession, WireSessionSink } from "../../core/wire.ts";
 import type { DialOptions, ListenOptions } from "../../transport/types.ts";
-import { concat } from "../../protocol/sp/backtrace.ts";
 import type { SpProtocol } from "../../protocol/sp/ids.ts";
 import { wsSubprotocol } from "../../protocol/sp/ids.ts";
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS, SpSession } from "../../protocol/sp/session.ts";
@@ -54,7 +54,7 @@ const bodyFrame = (frames: Message) => frames[1] ?? EMPTY;
 const wholeFrames = (frames: Message) => {
   const header = frames[0] ?? EMPTY;
   const body = frames[1] ?? EMPTY;
-  return header.length ? concat(header, body) : body;
+  return header.length ? concat([header, body]) : body;
 };
 
 /**
@@ -308,7 +308,7 @@ export abstract class SpSocket extends SocketCore<CoreOptions>
     for (let i = 0; i < got.length; i++) {
       const header = got[i]![0]!;
       const body = got[i]![1]!;
-      out[i] = this.#raw && header.length > 0 ? concat(header, body) : body;
+      out[i] = this.#raw && header.length > 0 ? concat([header, body]) : body;
     }
     return out;
   };

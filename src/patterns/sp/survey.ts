@@ -113,7 +113,6 @@ export class Surveyor0Socket extends ContextSocket {
 
   /** A new independent survey context. */
   openContext(): SurveyorContext {
-    if (this.raw) throw new WeftError("ENOTSUP", "openContext: raw sockets have no contexts");
     return new SurveyorContext(this.openCoreContext() as SurveyContext);
   }
 
@@ -278,7 +277,6 @@ export class Respondent0Socket extends Responder {
 
   /** A new independent response context. */
   openContext(): Context {
-    if (this.raw) throw new WeftError("ENOTSUP", "openContext: raw sockets have no contexts");
     return new Context(this.openCoreContext());
   }
 }

@@ -103,25 +103,3 @@ export function backtraceLength(payload: Uint8Array, maxTtl: number): number {
     if (word & 0x80) return at;
   }
 }
-
-/**
- * Concatenates byte arrays (a header and a body, say) into one new array.
- *
- * @example
- * ```ts
- * import { concat } from "./backtrace.ts";
- * import assert from "node:assert/strict";
- * assert.deepEqual([...concat(new Uint8Array([1]), new Uint8Array([2, 3]))], [1, 2, 3]);
- * ```
- */
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}

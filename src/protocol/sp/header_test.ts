@@ -2,7 +2,8 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { buildHeader, parseHeader } from "./header.ts";
 import { protocolName, SpProtocols, wsSubprotocol } from "./ids.ts";
-import { concat, readU32, splitBacktrace, u32 } from "./backtrace.ts";
+import { concat } from "../../core/bytes.ts";
+import { readU32, splitBacktrace, u32 } from "./backtrace.ts";
 
 describe("SP connection header", () => {
   test("every protocol's header is 00 53 50 00 id(u16 BE) 00 00", () => {
@@ -46,10 +47,10 @@ describe("SP connection header", () => {
 });
 
 describe("SP backtraces", () => {
-  const bt = (...words: number[]) => concat(...words.map(u32));
+  const bt = (...words: number[]) => concat(words.map(u32));
 
   test("REQ id alone; hops then id; body follows", () => {
-    const r = splitBacktrace(concat(bt(0x80001234), new Uint8Array([0x68, 0x69])), 8);
+    const r = splitBacktrace(concat([bt(0x80001234), new Uint8Array([0x68, 0x69])]), 8);
     assert.ok(r.ok);
     assert.deepEqual([...r.header], [0x80, 0, 0x12, 0x34]);
     assert.deepEqual([...r.body], [0x68, 0x69]);

@@ -10,13 +10,13 @@
  * @module
  */
 
+import { concat } from "../../core/bytes.ts";
 import type { WireSession, WireSessionSink } from "../../core/wire.ts";
 import { SpFrameDecoder, SpFrameEncoder } from "../../codec/sp.ts";
 import type { Codec } from "../../codec/wasm.ts";
 import { describeFailure, statusErrorCode } from "../../codec/status.ts";
 import { buildHeader, HEADER_LENGTH, parseHeader } from "./header.ts";
 import { protocolName } from "./ids.ts";
-import { concat } from "./backtrace.ts";
 
 /** nng's handshake limit (`nni_aio_set_timeout(negoaio, 10000)`). */
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -173,7 +173,7 @@ export class SpSession implements WireSession {
     const header = frames.length > 1 ? frames[0]! : EMPTY;
     const body = frames.length > 1 ? frames[1]! : frames[0] ?? EMPTY;
     if (this.#encoder) this.#encoder.add(body, header.length > 0 ? header : undefined);
-    else this.#outbox.push(header.length > 0 ? concat(header, body) : body);
+    else this.#outbox.push(header.length > 0 ? concat([header, body]) : body);
     return true;
   }
 

@@ -3,7 +3,7 @@
  * @module
  */
 
-import { WeftError } from "../../core/errors.ts";
+import { connectTimeoutError } from "../dial_errors.ts";
 import type { StreamListener } from "../types.ts";
 import type { BunListener, BunSocket, BunSocketHandler } from "./_bun_types.ts";
 import { toWeftError } from "./errors.ts";
@@ -49,12 +49,7 @@ export async function dialSocket(
     ? new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         timedOut = true;
-        reject(
-          new WeftError(
-            "ETIMEDOUT",
-            `connect to ${spec.url} did not complete within ${spec.timeoutMs} ms`,
-          ),
-        );
+        reject(connectTimeoutError(spec.url, spec.timeoutMs));
       }, spec.timeoutMs);
     })
     : undefined;

@@ -8,6 +8,7 @@ import type { ByteStream, StreamHandler } from "../types.ts";
 import { HIGH_WATER_BYTES, WriteQueue } from "../write_queue.ts";
 import type { BunSocket, BunSocketHandler } from "./_bun_types.ts";
 import { toWeftError } from "./errors.ts";
+import { endSoon } from "../end_soon.ts";
 
 /**
  * A stream over a connected Bun socket. Create it in the socket's `open` callback and route the
@@ -76,11 +77,7 @@ export class BunStream implements ByteStream {
   start(handler: StreamHandler): void {
     if (this.#handler) return;
     this.#handler = handler;
-    if (this.#ended) {
-      const error = this.#endError;
-      queueMicrotask(() => handler.end(error));
-      return;
-    }
+    if (this.#ended) return endSoon(handler, this.#endError);
     if (!this.#paused) queueMicrotask(() => this.#deliverHeld());
   }
 

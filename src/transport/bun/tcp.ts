@@ -4,8 +4,8 @@
  * @module
  */
 
-import { type Endpoint, formatEndpoint } from "../../core/endpoint.ts";
-import { WeftError } from "../../core/errors.ts";
+import { bindHost, type Endpoint, formatEndpoint } from "../../core/endpoint.ts";
+import { undialable } from "../dial_errors.ts";
 import type {
   ByteStream,
   DialOptions,
@@ -55,11 +55,8 @@ export class BunTcpTransport implements Transport {
   readonly scheme = "tcp";
 
   dial(endpoint: Endpoint, options?: DialOptions): Promise<ByteStream> {
-    if (endpoint.port === 0 || endpoint.host === "*") {
-      return Promise.reject(
-        new WeftError("EINVAL", `expected a host and port to connect to, got ${endpoint.url}`),
-      );
-    }
+    const refused = undialable(endpoint);
+    if (refused) return Promise.reject(refused);
     return dialSocket(
       (socket) => bun().connect({ hostname: endpoint.host, port: endpoint.port, socket }),
       wrap,
@@ -72,7 +69,7 @@ export class BunTcpTransport implements Transport {
     accept: (stream: ByteStream) => void,
     options?: ListenOptions,
   ): Promise<StreamListener> {
-    const hostname = endpoint.host === "*" ? "0.0.0.0" : endpoint.host;
+    const hostname = bindHost(endpoint.host);
     const socket = socketHandler((socket) => accept(wrap(socket)));
     try {
       return Promise.resolve(watchedListener(

@@ -11,8 +11,9 @@
  * @module
  */
 
-import { type Endpoint, formatEndpoint } from "../../core/endpoint.ts";
+import { bindHost, type Endpoint, formatEndpoint } from "../../core/endpoint.ts";
 import { WeftError } from "../../core/errors.ts";
+import { undialable } from "../dial_errors.ts";
 import {
   DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS,
   dialDeadlineMs,
@@ -124,11 +125,8 @@ export class BunTlsTransport implements Transport {
   }
 
   dial(endpoint: Endpoint, options?: DialOptions): Promise<ByteStream> {
-    if (endpoint.port === 0 || endpoint.host === "*") {
-      return Promise.reject(
-        new WeftError("EINVAL", `expected a host and port to connect to, got ${endpoint.url}`),
-      );
-    }
+    const refused = undialable(endpoint);
+    if (refused) return Promise.reject(refused);
     const tls = mergeTls(this.#options, options?.tls);
     const url = endpoint.url;
     const timeoutMs = dialDeadlineMs(this.#options, options);
@@ -221,7 +219,7 @@ export class BunTlsTransport implements Transport {
         mergeTls(this.#options, options?.tls),
         endpoint.url,
       );
-      const hostname = endpoint.host === "*" ? "0.0.0.0" : endpoint.host;
+      const hostname = bindHost(endpoint.host);
       return Promise.resolve(watchedListener(
         (port) => bun().listen({ hostname, port, socket: handler, tls: { cert, key } }),
         endpoint.port,

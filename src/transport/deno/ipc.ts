@@ -7,6 +7,7 @@
 
 import type { Endpoint } from "../../core/endpoint.ts";
 import { WeftError } from "../../core/errors.ts";
+import { connectTimeoutError } from "../dial_errors.ts";
 import type {
   ByteStream,
   DialOptions,
@@ -94,9 +95,7 @@ export class DenoIpcTransport implements Transport {
         timer = setTimeout(() => {
           // A connect that completes after the deadline is closed, not leaked.
           connecting.then((conn) => conn.close(), () => {});
-          reject(
-            new WeftError("ETIMEDOUT", `connect to ${url} did not complete within ${timeoutMs} ms`),
-          );
+          reject(connectTimeoutError(url, timeoutMs));
         }, timeoutMs);
       })
       : undefined;

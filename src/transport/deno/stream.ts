@@ -7,6 +7,7 @@
 import type { ByteStream, StreamHandler } from "../types.ts";
 import { HIGH_WATER_BYTES, WriteQueue } from "../write_queue.ts";
 import { isClosedLocally, toWeftError } from "./errors.ts";
+import { endSoon } from "../end_soon.ts";
 
 /**
  * Reads land in slabs of at most this size; each chunk is a fresh view, never overwritten.
@@ -119,11 +120,7 @@ export class DenoStream implements ByteStream {
   start(handler: StreamHandler): void {
     if (this.#handler) return;
     this.#handler = handler;
-    if (this.#ended) {
-      const error = this.#endError;
-      queueMicrotask(() => handler.end(error));
-      return;
-    }
+    if (this.#ended) return endSoon(handler, this.#endError);
     this.#free = new Uint8Array(FIRST_SLAB_BYTES);
     this.#read();
   }

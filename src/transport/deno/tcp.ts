@@ -4,8 +4,8 @@
  * @module
  */
 
-import { type Endpoint, formatEndpoint } from "../../core/endpoint.ts";
-import { WeftError } from "../../core/errors.ts";
+import { bindHost, type Endpoint, formatEndpoint } from "../../core/endpoint.ts";
+import { connectTimeoutError, undialable } from "../dial_errors.ts";
 import type {
   ByteStream,
   DialOptions,
@@ -26,10 +26,6 @@ function address(addr: Deno.Addr): string {
 function wrap(conn: Deno.TcpConn): DenoStream {
   conn.setNoDelay(true);
   return new DenoStream(conn, address);
-}
-
-function bindHost(host: string): string {
-  return host === "*" ? "0.0.0.0" : host;
 }
 
 /**
@@ -56,9 +52,8 @@ export class DenoTcpTransport implements Transport {
   readonly scheme = "tcp";
 
   async dial(endpoint: Endpoint, options?: DialOptions): Promise<ByteStream> {
-    if (endpoint.port === 0 || endpoint.host === "*") {
-      throw new WeftError("EINVAL", `expected a host and port to connect to, got ${endpoint.url}`);
-    }
+    const refused = undialable(endpoint);
+    if (refused) throw refused;
     const timeoutMs = options?.connectTimeoutMs ?? 0;
     const abort = new AbortController();
     const timer = timeoutMs > 0 ? setTimeout(() => abort.abort(), timeoutMs) : undefined;
@@ -72,13 +67,7 @@ export class DenoTcpTransport implements Transport {
         }),
       );
     } catch (error) {
-      if (abort.signal.aborted) {
-        throw new WeftError(
-          "ETIMEDOUT",
-          `connect to ${endpoint.url} did not complete within ${timeoutMs} ms`,
-          { cause: error },
-        );
-      }
+      if (abort.signal.aborted) throw connectTimeoutError(endpoint.url, timeoutMs, error);
       throw toWeftError(error, `connect to ${endpoint.url}`);
     } finally {
       clearTimeout(timer);

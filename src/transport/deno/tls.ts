@@ -14,8 +14,9 @@
  * @module
  */
 
-import { type Endpoint, formatEndpoint } from "../../core/endpoint.ts";
+import { bindHost, type Endpoint, formatEndpoint } from "../../core/endpoint.ts";
 import { WeftError } from "../../core/errors.ts";
+import { undialable } from "../dial_errors.ts";
 import {
   DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS,
   dialDeadlineMs,
@@ -93,9 +94,8 @@ export class DenoTlsTransport implements Transport {
   }
 
   async dial(endpoint: Endpoint, options?: DialOptions): Promise<ByteStream> {
-    if (endpoint.port === 0 || endpoint.host === "*") {
-      throw new WeftError("EINVAL", `expected a host and port to connect to, got ${endpoint.url}`);
-    }
+    const refused = undialable(endpoint);
+    if (refused) throw refused;
     const tls = mergeTls(this.#options, options?.tls);
     if (tls.insecure) {
       throw new WeftError(
@@ -166,7 +166,7 @@ export class DenoTlsTransport implements Transport {
         endpoint.url,
       );
       listener = Deno.listenTls({
-        hostname: endpoint.host === "*" ? "0.0.0.0" : endpoint.host,
+        hostname: bindHost(endpoint.host),
         port: endpoint.port,
         cert,
         key,

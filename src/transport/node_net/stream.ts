@@ -10,6 +10,7 @@ import { formatEndpoint } from "../../core/endpoint.ts";
 import type { ByteStream, StreamHandler } from "../types.ts";
 import { HIGH_WATER_BYTES } from "../write_queue.ts";
 import { posixToWeftError as toWeftError } from "../posix_errors.ts";
+import { endSoon } from "../end_soon.ts";
 
 /**
  * A stream over a connected `node:net` socket.
@@ -94,11 +95,7 @@ export class NodeNetStream implements ByteStream {
   start(handler: StreamHandler): void {
     if (this.#handler) return;
     this.#handler = handler;
-    if (this.#ended) {
-      const error = this.#endError;
-      queueMicrotask(() => handler.end(error));
-      return;
-    }
+    if (this.#ended) return endSoon(handler, this.#endError);
     this.#socket.on("data", (chunk: Uint8Array) => {
       // node:net hands each read a fresh buffer: pass a plain view, no copy.
       if (!this.#ended) handler.data(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));

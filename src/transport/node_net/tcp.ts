@@ -5,8 +5,8 @@
  */
 
 import net from "node:net";
-import { type Endpoint, formatEndpoint } from "../../core/endpoint.ts";
-import { WeftError } from "../../core/errors.ts";
+import { bindHost, type Endpoint, formatEndpoint } from "../../core/endpoint.ts";
+import { connectTimeoutError, undialable } from "../dial_errors.ts";
 import type {
   ByteStream,
   DialOptions,
@@ -42,11 +42,8 @@ export class NodeNetTcpTransport implements Transport {
   readonly scheme = "tcp";
 
   dial(endpoint: Endpoint, options?: DialOptions): Promise<ByteStream> {
-    if (endpoint.port === 0 || endpoint.host === "*") {
-      return Promise.reject(
-        new WeftError("EINVAL", `expected a host and port to connect to, got ${endpoint.url}`),
-      );
-    }
+    const refused = undialable(endpoint);
+    if (refused) return Promise.reject(refused);
     const timeoutMs = options?.connectTimeoutMs ?? 0;
     return new Promise((resolve, reject) => {
       const socket = net.connect({ host: endpoint.host, port: endpoint.port });
@@ -54,12 +51,7 @@ export class NodeNetTcpTransport implements Transport {
       const timer = timeoutMs > 0
         ? setTimeout(() => {
           socket.destroy();
-          reject(
-            new WeftError(
-              "ETIMEDOUT",
-              `connect to ${endpoint.url} did not complete within ${timeoutMs} ms`,
-            ),
-          );
+          reject(connectTimeoutError(endpoint.url, timeoutMs));
         }, timeoutMs)
         : undefined;
       const failed = (error: Error) => {
@@ -81,7 +73,7 @@ export class NodeNetTcpTransport implements Transport {
     accept: (stream: ByteStream) => void,
     options?: ListenOptions,
   ): Promise<StreamListener> {
-    const host = endpoint.host === "*" ? "0.0.0.0" : endpoint.host;
+    const host = bindHost(endpoint.host);
     const server = net.createServer({ pauseOnConnect: true });
     return new Promise((resolve, reject) => {
       server.once("error", (error) => reject(toWeftError(error, `bind to ${endpoint.url}`)));

@@ -6,6 +6,8 @@
  * @module
  */
 
+import { concat } from "../../core/bytes.ts";
+
 /** Frame opcodes (RFC 6455 §5.2). */
 export const Opcode = {
   CONTINUATION: 0x0,
@@ -427,7 +429,7 @@ export class FrameDecoder {
     this.#state = HEADER;
     let payload = whole;
     if (!payload) {
-      payload = join(this.#frameParts!);
+      payload = concat(this.#frameParts!);
       this.#frameParts = undefined;
     }
     const opcode = this.#opcode;
@@ -440,7 +442,7 @@ export class FrameDecoder {
       (this.#msgParts ??= []).push(payload);
       this.#msgBytes += payload.length;
       if (!this.#fin) return;
-      payload = join(this.#msgParts);
+      payload = concat(this.#msgParts);
     }
     const text = this.#msgOpcode === Opcode.TEXT;
     this.#msgParts = undefined;
@@ -489,19 +491,6 @@ export class FrameDecoder {
 }
 
 const EMPTY = new Uint8Array(0);
-
-function join(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  let total = 0;
-  for (const p of parts) total += p.length;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 function validUtf8(bytes: Uint8Array): boolean {
   if (bytes.length === 0) return true;

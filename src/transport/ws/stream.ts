@@ -18,6 +18,7 @@ import {
 } from "./frame.ts";
 import type { SharedMessage } from "../shared_message.ts";
 import { serverFrame } from "./prepared.ts";
+import { endSoon } from "../end_soon.ts";
 
 /** nng 1.5.2 fragments outgoing messages at 1 MiB; so do we by default. */
 export const DEFAULT_FRAGMENT_SIZE = 1 << 20;
@@ -206,10 +207,7 @@ export class WsStream implements ByteStream {
 
   start(handler: StreamHandler): void {
     this.#handler = handler;
-    if (this.#userEnded) {
-      const error = this.#endError;
-      queueMicrotask(() => handler.end(error));
-    }
+    if (this.#userEnded) endSoon(handler, this.#endError);
     this.#startRaw();
   }
 

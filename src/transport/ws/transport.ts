@@ -7,7 +7,7 @@
  * @module
  */
 
-import { type Endpoint, formatEndpoint, parseEndpoint } from "../../core/endpoint.ts";
+import { bindHost, type Endpoint, formatEndpoint, parseEndpoint } from "../../core/endpoint.ts";
 import { WeftError } from "../../core/errors.ts";
 import type {
   ByteStream,
@@ -104,12 +104,7 @@ export class WsTransport implements Transport {
         : {}),
       ...(options?.tls ? { tls: options.tls } : {}),
     });
-    const timeoutMs = this.#options.handshakeTimeoutMs ?? 10_000;
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      raw.close(0);
-    }, timeoutMs);
+    const deadline = this.#handshakeDeadline(raw);
     const host = endpoint.host.includes(":") ? `[${endpoint.host}]` : endpoint.host;
     try {
       return await upgradeClientStream(raw, {
@@ -120,10 +115,10 @@ export class WsTransport implements Transport {
         ...this.#sizes({}),
       });
     } catch (error) {
-      if (timedOut) {
+      if (deadline.expired) {
         throw new WeftError(
           "ETIMEDOUT",
-          `WebSocket handshake with ${endpoint.url} did not complete within ${timeoutMs} ms`,
+          `WebSocket handshake with ${endpoint.url} did not complete within ${deadline.ms} ms`,
           { cause: error },
         );
       }
@@ -132,8 +127,12 @@ export class WsTransport implements Transport {
       }
       throw error;
     } finally {
-      clearTimeout(timer);
+      deadline.clear();
     }
+  }
+
+  #handshakeDeadline(raw: ByteStream): HandshakeDeadline {
+    return new HandshakeDeadline(raw, this.#options.handshakeTimeoutMs ?? 10_000);
   }
 
   #sizes(route: WsRoute): { maxMessageSize?: number; fragmentSize?: number } {
@@ -192,7 +191,7 @@ export class WsTransport implements Transport {
 
   /** The shared listener for the endpoint's host:port, binding it if needed. */
   #share(endpoint: Endpoint, baseOptions: ListenOptions): Promise<PortShare> {
-    const host = endpoint.host === "*" ? "0.0.0.0" : endpoint.host;
+    const host = bindHost(endpoint.host);
     const key = `${host}:${endpoint.port}`;
     if (endpoint.port !== 0) {
       const existing = this.#ports.get(key);
@@ -225,12 +224,7 @@ export class WsTransport implements Transport {
   }
 
   #accept(raw: ByteStream, routes: Map<string, Route>): void {
-    const timeoutMs = this.#options.handshakeTimeoutMs ?? 10_000;
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      raw.close(0);
-    }, timeoutMs);
+    const deadline = this.#handshakeDeadline(raw);
     // The route the request asked for; refusals before routing concern every path on the port.
     let asked: Route | undefined;
     upgradeServerStream(raw, {
@@ -239,7 +233,7 @@ export class WsTransport implements Transport {
         return route ? { ...route, ...this.#sizes(route) } : undefined;
       },
     }).then((ws: WsStream | undefined) => {
-      clearTimeout(timer);
+      deadline.clear();
       if (!ws) return;
       const route = routes.get(ws.path);
       if (route) route.accept(ws);
@@ -247,9 +241,9 @@ export class WsTransport implements Transport {
     }, (error: unknown) => {
       // Refused (400/404/431) or gone: the stream is closed; bad input never reaches users,
       // only the listeners' onRefused hears why.
-      clearTimeout(timer);
-      const reason = timedOut
-        ? `expected a WebSocket upgrade within ${timeoutMs} ms`
+      deadline.clear();
+      const reason = deadline.expired
+        ? `expected a WebSocket upgrade within ${deadline.ms} ms`
         : error instanceof Error
         ? error.message
         : String(error);
@@ -257,5 +251,25 @@ export class WsTransport implements Transport {
       if (asked) asked.onRefused?.(reason, from);
       else for (const route of routes.values()) route.onRefused?.(reason, from);
     });
+  }
+}
+
+/** A WebSocket handshake's time limit: past `ms` the raw stream closes (linger 0), `expired` set. */
+class HandshakeDeadline {
+  readonly ms: number;
+  expired = false;
+  readonly #timer: ReturnType<typeof setTimeout>;
+
+  constructor(raw: ByteStream, ms: number) {
+    this.ms = ms;
+    this.#timer = setTimeout(() => {
+      this.expired = true;
+      raw.close(0);
+    }, ms);
+  }
+
+  /** The handshake finished (or failed): no more limit. */
+  clear(): void {
+    clearTimeout(this.#timer);
   }
 }
