@@ -1,5 +1,5 @@
 /**
- * The server half of fd_exhaustion_check.ts, run in a child process under a low `ulimit -n`.
+ * The server half of fd_exhaustion_test.ts, run in a child process under a low `ulimit -n`.
  * `nano`: a weft/nano App (on Deno: node:net); `tcp`: an echo server on the runtime's own tcp
  * listener (Deno.listen / Bun.listen, what ZeroMQ and SP bind with). Prints `port:<n>` once
  * listening and `accept-error:<message>` (stderr) for each accept failure it hears of.
@@ -13,6 +13,11 @@ import { defaultTransports } from "../../src/transport/default.ts";
 import { InprocNamespace } from "../../src/transport/inproc/inproc.ts";
 
 const kind = process.argv.at(-1);
+
+// Deno sets up its signal handling (a socketpair) lazily, the first time anything listens for a
+// signal — Deno itself does, about 500 ms after startup — and panics if no descriptor is free
+// then (ext/signals/lib.rs, Deno 2.9.6). Listening now gets that done while descriptors are free.
+(globalThis as { Deno?: typeof Deno }).Deno?.addSignalListener("SIGUSR2", () => {});
 const report = (...a: unknown[]) => console.error(...a);
 
 if (kind === "nano") {

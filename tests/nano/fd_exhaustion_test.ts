@@ -5,11 +5,8 @@
  * nano App (on Deno: node:net, whose listener Deno 2.9 stops polling after EMFILE) and the
  * runtime's own tcp listener (Deno.listen / Bun.listen: what ZeroMQ and SP bind) on each runtime.
  *
- * Not collected by `npm test` yet (the name does not end in _test.ts): run it with
- * `bun test tests/nano/fd_exhaustion_check.ts` (passes) or
- * `deno test -A tests/nano/fd_exhaustion_check.ts`, where the Deno 2.9.6 child panics
- * (ext/signals/lib.rs:58, "Too many open files") when it is spawned by a Deno or Node parent —
- * started from a shell, the same server recovers (see the branch report).
+ * The child is a fresh process: it must not run out before Deno has set itself up (see
+ * _fd_exhaustion_server.ts), and its output goes to a file so a failure shows what it said.
  * @module
  */
 
@@ -40,23 +37,29 @@ interface Child {
 
 async function startServer(kind: "nano" | "tcp"): Promise<Child> {
   const runtime = isDeno ? `'${process.execPath}' run -A` : `'${process.execPath}'`;
-  // Output to a file, not a pipe: Deno 2.9.6 panics (ext/signals/lib.rs:58) when it runs out of
-  // descriptors with a pipe on stdout/stderr.
+  // Output to a file, read back by the test and kept once the child is gone (it is removed
+  // then), so a failing child's last words show in the assertion message.
   const dir = mkdtempSync(join(tmpdir(), "weft-fds-"));
   const log = join(dir, "server.log");
-  const child = spawn(
-    "bash",
-    ["-c", `ulimit -n ${LIMIT} && exec ${runtime} '${SERVER}' ${kind} > '${log}' 2>&1`],
-    { stdio: "ignore" },
-  );
-  child.once("exit", () => rmSync(dir, { recursive: true, force: true }));
-  const output = () => {
+  const read = () => {
     try {
       return readFileSync(log, "utf8");
     } catch {
       return "";
     }
   };
+  const child = spawn(
+    "bash",
+    ["-c", `ulimit -n ${LIMIT} && exec ${runtime} '${SERVER}' ${kind} > '${log}' 2>&1`],
+    // No update check: it would open the CA file and reach out past loopback mid-test.
+    { stdio: "ignore", env: { ...process.env, DENO_NO_UPDATE_CHECK: "1" } },
+  );
+  let last: string | undefined;
+  child.once("exit", (code, signal) => {
+    last = `${read()}[exit ${code ?? signal}]`;
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const output = () => last ?? read();
   await until(() => /port:\d+/.test(output()) || child.exitCode !== null, "the server", 20_000);
   const port = Number(/port:(\d+)/.exec(output())?.[1]);
   assert.ok(port > 0, `the server did not start: ${output()}`);
@@ -112,19 +115,16 @@ async function exhaustAndRecover(kind: "nano" | "tcp", served: (port: number) =>
   try {
     const sockets = await flood(server.port, CONNECTIONS);
     // The listener's owner hears that accepting failed (it happens: 120 > 64 descriptors).
-    await until(() => server.errors().length > 0, "an accept error reported", 15_000).catch(
-      (e: unknown) => {
-        throw new Error(
-          `${(e as Error).message}; exit ${server.process.exitCode}: ${server.output()}`,
-        );
-      },
-    );
+    await until(() => server.errors().length > 0, "an accept error reported", 15_000);
     // Out of descriptors with connections waiting: no busy loop (a generous bound: < 50 %).
     const share = await cpuShare(server.process.pid!);
     assert.ok(share < 0.5, `the server used ${Math.round(share * 100)} % CPU while out of fds`);
     for (const s of sockets) s.destroy();
     await served(server.port);
     assert.ok(await cpuShare(server.process.pid!) < 0.5, "the server spins after recovering");
+  } catch (e) {
+    // What the child printed (a panic, say) is what explains most failures here.
+    throw new Error(`${(e as Error).message}\nthe server said: ${server.output()}`, { cause: e });
   } finally {
     server.process.kill("SIGKILL");
   }
