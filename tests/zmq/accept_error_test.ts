@@ -1,7 +1,7 @@
 // A listener's accept failure (out of file descriptors…) reaches the socket's user as an
 // `accept:error` event, for ZeroMQ and SP sockets alike, and the socket keeps serving. The failure
 // is injected by a transport wrapper, so the test needs no real descriptor exhaustion (that is
-// tests/nano/fd_exhaustion_check.ts's job).
+// tests/nano/fd_exhaustion_test.ts's job).
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createRegistry, InprocNamespace, InprocTransport, Pull, Push } from "../../src/zmq.ts";
