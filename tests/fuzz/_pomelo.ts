@@ -335,26 +335,38 @@ function clientBytes(c: ClientConversation): Uint8Array {
 
 const ERROR_CODES = new Set<string>(Object.values(ErrorCode));
 
-function runSession(c: ClientConversation, chunks: readonly Uint8Array[], end?: number) {
-  const events: string[] = [];
-  let writes = 0;
-  let closed = false;
+/**
+ * What a session reported, in order: `event` records one (none may follow a close), `write`
+ * counts writes, `close` records a close that must name its reason and carry a known code.
+ */
+function sessionLog() {
+  const log = { events: [] as string[], writes: 0, closed: false };
   const event = (e: string) => {
-    if (closed) throw new Error(`an event after close: ${e}`);
-    events.push(e);
+    if (log.closed) throw new Error(`an event after close: ${e}`);
+    log.events.push(e);
   };
+  return {
+    log,
+    event,
+    write: () => void log.writes++,
+    close: (reason: string, code?: string) => {
+      if (reason.length === 0 || (code !== undefined && !ERROR_CODES.has(code))) {
+        throw new Error(`an unnamed close: ${reason} ${code}`);
+      }
+      event(`close ${code ?? ""}`);
+      log.closed = true;
+    },
+  };
+}
+
+function runSession(c: ClientConversation, chunks: readonly Uint8Array[], end?: number) {
+  const { log, event, write, close } = sessionLog();
   const s = new PomeloServerSession(
     {
-      write: () => void writes++,
+      write,
       message: (m) => event(`m${m.type} ${m.id} ${JSON.stringify(m.route)} ${hex(m.body)}`),
       ready: () => event("ready"),
-      close: (reason, code) => {
-        if (reason.length === 0 || (code !== undefined && !ERROR_CODES.has(code))) {
-          throw new Error(`an unnamed close: ${reason} ${code}`);
-        }
-        event(`close ${code ?? ""}`);
-        closed = true;
-      },
+      close,
     },
     {
       now: 0,
@@ -367,9 +379,9 @@ function runSession(c: ClientConversation, chunks: readonly Uint8Array[], end?: 
   if (end !== undefined) {
     noThrow(() => s.tick(end));
     if (s.state !== SessionState.CLOSED) throw new Error(`still ${s.state} after the timeouts`);
-    if (!closed) throw new Error("closed without a close event");
+    if (!log.closed) throw new Error("closed without a close event");
   }
-  return { events, writes, state: s.state };
+  return { events: log.events, writes: log.writes, state: s.state };
 }
 
 const sessionMutated: FuzzTarget = {
@@ -446,27 +458,15 @@ function serverBytes(c: ServerConversation): Uint8Array {
 }
 
 function runClient(c: ServerConversation, chunks: readonly Uint8Array[], end?: number) {
-  const events: string[] = [];
-  let writes = 0;
-  let closed = false;
-  const event = (e: string) => {
-    if (closed) throw new Error(`an event after close: ${e}`);
-    events.push(e);
-  };
+  const { log, event, write, close } = sessionLog();
   const s = new PomeloClientSession(
     {
-      write: () => void writes++,
+      write,
       ready: () => event("ready"),
       response: (id, body, isError) => event(`r ${id} ${isError} ${hex(body)}`),
       push: (route, body) => event(`p ${JSON.stringify(route)} ${hex(body)}`),
       kick: (reason) => event(`kick ${reason}`),
-      close: (reason, code) => {
-        if (reason.length === 0 || (code !== undefined && !ERROR_CODES.has(code))) {
-          throw new Error(`an unnamed close: ${reason} ${code}`);
-        }
-        event(`close ${code ?? ""}`);
-        closed = true;
-      },
+      close,
     },
     { maxBody: c.maxBody, handshakeTimeout: 10_000 },
     0,
@@ -480,11 +480,11 @@ function runClient(c: ServerConversation, chunks: readonly Uint8Array[], end?: n
     if (s.state !== ClientSessionState.CLOSED && !untimed) {
       throw new Error(`still ${s.state} after the timeouts`);
     }
-    if (s.state === ClientSessionState.CLOSED && !closed) {
+    if (s.state === ClientSessionState.CLOSED && !log.closed) {
       throw new Error("closed without a close event");
     }
   }
-  return { events, writes, state: s.state };
+  return { events: log.events, writes: log.writes, state: s.state };
 }
 
 const clientSessionMutated: FuzzTarget = {
