@@ -10,6 +10,7 @@
 
 import { Command, parseError, parseReady, readyCommand } from "./command.ts";
 import type { Properties } from "./metadata.ts";
+import type { ZapReply, ZapRequest } from "./zap.ts";
 
 /** What a mechanism may use from the session during the handshake. */
 export interface MechanismHost {
@@ -34,6 +35,18 @@ export type MechanismStep =
     readonly reason: string;
     /** If set, send ERROR with this reason before giving up. */
     readonly reply?: string;
+  }
+  | {
+    /**
+     * The server side asks its authenticator (ZAP) before going on. The session holds the
+     * handshake (no more commands are fed) until the answer comes, then calls `resume` with
+     * it and treats the result as the step. Without an authenticator the session answers
+     * `{ status: 200 }` itself (libzmq accepts when no ZAP handler is bound, except PLAIN —
+     * the PLAIN server mechanism refuses on its own when the socket has no authenticator).
+     */
+    readonly kind: "authenticate";
+    readonly request: ZapRequest;
+    readonly resume: (reply: ZapReply) => MechanismStep;
   };
 
 /** A frame as the transform sees it: flags (MORE=1, COMMAND=4) and body. */

@@ -413,7 +413,9 @@ export class ZmtpSession implements WireSession {
   #handshakeCommand(body: Uint8Array): void {
     const cmd = parseCommand(body);
     if (cmd === null) return this.#fail("EPROTO", "malformed command during the handshake");
-    const step = this.#mechanism.handshakeCommand(cmd.name, cmd.data, this.#host);
+    let step = this.#mechanism.handshakeCommand(cmd.name, cmd.data, this.#host);
+    // No authenticator yet: accept, as libzmq does when no ZAP handler is bound.
+    while (step.kind === "authenticate") step = step.resume({ status: 200 });
     if (step.kind === "continue") return;
     if (step.kind === "error") {
       if (step.reply !== undefined) {
