@@ -17,9 +17,10 @@ export const BUN = join(ROOT, "node_modules/bun/bin/bun.exe");
 export function packageManifest() {
   const deno = JSON.parse(readFileSync(join(ROOT, "deno.json"), "utf8"));
   const npmDeps = {};
-  for (const [name, target] of Object.entries(deno.imports ?? {})) {
-    const m = /^npm:(@?[^@]+)@(.+)$/.exec(target);
-    if (m) npmDeps[name] = m[2];
+  // Both map forms: "pkg": "npm:pkg@1.2.3" and "pkg/": "npm:/pkg@1.2.3/" (subpath imports).
+  for (const target of Object.values(deno.imports ?? {})) {
+    const m = /^npm:\/?(@?[^@]+)@([^/]+)\/?$/.exec(target);
+    if (m) npmDeps[m[1]] = m[2];
   }
   return { name: deno.name, version: deno.version, exports: deno.exports, npmDeps };
 }
