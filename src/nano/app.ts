@@ -321,6 +321,7 @@ export class App {
   #byUid = new Map<Uid, Session>();
   #byId = new Map<number, Session>();
   #clusterSettings: ClusterSettings | undefined;
+  #handshaken = new WeakSet<Connection>(); // clustered: whose close other nodes hear of
   #cluster: ClusterNode | undefined;
   #groups = new Map<string, Group>();
   #sessionHooks = new Set<(session: Session) => void>();
@@ -807,6 +808,7 @@ export class App {
   }
 
   #ready(c: Connection): void {
+    if (this.#cluster) this.#handshaken.add(c);
     for (const fn of this.#sessionHooks) {
       try {
         fn(c.session);
@@ -822,7 +824,7 @@ export class App {
     const uid = c.session.uid;
     // Compared, not just deleted: a quick reconnect may have bound the uid to a newer session.
     if (uid !== undefined && this.#byUid.get(uid) === c.session) this.#byUid.delete(uid);
-    if (c.working) this.#cluster?.sessionClosed(c.session, reason);
+    if (this.#handshaken.delete(c)) this.#cluster?.sessionClosed(c.session, reason);
   }
 
   #bound(session: Session, uid: Uid | undefined, previous: Uid | undefined): void {
