@@ -373,7 +373,7 @@ export class App {
     const onError = (e: unknown) => this.#logger.error("timer callback failed:", e);
     this.#timers = new Timers(this.#clock, { precision: options.timerPrecision ?? 100, onError });
     this.#tickClock = new Timers(this.#clock, { onError });
-    const app = this;
+    const nodeId = () => this.#cluster?.nodeId; // read when asked: the cluster joins at start
     this.#host = {
       encoder: this.#encoder,
       serializer: this.#serializer,
@@ -389,7 +389,7 @@ export class App {
         this.#dictionary,
       ),
       get gateId() {
-        return app.#cluster?.nodeId;
+        return nodeId();
       },
       handler: (route) => this.#handlers.get(route) ?? this.#cluster?.remoteHandler(route),
       ready: (c) => this.#ready(c),
@@ -408,7 +408,7 @@ export class App {
       },
       fanout: (route, data, byGate) => this.#cluster?.fanoutRemote(route, data, byGate),
       get nodeId() {
-        return app.#cluster?.nodeId;
+        return nodeId();
       },
     };
   }
