@@ -98,11 +98,7 @@ function store(): App {
   return app;
 }
 
-const app = role === "chat"
-  ? chat()
-  : role === "store"
-  ? store()
-  : gate(role === "gate-unique");
+const app = role === "chat" ? chat() : role === "store" ? store() : gate(role === "gate-unique");
 let port = 0;
 if (role.startsWith("gate")) port = (await app.listen()).port;
 else await app.start();

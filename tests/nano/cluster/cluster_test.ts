@@ -267,8 +267,11 @@ describe("nano cluster on nats-server", () => {
       const hung = c.request("room.hang");
       await new Promise((r) => setTimeout(r, 100));
       await chat.kill();
-      await assert.rejects(hung, (e: { code?: unknown }) =>
-        e.code === ResponseCode.GATEWAY_TIMEOUT || e.code === ResponseCode.BAD_GATEWAY);
+      await assert.rejects(
+        hung,
+        (e: { code?: unknown }) =>
+          e.code === ResponseCode.GATEWAY_TIMEOUT || e.code === ResponseCode.BAD_GATEWAY,
+      );
       // the next request: NATS has no responder, the gate answers at once and drops the node
       await assert.rejects(c.request("room.whoami"), { code: ResponseCode.BAD_GATEWAY });
       await eventually(
