@@ -9,10 +9,11 @@
 
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
+import { freePort } from "../../interop/_peers.ts";
 
 const CANDIDATES = [process.env.WEFT_NATS_SERVER, "/usr/sbin/nats-server", "/usr/bin/nats-server"];
 
@@ -37,18 +38,6 @@ export function requireNatsServer(t: { skip?(message?: string): void } | undefin
   console.warn(`SKIPPED: ${message}`);
   t?.skip?.(message);
   return false;
-}
-
-/** A free loopback TCP port (bound then released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function accepts(port: number): Promise<boolean> {
