@@ -57,6 +57,14 @@ export type {
 export * from "./runtime.ts";
 export { PreparedMessage } from "./transport/ws/prepared.ts";
 export { componentRoutes, type RegisterOptions } from "./nano/component.ts";
+export type {
+  Cluster,
+  ClusterOptions,
+  NodeInfo,
+  RouteContext,
+  RpcOptions,
+  SessionEvent,
+} from "./nano/cluster/options.ts";
 export type { Handler, Logger } from "./nano/types.ts";
 export { ErrorCode, WeftError } from "./core/errors.ts";
 export { type ErrorBody, errorBody, HandlerError, ResponseCode } from "./nano/errors.ts";

@@ -27,6 +27,8 @@ const LAYERS: readonly (readonly [layer: string, prefix: string])[] = [
   ["patterns", "src/patterns/"],
   ["nano client runtime", "src/nano/client/runtime_connectors.ts"],
   ["nano client", "src/nano/client/"],
+  ["nano cluster options", "src/nano/cluster/options.ts"],
+  ["nano cluster", "src/nano/cluster/"],
   ["nano", "src/nano/"],
   ["cli", "src/cli/"],
   ["entry", "src/"], // src/zmq.ts, src/sp.ts, src/nano.ts, …: the published entry points
@@ -34,6 +36,7 @@ const LAYERS: readonly (readonly [layer: string, prefix: string])[] = [
 
 const EVERY_LAYER_BELOW_THE_ENTRIES = [
   "nano",
+  "nano cluster options",
   "nano client",
   "nano client runtime",
   "patterns",
@@ -63,7 +66,19 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   "patterns": ["transport contract", "core", "codec", "protocol"],
   // The nano server: streams through the contract (ws capabilities such as shared frames are on
   // it); the entry src/nano.ts wires the ws front door and the runtime's transports in.
-  "nano": ["transport contract", "core", "codec", "protocol", "patterns"],
+  "nano": [
+    "transport contract",
+    "core",
+    "codec",
+    "protocol",
+    "patterns",
+    "nano cluster options",
+    "nano cluster", // only lazily: see LAZY_LAYERS
+  ],
+  // The cluster: NATS (in nats.ts only) under the nano server's pieces, never app.ts.
+  "nano cluster": ["nano", "nano cluster options", "core", "protocol", "transport contract"],
+  // The cluster option's names and checks: loaded by every App, so nothing of NATS.
+  "nano cluster options": ["nano", "core"],
   // The browser-safe client: no transport, no server.
   "nano client": ["core", "codec", "protocol"],
   // The client's runtime connectors (tcp, ws over the runtime's transports).
@@ -81,6 +96,17 @@ const RUNTIME_GLOBALS_OK = ["src/transport/deno/", "src/transport/bun/", "src/cl
 
 /** Bare specifiers (from deno.json "imports") that any layer may use. */
 const PACKAGES_OK = ["@bufbuild/protobuf"];
+
+/** Bare specifiers allowed in one file only (the single place that uses them). */
+const PACKAGES_IN: Readonly<Record<string, string>> = {
+  "@nats-io/transport-node": "src/nano/cluster/nats.ts",
+};
+
+/**
+ * Layers the others may import only with `import("…")` or `import type`: code a default App
+ * must not load (a single-process App never loads NATS).
+ */
+const LAZY_LAYERS = ["nano cluster"];
 
 /** Import cycles tolerated, each as its set of files (none: add one only with a reason). */
 const ALLOWED_CYCLES: readonly (readonly string[])[] = [];
@@ -121,6 +147,12 @@ function checkEdge(path: string, edge: ImportEdge): void {
     return;
   }
   if (!spec.startsWith(".")) {
+    if (PACKAGES_IN[spec] !== undefined) {
+      if (path !== PACKAGES_IN[spec]) {
+        problems.push(`${where}: imports ${spec} [only in ${PACKAGES_IN[spec]}]`);
+      }
+      return;
+    }
     if (!PACKAGES_OK.includes(spec)) {
       problems.push(`${where}: imports ${spec} [packages: only ${PACKAGES_OK.join(", ")}]`);
     }
@@ -130,6 +162,9 @@ function checkEdge(path: string, edge: ImportEdge): void {
   graph.get(path)!.add(target);
   const from = layerOf(path);
   const to = layerOf(target);
+  if (from !== to && LAZY_LAYERS.includes(to) && !edge.dynamic && !edge.typeOnly) {
+    problems.push(`${where}: ${from} imports ${to} (${target}) statically [only import("…")]`);
+  }
   if (from !== to && !SHARED.includes(to) && !(MAY_IMPORT[from] ?? []).includes(to)) {
     problems.push(
       `${where}: ${from} imports ${to} (${target}) [${from} may import: ${
@@ -181,7 +216,7 @@ if (problems.length > 0) {
 }
 const fileEdges = [...graph.values()].reduce((n, targets) => n + targets.size, 0);
 console.log(
-  `layer check: ${files.length} files, ${edges} imports (${fileEdges} file edges), 4 rules ` +
-    `(layer order, no cycles, node:* where allowed, Deno/Bun where allowed): ok` +
+  `layer check: ${files.length} files, ${edges} imports (${fileEdges} file edges), 5 rules ` +
+    `(layer order, no cycles, node:* where allowed, Deno/Bun where allowed, lazy cluster): ok` +
     (tolerated.length ? `, ${tolerated.length} cycle(s) tolerated` : ""),
 );

@@ -14,6 +14,8 @@ export interface ImportEdge {
   line: number;
   /** `import type` / `export type`: erased at runtime, still a dependency for cycles. */
   typeOnly: boolean;
+  /** `import("…")`: loaded only when that code runs. */
+  dynamic: boolean;
 }
 
 /** The text with comments (and, if asked, string contents) replaced by spaces; lines are kept. */
@@ -123,6 +125,7 @@ export function importsOf(text: string): ImportEdge[] {
       specifier: text.slice(from, to),
       line: lineAt(code, from),
       typeOnly: m[2] !== undefined,
+      dynamic: m.indices![8] !== undefined,
     });
   }
   return edges;

@@ -21,6 +21,14 @@ import type {
   StreamListener,
   TransportRegistry,
 } from "../transport/types.ts";
+import type { ClusterNode } from "./cluster/node.ts";
+import {
+  type Cluster,
+  type ClusterOptions,
+  type ClusterSettings,
+  clusterSettings,
+  type RpcOptions,
+} from "./cluster/options.ts";
 import { componentRoutes, type RegisterOptions } from "./component.ts";
 import { Connection, type ConnectionHost, type ConnectionLimits } from "./connection.ts";
 import { Group, type GroupHost } from "./group.ts";
@@ -114,6 +122,12 @@ export interface AppOptions {
    * (default 5 per 10 000). Lifecycle lines (component hooks, timers) are never limited.
    */
   readonly logLimit?: { readonly lines?: number; readonly interval?: number };
+  /**
+   * Run as one node of a cluster on NATS (docs/cluster.md): `start()`/`listen()` connect and
+   * announce the node, `close()` leaves cleanly. Without it the app is a single process and
+   * loads nothing of NATS.
+   */
+  readonly cluster?: ClusterOptions;
 }
 
 /** The log kind of connections refused at `maxConnections`. */
@@ -149,6 +163,7 @@ const APP_OPTIONS: OptionNames = {
       timerPrecision: 1,
       logger: 1,
       logLimit: 1,
+      cluster: 1,
     } satisfies Record<keyof AppOptions, 1>,
   )),
   guesses: { timeout: "handlerTimeout", heartbeat: "heartbeatInterval", hostname: "host" },
@@ -304,6 +319,10 @@ export class App {
   #connections = new Set<Connection>();
   #sniffing = 0;
   #byUid = new Map<Uid, Session>();
+  #byId = new Map<number, Session>();
+  #clusterSettings: ClusterSettings | undefined;
+  #handshaken = new WeakSet<Connection>(); // clustered: whose close other nodes hear of
+  #cluster: ClusterNode | undefined;
   #groups = new Map<string, Group>();
   #sessionHooks = new Set<(session: Session) => void>();
   #timers: Timers;
@@ -326,6 +345,7 @@ export class App {
   constructor(options: AppOptions = {}, frontDoor: FrontDoor = rawOnly) {
     checkOptions(options, APP_OPTIONS, APP_CHECKS);
     this.#options = options;
+    this.#clusterSettings = options.cluster ? clusterSettings(options.cluster) : undefined;
     this.#frontDoor = frontDoor;
     this.#serializer = options.serializer ?? jsonSerializer();
     this.#dictionary = options.dictionary ? new RouteDictionary(options.dictionary) : undefined;
@@ -353,6 +373,7 @@ export class App {
     const onError = (e: unknown) => this.#logger.error("timer callback failed:", e);
     this.#timers = new Timers(this.#clock, { precision: options.timerPrecision ?? 100, onError });
     this.#tickClock = new Timers(this.#clock, { onError });
+    const nodeId = () => this.#cluster?.nodeId; // read when asked: the cluster joins at start
     this.#host = {
       encoder: this.#encoder,
       serializer: this.#serializer,
@@ -367,9 +388,12 @@ export class App {
         this.#serializer.name,
         this.#dictionary,
       ),
-      handler: (route) => this.#handlers.get(route),
+      get gateId() {
+        return nodeId();
+      },
+      handler: (route) => this.#handlers.get(route) ?? this.#cluster?.remoteHandler(route),
       ready: (c) => this.#ready(c),
-      closed: (c) => this.#closed(c),
+      closed: (c, reason) => this.#closed(c, reason),
       bound: (session, uid, previous) => this.#bound(session, uid, previous),
     };
     this.#groupHost = {
@@ -381,6 +405,10 @@ export class App {
       },
       dropGroup: (group) => {
         if (this.#groups.get(group.name) === group) this.#groups.delete(group.name);
+      },
+      fanout: (route, data, byGate) => this.#cluster?.fanoutRemote(route, data, byGate),
+      get nodeId() {
+        return nodeId();
       },
     };
   }
@@ -449,13 +477,70 @@ export class App {
 
   /** The session with this id (any state), if connected. */
   session(id: number): Session | undefined {
-    for (const c of this.#connections) if (c.session.id === id) return c.session;
-    return undefined;
+    return this.#byId.get(id);
   }
 
   /** The session last bound to `uid`, if connected. */
   sessionByUid(uid: Uid): Session | undefined {
     return this.#byUid.get(uid);
+  }
+
+  /**
+   * Pushes to the sessions bound to `uids` — clustered, on every gate (one message to all
+   * gates, serialized once). Returns how many of them this node holds and pushed to.
+   */
+  pushTo(uids: readonly Uid[], route: string, data: unknown): number {
+    let here = 0;
+    for (const uid of uids) if (this.#byUid.get(uid)?.push(route, data)) here++;
+    this.#cluster?.pushToUsers(uids, route, data);
+    return here;
+  }
+
+  /** Kicks the sessions bound to `uids`, on every gate when clustered. */
+  kickUser(uids: Uid | readonly Uid[], reason = "kicked"): void {
+    const list = Array.isArray(uids) ? uids : [uids as Uid];
+    for (const uid of list) this.#byUid.get(uid)?.kick(reason);
+    this.#cluster?.kickUsers(list, reason);
+  }
+
+  /** The cluster side of the app (undefined without the `cluster` option, or before `start`). */
+  get cluster(): Cluster | undefined {
+    return this.#cluster;
+  }
+
+  /**
+   * Calls the handler at `route` on a node of `target` (a server type, or a node id) and
+   * resolves with its answer (decoded by this app's serializer). Rejects with
+   * `WeftError("EHOSTUNREACH")` when no such node is live or it vanished, `WeftError("ETIMEDOUT")`
+   * after `timeout`, a `HandlerError` with the remote code when the handler failed, and
+   * `WeftError("ENOTSUP")` on an app without `cluster` (or not started).
+   */
+  rpc<T = unknown>(
+    target: string,
+    route: string,
+    data?: unknown,
+    options: RpcOptions = {},
+  ): Promise<T> {
+    try {
+      return this.#clusterOr("rpc").rpc(target, route, data, options) as Promise<T>;
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** Sends `route` to a node of `target` without an answer (throws as {@link App.rpc}). */
+  notifyServer(target: string, route: string, data?: unknown, options: RpcOptions = {}): void {
+    this.#clusterOr("notifyServer").notifyServer(target, route, data, options);
+  }
+
+  #clusterOr(call: string): ClusterNode {
+    if (this.#cluster) return this.#cluster;
+    throw new WeftError(
+      "ENOTSUP",
+      this.#clusterSettings
+        ? `${call}: the app has not started (await app.start() or app.listen() first)`
+        : `${call}: expected an app made with the cluster option`,
+    );
   }
 
   /** Open connections (handshaking or working). */
@@ -536,6 +621,7 @@ export class App {
       onError,
     });
     this.#listener = listener;
+    this.#cluster?.listening();
     const bound = parseEndpoint(listener.endpoint);
     this.#address = { host: bound.host, port: bound.port, endpoint: listener.endpoint };
     return this.#address;
@@ -553,7 +639,9 @@ export class App {
   async start(): Promise<void> {
     if (this.#state !== "new") return;
     this.#state = "starting";
+    if (this.#clusterSettings) await this.#joinCluster(this.#clusterSettings);
     await this.#startComponents(this.#components);
+    this.#cluster?.announce(); // routed to once every component is ready
     const interval = this.#limits.heartbeatInterval;
     const period = Math.max(5, Math.min(1000, interval > 0 ? interval / 4 : 1000));
     this.#ticker = this.#tickClock.every(period, () => {
@@ -561,6 +649,27 @@ export class App {
       for (const c of [...this.#connections]) c.tick(now);
     });
     this.#state = "running";
+  }
+
+  async #joinCluster(settings: ClusterSettings): Promise<void> {
+    // Loaded only here: a single-process app never imports NATS.
+    const { ClusterNode } = await import("./cluster/node.ts");
+    try {
+      this.#cluster = await ClusterNode.connect(settings, {
+        serializer: this.#serializer,
+        logger: this.#logger,
+        handler: (route) => this.#handlers.get(route),
+        session: (id) => this.#byId.get(id),
+        sessionByUid: (uid) => this.#byUid.get(uid),
+        encodePush: (route, body) =>
+          this.#outbound.length > 0
+            ? undefined
+            : this.#encoder.encodeMessage({ type: MessageType.PUSH, route, body }),
+      });
+    } catch (e) {
+      this.#state = "new";
+      throw e;
+    }
   }
 
   /**
@@ -582,6 +691,7 @@ export class App {
     }
     const c = new Connection(this.#host, stream, { id: this.#nextId++, transport });
     this.#connections.add(c);
+    this.#byId.set(c.session.id, c.session);
     c.start();
     return c.session;
   }
@@ -642,6 +752,8 @@ export class App {
     const reason = options.reason ?? "server shutdown";
     const timeout = options.timeout ?? 5000;
     this.#listener?.close();
+    // Out of every routing table first: other nodes stop sending while this one drains.
+    await this.#cluster?.leave(timeout);
     const reversed = [...this.#components].reverse();
     for (const c of reversed) await this.#hook(c, "beforeShutdown");
     await this.#within(timeout, Promise.all([...this.#connections].map((c) => c.settled())));
@@ -655,6 +767,7 @@ export class App {
     this.#timers.stopAll();
     for (const g of [...this.#groups.values()]) g.close();
     for (const c of reversed) await this.#hook(c, "shutdown");
+    await this.#cluster?.stop(); // after the last session-closed events are published
     await this.#listener?.closed;
     this.#dictionary?.dispose();
     this.#log.flush(); // the counts of lines left out, before the app is gone
@@ -695,6 +808,7 @@ export class App {
   }
 
   #ready(c: Connection): void {
+    if (this.#cluster) this.#handshaken.add(c);
     for (const fn of this.#sessionHooks) {
       try {
         fn(c.session);
@@ -704,16 +818,21 @@ export class App {
     }
   }
 
-  #closed(c: Connection): void {
+  #closed(c: Connection, reason: string): void {
     this.#connections.delete(c);
+    this.#byId.delete(c.session.id);
     const uid = c.session.uid;
+    // Compared, not just deleted: a quick reconnect may have bound the uid to a newer session.
     if (uid !== undefined && this.#byUid.get(uid) === c.session) this.#byUid.delete(uid);
+    if (this.#handshaken.delete(c)) this.#cluster?.sessionClosed(c.session, reason);
   }
 
   #bound(session: Session, uid: Uid | undefined, previous: Uid | undefined): void {
     if (previous !== undefined && this.#byUid.get(previous) === session) {
       this.#byUid.delete(previous);
     }
+    const displaced = uid === undefined ? undefined : this.#byUid.get(uid);
     if (uid !== undefined && !session.isClosed) this.#byUid.set(uid, session);
+    if (!session.isClosed) this.#cluster?.sessionBound(session, uid, displaced);
   }
 }

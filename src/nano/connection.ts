@@ -26,6 +26,7 @@ import { type SharedMessage, writeShared } from "../transport/shared_message.ts"
 import type { ByteStream, StreamHandler } from "../transport/types.ts";
 import { type ErrorBody, errorBody, HandlerError, ResponseCode } from "./errors.ts";
 import { compose, type InboundContext, type Middleware, type OutboundContext } from "./pipeline.ts";
+import { isRawHandler, RawBody } from "./raw_body.ts";
 import type { BodyKind, Serializer } from "./serializer.ts";
 import { Session, type SessionLink, type Uid } from "./session.ts";
 import type { Clock } from "./timers.ts";
@@ -42,6 +43,8 @@ export interface ConnectionHost {
   readonly outbound: readonly Middleware<OutboundContext>[];
   readonly limits: ConnectionLimits;
   readonly dictionary: RouteDictionary | undefined;
+  /** Clustered: this node's id (sessions report it as their gate). */
+  readonly gateId: string | undefined;
   /** The pomelo session options every connection shares (each passes its own `now`). */
   readonly sessionOptions: PomeloSessionOptions;
   handler(route: string): Handler | undefined;
@@ -237,6 +240,10 @@ export class Connection implements SessionLink {
     return this.#stream.remoteAddress;
   }
 
+  get gate(): string | undefined {
+    return this.#host.gateId;
+  }
+
   get handshake(): ClientHandshake | undefined {
     return this.#proto.handshake;
   }
@@ -340,7 +347,8 @@ export class Connection implements SessionLink {
     }
     let data: unknown;
     try {
-      data = host.serializer.decode(m.body, m.route, kindOf(m));
+      // A forwarding handler (clustered gate) takes the body as the client sent it.
+      data = isRawHandler(handler) ? m.body : host.serializer.decode(m.body, m.route, kindOf(m));
     } catch (e) {
       const why = e instanceof Error ? e.message : String(e);
       this.#fail(m, new HandlerError(ResponseCode.BAD_REQUEST, `bad body for ${m.route}: ${why}`));
@@ -350,7 +358,11 @@ export class Connection implements SessionLink {
     this.#responded = false;
     let result: unknown;
     try {
-      result = (handler as (s: Session, p: unknown) => unknown)(this.session, data);
+      result = (handler as unknown as (s: Session, p: unknown, k: BodyKind) => unknown)(
+        this.session,
+        data,
+        kindOf(m),
+      );
     } catch (e) {
       this.#fail(m, e);
       return undefined;
@@ -378,14 +390,18 @@ export class Connection implements SessionLink {
         throw new HandlerError(ResponseCode.NOT_FOUND, `no handler at route ${c.route}`);
       }
       try {
-        c.data = host.serializer.decode(c.body, c.route, c.type);
+        c.data = isRawHandler(handler) ? c.body : host.serializer.decode(c.body, c.route, c.type);
       } catch (e) {
         const why = e instanceof Error ? e.message : String(e);
         throw new HandlerError(ResponseCode.BAD_REQUEST, `bad body for ${c.route}: ${why}`);
       }
       this.#current = m;
       this.#responded = false;
-      c.response = await (handler as (s: Session, p: unknown) => unknown)(this.session, c.data);
+      c.response = await (handler as unknown as (s: Session, p: unknown, k: BodyKind) => unknown)(
+        this.session,
+        c.data,
+        c.type,
+      );
       handled = true;
     });
     const result = run(ctx).then(() => {
@@ -492,6 +508,7 @@ export class Connection implements SessionLink {
   }
 
   #serialize(type: "response" | "push", route: string, data: unknown, error: boolean): Uint8Array {
+    if (data instanceof RawBody) return data.bytes; // serialized by another node
     if (error) return te.encode(JSON.stringify(data));
     return this.#host.serializer.encode(data, route, type);
   }

@@ -32,8 +32,12 @@ export const ResponseCode = {
   TIMEOUT: 408,
   /** The handler threw (any error without a numeric `code`). */
   INTERNAL: 500,
+  /** Clustered: no node serves the route's server type, or the node vanished. */
+  BAD_GATEWAY: 502,
   /** The server is shutting down. */
   UNAVAILABLE: 503,
+  /** Clustered: the node serving the route did not answer within `cluster.timeout`. */
+  GATEWAY_TIMEOUT: 504,
 } as const;
 
 /**

@@ -14,6 +14,13 @@ export interface GroupHost {
   encodePush(route: string, data: unknown): Uint8Array | undefined;
   /** The group closed (for the app's registry). */
   dropGroup(group: Group): void;
+  /**
+   * Clustered: pushes to members held by other gates, one message per gate (their session
+   * ids by gate node id). Absent single-process.
+   */
+  fanout?(route: string, data: unknown, byGate: ReadonlyMap<string, number[]>): void;
+  /** Clustered: this node's id (members whose gate is another node go through `fanout`). */
+  readonly nodeId?: string | undefined;
 }
 
 /**
@@ -53,7 +60,8 @@ export class Group {
   /** The group's name. */
   readonly name: string;
   #host: GroupHost;
-  #members = new Map<number, { session: Session; off: () => void }>();
+  // By session object: clustered, ids repeat across gates (a backend's remote sessions).
+  #members = new Map<Session, { session: Session; off: () => void }>();
   #closed = false;
 
   /** Made by `App.group`; `host` is the app. */
@@ -64,18 +72,18 @@ export class Group {
 
   /** Adds a session; false when it is already a member, closed, or the group is closed. */
   add(session: Session): boolean {
-    if (this.#closed || session.isClosed || this.#members.has(session.id)) return false;
-    const off = session.onClosed(() => this.#members.delete(session.id));
-    this.#members.set(session.id, { session, off });
+    if (this.#closed || session.isClosed || this.#members.has(session)) return false;
+    const off = session.onClosed(() => this.#members.delete(session));
+    this.#members.set(session, { session, off });
     return true;
   }
 
   /** Removes a session; false when it was not a member. */
   leave(session: Session): boolean {
-    const m = this.#members.get(session.id);
+    const m = this.#members.get(session);
     if (!m) return false;
     m.off();
-    this.#members.delete(session.id);
+    this.#members.delete(session);
     return true;
   }
 
@@ -107,7 +115,7 @@ export class Group {
 
   /** Whether a session (or a session bound to this uid) is a member. */
   contains(member: Session | Uid): boolean {
-    if (typeof member === "object") return this.#members.has(member.id);
+    if (typeof member === "object") return this.#members.has(member);
     return this.member(member) !== undefined;
   }
 
@@ -124,15 +132,32 @@ export class Group {
   /** Pushes to the members for which `filter` is true; returns how many accepted it. */
   multicast(route: string, data: unknown, filter: (session: Session) => boolean): number {
     if (this.#closed || this.#members.size === 0) return 0;
-    const bytes = this.#host.encodePush(route, data);
-    // One packet, and for WebSocket members one frame, shared by every member.
-    const shared = bytes ? new SharedMessage(bytes) : undefined;
+    const host = this.#host;
+    let shared: SharedMessage | null | undefined = null; // encoded on first local member
+    let byGate: Map<string, number[]> | undefined;
     let sent = 0;
     // A copy: a write that kicks a slow member removes it from the map mid-loop.
     for (const { session } of [...this.#members.values()]) {
       if (!filter(session)) continue;
+      const gate = session.gate;
+      if (host.fanout && gate !== undefined && gate !== host.nodeId) {
+        // Held by another gate: collected, then one message per gate, encoded there once.
+        if (session.isClosed) continue;
+        byGate ??= new Map();
+        let ids = byGate.get(gate);
+        if (!ids) byGate.set(gate, ids = []);
+        ids.push(session.id);
+        sent++;
+        continue;
+      }
+      if (shared === null) {
+        const bytes = host.encodePush(route, data);
+        // One packet, and for WebSocket members one frame, shared by every member.
+        shared = bytes ? new SharedMessage(bytes) : undefined;
+      }
       if (shared ? session.write(shared) : session.push(route, data)) sent++;
     }
+    if (byGate) host.fanout!(route, data, byGate);
     return sent;
   }
 

@@ -50,6 +50,8 @@ export interface SessionLink {
   readonly remoteAddress: string;
   /** `tcp` for raw pomelo over TCP, `ws` for WebSocket, or the custom stream's scheme. */
   readonly transport: string;
+  /** Clustered: the node id of the gate holding the connection (undefined single-process). */
+  readonly gate?: string | undefined;
   /** The client's handshake. */
   readonly handshake: ClientHandshake | undefined;
   /** Settles when the connection is gone. */
@@ -99,7 +101,10 @@ export interface SessionLink {
  * ```
  */
 export class Session {
-  /** Unique within the app (1, 2, 3…). */
+  /**
+   * Unique within the app (1, 2, 3…). Clustered, the pair ({@link Session.gate}, `id`) is
+   * unique in the cluster: each gate numbers its own sessions.
+   */
   readonly id: number;
   #link: SessionLink;
   #uid: Uid | undefined;
@@ -134,6 +139,14 @@ export class Session {
     const previous = this.#uid;
     this.#uid = undefined;
     this.#link.bound(undefined, previous);
+  }
+
+  /**
+   * Clustered: the node id of the gate holding the client connection — this node for its own
+   * clients, another for a session a gate forwarded a message of. Undefined single-process.
+   */
+  get gate(): string | undefined {
+    return this.#link.gate;
   }
 
   /** The client address, e.g. `tcp://127.0.0.1:40112`. */

@@ -18,10 +18,10 @@ describe("tools/import_graph", () => {
       'const re = /"/g; await import("./d.ts");',
     ].join("\n");
     assert.deepEqual(importsOf(text), [
-      { specifier: "./a.ts", line: 5, typeOnly: false },
-      { specifier: "./b.ts", line: 6, typeOnly: true },
-      { specifier: "./c.ts", line: 7, typeOnly: false },
-      { specifier: "./d.ts", line: 9, typeOnly: false },
+      { specifier: "./a.ts", line: 5, typeOnly: false, dynamic: false },
+      { specifier: "./b.ts", line: 6, typeOnly: true, dynamic: false },
+      { specifier: "./c.ts", line: 7, typeOnly: false, dynamic: false },
+      { specifier: "./d.ts", line: 9, typeOnly: false, dynamic: true }, // loaded when run
     ]);
   });
 

@@ -1,0 +1,164 @@
+/**
+ * Discovery without a master: every node publishes its announcement on `<name>.nodes` every
+ * `heartbeat` ms and keeps the table of the others from theirs. A node not heard for
+ * `nodeTimeout` ms leaves the table at the next sweep (one per heartbeat), so a killed node
+ * is gone from every table within `nodeTimeout + heartbeat` ms. A joining node asks on
+ * `<name>.hello` and everyone announces at once; a node that closes says `<name>.bye`.
+ * Core NATS only: no JetStream, no KV bucket to create or clean up.
+ * @module
+ */
+
+import type { Bus } from "./nats.ts";
+import { type AnnounceHeader, pack, unpack } from "./envelope.ts";
+import type { NodeInfo } from "./options.ts";
+import type { Subjects } from "./subjects.ts";
+
+interface Entry {
+  readonly info: NodeInfo;
+  seen: number;
+}
+
+/** The routing table of live nodes (internal). */
+export class Registry {
+  #bus: Bus;
+  #subjects: Subjects;
+  #self: { id: string; serverType: string; frontend: boolean };
+  #heartbeat: number;
+  #nodeTimeout: number;
+  #nodes = new Map<string, Entry>();
+  #byType = new Map<string, NodeInfo[]>(); // sorted by id, rebuilt on change
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #unsubscribe: (() => void)[] = [];
+  #left: ((node: NodeInfo) => void)[] = [];
+
+  constructor(
+    bus: Bus,
+    subjects: Subjects,
+    self: { id: string; serverType: string; frontend: boolean },
+    timing: { heartbeat: number; nodeTimeout: number },
+  ) {
+    this.#bus = bus;
+    this.#subjects = subjects;
+    this.#self = self;
+    this.#heartbeat = timing.heartbeat;
+    this.#nodeTimeout = timing.nodeTimeout;
+    this.#add(self); // a node routes to itself too
+  }
+
+  /** Starts listening and announcing. */
+  start(): void {
+    const s = this.#subjects;
+    this.#unsubscribe.push(
+      this.#bus.subscribe(s.nodes, (data) => this.#heard(data)),
+      this.#bus.subscribe(s.hello, () => this.announce()),
+      this.#bus.subscribe(s.bye, (data) => {
+        const id = this.#decode(data)?.id;
+        if (id !== undefined && id !== this.#self.id) this.drop(id);
+      }),
+    );
+    this.#bus.publish(s.hello, new Uint8Array(0));
+    this.announce();
+    this.#timer = setInterval(() => {
+      this.announce();
+      this.#sweep();
+    }, this.#heartbeat);
+  }
+
+  /** Publishes this node's announcement. */
+  announce(): void {
+    const a: AnnounceHeader = {
+      id: this.#self.id,
+      type: this.#self.serverType,
+      fe: this.#self.frontend,
+    };
+    this.#bus.publish(this.#subjects.nodes, pack(a));
+  }
+
+  /** This node now holds client connections (it listens). */
+  setFrontend(): void {
+    if (this.#self.frontend) return;
+    this.#self = { ...this.#self, frontend: true };
+    this.#add(this.#self);
+    this.announce();
+  }
+
+  /** The live nodes of a server type, sorted by id. */
+  ofType(serverType: string): readonly NodeInfo[] {
+    return this.#byType.get(serverType) ?? [];
+  }
+
+  /** The live node with this id. */
+  get(id: string): NodeInfo | undefined {
+    return this.#nodes.get(id)?.info;
+  }
+
+  /** Every live node, sorted by id. */
+  all(): NodeInfo[] {
+    return [...this.#nodes.values()].map((e) => e.info).sort((a, b) => a.id < b.id ? -1 : 1);
+  }
+
+  /** Calls `fn` for every node that leaves the table. */
+  onLeft(fn: (node: NodeInfo) => void): void {
+    this.#left.push(fn);
+  }
+
+  /** Removes a node at once (it said bye, or NATS says nobody listens on its subject). */
+  drop(id: string): void {
+    const e = this.#nodes.get(id);
+    if (!e || id === this.#self.id) return;
+    this.#nodes.delete(id);
+    this.#rebuild(e.info.serverType);
+    for (const fn of this.#left) fn(e.info);
+  }
+
+  /** Stops announcing, says bye. */
+  stop(): void {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+    for (const off of this.#unsubscribe) off();
+    this.#unsubscribe = [];
+    this.#bus.publish(this.#subjects.bye, pack({ id: this.#self.id }));
+  }
+
+  #decode(data: Uint8Array): AnnounceHeader | undefined {
+    try {
+      const h = unpack<AnnounceHeader>(data).header;
+      return typeof h.id === "string" ? h : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  #heard(data: Uint8Array): void {
+    const a = this.#decode(data);
+    if (!a || typeof a.type !== "string" || a.id === this.#self.id) return;
+    const e = this.#nodes.get(a.id);
+    if (e && e.info.serverType === a.type && e.info.frontend === a.fe) {
+      e.seen = Date.now();
+      return;
+    }
+    if (e) this.#nodes.delete(a.id);
+    this.#add({ id: a.id, serverType: a.type, frontend: a.fe === true });
+    if (e && e.info.serverType !== a.type) this.#rebuild(e.info.serverType);
+  }
+
+  #add(info: NodeInfo): void {
+    this.#nodes.set(info.id, { info, seen: Date.now() });
+    this.#rebuild(info.serverType);
+  }
+
+  #sweep(): void {
+    const now = Date.now();
+    for (const [id, e] of [...this.#nodes]) {
+      if (id !== this.#self.id && now - e.seen > this.#nodeTimeout) this.drop(id);
+    }
+  }
+
+  #rebuild(serverType: string): void {
+    const list = [...this.#nodes.values()].map((e) => e.info)
+      .filter((n) => n.serverType === serverType)
+      .sort((a, b) => a.id < b.id ? -1 : 1);
+    if (list.length) this.#byType.set(serverType, list);
+    else this.#byType.delete(serverType);
+  }
+}
