@@ -99,6 +99,7 @@ export {
   ErrorCode,
   type EventStream,
   InprocNamespace,
+  type InprocOptions,
   InprocTransport,
   type Message,
   runtimeTransports,
