@@ -35,6 +35,16 @@ const FAIL_FLUSH_MS = 250;
 /** A linger of -1 ("until sent") as a timer can hold it (about 24 days). */
 const FOREVER_MS = 2 ** 31 - 1;
 
+/**
+ * A new array of the same frames. Literals for the common one- and two-frame messages: on V8
+ * `slice()` costs about three times as much, which shows at ten million messages a second.
+ */
+function ownArray(frames: Message): Message {
+  if (frames.length === 1) return [frames[0]!];
+  if (frames.length === 2) return [frames[0]!, frames[1]!];
+  return frames.slice();
+}
+
 /** A multipart message: one or more frames. */
 export type Message = Uint8Array[];
 
@@ -434,8 +444,8 @@ export class Pipe {
       if (dropping) continue;
       // The peer gets its own array (patterns such as ROUTER prepend to it; a fan-out shares
       // one); the frames themselves are shared, not copied.
-      if (peer.#host.options.conflate) peer.#arrive(item.slice());
-      else inbox.push(item.slice());
+      if (peer.#host.options.conflate) peer.#arrive(ownArray(item));
+      else inbox.push(ownArray(item));
       arrived++;
     }
     this.#outboxBytes = 0;
