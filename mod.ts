@@ -117,6 +117,7 @@ export {
   type CoreOptions,
   type DealerSocket,
   type DialOptions,
+  type DirectEnd,
   type ListenOptions,
   type PairSocket,
   type Pipe,

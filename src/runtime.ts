@@ -41,6 +41,7 @@ export { SharedMessage } from "./transport/shared_message.ts";
 export type {
   ByteStream,
   DialOptions,
+  DirectEnd,
   ListenOptions,
   StreamHandler,
   StreamListener,

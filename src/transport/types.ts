@@ -88,6 +88,19 @@ export interface ByteStream {
  * One end of an in-process stream's rendezvous (see {@link ByteStream.direct}): its owner (the
  * socket core's pipe) registers itself in `owner` and finds the other side's through `peer`.
  * The transport only pairs the ends; what an owner is belongs to the socket core.
+ *
+ * @example
+ * ```ts
+ * import { InprocNamespace, type DirectEnd } from "@weft/weft/zmq";
+ * import assert from "node:assert/strict";
+ * const names = new InprocNamespace();
+ * let server: DirectEnd | undefined;
+ * names.bind("rendezvous", (stream) => (server = stream.direct));
+ * const client = names.connect("rendezvous").direct!;
+ * client.owner = { name: "the dialer's pipe" }; // what the socket core does on attach
+ * assert.equal(server?.peer, client); // each end finds the other
+ * assert.deepEqual(server?.peer.owner, { name: "the dialer's pipe" });
+ * ```
  */
 export interface DirectEnd {
   /** Whoever uses this end (undefined until then, or when it uses the bytes instead). */

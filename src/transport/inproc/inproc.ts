@@ -146,7 +146,7 @@ interface Bound {
  *
  * @example
  * ```ts
- * import { InprocNamespace } from "./inproc.ts";
+ * import { InprocNamespace } from "@weft/weft/zmq";
  * import assert from "node:assert/strict";
  * const names = new InprocNamespace();
  * const got: string[] = [];
@@ -197,7 +197,26 @@ export class InprocNamespace {
   }
 }
 
-/** Options of {@link InprocTransport}. */
+/**
+ * Options of {@link InprocTransport}.
+ *
+ * @example
+ * ```ts
+ * import { createRegistry, type InprocOptions, InprocNamespace, InprocTransport, Pull, Push } from "@weft/weft/zmq";
+ * import assert from "node:assert/strict";
+ * const options: InprocOptions = { direct: false }; // every message through ZMTP framing
+ * const transports = createRegistry([new InprocTransport(new InprocNamespace(), options)]);
+ * await using pull = new Pull({ transports });
+ * await pull.bind("inproc://framed");
+ * await using push = new Push({ transports });
+ * push.connect("inproc://framed");
+ * const frame = new TextEncoder().encode("hi");
+ * await push.send(frame);
+ * const [got] = await pull.receive();
+ * assert.notEqual(got, frame); // decoded from the bytes: a copy
+ * assert.equal(new TextDecoder().decode(got), "hi");
+ * ```
+ */
 export interface InprocOptions {
   /**
    * Whether sockets may pass messages by reference over this transport's streams (default
