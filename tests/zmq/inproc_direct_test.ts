@@ -129,6 +129,27 @@ describe("inproc passes messages by reference", () => {
     assert.equal((await within(second.receive()))[0], two);
   });
 
+  test("monitor events: connect, accept, handshake both sides, disconnect on close", async () => {
+    const transports = direct();
+    await using pull = new Pull({ transports });
+    const pullSeen: string[] = [];
+    pull.events.on("*", (e) => pullSeen.push(e.type));
+    await pull.bind("inproc://events");
+    const push = new Push({ transports });
+    const pushSeen: string[] = [];
+    push.events.on("*", (e) => pushSeen.push(e.type));
+    push.connect("inproc://events");
+    const frame = Uint8Array.of(1);
+    await push.send(frame);
+    assert.equal((await within(pull.receive()))[0], frame); // the direct path was taken
+    const gone = next(pull, "disconnect");
+    push.close();
+    await push.closed;
+    await within(gone);
+    assert.deepEqual(pushSeen.slice(0, 2), ["connect", "handshake"]);
+    assert.deepEqual(pullSeen, ["bind", "accept", "handshake", "disconnect"]);
+  });
+
   test("socket types are still checked: a PUSH cannot talk to a PUB", async () => {
     const transports = direct();
     await using pub = new Pub({ transports });
