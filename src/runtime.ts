@@ -35,12 +35,13 @@ export function runtimeTransports(): TransportRegistry {
 }
 
 export { defaultTransports, type DefaultTransportsOptions } from "./transport/default.ts";
-export { InprocNamespace, InprocTransport } from "./transport/inproc/inproc.ts";
+export { InprocNamespace, type InprocOptions, InprocTransport } from "./transport/inproc/inproc.ts";
 export { createRegistry } from "./transport/registry.ts";
 export { SharedMessage } from "./transport/shared_message.ts";
 export type {
   ByteStream,
   DialOptions,
+  DirectEnd,
   ListenOptions,
   StreamHandler,
   StreamListener,

@@ -9,6 +9,9 @@
  * can put them side by side:
  *
  *   push_pull  PULL binds, PUSH connects, both in this process (as zeromq.js's plain mode).
+ *              Transport `inproc` passes messages by reference between the two sockets (as
+ *              libzmq's inproc); `inproc-bytes` (on request only) keeps them on the in-memory
+ *              bytes through ZMTP framing, as every inproc did before, to compare in one run.
  *              Timed from the first message received to the last, like the C program.
  *              mode `plain`: `await push.send(buf)` per message, `for await` on the PULL.
  *              mode `batch`: `push.sendBatch(run)` of BATCH messages, `pull.receiveBatch()`.
@@ -20,12 +23,22 @@
  *
  * Every scenario first runs a pilot (which also warms the JIT), then a run sized to take about
  * `--seconds` (default 1.5). Flags: --scenario push_pull|req_rep|fanout, --transport
- * tcp|ipc|inproc, --size N, --mode plain|batch (each repeatable), --count N, --seconds S,
+ * tcp|ipc|inproc|inproc-bytes, --size N, --mode plain|batch (each repeatable), --count N, --seconds S,
  * --subs N. Messages are one reused buffer (as the C and zeromq.js programs do).
  * @module
  */
 
-import { Pub, Pull, Push, Rep, Req, Sub } from "../../src/zmq.ts";
+import {
+  createRegistry,
+  InprocNamespace,
+  InprocTransport,
+  Pub,
+  Pull,
+  Push,
+  Rep,
+  Req,
+  Sub,
+} from "../../src/zmq.ts";
 import { setImmediate } from "node:timers";
 import {
   closeAll,
@@ -103,6 +116,17 @@ async function sendBatched(push: Push, buf: Uint8Array, count: number): Promise<
   if (left > 0) await push.sendBatch(run.slice(0, left));
 }
 
+/** inproc with every message on the bytes (`--transport inproc-bytes`). */
+const bytesInproc = createRegistry([
+  new InprocTransport(new InprocNamespace(), { direct: false }),
+]);
+
+/** Where a push_pull run binds, and the registry its sockets use (the runtime's by default). */
+function placeFor(transport: string) {
+  if (transport !== "inproc-bytes") return { url: endpointFor(TAG, transport), options: {} };
+  return { url: endpointFor(TAG, "inproc"), options: { transports: bytesInproc } };
+}
+
 /** Returns seconds from the first message received to the last. */
 async function pushPullOnce(
   mode: string,
@@ -110,9 +134,10 @@ async function pushPullOnce(
   size: number,
   count: number,
 ): Promise<number> {
-  const pull = new Pull();
-  await pull.bind(endpointFor(TAG, transport));
-  const push = new Push({ linger: -1 });
+  const { url, options } = placeFor(transport);
+  const pull = new Pull(options);
+  await pull.bind(url);
+  const push = new Push({ ...options, linger: -1 });
   push.connect(pull.lastEndpoint!);
   const buf = new Uint8Array(size).fill(0x78);
   const sending = mode === "batch" ? sendBatched(push, buf, count) : sendPlain(push, buf, count);

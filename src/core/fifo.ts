@@ -21,12 +21,17 @@
  */
 export class Fifo<T> {
   #items: (T | undefined)[];
+  // The ring's size is a power of two: an index wraps with `& mask`, not a division.
+  #mask: number;
   #head = 0;
   #length = 0;
 
-  /** Creates an empty queue with room for `capacity` items before it grows. */
+  /** Creates an empty queue with room for `capacity` items (rounded up) before it grows. */
   constructor(capacity = 16) {
-    this.#items = new Array(Math.max(4, capacity));
+    let size = 4;
+    while (size < capacity) size *= 2;
+    this.#items = new Array(size);
+    this.#mask = size - 1;
   }
 
   /** How many items are queued. */
@@ -37,7 +42,7 @@ export class Fifo<T> {
   /** Appends an item. */
   push(item: T): void {
     if (this.#length === this.#items.length) this.#grow();
-    this.#items[(this.#head + this.#length) % this.#items.length] = item;
+    this.#items[(this.#head + this.#length) & this.#mask] = item;
     this.#length++;
   }
 
@@ -46,7 +51,7 @@ export class Fifo<T> {
     if (this.#length === 0) return undefined;
     const item = this.#items[this.#head];
     this.#items[this.#head] = undefined;
-    this.#head = (this.#head + 1) % this.#items.length;
+    this.#head = (this.#head + 1) & this.#mask;
     this.#length--;
     return item;
   }
@@ -85,6 +90,7 @@ export class Fifo<T> {
       next[i] = this.#items[(this.#head + i) % this.#items.length];
     }
     this.#items = next;
+    this.#mask = next.length - 1;
     this.#head = 0;
   }
 }

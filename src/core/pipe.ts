@@ -7,12 +7,20 @@
  *
  * Outbound messages are flushed once per microtask: every message queued in one turn of the
  * event loop goes out in one encoder burst and one transport write.
+ *
+ * Direct pipes (inproc): when the stream offers a rendezvous ({@link ByteStream.direct}) and
+ * the socket's family takes it, the handshake still runs over the bytes (socket types,
+ * identities, security), then the flush moves messages from this pipe's outbox straight into
+ * the peer pipe's inbox, by reference, as libzmq's inproc pipe pair: at most the peer's
+ * receive high-water mark waits there, at most ours in our outbox, and the peer's reads make
+ * room again. The stream lives on for the protocol's own traffic (heartbeats) and for the
+ * end of the connection (disconnect events, close, reconnect work as on any stream).
  * @module
  */
 
 import { Fifo } from "./fifo.ts";
 import type { SocketEvent } from "./events.ts";
-import type { ByteStream } from "../transport/types.ts";
+import type { ByteStream, DirectEnd } from "../transport/types.ts";
 import type { CoreOptions } from "./options.ts";
 import type { WireLink, WirePeer, WireSession, WireSessionError, WireSessionSink } from "./wire.ts";
 
@@ -27,6 +35,16 @@ const FAIL_FLUSH_MS = 250;
 /** A linger of -1 ("until sent") as a timer can hold it (about 24 days). */
 const FOREVER_MS = 2 ** 31 - 1;
 
+/**
+ * A new array of the same frames. Literals for the common one- and two-frame messages: on V8
+ * `slice()` costs about three times as much, which shows at ten million messages a second.
+ */
+function ownArray(frames: Message): Message {
+  if (frames.length === 1) return [frames[0]!];
+  if (frames.length === 2) return [frames[0]!, frames[1]!];
+  return frames.slice();
+}
+
 /** A multipart message: one or more frames. */
 export type Message = Uint8Array[];
 
@@ -40,6 +58,12 @@ interface Subscription {
 export interface PipeHost {
   /** Makes the wire session for a new connection of this pipe. */
   createSession(asServer: boolean, sink: WireSessionSink, link: WireLink): WireSession;
+  /**
+   * Whether this socket's messages may pass by reference to a peer in the same process: true
+   * when a message arrives with the frames it was sent with (ZeroMQ), false when the wire
+   * reshapes it (SP joins header and body into one payload).
+   */
+  readonly passesMessages: boolean;
   /** The socket's current options. */
   readonly options: CoreOptions;
   /** The handshake completed; `peer` is now known. */
@@ -96,6 +120,10 @@ export class Pipe {
   #lingerUntil = Infinity;
   #lingerTimer: ReturnType<typeof setTimeout> | undefined;
   #letGone: { promise: Promise<void>; resolve: () => void } | undefined;
+  // The current stream's rendezvous when this pipe takes it (see the module doc), and the peer
+  // pipe once both handshakes are done: then messages skip the session.
+  #directEnd: DirectEnd | undefined;
+  #direct: Pipe | undefined;
 
   /** A pipe of `host` (the socket core makes them, in `connect` and on accept). */
   constructor(host: PipeHost, id: number, endpoint: string, fromDialer: boolean) {
@@ -157,9 +185,16 @@ export class Pipe {
     }
     if (this.#paused && this.#inbox.length <= this.#host.options.receiveHighWaterMark >> 1) {
       this.#paused = false;
-      this.#stream?.resume();
+      if (this.#direct) this.#direct.#scheduleFlush(); // the peer holds what did not fit
+      else this.#stream?.resume();
     }
     return message;
+  }
+
+  /** A message for the inbound queue (from the session, or from a direct peer). */
+  #arrive(frames: Message): void {
+    if (this.#host.options.conflate) this.#inbox = new Fifo(4);
+    this.#inbox.push(frames);
   }
 
   #dropQueuedMessages(): void {
@@ -184,6 +219,9 @@ export class Pipe {
     this.remoteAddress = stream.remoteAddress;
     this.#ready = false;
     this.#blocked = false;
+    const end = this.#host.passesMessages ? stream.direct : undefined;
+    this.#directEnd = end;
+    if (end) end.owner = this;
     const session = this.#host.createSession(asServer, {
       write: (bytes) => {
         if (this.#stream === stream && !stream.write(bytes)) this.#blocked = true;
@@ -191,13 +229,13 @@ export class Pipe {
       ready: (peer) => {
         this.peer = peer;
         this.#ready = true;
+        if (end && this.#stream === stream) this.#meetDirect(end);
         this.#host.pipeReady(this);
         this.#scheduleFlush();
       },
       message: (frames) => {
         if (this.#closed) return; // closing: what the peer still sends has no reader
-        if (o.conflate) this.#inbox = new Fifo(4);
-        this.#inbox.push(frames);
+        this.#arrive(frames);
         const hwm = o.receiveHighWaterMark;
         if (hwm > 0 && this.#inbox.length >= hwm && !this.#paused) {
           this.#paused = true;
@@ -265,6 +303,33 @@ export class Pipe {
     return letGone.promise;
   }
 
+  /**
+   * Our handshake is done on a stream with a rendezvous: when the peer's is done too, link the
+   * two pipes (each flushes what it held); when the peer's side does not take the rendezvous,
+   * this connection stays on the bytes.
+   */
+  #meetDirect(end: DirectEnd): void {
+    const other = end.peer.owner;
+    if (!(other instanceof Pipe) || other.#directEnd !== end.peer) {
+      this.#directEnd = undefined;
+      end.owner = undefined;
+      return;
+    }
+    if (!other.#ready) return; // it links us when its handshake completes
+    this.#direct = other;
+    other.#direct = this;
+    other.#scheduleFlush();
+  }
+
+  /** Forgets the direct peer (our connection ends); the peer holds its outbox from now on. */
+  #unlinkDirect(): void {
+    const peer = this.#direct;
+    if (this.#directEnd) this.#directEnd.owner = undefined;
+    this.#directEnd = undefined;
+    this.#direct = undefined;
+    if (peer && peer.#direct === this) peer.#direct = undefined;
+  }
+
   /** Draining: once the outbox is empty, the stream flushes the rest in the linger left. */
   #drainStep(): void {
     if (this.#outbox.length > 0) return;
@@ -278,6 +343,7 @@ export class Pipe {
     clearTimeout(this.#lingerTimer);
     this.#clearTimer();
     this.clearOutbox();
+    this.#unlinkDirect();
     const stream = this.#stream;
     this.#stream = undefined;
     this.#session = undefined;
@@ -329,11 +395,13 @@ export class Pipe {
     }
     this.#flushQueued = false;
     this.#flush();
+    if (this.#draining && this.#directEnd) this.#drainStep(); // a direct peer made room
   };
 
   #flush(): void {
     const session = this.#session;
     if (!session || !this.#ready || this.#blocked) return;
+    if (this.#directEnd) return this.#flushDirect();
     let moved = 0;
     for (let item = this.#outbox.shift(); item !== undefined; item = this.#outbox.shift()) {
       if (Array.isArray(item)) session.send(item);
@@ -344,6 +412,45 @@ export class Pipe {
     if (moved === 0) return;
     session.flush();
     // Room again: let waiting senders in (the host ignores this when nobody waits).
+    this.#host.pipeWritable(this);
+  }
+
+  /**
+   * Moves the outbox into the direct peer's inbox, in order, until the peer's receive
+   * high-water mark (its reads call us back); holds everything until the peer is linked.
+   */
+  #flushDirect(): void {
+    const peer = this.#direct;
+    if (!peer) return;
+    const outbox = this.#outbox;
+    const inbox = peer.#inbox;
+    const hwm = peer.#host.options.receiveHighWaterMark;
+    const dropping = peer.#closed; // closing: what we still send has no reader
+    const room = hwm > 0 && !peer.#host.options.conflate ? hwm - inbox.length : Infinity;
+    let moved = 0;
+    let arrived = 0;
+    while (outbox.length > 0) {
+      if (arrived >= room) {
+        peer.#paused = true; // its read() wakes us at half the mark
+        break;
+      }
+      const item = outbox.shift()!;
+      moved++;
+      if (!Array.isArray(item)) {
+        peer.#host.pipeSubscription(peer, item.topic, item.subscribe);
+        if (this.#direct !== peer) break; // the subscription made the peer drop us
+        continue;
+      }
+      if (dropping) continue;
+      // The peer gets its own array (patterns such as ROUTER prepend to it; a fan-out shares
+      // one); the frames themselves are shared, not copied.
+      if (peer.#host.options.conflate) peer.#arrive(ownArray(item));
+      else inbox.push(ownArray(item));
+      arrived++;
+    }
+    this.#outboxBytes = 0;
+    if (moved === 0) return;
+    if (arrived > 0) peer.#host.pipeReadable(peer);
     this.#host.pipeWritable(this);
   }
 
@@ -384,6 +491,7 @@ export class Pipe {
       this.clearOutbox();
       this.#released(stream);
     }
+    this.#unlinkDirect();
     this.#stream = undefined;
     this.#session = undefined;
     this.#ready = false;

@@ -105,6 +105,16 @@ export abstract class SocketCore<O extends CoreOptions = CoreOptions> implements
     link: WireLink,
   ): WireSession;
 
+  /**
+   * Whether this family's messages may pass by reference to a peer pipe in the same process
+   * (inproc), skipping the wire encoding once the handshake is done: true when a message
+   * arrives with exactly the frames it was sent with. A family whose wire reshapes messages
+   * returns false and stays on the bytes.
+   */
+  protected get passesMessages(): boolean {
+    return true;
+  }
+
   /** Extra options for this socket's dials (message transports: the subprotocols to offer). */
   protected dialOptions(): DialOptions {
     return {};
@@ -472,6 +482,9 @@ export abstract class SocketCore<O extends CoreOptions = CoreOptions> implements
       options: this.options,
       get isClosed() {
         return socket.#isClosed;
+      },
+      get passesMessages() {
+        return socket.passesMessages;
       },
       createSession: (asServer, sink, link) => this.createSession(asServer, sink, link),
       dialOptions: () => this.dialOptions(),

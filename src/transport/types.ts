@@ -65,6 +65,12 @@ export interface ByteStream {
    * `write` returns.
    */
   writeShared?(message: SharedMessage): boolean;
+  /**
+   * Optional: this end of a stream between two sockets of one process (inproc). The socket
+   * core parks its pipe here; once both sides' handshakes are done, messages pass between the
+   * two pipes by reference and the stream carries only the protocol's own traffic.
+   */
+  readonly direct?: DirectEnd | undefined;
   /** Stops delivering data (inbound back-pressure: the kernel buffer fills, the peer slows). */
   pause(): void;
   /** Resumes delivering data after {@link ByteStream.pause}. */
@@ -76,6 +82,31 @@ export interface ByteStream {
   close(lingerMs?: number): void;
   /** Settles once the stream is closed, whoever closed it. Never rejects. */
   readonly closed: Promise<void>;
+}
+
+/**
+ * One end of an in-process stream's rendezvous (see {@link ByteStream.direct}): its owner (the
+ * socket core's pipe) registers itself in `owner` and finds the other side's through `peer`.
+ * The transport only pairs the ends; what an owner is belongs to the socket core.
+ *
+ * @example
+ * ```ts
+ * import { InprocNamespace, type DirectEnd } from "@weft/weft/zmq";
+ * import assert from "node:assert/strict";
+ * const names = new InprocNamespace();
+ * let server: DirectEnd | undefined;
+ * names.bind("rendezvous", (stream) => (server = stream.direct));
+ * const client = names.connect("rendezvous").direct!;
+ * client.owner = { name: "the dialer's pipe" }; // what the socket core does on attach
+ * assert.equal(server?.peer, client); // each end finds the other
+ * assert.deepEqual(server?.peer.owner, { name: "the dialer's pipe" });
+ * ```
+ */
+export interface DirectEnd {
+  /** Whoever uses this end (undefined until then, or when it uses the bytes instead). */
+  owner: object | undefined;
+  /** The other end of the same stream. */
+  readonly peer: DirectEnd;
 }
 
 /** A bound listener accepting streams. */

@@ -185,6 +185,15 @@ export abstract class SpSocket extends SocketCore<CoreOptions>
     }, this.screensArrivals ? screen(sink, (payload) => this.refuseArrival(payload)) : sink);
   }
 
+  /**
+   * SP stays on the bytes over inproc: its wire reshapes a message (sent as `[header, body]`,
+   * received as one payload) and screens arrivals in the session's sink, so a message passed
+   * by reference would reach the peer in the wrong shape and unchecked.
+   */
+  protected override get passesMessages(): boolean {
+    return false;
+  }
+
   /** Whether {@link SpSocket.refuseArrival} looks at each message (patterns that do set it). */
   protected get screensArrivals(): boolean {
     return false;
