@@ -12,6 +12,7 @@
 
 import { WeftError } from "../../core/errors.ts";
 import { encodeCommand, parseError, parseReady, propertyCommand } from "./command.ts";
+import type { ParsedCommand } from "./command.ts";
 import type { Mechanism, MechanismHost, MechanismStep } from "./mechanism.ts";
 import { peerErrorStep, type ZapContext, zapRefusal, type ZapReply } from "./zap.ts";
 
@@ -74,6 +75,27 @@ export function parseHello(
     username: data.slice(1, 1 + ulen),
     password: data.slice(2 + ulen),
   };
+}
+
+/** `^RROR`: how libzmq 4.3.4's PLAIN code spells ERROR (C's `"\x5ERROR"` reads `\x5E` `RROR`). */
+const LIBZMQ_ERROR = [0x5e, 0x52, 0x52, 0x4f, 0x52];
+
+/**
+ * Reads libzmq 4.3.4's misspelt PLAIN ERROR (`5e 'RROR' len reason`, no name-length octet) as
+ * the ERROR it means; `null` for anything else. Its PLAIN server sends nothing else on a
+ * refused login (and its PLAIN client accepts only this spelling).
+ *
+ * @example
+ * ```ts
+ * import { parseLibzmqPlainError } from "./plain.ts";
+ * import assert from "node:assert/strict";
+ * const body = new Uint8Array([0x5e, 0x52, 0x52, 0x4f, 0x52, 3, 0x34, 0x30, 0x30]);
+ * assert.equal(parseLibzmqPlainError(body)?.name, "ERROR");
+ * ```
+ */
+export function parseLibzmqPlainError(body: Uint8Array): ParsedCommand | null {
+  if (body.length < LIBZMQ_ERROR.length || LIBZMQ_ERROR.some((b, i) => body[i] !== b)) return null;
+  return { name: ERROR, data: body.subarray(LIBZMQ_ERROR.length) };
 }
 
 function unexpected(role: string, expected: string, got: string): MechanismStep {

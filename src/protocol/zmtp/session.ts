@@ -31,6 +31,7 @@ import {
 } from "./mechanism.ts";
 import { isPropertyName, type Properties } from "./metadata.ts";
 import { compatiblePeers, isCompatible, isSocketType, type SocketType } from "./socket_type.ts";
+import { parseLibzmqPlainError } from "./plain.ts";
 import { checkZapReply, type ZapReply, type ZapRequest } from "./zap.ts";
 
 /** What the session learned about the peer when the handshake completed. */
@@ -466,7 +467,8 @@ export class ZmtpSession implements WireSession {
   }
 
   #handshakeCommand(body: Uint8Array): void {
-    const cmd = parseCommand(body);
+    const cmd = parseCommand(body) ??
+      (this.#mechanism.name === "PLAIN" ? parseLibzmqPlainError(body) : null);
     if (cmd === null) return this.#fail("EPROTO", "malformed command during the handshake");
     this.#step(this.#mechanism.handshakeCommand(cmd.name, cmd.data, this.#host));
   }
