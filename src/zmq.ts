@@ -40,7 +40,7 @@ export type { SocketOptions } from "./patterns/zmq/options.ts";
 export type { XPubOptions } from "./patterns/zmq/pubsub.ts";
 export type { ReqOptions } from "./patterns/zmq/req_rep.ts";
 export type { RouterOptions } from "./patterns/zmq/dealer_router.ts";
-export type { Authenticator, SecurityOptions } from "./patterns/zmq/security.ts";
+export type { Authenticator, SecurityOptions, SecurityValues } from "./patterns/zmq/security.ts";
 export type { ZapReply, ZapRequest } from "./protocol/zmtp/zap.ts";
 export { allowList, type AllowListOptions } from "./patterns/zmq/zap_allow.ts";
 export { ZAP_ENDPOINT } from "./patterns/zmq/zap_handler.ts";

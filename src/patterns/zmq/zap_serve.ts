@@ -26,9 +26,7 @@ export interface ZapHandlerOptions {
  *
  * @example
  * ```ts
- * import { ZapHandler } from "./zap_serve.ts";
- * import { createRegistry } from "../../transport/registry.ts";
- * import { InprocNamespace, InprocTransport } from "../../transport/inproc/inproc.ts";
+ * import { createRegistry, InprocNamespace, InprocTransport, ZapHandler } from "@weft/weft/zmq";
  * import assert from "node:assert/strict";
  * const transports = createRegistry([new InprocTransport(new InprocNamespace())]);
  * await using handler = await ZapHandler.start(() => ({ status: 400 }), { transports });

@@ -44,6 +44,8 @@ function end(options: ZmtpSessionOptions, deliver: (b: Uint8Array) => void): End
 
 /** A client and a server session joined by synchronous writes. */
 function pair(authenticate: ZmtpSessionOptions["authenticate"], password = "pw") {
+  // Each end writes into the other: declared first, assigned below.
+  // deno-lint-ignore prefer-const
   let c!: End, s!: End;
   c = end({
     socketType: "REQ",
@@ -142,6 +144,8 @@ describe("PLAIN session", () => {
 
   test("the handshake limit still applies while the authenticator thinks; its late answer is ignored", async () => {
     let answer!: (r: ZapReply) => void;
+    // Each end writes into the other: declared first, assigned below.
+    // deno-lint-ignore prefer-const
     let c!: End, s!: End;
     c = end({
       socketType: "DEALER",
