@@ -48,9 +48,9 @@ export type MechanismStep =
     /**
      * The server side asks its authenticator (ZAP) before going on. The session holds the
      * handshake (no more commands are fed) until the answer comes, then calls `resume` with
-     * it and treats the result as the step. Without an authenticator the session answers
-     * `{ status: 200 }` itself (libzmq accepts when no ZAP handler is bound, except PLAIN —
-     * the PLAIN server mechanism refuses on its own when the socket has no authenticator).
+     * it and treats the result as the step (input arriving meanwhile is held). A session
+     * without an authenticator answers `{ status: 200 }` itself; the socket layer gives every
+     * PLAIN server one whose fallback refuses (libzmq fails PLAIN without a ZAP handler).
      */
     readonly kind: "authenticate";
     readonly request: ZapRequest;

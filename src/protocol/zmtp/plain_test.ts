@@ -186,6 +186,19 @@ describe("PLAIN: malformed and unexpected commands close the connection", () => 
     return s;
   }
 
+  /** A client session fed by hand: the server's greeting, then `frame` (whole ZMTP frames). */
+  function clientFed(frame: Uint8Array): End {
+    const c = end({
+      socketType: "REQ",
+      asServer: false,
+      mechanism: new PlainClientMechanism("a", "b"),
+    }, () => {});
+    c.session.start(0);
+    c.session.feed(buildGreeting({ mechanism: "PLAIN" }), 0);
+    c.session.feed(frame, 0);
+    return c;
+  }
+
   test("a HELLO whose password length does not match its size", () => {
     const hello = helloCommand("ann", "pw");
     const s = serverFed(new Uint8Array([...hello, 0x00]));
@@ -205,14 +218,7 @@ describe("PLAIN: malformed and unexpected commands close the connection", () => 
         /PLAIN client too/,
       ]] as const
     ) {
-      const c = end({
-        socketType: "REQ",
-        asServer: false,
-        mechanism: new PlainClientMechanism("a", "b"),
-      }, () => {});
-      c.session.start(0);
-      c.session.feed(buildGreeting({ mechanism: "PLAIN" }), 0);
-      c.session.feed(new Uint8Array([0x04, body.length, ...body]), 0);
+      const c = clientFed(new Uint8Array([0x04, body.length, ...body]));
       assert.equal(c.error?.code, "EPROTO");
       assert.match(c.error!.reason, why);
     }
@@ -236,14 +242,7 @@ describe("PLAIN: malformed and unexpected commands close the connection", () => 
   });
 
   test("libzmq 4.3.4's misspelt ERROR (^RROR) reads as a refusal", () => {
-    const c = end({
-      socketType: "REQ",
-      asServer: false,
-      mechanism: new PlainClientMechanism("a", "b"),
-    }, () => {});
-    c.session.start(0);
-    c.session.feed(buildGreeting({ mechanism: "PLAIN" }), 0);
-    c.session.feed(new Uint8Array([4, 9, 0x5e, 0x52, 0x52, 0x4f, 0x52, 3, 0x34, 0x30, 0x30]), 0);
+    const c = clientFed(new Uint8Array([4, 9, 0x5e, 0x52, 0x52, 0x4f, 0x52, 3, 0x34, 0x30, 0x30]));
     assert.equal(c.error?.code, "EACCES");
     assert.match(c.error!.reason, /ERROR "400"/);
   });

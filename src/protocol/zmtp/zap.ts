@@ -13,7 +13,7 @@
 export interface ZapRequest {
   /** The ZAP domain (the socket's `zapDomain` option; empty by default). */
   readonly domain: string;
-  /** The peer's address as the transport reports it (e.g. `127.0.0.1:51234`). */
+  /** The peer's address: its IP for tcp (no port, as libzmq), else the transport's address. */
   readonly address: string;
   /** The local socket's routing id (RFC 27 "identity": libzmq sends the server's own). */
   readonly routingId: Uint8Array;
