@@ -35,6 +35,7 @@
 
 // ZeroMQ sockets, their options and the proxy.
 export {
+  type Authenticator,
   Dealer,
   type MessageLike,
   Pair,
@@ -56,6 +57,7 @@ export {
   Request,
   Router,
   type RouterOptions,
+  type SecurityOptions,
   type SocketOptions,
   statisticsFrames,
   Sub,
@@ -65,6 +67,8 @@ export {
   type XPubOptions,
   XSub,
   XSubscriber,
+  type ZapReply,
+  type ZapRequest,
 } from "./src/zmq.ts";
 
 // nng Scalability Protocols sockets, their options, contexts and the device.
@@ -129,6 +133,7 @@ export {
   type ReqSocket,
   type ResolvedOptions,
   type RouterSocket,
+  type SecurityValues,
   type SharedMessage,
   type Socket,
   type SocketCore,

@@ -32,11 +32,20 @@ import { RepSocket, ReqSocket } from "./patterns/zmq/req_rep.ts";
 import type { ReqOptions } from "./patterns/zmq/req_rep.ts";
 import { DealerSocket, RouterSocket } from "./patterns/zmq/dealer_router.ts";
 import type { RouterOptions } from "./patterns/zmq/dealer_router.ts";
+import type { Authenticator } from "./patterns/zmq/security.ts";
+import { ZapHandler } from "./patterns/zmq/zap_serve.ts";
+import type { TransportRegistry } from "./transport/types.ts";
 
 export type { SocketOptions } from "./patterns/zmq/options.ts";
 export type { XPubOptions } from "./patterns/zmq/pubsub.ts";
 export type { ReqOptions } from "./patterns/zmq/req_rep.ts";
 export type { RouterOptions } from "./patterns/zmq/dealer_router.ts";
+export type { Authenticator, SecurityOptions, SecurityValues } from "./patterns/zmq/security.ts";
+export type { ZapReply, ZapRequest } from "./protocol/zmtp/zap.ts";
+export { allowList, type AllowListOptions } from "./patterns/zmq/zap_allow.ts";
+export { ZAP_ENDPOINT } from "./patterns/zmq/zap_handler.ts";
+export { ZapHandler } from "./patterns/zmq/zap_serve.ts";
+export { messageProperty, messagePropertyBytes } from "./patterns/zmq/message_properties.ts";
 export type { Message } from "./core/pipe.ts";
 export { type MessageLike, Socket } from "./patterns/zmq/socket.ts";
 export type { SocketBase } from "./patterns/zmq/socket.ts";
@@ -348,3 +357,36 @@ export const XSubscriber = XSub;
 export const Request = Req;
 /** Alias of {@link Rep}, the zeromq.js name (same class). */
 export const Reply = Rep;
+
+/** Options of {@link serveZap}. */
+export interface ServeZapOptions {
+  /** Whose inproc namespace to bind in (default: the one every socket of this module shares). */
+  readonly transports?: TransportRegistry;
+}
+
+/**
+ * Starts an RFC 27 ZAP handler at `inproc://zeromq.zap.01` answering with `authenticate`: the
+ * libzmq way to check logins (pyzmq's `ThreadAuthenticator`). Server sockets in the same
+ * inproc namespace that have no `authenticate` option of their own ask it. Prefer the
+ * `authenticate` option for new code; this is for code (and habits) coming from libzmq.
+ *
+ * @example
+ * ```ts
+ * import { allowList, Pull, Push, serveZap } from "@weft/weft/zmq";
+ * import assert from "node:assert/strict";
+ * await using zap = await serveZap(allowList({ plain: { ann: "s3cret" } }));
+ * await using pull = new Pull({ plainServer: true }); // no authenticate: asks the handler
+ * await pull.bind("tcp://127.0.0.1:0");
+ * await using push = new Push({ plainUsername: "ann", plainPassword: "s3cret" });
+ * push.connect(pull.lastEndpoint!);
+ * await push.send("job");
+ * assert.equal(new TextDecoder().decode((await pull.receive())[0]), "job");
+ * assert.equal(zap.endpoint, "inproc://zeromq.zap.01");
+ * ```
+ */
+export function serveZap(
+  authenticate: Authenticator,
+  options: ServeZapOptions = {},
+): Promise<ZapHandler> {
+  return ZapHandler.start(authenticate, { transports: options.transports ?? runtimeTransports() });
+}

@@ -30,6 +30,8 @@ export const ErrorCode = {
   ECANCELED: "ECANCELED",
   /** A queue is full and the operation would block. */
   EAGAIN: "EAGAIN",
+  /** Authentication refused (a ZMTP PLAIN/CURVE login the authenticator turned down). */
+  EACCES: "EACCES",
 } as const;
 
 /** One of the {@link ErrorCode} values. */

@@ -227,11 +227,15 @@ export class Pipe {
         if (this.#stream === stream && !stream.write(bytes)) this.#blocked = true;
       },
       ready: (peer) => {
+        // A handshake held for an authenticator may finish after its connection is gone.
+        if (this.#stream !== stream) return;
         this.peer = peer;
         this.#ready = true;
         if (end && this.#stream === stream) this.#meetDirect(end);
         this.#host.pipeReady(this);
         this.#scheduleFlush();
+        // It may also finish outside feed(): arm the heartbeat timer now, not at the next input.
+        if (this.#session !== undefined) this.#armTimer(this.#session);
       },
       message: (frames) => {
         if (this.#closed) return; // closing: what the peer still sends has no reader
@@ -248,6 +252,7 @@ export class Pipe {
     }, {
       endpoint: this.endpoint,
       framing: stream.framing ?? "bytes",
+      remoteAddress: stream.remoteAddress,
       ...(stream.protocol !== undefined ? { protocol: stream.protocol } : {}),
     });
     this.#session = session;

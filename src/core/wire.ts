@@ -56,6 +56,8 @@ export interface WireLink {
   readonly framing: "bytes" | "messages";
   /** The subprotocol a message transport negotiated (e.g. `rep.sp.nanomsg.org`). */
   readonly protocol?: string;
+  /** The peer's address as the transport reports it (e.g. `tcp://127.0.0.1:50122`). */
+  readonly remoteAddress?: string;
 }
 
 /** One connection's protocol state machine. */

@@ -15,9 +15,11 @@ import {
 } from "../../core/options.ts";
 import type { CoreOptions, OptionChecks, OptionNames, OptionRules } from "../../core/options.ts";
 import type { TransportRegistry } from "../../transport/types.ts";
+import { SECURITY_DEFAULTS, SECURITY_RULES } from "./security.ts";
+import type { SecurityOptions, SecurityValues } from "./security.ts";
 
 /** Options every ZeroMQ socket accepts (in the constructor object or as properties). */
-export interface SocketOptions {
+export interface SocketOptions extends SecurityOptions {
   /** Messages queued per peer before send blocks or drops; 0 = no limit. Default 1000. */
   sendHighWaterMark?: number;
   /** Messages queued per peer before reading from it pauses; 0 = no limit. Default 1000. */
@@ -70,7 +72,7 @@ export interface SocketOptions {
 }
 
 /** Resolved values of {@link SocketOptions} (everything but `transports`). */
-export interface ResolvedOptions extends CoreOptions {
+export interface ResolvedOptions extends CoreOptions, SecurityValues {
   /** Our identity, sent to ROUTER peers. */
   routingId: Uint8Array;
   /** Longest a ZMTP handshake may take, ms; 0 = no limit. */
@@ -88,6 +90,7 @@ export interface ResolvedOptions extends CoreOptions {
 /** libzmq's defaults. */
 export const DEFAULTS: Readonly<ResolvedOptions> = Object.freeze({
   ...CORE_DEFAULTS,
+  ...SECURITY_DEFAULTS,
   routingId: new Uint8Array(0),
   handshakeInterval: 30000,
   heartbeatInterval: 0,
@@ -99,6 +102,7 @@ export const DEFAULTS: Readonly<ResolvedOptions> = Object.freeze({
 /** The checks of {@link ResolvedOptions}: the core's plus ZMTP's. */
 export const RULES: OptionRules<ResolvedOptions> = Object.freeze({
   ...CORE_RULES,
+  ...SECURITY_RULES,
   routingId: (_name: string, value: unknown) => toRoutingId(value),
   handshakeInterval: integerOption(0, "ms"),
   heartbeatInterval: integerOption(0, "ms"),

@@ -10,11 +10,14 @@ import { WeftError } from "../../core/errors.ts";
 import { noCallOptionsError, OptionTable } from "../../core/options.ts";
 import type { Message } from "../../core/pipe.ts";
 import { SocketCore } from "../../core/socket.ts";
-import type { WireSession, WireSessionSink } from "../../core/wire.ts";
+import type { WireLink, WireSession, WireSessionSink } from "../../core/wire.ts";
 import { ZmtpSession } from "../../protocol/zmtp/mod.ts";
 import type { SocketType } from "../../protocol/zmtp/mod.ts";
 import { checkSocketOptions, DEFAULTS, RULES } from "./options.ts";
 import type { ResolvedOptions, SocketOptions } from "./options.ts";
+import type { TransportRegistry } from "../../transport/types.ts";
+import { tagFrames } from "./message_properties.ts";
+import { type Authenticator, checkSecurity, securityFor, type SecurityValues } from "./security.ts";
 
 /** What `send` accepts: one frame or several (a multipart message). */
 export type MessageLike = string | Uint8Array | ReadonlyArray<string | Uint8Array>;
@@ -73,6 +76,7 @@ export abstract class Socket extends SocketCore<ResolvedOptions> implements Asyn
   declare readonly socketType: string;
   /** Current option values (read and write them through the socket's properties). */
   declare readonly options: ResolvedOptions;
+  readonly #transports: TransportRegistry;
 
   /**
    * Subclasses pass their ZMTP type and the user's options (with `transports` filled in).
@@ -85,12 +89,28 @@ export abstract class Socket extends SocketCore<ResolvedOptions> implements Asyn
       new OptionTable<ResolvedOptions>(DEFAULTS, RULES, options as Partial<ResolvedOptions>),
       options.transports,
     );
+    // SocketCore checks transports is set; the ZAP handler lookup needs its inproc namespace.
+    this.#transports = options.transports!;
+    checkSecurity(this.options);
   }
 
-  /** A ZMTP session configured from this socket's options. */
-  protected createSession(asServer: boolean, sink: WireSessionSink): WireSession {
+  /**
+   * A ZMTP session configured from this socket's options: the security mechanism and
+   * authenticator come from `security.ts`; secured connections tag received frames with the
+   * peer's properties (`messageProperty`).
+   */
+  protected createSession(asServer: boolean, sink: WireSessionSink, link?: WireLink): WireSession {
     const o = this.options;
+    const security = securityFor(o, {
+      remoteAddress: link?.remoteAddress ?? "",
+      routingId: o.routingId,
+      transports: this.#transports,
+      timeoutMs: o.handshakeInterval,
+    });
+    const secured = security.mechanism.name !== "NULL" || security.authenticate !== undefined;
     return new ZmtpSession({
+      mechanism: security.mechanism,
+      ...(security.authenticate ? { authenticate: security.authenticate } : {}),
       socketType: this.socketType as SocketType,
       asServer,
       routingId: o.routingId,
@@ -99,7 +119,7 @@ export abstract class Socket extends SocketCore<ResolvedOptions> implements Asyn
       heartbeatTimeoutMs: o.heartbeatTimeout >= 0 ? o.heartbeatTimeout : o.heartbeatInterval,
       heartbeatTtlMs: o.heartbeatTimeToLive,
       handshakeIntervalMs: o.handshakeInterval,
-    }, sink);
+    }, secured ? tagFrames(sink) : sink);
   }
 
   // ── endpoints ────────────────────────────────────────────────────────────────────────────
@@ -327,6 +347,53 @@ export abstract class Socket extends SocketCore<ResolvedOptions> implements Asyn
   }
   set conflate(value: boolean) {
     this.setOption("conflate", value);
+  }
+  /** Be the PLAIN server (applies to later connections). */
+  get plainServer(): boolean {
+    return this.options.plainServer;
+  }
+  set plainServer(value: boolean) {
+    this.#setSecurity("plainServer", value);
+  }
+  /** The PLAIN client's username, or null when not a PLAIN client (later connections). */
+  get plainUsername(): string | null {
+    return this.options.plainUsername ?? null;
+  }
+  set plainUsername(value: string | null) {
+    this.#setSecurity("plainUsername", value);
+  }
+  /** The PLAIN client's password, or null (later connections). */
+  get plainPassword(): string | null {
+    return this.options.plainPassword ?? null;
+  }
+  set plainPassword(value: string | null) {
+    this.#setSecurity("plainPassword", value);
+  }
+  /** The ZAP domain sent to the authenticator (later connections). */
+  get zapDomain(): string {
+    return this.options.zapDomain;
+  }
+  set zapDomain(value: string) {
+    this.#setSecurity("zapDomain", value);
+  }
+  /** The authenticator callback, or null (later connections). */
+  get authenticate(): Authenticator | null {
+    return this.options.authenticate ?? null;
+  }
+  set authenticate(value: Authenticator | null) {
+    this.#setSecurity("authenticate", value);
+  }
+
+  /** Sets a security option if the result is consistent (else `EINVAL`, nothing changed). */
+  #setSecurity<K extends keyof SecurityValues>(name: K, value: unknown): void {
+    const before = this.options[name];
+    this.setOption(name, value);
+    try {
+      checkSecurity(this.options);
+    } catch (error) {
+      this.setOption(name, before);
+      throw error;
+    }
   }
 }
 

@@ -10,7 +10,13 @@
 
 import { Command, parseError, parseReady, readyCommand } from "./command.ts";
 import type { Properties } from "./metadata.ts";
-import type { ZapReply, ZapRequest } from "./zap.ts";
+import {
+  peerErrorStep,
+  type ZapContext,
+  zapRefusal,
+  type ZapReply,
+  type ZapRequest,
+} from "./zap.ts";
 
 /** What a mechanism may use from the session during the handshake. */
 export interface MechanismHost {
@@ -33,6 +39,8 @@ export type MechanismStep =
     readonly kind: "error";
     /** Why, for the error event. */
     readonly reason: string;
+    /** The error code to report: `EACCES` for an authentication refusal; default `EPROTO`. */
+    readonly code?: "EPROTO" | "EACCES";
     /** If set, send ERROR with this reason before giving up. */
     readonly reply?: string;
   }
@@ -40,9 +48,9 @@ export type MechanismStep =
     /**
      * The server side asks its authenticator (ZAP) before going on. The session holds the
      * handshake (no more commands are fed) until the answer comes, then calls `resume` with
-     * it and treats the result as the step. Without an authenticator the session answers
-     * `{ status: 200 }` itself (libzmq accepts when no ZAP handler is bound, except PLAIN —
-     * the PLAIN server mechanism refuses on its own when the socket has no authenticator).
+     * it and treats the result as the step (input arriving meanwhile is held). A session
+     * without an authenticator answers `{ status: 200 }` itself; the socket layer gives every
+     * PLAIN server one whose fallback refuses (libzmq fails PLAIN without a ZAP handler).
      */
     readonly kind: "authenticate";
     readonly request: ZapRequest;
@@ -69,8 +77,11 @@ export interface Mechanism {
   readonly name: string;
   /** The greeting's as-server flag (always false for NULL). */
   readonly asServer: boolean;
-  /** Called once the greetings are exchanged: send the first handshake command(s). */
-  start(host: MechanismHost): void;
+  /**
+   * Called once the greetings are exchanged: send the first handshake command(s). May return
+   * a step (NULL with an authenticator asks it before sending READY, as libzmq).
+   */
+  start(host: MechanismHost): MechanismStep | void;
   /** Handles one handshake command from the peer. */
   handshakeCommand(name: string, data: Uint8Array, host: MechanismHost): MechanismStep;
   /** Traffic-phase frame transform, or undefined when frames pass as they are. */
@@ -102,10 +113,28 @@ export class NullMechanism implements Mechanism {
   /** NULL has no roles; libzmq sends 0. */
   readonly asServer = false;
   #received = false;
+  readonly #zap: ZapContext | undefined;
 
-  /** Sends our READY. */
-  start(host: MechanismHost): void {
-    host.sendCommand(readyCommand(host.metadata));
+  /**
+   * With `zap`, the mechanism asks the authenticator (mechanism `NULL`, no credentials) before
+   * it sends READY, as libzmq does when `ZMQ_ZAP_DOMAIN` is set; without, it sends READY at once.
+   */
+  constructor(options: { readonly zap?: ZapContext } = {}) {
+    this.#zap = options.zap;
+  }
+
+  /** Sends our READY, or first asks the authenticator when there is one. */
+  start(host: MechanismHost): MechanismStep | void {
+    if (this.#zap === undefined) return host.sendCommand(readyCommand(host.metadata));
+    return {
+      kind: "authenticate",
+      request: { ...this.#zap, mechanism: "NULL", credentials: [] },
+      resume: (reply: ZapReply): MechanismStep => {
+        if (reply.status !== 200) return zapRefusal("NULL", reply);
+        host.sendCommand(readyCommand(host.metadata));
+        return { kind: "continue" };
+      },
+    };
   }
 
   /** Accepts one READY (or an ERROR); anything else is a protocol error. */
@@ -126,11 +155,7 @@ export class NullMechanism implements Mechanism {
     }
     if (name === Command.ERROR) {
       this.#received = true;
-      const reason = parseError(data);
-      if (reason === null) {
-        return { kind: "error", reason: "malformed ERROR command from the peer" };
-      }
-      return { kind: "error", reason: `the peer refused the handshake: ERROR "${reason}"` };
+      return peerErrorStep("NULL", parseError(data));
     }
     return {
       kind: "error",

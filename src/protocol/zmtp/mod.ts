@@ -23,6 +23,7 @@
  */
 
 export {
+  type ZmtpAuthenticator,
   type ZmtpErrorCode,
   type ZmtpPeer,
   ZmtpSession,
@@ -39,6 +40,21 @@ export {
   NullMechanism,
   type WireFrame,
 } from "./mechanism.ts";
+export {
+  helloCommand,
+  MAX_PLAIN_CREDENTIAL,
+  parseHello,
+  PlainClientMechanism,
+  PlainServerMechanism,
+} from "./plain.ts";
+export {
+  checkZapReply,
+  peerErrorStep,
+  type ZapContext,
+  zapRefusal,
+  type ZapReply,
+  type ZapRequest,
+} from "./zap.ts";
 export {
   buildGreeting,
   checkGreeting,

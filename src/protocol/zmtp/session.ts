@@ -23,9 +23,16 @@ import {
   subscriptionCommand,
 } from "./command.ts";
 import { buildGreeting, checkGreeting, GREETING_SIZE } from "./greeting.ts";
-import { type Mechanism, type MechanismHost, NullMechanism } from "./mechanism.ts";
+import {
+  type Mechanism,
+  type MechanismHost,
+  type MechanismStep,
+  NullMechanism,
+} from "./mechanism.ts";
 import { isPropertyName, type Properties } from "./metadata.ts";
 import { compatiblePeers, isCompatible, isSocketType, type SocketType } from "./socket_type.ts";
+import { parseLibzmqPlainError } from "./plain.ts";
+import { checkZapReply, type ZapReply, type ZapRequest } from "./zap.ts";
 
 /** What the session learned about the peer when the handshake completed. */
 export interface ZmtpPeer extends WirePeer {
@@ -40,7 +47,13 @@ export interface ZmtpPeer extends WirePeer {
 }
 
 /** Error codes a session reports. */
-export type ZmtpErrorCode = "EPROTO" | "EMSGSIZE" | "ETIMEDOUT";
+export type ZmtpErrorCode = "EPROTO" | "EMSGSIZE" | "ETIMEDOUT" | "EACCES";
+
+/**
+ * Answers a mechanism's ZAP question (see {@link ZmtpSessionOptions.authenticate}). It may
+ * answer at once or later; a throw or a rejection counts as status 500.
+ */
+export type ZmtpAuthenticator = (request: ZapRequest) => ZapReply | Promise<ZapReply>;
 
 /** A fatal connection error: after it the session is silent and ignores input. */
 export interface ZmtpSessionError extends WireSessionError {
@@ -80,6 +93,12 @@ export interface ZmtpSessionOptions {
   readonly codec?: Codec;
   /** The security mechanism (default: a new {@link NullMechanism}). */
   readonly mechanism?: Mechanism;
+  /**
+   * Who answers the mechanism's `authenticate` steps. The handshake is held (input buffered,
+   * not fed to the mechanism) until the answer comes; the handshake limit still applies, and
+   * an answer after the session failed is ignored. Without one every request gets 200.
+   */
+  readonly authenticate?: ZmtpAuthenticator;
 }
 
 /** The longest `Identity` a peer may announce (RFC 23: a routing id is 0..255 octets). */
@@ -87,6 +106,14 @@ const MAX_IDENTITY = 255;
 
 /** Commands whose frames are larger than this still pass a small `maxMessageSize` limit. */
 const COMMAND_ALLOWANCE = 8192;
+
+/** Octets a peer may send while its authentication is pending (a real peer sends ~nothing). */
+const MAX_HELD_OCTETS = 65536;
+
+/** A held frame costs its body plus this (so empty frames cannot be sent without limit). */
+const HELD_FRAME_COST = 16;
+
+type AuthenticateStep = Extract<MechanismStep, { kind: "authenticate" }>;
 
 const Phase = { GREETING: 0, HANDSHAKE: 1, TRAFFIC: 2, CLOSED: 3 } as const;
 type Phase = typeof Phase[keyof typeof Phase];
@@ -139,6 +166,7 @@ export class ZmtpSession implements WireSession {
   readonly #heartbeatTtlDs: number;
   readonly #handshakeIvl: number;
   readonly #mechanism: Mechanism;
+  readonly #authenticate: ZmtpAuthenticator | undefined;
   readonly #host: MechanismHost;
   readonly #decoder: ZmtpFrameDecoder;
   readonly #encoder: ZmtpFrameEncoder;
@@ -157,6 +185,12 @@ export class ZmtpSession implements WireSession {
   #nextPing = Infinity;
   #pingTimeout = Infinity;
   #ttlDeadline = Infinity;
+  /** The authenticate step waiting for its answer (frames are held meanwhile). */
+  #asking: AuthenticateStep | undefined;
+  #held: Array<readonly [flags: number, body: Uint8Array]> = [];
+  #heldOctets = 0;
+  /** The accepted ZAP reply: its user id and metadata join the peer's properties. */
+  #zapReply: ZapReply | undefined;
 
   /** Checks the options (throws `EINVAL` on a bad one); sends nothing until {@link start}. */
   constructor(options: ZmtpSessionOptions, sink: ZmtpSessionSink) {
@@ -179,6 +213,7 @@ export class ZmtpSession implements WireSession {
     );
     this.#handshakeIvl = intOption("handshakeIntervalMs", options.handshakeIntervalMs ?? 30000, 0);
     this.#mechanism = options.mechanism ?? new NullMechanism();
+    this.#authenticate = options.authenticate;
     const metadata = buildMetadata(this.#type, options.routingId, options.properties);
     const type = this.#type;
     this.#host = {
@@ -244,13 +279,20 @@ export class ZmtpSession implements WireSession {
       this.#inbox.push(chunk);
       return;
     }
-    this.#feeding = true;
-    try {
+    this.#guarded(() => {
       if (!this.#started) this.start(now);
       this.#now = now;
       this.#pingTimeout = Infinity;
       this.#ttlDeadline = Infinity;
       this.#consume(chunk);
+    });
+  }
+
+  /** Runs `work` with re-entrant feeds queued behind it, then writes what is owed. */
+  #guarded(work: () => void): void {
+    this.#feeding = true;
+    try {
+      work();
       while (this.#inbox.length > 0 && !this.isClosed) this.#consume(this.#inbox.shift()!);
     } finally {
       this.#feeding = false;
@@ -274,7 +316,8 @@ export class ZmtpSession implements WireSession {
       if (r.ok === "partial") return;
       this.#peerMinor = r.greeting.minor;
       this.#phase = Phase.HANDSHAKE;
-      this.#mechanism.start(this.#host);
+      const step = this.#mechanism.start(this.#host);
+      if (step) this.#step(step);
     }
     if (data.length === 0 || this.#phase === Phase.CLOSED) return;
     const status = this.#decoder.feed(data, this.#onFrame);
@@ -367,6 +410,19 @@ export class ZmtpSession implements WireSession {
 
   readonly #onFrame = (flags: number, body: Uint8Array): void => {
     if (this.#phase === Phase.CLOSED) return;
+    if (this.#asking === undefined && this.#held.length === 0) return this.#dispatch(flags, body);
+    // Authentication pending: hold the frame (the mechanism must not see it yet).
+    this.#heldOctets += body.length + HELD_FRAME_COST;
+    if (this.#heldOctets > MAX_HELD_OCTETS) {
+      return this.#fail(
+        "EPROTO",
+        `the peer sent more than ${MAX_HELD_OCTETS} octets while its authentication was pending`,
+      );
+    }
+    this.#held.push([flags, body]);
+  };
+
+  #dispatch(flags: number, body: Uint8Array): void {
     let f = flags;
     let b = body;
     const transform = this.#mechanism.transform;
@@ -399,7 +455,7 @@ export class ZmtpSession implements WireSession {
     const frames = this.#parts;
     this.#parts = [];
     this.#deliver(frames);
-  };
+  }
 
   #deliver(frames: Uint8Array[]): void {
     const first = frames[0]!;
@@ -411,20 +467,28 @@ export class ZmtpSession implements WireSession {
   }
 
   #handshakeCommand(body: Uint8Array): void {
-    const cmd = parseCommand(body);
+    const cmd = parseCommand(body) ??
+      (this.#mechanism.name === "PLAIN" ? parseLibzmqPlainError(body) : null);
     if (cmd === null) return this.#fail("EPROTO", "malformed command during the handshake");
-    let step = this.#mechanism.handshakeCommand(cmd.name, cmd.data, this.#host);
-    // No authenticator yet: accept, as libzmq does when no ZAP handler is bound.
-    while (step.kind === "authenticate") step = step.resume({ status: 200 });
+    this.#step(this.#mechanism.handshakeCommand(cmd.name, cmd.data, this.#host));
+  }
+
+  /** Acts on what the mechanism said: wait, ask the authenticator, fail, or go to traffic. */
+  #step(step: MechanismStep): void {
+    if (step.kind === "authenticate") {
+      // No authenticator: accept, as libzmq does when no ZAP handler is bound.
+      if (this.#authenticate === undefined) return this.#step(step.resume({ status: 200 }));
+      return this.#ask(step, this.#authenticate);
+    }
     if (step.kind === "continue") return;
     if (step.kind === "error") {
       if (step.reply !== undefined) {
         this.#encoder.add(errorCommand(step.reply), ZmtpFlag.COMMAND);
         this.flush();
       }
-      return this.#fail("EPROTO", step.reason);
+      return this.#fail(step.code ?? "EPROTO", step.reason);
     }
-    const props = step.properties;
+    const props = this.#withZap(step.properties);
     this.#phase = Phase.TRAFFIC;
     this.#handshakeDeadline = Infinity;
     if (this.#heartbeatIvl > 0) this.#nextPing = this.#now + this.#heartbeatIvl;
@@ -442,6 +506,53 @@ export class ZmtpSession implements WireSession {
       properties: props,
       minor: this.#peerMinor,
     });
+  }
+
+  /** Holds the handshake until `authenticate` answers (a throw or rejection answers 500). */
+  #ask(step: AuthenticateStep, authenticate: ZmtpAuthenticator): void {
+    this.#asking = step;
+    const answer = (reply: ZapReply) => this.#answered(step, reply);
+    const failed = (error: unknown) =>
+      answer({ status: 500, statusText: `the authenticator failed: ${describe(error)}` });
+    let result: ZapReply | Promise<ZapReply>;
+    try {
+      result = authenticate(step.request);
+    } catch (error) {
+      result = Promise.reject(error);
+    }
+    Promise.resolve(result).then((value) => {
+      const reply = checkZapReply(value);
+      answer(
+        typeof reply === "string"
+          ? { status: 500, statusText: `the authenticator answered wrongly: ${reply}` }
+          : reply,
+      );
+    }, failed);
+  }
+
+  #answered(step: AuthenticateStep, reply: ZapReply): void {
+    // Too late (the handshake timed out, or the peer was dropped): nobody is waiting.
+    if (this.#phase === Phase.CLOSED || this.#asking !== step) return;
+    this.#guarded(() => {
+      this.#asking = undefined;
+      if (reply.status === 200) this.#zapReply = reply;
+      this.#step(step.resume(reply));
+      while (this.#asking === undefined && this.#held.length > 0 && !this.isClosed) {
+        const [flags, body] = this.#held.shift()!;
+        this.#dispatch(flags, body);
+      }
+      if (this.#held.length === 0) this.#heldOctets = 0;
+    });
+  }
+
+  /** The peer's properties with the ZAP reply's metadata and `User-Id` over them (libzmq). */
+  #withZap(props: Map<string, Uint8Array>): Map<string, Uint8Array> {
+    const zap = this.#zapReply;
+    if (zap === undefined) return props;
+    const merged = new Map(props);
+    for (const [name, value] of zap.metadata ?? []) merged.set(name.toLowerCase(), value);
+    merged.set("user-id", utf8.encode(zap.userId ?? ""));
+    return merged;
   }
 
   #trafficCommand(body: Uint8Array): void {
@@ -507,6 +618,8 @@ export class ZmtpSession implements WireSession {
     this.#phase = Phase.CLOSED;
     this.#pending = [];
     this.#parts = [];
+    this.#held = [];
+    this.#asking = undefined;
     this.#handshakeDeadline =
       this.#nextPing =
       this.#pingTimeout =
@@ -521,6 +634,10 @@ function intOption(name: string, value: number, min: number): number {
     throw new WeftError("EINVAL", `expected ${name} to be an integer ≥ ${min}, got ${value}`);
   }
   return value;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function ascii(bytes: Uint8Array): string {
