@@ -80,7 +80,8 @@ const NODE_IMPORTS_OK = ["src/transport/node_net/", "src/transport/bun/", "src/c
 const RUNTIME_GLOBALS_OK = ["src/transport/deno/", "src/transport/bun/", "src/cli/"];
 
 /** Bare specifiers (from deno.json "imports") that any layer may use. */
-const PACKAGES_OK = ["@bufbuild/protobuf"];
+// @nats-io/nats-core: the cluster's WebSocket NATS connection (src/nano/cluster/nats_ws.ts).
+const PACKAGES_OK = ["@bufbuild/protobuf", "@nats-io/nats-core"];
 
 /** Import cycles tolerated, each as its set of files (none: add one only with a reason). */
 const ALLOWED_CYCLES: readonly (readonly string[])[] = [];
