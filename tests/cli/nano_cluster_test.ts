@@ -175,8 +175,8 @@ describe("weft nano cluster", () => {
     args: [],
     stdin: async function* () {},
     stdinIsTerminal: () => true,
-    write: async (b: Uint8Array) => void out.push(new TextDecoder().decode(b)),
-    error: async (line: string) => void errors.push(line),
+    write: (b: Uint8Array) => Promise.resolve(void out.push(new TextDecoder().decode(b))),
+    error: (line: string) => Promise.resolve(void errors.push(line)),
     readFile: () => Promise.reject(new Error("no files")),
     onInterrupt: () => () => {},
   });
