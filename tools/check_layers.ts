@@ -95,7 +95,8 @@ const NODE_IMPORTS_OK = ["src/transport/node_net/", "src/transport/bun/", "src/c
 const RUNTIME_GLOBALS_OK = ["src/transport/deno/", "src/transport/bun/", "src/cli/"];
 
 /** Bare specifiers (from deno.json "imports") that any layer may use. */
-const PACKAGES_OK = ["@bufbuild/protobuf"];
+// @nats-io/nats-core: the cluster's WebSocket NATS connection (src/nano/cluster/nats_ws.ts).
+const PACKAGES_OK = ["@bufbuild/protobuf", "@nats-io/nats-core"];
 
 /** Bare specifiers allowed in one file only (the single place that uses them). */
 const PACKAGES_IN: Readonly<Record<string, string>> = {

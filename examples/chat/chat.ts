@@ -6,6 +6,7 @@
 
 import { readFile } from "node:fs/promises";
 import { App, type HttpRequest, type HttpResponse } from "../../src/nano.ts";
+import type { ClusterEnvOptions } from "../../src/nano/cluster/env.ts";
 import { Room } from "./room.ts";
 
 const WEB = new URL("./web/", import.meta.url);
@@ -47,6 +48,13 @@ export interface ChatOptions {
   host?: string;
   /** Server heartbeat interval in ms (default 30 000). */
   heartbeatInterval?: number;
+  /** Share the port with other chat processes (SO_REUSEPORT; `weft nano cluster` gates). */
+  reusePort?: boolean;
+  /**
+   * Run as a node of a cluster (from `clusterEnv()`, which `weft nano cluster` sets up); a node
+   * that is not a frontend serves no client port.
+   */
+  cluster?: ClusterEnvOptions;
 }
 
 /** The running demo. */
@@ -60,17 +68,23 @@ export interface Chat {
   tcp: string;
 }
 
-/** Starts the chat server and resolves once it listens. */
+/** Starts the chat server and resolves once it listens (a backend node: once it started). */
 export async function startChat(options: ChatOptions = {}): Promise<Chat> {
   const app = new App({
     port: options.port ?? 3250,
     host: options.host ?? "127.0.0.1",
     heartbeatInterval: options.heartbeatInterval ?? 30_000,
     http: serve,
+    ...(options.reusePort ? { reusePort: true } : {}),
+    // The cluster core's App option goes here: `...(options.cluster ? { cluster: options.cluster } : {})`.
   });
   app.register(new Room(), { name: "room" });
-  const { port } = await app.listen();
   const host = options.host ?? "127.0.0.1";
+  if (options.cluster && !options.cluster.frontend) {
+    await app.start();
+    return { app, page: "", ws: "", tcp: "" };
+  }
+  const { port } = await app.listen();
   return {
     app,
     page: `http://${host}:${port}/web/`,

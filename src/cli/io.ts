@@ -24,8 +24,11 @@ export interface CliIo {
   error(line: string): Promise<void>;
   /** Reads a whole file. */
   readFile(path: string): Promise<Uint8Array>;
-  /** Calls `fn` on Ctrl-C (SIGINT) or SIGTERM; returns a function that stops listening. */
-  onInterrupt(fn: () => void): () => void;
+  /**
+   * Calls `fn` with the signal's name on Ctrl-C (SIGINT) or SIGTERM; returns a function that
+   * stops listening.
+   */
+  onInterrupt(fn: (signal: InterruptSignal) => void): () => void;
 }
 
 interface DenoLike {
@@ -60,6 +63,14 @@ interface ProcessLike {
 const encoder = new TextEncoder();
 const SIGNALS = ["SIGINT", "SIGTERM"] as const;
 
+/** The signals {@link CliIo.onInterrupt} reports. */
+export type InterruptSignal = typeof SIGNALS[number];
+
+/** One listener per signal that calls `fn` with that signal's name. */
+function perSignal(fn: (signal: InterruptSignal) => void): [InterruptSignal, () => void][] {
+  return SIGNALS.map((s) => [s, () => fn(s)]);
+}
+
 async function writeAll(write: (p: Uint8Array) => Promise<number>, bytes: Uint8Array) {
   for (let at = 0; at < bytes.length;) at += await write(bytes.subarray(at));
 }
@@ -74,8 +85,9 @@ function denoIo(deno: DenoLike): CliIo {
     error: (line) => writeAll((p) => deno.stderr.write(p), encoder.encode(line + "\n")),
     readFile: (path) => deno.readFile(path),
     onInterrupt(fn) {
-      for (const s of SIGNALS) deno.addSignalListener(s, fn);
-      return () => SIGNALS.forEach((s) => deno.removeSignalListener(s, fn));
+      const listeners = perSignal(fn);
+      for (const [s, l] of listeners) deno.addSignalListener(s, l);
+      return () => listeners.forEach(([s, l]) => deno.removeSignalListener(s, l));
     },
   };
 }
@@ -91,8 +103,9 @@ function bunIo(bun: BunLike, process: ProcessLike): CliIo {
     error: async (line) => void await bun.write(bun.stderr, encoder.encode(line + "\n")),
     readFile: (path) => bun.file(path).bytes(),
     onInterrupt(fn) {
-      for (const s of SIGNALS) process.on(s, fn);
-      return () => SIGNALS.forEach((s) => process.off(s, fn));
+      const listeners = perSignal(fn);
+      for (const [s, l] of listeners) process.on(s, l);
+      return () => listeners.forEach(([s, l]) => process.off(s, l));
     },
   };
 }

@@ -1,6 +1,6 @@
 /**
- * The `weft` command's dispatcher, runtime-neutral: `weft zmq cat|proxy|monitor …` and
- * `weft sp cat|device …`. It takes a
+ * The `weft` command's dispatcher, runtime-neutral: `weft zmq cat|proxy|monitor …`,
+ * `weft sp cat|device …` and `weft nano cluster …`. It takes a
  * {@link CliIo} and returns the exit status, so tests can run it in-process.
  * @module
  */
@@ -12,12 +12,14 @@ import { closestName } from "../core/suggest.ts";
 import type { CliIo } from "./io.ts";
 import { zmqMonitor } from "./monitor.ts";
 import { zmqProxy } from "./proxy.ts";
+import { nanoCluster } from "./nano_cluster.ts";
 import { spCat } from "./sp_cat.ts";
 import { spDevice } from "./sp_device.ts";
 import { VERSION } from "../version.ts";
 
 /** `weft --help`. */
-const MAIN_HELP = `weft ${VERSION} — ZeroMQ and nng (SP) from the command line (Deno and Bun)
+const MAIN_HELP =
+  `weft ${VERSION} — ZeroMQ, nng (SP) and weft/nano from the command line (Deno and Bun)
 
 Usage:
   weft zmq cat ...       send and receive messages with a socket of any type
@@ -25,6 +27,7 @@ Usage:
   weft zmq monitor ...   print a socket's connection events
   weft sp cat ...        nngcat: send and receive with an nng (SP) socket, nngcat's options
   weft sp device ...     forward between two raw SP sockets (nng_device)
+  weft nano cluster ...  run a weft/nano app as gates and backends over NATS, on this machine
   weft --version         print the version
 
 Examples:
@@ -35,8 +38,10 @@ Examples:
   weft sp cat --rep0 --listen tcp://127.0.0.1:5570 --data pong --ascii
   weft sp cat --req0 --dial tcp://127.0.0.1:5570 --data ping --ascii
   weft sp device --reqrep --front-listen tcp://127.0.0.1:5571 --back-listen tcp://127.0.0.1:5572
+  weft nano cluster --gates 2 --backends 1 examples/chat/main.ts
 
-Run "weft zmq <command> --help" or "weft sp <command> --help" for a command's options.
+Run "weft zmq <command> --help", "weft sp <command> --help" or "weft nano cluster --help" for a
+command's options.
 Endpoints are tcp://host:port, ipc:///path or inproc://name (inproc only reaches sockets in
 the same process); weft sp also takes ws://host:port/path.
 `;
@@ -62,9 +67,15 @@ const COMMANDS: Record<string, Command> = {
   monitor: zmqMonitor,
 };
 
+const NANO_HELP = `weft nano — weft/nano tools
+
+  weft nano cluster --help
+`;
+
 const FAMILIES: Record<string, { help: string; commands: Record<string, Command> }> = {
   zmq: { help: ZMQ_HELP, commands: COMMANDS },
   sp: { help: SP_HELP, commands: { cat: spCat, device: spDevice } },
+  nano: { help: NANO_HELP, commands: { cluster: nanoCluster } },
 };
 
 /**
@@ -104,7 +115,7 @@ export async function weft(argv: readonly string[], io: CliIo): Promise<number> 
       const near = closestName(family, Object.keys(FAMILIES), { nng: "sp", zeromq: "zmq" });
       throw new UsageError(
         `unknown command "${family}"; ${
-          near ? `did you mean "weft ${near}"?` : 'expected "zmq" or "sp"'
+          near ? `did you mean "weft ${near}"?` : 'expected "zmq", "sp" or "nano"'
         } (see weft --help)`,
       );
     }

@@ -10,7 +10,7 @@ import { MessageType, PomeloLimits } from "../codec/pomelo_types.ts";
 import { parseEndpoint } from "../core/endpoint.ts";
 import { WeftError } from "../core/errors.ts";
 import { LogThrottle } from "../core/log_throttle.ts";
-import { checkOptions, integerOption } from "../core/options.ts";
+import { booleanOption, checkOptions, integerOption } from "../core/options.ts";
 import type { OptionChecks, OptionNames } from "../core/options.ts";
 import type { ClientHandshake } from "../protocol/pomelo/handshake.ts";
 import type {
@@ -58,6 +58,12 @@ export interface AppOptions {
   readonly port?: number;
   /** Interface to bind (default "0.0.0.0"). */
   readonly host?: string;
+  /**
+   * Bind the port with SO_REUSEPORT so several App processes serve one port, the kernel
+   * spreading new connections among them (default false). Linux; Bun and Deno (through
+   * `node:net`, as `weft/nano` listens there) — see docs/cluster-running.md.
+   */
+  readonly reusePort?: boolean;
   /**
    * The transports `listen` may use (default: the runtime's, wired by the `weft/nano` entry).
    * The listening scheme is `scheme` (default "tcp"); `tls+tcp` (registered with server
@@ -140,6 +146,7 @@ const APP_OPTIONS: OptionNames = {
     {
       port: 1,
       host: 1,
+      reusePort: 1,
       transports: 1,
       scheme: 1,
       heartbeatInterval: 1,
@@ -172,6 +179,7 @@ const ms = integerOption(0, "ms");
 const count = integerOption(0);
 const APP_CHECKS: OptionChecks = {
   port: integerOption(0),
+  reusePort: booleanOption,
   heartbeatInterval: ms,
   heartbeatTimeout: ms,
   handshakeTimeout: ms,
@@ -619,6 +627,7 @@ export class App {
     };
     const listener = await transport.listen(parseEndpoint(url), (raw) => this.#acceptRaw(raw), {
       onError,
+      ...(o.reusePort ? { reusePort: true } : {}),
     });
     this.#listener = listener;
     this.#cluster?.listening();

@@ -17,7 +17,7 @@ const dec = new TextDecoder();
 function terminal(options: { stdin?: string; stderrIsTerminal?: boolean } = {}) {
   const out: string[] = [];
   const err: string[] = [];
-  const interrupts = new Set<() => void>();
+  const interrupts = new Set<(signal: "SIGINT" | "SIGTERM") => void>();
   const io: CliIo = {
     args: [],
     stdin: async function* () {
@@ -38,7 +38,7 @@ function terminal(options: { stdin?: string; stderrIsTerminal?: boolean } = {}) 
     out,
     err,
     stderr: () => err.join("\n"),
-    interrupt: () => [...interrupts].forEach((fn) => fn()),
+    interrupt: () => [...interrupts].forEach((fn) => fn("SIGINT")),
   };
 }
 

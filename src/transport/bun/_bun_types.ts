@@ -75,8 +75,8 @@ export type BunConnectOptions<Data> =
   & { socket: BunSocketHandler<Data>; data?: Data; tls?: BunTlsOptions }
   & ({ hostname: string; port: number } | { unix: string });
 
-/** `Bun.listen` options: tcp (`hostname`/`port`) or unix (`unix`). */
-export type BunListenOptions<Data> = BunConnectOptions<Data>;
+/** `Bun.listen` options: tcp (`hostname`/`port`, optionally SO_REUSEPORT) or unix (`unix`). */
+export type BunListenOptions<Data> = BunConnectOptions<Data> & { reusePort?: boolean };
 
 /** What `Bun.listen` returns. */
 export interface BunListener {

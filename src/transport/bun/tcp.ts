@@ -71,9 +71,10 @@ export class BunTcpTransport implements Transport {
   ): Promise<StreamListener> {
     const hostname = bindHost(endpoint.host);
     const socket = socketHandler((socket) => accept(wrap(socket)));
+    const reusePort = options?.reusePort === true;
     try {
       return Promise.resolve(watchedListener(
-        (port) => bun().listen({ hostname, port, socket }),
+        (port) => bun().listen({ hostname, port, socket, reusePort }),
         endpoint.port,
         (listener) => formatEndpoint("tcp", listener.hostname, listener.port),
         options?.onError ? { onError: options.onError } : {},

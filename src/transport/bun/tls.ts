@@ -220,8 +220,9 @@ export class BunTlsTransport implements Transport {
         endpoint.url,
       );
       const hostname = bindHost(endpoint.host);
+      const reusePort = options?.reusePort === true;
       return Promise.resolve(watchedListener(
-        (port) => bun().listen({ hostname, port, socket: handler, tls: { cert, key } }),
+        (port) => bun().listen({ hostname, port, socket: handler, tls: { cert, key }, reusePort }),
         endpoint.port,
         (listener) => formatEndpoint(SCHEME, listener.hostname, listener.port),
         {

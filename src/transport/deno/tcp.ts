@@ -15,6 +15,7 @@ import type {
 } from "../types.ts";
 import { toWeftError } from "./errors.ts";
 import { acceptLoop } from "./listener.ts";
+import { reusePortOption } from "./reuse_port.ts";
 import { DenoStream } from "./stream.ts";
 
 function address(addr: Deno.Addr): string {
@@ -81,7 +82,11 @@ export class DenoTcpTransport implements Transport {
   ): Promise<StreamListener> {
     let listener: Deno.TcpListener;
     try {
-      listener = Deno.listen({ hostname: bindHost(endpoint.host), port: endpoint.port });
+      listener = Deno.listen({
+        hostname: bindHost(endpoint.host),
+        port: endpoint.port,
+        ...reusePortOption(options, endpoint.url),
+      });
     } catch (error) {
       return Promise.reject(toWeftError(error, `bind to ${endpoint.url}`));
     }

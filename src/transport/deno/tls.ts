@@ -35,6 +35,7 @@ import type {
 } from "../types.ts";
 import { toWeftError } from "./errors.ts";
 import { acceptLoop } from "./listener.ts";
+import { reusePortOption } from "./reuse_port.ts";
 import { DenoStream } from "./stream.ts";
 
 const SCHEME = "tls+tcp";
@@ -170,6 +171,7 @@ export class DenoTlsTransport implements Transport {
         port: endpoint.port,
         cert,
         key,
+        ...reusePortOption(options, endpoint.url),
       });
     } catch (error) {
       return Promise.reject(toWeftError(error, `bind to ${endpoint.url}`));

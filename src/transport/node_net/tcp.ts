@@ -77,7 +77,7 @@ export class NodeNetTcpTransport implements Transport {
     const server = net.createServer({ pauseOnConnect: true });
     return new Promise((resolve, reject) => {
       server.once("error", (error) => reject(toWeftError(error, `bind to ${endpoint.url}`)));
-      server.listen({ host, port: endpoint.port }, () => {
+      server.listen({ host, port: endpoint.port, reusePort: options?.reusePort === true }, () => {
         server.removeAllListeners("error");
         // After listening, an accept failure (e.g. out of descriptors) drops that one connection;
         // on Deno it also stops the accepting, which the watchdog re-arms.
