@@ -76,9 +76,11 @@ export async function startChat(options: ChatOptions = {}): Promise<Chat> {
     heartbeatInterval: options.heartbeatInterval ?? 30_000,
     http: serve,
     ...(options.reusePort ? { reusePort: true } : {}),
-    // The cluster core's App option goes here: `...(options.cluster ? { cluster: options.cluster } : {})`.
+    // Clustered, gates forward the room's routes to the "chat" backends, so one room spans them.
+    ...(options.cluster ? { cluster: { ...options.cluster, routes: { room: "chat" } } } : {}),
   });
-  app.register(new Room(), { name: "room" });
+  // Single-process, the app serves the room itself; clustered, only backends do.
+  if (!options.cluster?.frontend) app.register(new Room(), { name: "room" });
   const host = options.host ?? "127.0.0.1";
   if (options.cluster && !options.cluster.frontend) {
     await app.start();

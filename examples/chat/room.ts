@@ -28,7 +28,8 @@ export class Room {
     if (this.#room.contains(session)) {
       return { code: 0, result: "success", name: session.get<string>("name") };
     }
-    const uid = session.id;
+    // Clustered, each gate numbers its own sessions: the gate's id makes the uid unique.
+    const uid = session.gate === undefined ? session.id : `${session.gate}/${session.id}`;
     const asked = text(payload?.name, 24);
     const name = this.#unique(asked || `guest-${uid}`);
     session.bind(uid);
