@@ -80,7 +80,11 @@ const NODE_IMPORTS_OK = ["src/transport/node_net/", "src/transport/bun/", "src/c
 const RUNTIME_GLOBALS_OK = ["src/transport/deno/", "src/transport/bun/", "src/cli/"];
 
 /** Bare specifiers (from deno.json "imports") that any layer may use. */
-const PACKAGES_OK = ["@bufbuild/protobuf"];
+const PACKAGES_OK = [
+  "@bufbuild/protobuf",
+  "@noble/curves/ed25519.js", // CURVE: X25519
+  "@noble/ciphers/salsa.js", // CURVE: HSalsa20, XSalsa20-Poly1305
+];
 
 /** Import cycles tolerated, each as its set of files (none: add one only with a reason). */
 const ALLOWED_CYCLES: readonly (readonly string[])[] = [];

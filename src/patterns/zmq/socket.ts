@@ -13,6 +13,8 @@ import { SocketCore } from "../../core/socket.ts";
 import type { WireSession, WireSessionSink } from "../../core/wire.ts";
 import { ZmtpSession } from "../../protocol/zmtp/mod.ts";
 import type { SocketType } from "../../protocol/zmtp/mod.ts";
+import { z85Encode } from "../../protocol/zmtp/curve/z85.ts";
+import { checkCurveOptions, curveMechanism } from "./curve_security.ts";
 import { checkSocketOptions, DEFAULTS, RULES } from "./options.ts";
 import type { ResolvedOptions, SocketOptions } from "./options.ts";
 
@@ -90,7 +92,9 @@ export abstract class Socket extends SocketCore<ResolvedOptions> implements Asyn
   /** A ZMTP session configured from this socket's options. */
   protected createSession(asServer: boolean, sink: WireSessionSink): WireSession {
     const o = this.options;
+    const mechanism = curveMechanism(o);
     return new ZmtpSession({
+      ...(mechanism ? { mechanism } : {}),
       socketType: this.socketType as SocketType,
       asServer,
       routingId: o.routingId,
@@ -109,6 +113,11 @@ export abstract class Socket extends SocketCore<ResolvedOptions> implements Asyn
    * then holds the real address (e.g. the port chosen for `tcp://127.0.0.1:0`).
    */
   override bind(url: string): Promise<void> {
+    try {
+      checkCurveOptions(this.options);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     return super.bind(url);
   }
 
@@ -122,6 +131,7 @@ export abstract class Socket extends SocketCore<ResolvedOptions> implements Asyn
    * re-made with back-off whenever it drops, until `disconnect` or `close`.
    */
   override connect(url: string): void {
+    checkCurveOptions(this.options);
     super.connect(url);
   }
 
@@ -328,6 +338,38 @@ export abstract class Socket extends SocketCore<ResolvedOptions> implements Asyn
   set conflate(value: boolean) {
     this.setOption("conflate", value);
   }
+  /** Be a CURVE server (applies to later connections). */
+  get curveServer(): boolean {
+    return this.options.curveServer;
+  }
+  set curveServer(value: boolean) {
+    this.setOption("curveServer", value);
+  }
+  /** Our CURVE secret key, as Z85 (set: 32 bytes or Z85; null clears). */
+  get curveSecretKey(): string | null {
+    return zOrNull(this.options.curveSecretKey);
+  }
+  set curveSecretKey(value: string | Uint8Array | null) {
+    this.setOption("curveSecretKey", value);
+  }
+  /** Our CURVE public key, as Z85 (null: derived from the secret key). */
+  get curvePublicKey(): string | null {
+    return zOrNull(this.options.curvePublicKey);
+  }
+  set curvePublicKey(value: string | Uint8Array | null) {
+    this.setOption("curvePublicKey", value);
+  }
+  /** The CURVE server's public key, as Z85; setting it makes this socket a CURVE client. */
+  get curveServerKey(): string | null {
+    return zOrNull(this.options.curveServerKey);
+  }
+  set curveServerKey(value: string | Uint8Array | null) {
+    this.setOption("curveServerKey", value);
+  }
+}
+
+function zOrNull(key: Uint8Array | null): string | null {
+  return key === null ? null : z85Encode(key);
 }
 
 /**

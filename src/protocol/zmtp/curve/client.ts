@@ -9,7 +9,15 @@ import { parseError } from "../command.ts";
 import type { FrameTransform, Mechanism, MechanismHost, MechanismStep } from "../mechanism.ts";
 import { encodeMetadata, metadataSize, parseMetadata } from "../metadata.ts";
 import { beforenm, box, boxOpen, KEY_SIZE, open, publicKeyOf, seal } from "./box.ts";
-import { commandBody, CurveCommand as Command, CurveTraffic, nonce, Prefix, readCounter, Size } from "./common.ts";
+import {
+  commandBody,
+  CurveCommand as Command,
+  CurveTraffic,
+  nonce,
+  Prefix,
+  readCounter,
+  Size,
+} from "./common.ts";
 import { type RandomSource, systemRandom } from "./keys.ts";
 
 /** Options of {@link CurveClientMechanism}: the three keys as 32 bytes each. */
@@ -151,7 +159,12 @@ export class CurveClientMechanism implements Mechanism {
     const vouchPlain = new Uint8Array(2 * KEY_SIZE);
     vouchPlain.set(this.#transientPublic);
     vouchPlain.set(this.#serverKey, KEY_SIZE);
-    const vouch = box(vouchPlain, nonce(Prefix.VOUCH, vouchNonce), serverTransient, this.#secretKey);
+    const vouch = box(
+      vouchPlain,
+      nonce(Prefix.VOUCH, vouchNonce),
+      serverTransient,
+      this.#secretKey,
+    );
     const metadata = host.metadata;
     const inner = new Uint8Array(KEY_SIZE + Size.VOUCH + metadataSize(metadata));
     inner.set(this.#publicKey);

@@ -47,7 +47,7 @@ describe("Z85 (RFC 32)", () => {
   test("bad lengths, characters and overflow are EINVAL naming the problem", () => {
     assert.throws(() => z85Encode(new Uint8Array(3)), { code: "EINVAL", message: /multiple of 4/ });
     assert.throws(() => z85Decode("Hello!"), { code: "EINVAL", message: /multiple of 5/ });
-    assert.throws(() => z85Decode("Hell\""), { code: "EINVAL", message: /position 4/ });
+    assert.throws(() => z85Decode('Hell"'), { code: "EINVAL", message: /position 4/ });
     assert.throws(() => z85Decode("Hellé"), { code: "EINVAL", message: /Z85 characters/ });
     assert.throws(() => z85Decode("%nSc1"), { code: "EINVAL", message: /exceeds 32 bits/ });
   });
@@ -85,6 +85,9 @@ describe("CURVE keys", () => {
       code: "EINVAL",
       message: /option curveSecretKey: z85Decode: expected Z85 characters/,
     });
-    assert.throws(() => toCurveKey("curveSecretKey", 42), { code: "EINVAL", message: /got number/ });
+    assert.throws(() => toCurveKey("curveSecretKey", 42), {
+      code: "EINVAL",
+      message: /got number/,
+    });
   });
 });

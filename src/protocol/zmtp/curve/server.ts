@@ -8,7 +8,7 @@
 import { encodeMetadata, metadataSize, parseMetadata } from "../metadata.ts";
 import type { FrameTransform, Mechanism, MechanismHost, MechanismStep } from "../mechanism.ts";
 import type { ZapReply } from "../zap.ts";
-import { BOX_OVERHEAD, beforenm, box, boxOpen, KEY_SIZE, open, publicKeyOf, seal } from "./box.ts";
+import { beforenm, box, BOX_OVERHEAD, boxOpen, KEY_SIZE, open, publicKeyOf, seal } from "./box.ts";
 import {
   commandBody,
   CurveCommand as Command,
@@ -160,7 +160,9 @@ export class CurveServerMechanism implements Mechanism {
   #initiate(data: Uint8Array, host: MechanismHost): MechanismStep {
     const minimum = Size.COOKIE + 8 + BOX_OVERHEAD + KEY_SIZE + Size.VOUCH;
     if (data.length < minimum) {
-      return this.#fail(`CURVE: expected an INITIATE of at least 257 octets, got ${data.length + 9}`);
+      return this.#fail(
+        `CURVE: expected an INITIATE of at least 257 octets, got ${data.length + 9}`,
+      );
     }
     // The cookie must open with this connection's key and hold exactly C' and s'.
     const cookie = open(
