@@ -534,6 +534,8 @@ export interface StartZmqPeerOptions {
   python?: string;
   /** Deadline for the peer's ready line (default 15000 ms). */
   timeoutMs?: number;
+  /** A script speaking zmq_peer.py's protocol (default: {@link ZMQ_PEER_SCRIPT}). */
+  script?: string;
 }
 
 /**
@@ -553,7 +555,9 @@ export interface StartZmqPeerOptions {
 export async function startZmqPeer(options: StartZmqPeerOptions = {}): Promise<ZmqPeer> {
   const python = options.python ?? zmqPython();
   if (python === undefined) throw new Error(`no python with pyzmq: ${PEERS["python3-zmq"]}`);
-  const child = spawn(python, ["-u", ZMQ_PEER_SCRIPT], { stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawn(python, ["-u", options.script ?? ZMQ_PEER_SCRIPT], {
+    stdio: ["pipe", "pipe", "pipe"],
+  });
   const peer = new ZmqPeer(child);
   try {
     const ready = await Promise.race([
