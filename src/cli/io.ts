@@ -26,6 +26,8 @@ export interface CliIo {
   readFile(path: string): Promise<Uint8Array>;
   /** Calls `fn` on Ctrl-C (SIGINT) or SIGTERM; returns a function that stops listening. */
   onInterrupt(fn: () => void): () => void;
+  /** An environment variable (for `env:NAME` key arguments); undefined when unset. */
+  env?(name: string): string | undefined;
 }
 
 interface DenoLike {
@@ -34,6 +36,7 @@ interface DenoLike {
   stdout: { write(p: Uint8Array): Promise<number> };
   stderr: { write(p: Uint8Array): Promise<number> };
   readFile(path: string): Promise<Uint8Array>;
+  env: { get(name: string): string | undefined };
   addSignalListener(signal: string, fn: () => void): void;
   removeSignalListener(signal: string, fn: () => void): void;
   exit(code: number): never;
@@ -51,6 +54,7 @@ interface BunLike {
 }
 
 interface ProcessLike {
+  env: Record<string, string | undefined>;
   on(signal: string, fn: () => void): void;
   off(signal: string, fn: () => void): void;
   exit(code: number): never;
@@ -73,6 +77,7 @@ function denoIo(deno: DenoLike): CliIo {
     write: (bytes) => writeAll((p) => deno.stdout.write(p), bytes),
     error: (line) => writeAll((p) => deno.stderr.write(p), encoder.encode(line + "\n")),
     readFile: (path) => deno.readFile(path),
+    env: (name) => deno.env.get(name),
     onInterrupt(fn) {
       for (const s of SIGNALS) deno.addSignalListener(s, fn);
       return () => SIGNALS.forEach((s) => deno.removeSignalListener(s, fn));
@@ -90,6 +95,7 @@ function bunIo(bun: BunLike, process: ProcessLike): CliIo {
     write: async (bytes) => void await bun.write(bun.stdout, bytes),
     error: async (line) => void await bun.write(bun.stderr, encoder.encode(line + "\n")),
     readFile: (path) => bun.file(path).bytes(),
+    env: (name) => process.env[name],
     onInterrupt(fn) {
       for (const s of SIGNALS) process.on(s, fn);
       return () => SIGNALS.forEach((s) => process.off(s, fn));
