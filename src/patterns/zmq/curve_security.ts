@@ -13,6 +13,18 @@ import { sameBytes } from "../../protocol/zmtp/curve/common.ts";
 import type { RandomSource } from "../../protocol/zmtp/curve/keys.ts";
 import { CurveServerMechanism } from "../../protocol/zmtp/curve/server.ts";
 
+/**
+ * Public keys derived from secret keys, by the option's own array (a new value is a new array):
+ * an X25519 base multiplication saved on every connection of a server or key-only client.
+ */
+const derived = new WeakMap<Uint8Array, Uint8Array>();
+
+function publicOf(secret: Uint8Array): Uint8Array {
+  let pub = derived.get(secret);
+  if (pub === undefined) derived.set(secret, pub = publicKeyOf(secret));
+  return pub;
+}
+
 /** The CURVE options as resolved on a socket. */
 export interface CurveOptions {
   /** Be a CURVE server. */
@@ -85,7 +97,7 @@ export function checkCurveOptions(o: CurveOptions): "server" | "client" | null {
 }
 
 function checkPair(o: CurveOptions): void {
-  if (o.curvePublicKey !== null && !sameBytes(o.curvePublicKey, publicKeyOf(o.curveSecretKey!))) {
+  if (o.curvePublicKey !== null && !sameBytes(o.curvePublicKey, publicOf(o.curveSecretKey!))) {
     throw new WeftError(
       "EINVAL",
       "CURVE: curvePublicKey is not the public key of curveSecretKey (leave it out to derive it)",
@@ -122,6 +134,7 @@ export function curveMechanism(o: CurveOptions, random?: RandomSource): Mechanis
   if (role === "server") {
     return new CurveServerMechanism({
       secretKey: o.curveSecretKey!,
+      publicKey: publicOf(o.curveSecretKey!),
       ...(o.routingId ? { routingId: o.routingId } : {}),
       ...extra,
     });
@@ -129,7 +142,7 @@ export function curveMechanism(o: CurveOptions, random?: RandomSource): Mechanis
   return new CurveClientMechanism({
     serverKey: o.curveServerKey!,
     secretKey: o.curveSecretKey!,
-    publicKey: o.curvePublicKey ?? publicKeyOf(o.curveSecretKey!),
+    publicKey: o.curvePublicKey ?? publicOf(o.curveSecretKey!),
     ...extra,
   });
 }

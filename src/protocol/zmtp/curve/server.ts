@@ -23,8 +23,10 @@ import { type RandomSource, systemRandom } from "./keys.ts";
 
 /** Options of {@link CurveServerMechanism}. */
 export interface CurveServerOptions {
-  /** Our long-term secret key (s), 32 bytes; the public key is derived from it. */
+  /** Our long-term secret key (s), 32 bytes. */
   readonly secretKey: Uint8Array;
+  /** Our long-term public key (S); derived from the secret key when left out. */
+  readonly publicKey?: Uint8Array;
   /** Random bytes for the transient key, the cookie key and the long nonces (tests inject). */
   readonly random?: RandomSource;
   /** The ZAP domain put in authentication requests (default empty). */
@@ -83,7 +85,7 @@ export class CurveServerMechanism implements Mechanism {
   /** Takes our secret key (copied by the caller's option parsing) and optional ZAP details. */
   constructor(options: CurveServerOptions) {
     this.#secretKey = options.secretKey;
-    this.#publicKey = publicKeyOf(options.secretKey);
+    this.#publicKey = options.publicKey ?? publicKeyOf(options.secretKey);
     this.#random = options.random ?? systemRandom;
     this.#domain = options.domain ?? "";
     this.#address = options.address ?? "";
