@@ -18,8 +18,9 @@ export function packageManifest() {
   const deno = JSON.parse(readFileSync(join(ROOT, "deno.json"), "utf8"));
   const npmDeps = {};
   for (const [name, target] of Object.entries(deno.imports ?? {})) {
-    const m = /^npm:(@?[^@]+)@(.+)$/.exec(target);
-    if (m) npmDeps[name] = m[2];
+    // "npm:name@1.2.3", or the folder mapping "name/" → "npm:/name@1.2.3/".
+    const m = /^npm:\/?(@?[^@]+)@([^/]+)\/?$/.exec(target);
+    if (m) npmDeps[name.replace(/\/$/, "")] = m[2];
   }
   return { name: deno.name, version: deno.version, exports: deno.exports, npmDeps };
 }
