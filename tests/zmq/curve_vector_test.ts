@@ -10,7 +10,7 @@ import { CurveClientMechanism } from "../../src/protocol/zmtp/curve/client.ts";
 import { CurveServerMechanism } from "../../src/protocol/zmtp/curve/server.ts";
 import { publicKeyOf } from "../../src/protocol/zmtp/curve/box.ts";
 import { beforenm } from "../../src/protocol/zmtp/curve/box.ts";
-import { pingCommand, parseCommand } from "../../src/protocol/zmtp/command.ts";
+import { parseCommand, pingCommand } from "../../src/protocol/zmtp/command.ts";
 import type { MechanismHost, MechanismStep } from "../../src/protocol/zmtp/mechanism.ts";
 import { ZmtpFlag } from "../../src/codec/zmtp.ts";
 import { hex, toHex as spacedHex } from "../_helpers.ts";
@@ -20,7 +20,8 @@ const toHex = (b: Uint8Array): string => spacedHex(b).replaceAll(" ", "");
 const vector = JSON.parse(
   readFileSync(new URL("./curve_vector.json", import.meta.url), "utf8"),
 );
-const bodies = vector["commands_body_hex (ZMTP command frame bodies; frame header = 0x04,len or 0x06,len64)"];
+const bodies =
+  vector["commands_body_hex (ZMTP command frame bodies; frame header = 0x04,len or 0x06,len64)"];
 const expected = {
   hello: bodies["HELLO_client_nonce_1"] as string,
   welcome: bodies["WELCOME"] as string,
@@ -92,8 +93,14 @@ function server(): CurveServerMechanism {
 
 describe("CurveZMQ reference vector (libsodium, libzmq layouts)", () => {
   test("the keys of the vector are X25519 pairs and beforenm matches", () => {
-    assert.equal(toHex(publicKeyOf(hex(vector.transient.client_secret))), vector.transient.client_public);
-    assert.equal(toHex(publicKeyOf(hex(vector.transient.server_secret))), vector.transient.server_public);
+    assert.equal(
+      toHex(publicKeyOf(hex(vector.transient.client_secret))),
+      vector.transient.client_public,
+    );
+    assert.equal(
+      toHex(publicKeyOf(hex(vector.transient.server_secret))),
+      vector.transient.server_public,
+    );
     assert.equal(
       toHex(beforenm(hex(vector.transient.server_public), hex(vector.transient.client_secret))),
       vector.transient.precomputed_key_beforenm,
