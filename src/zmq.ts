@@ -57,6 +57,13 @@ export type { DealerSocket, RouterSocket } from "./patterns/zmq/dealer_router.ts
 export type { SocketEvent, SocketEventType } from "./core/events.ts";
 export { ErrorCode, WeftError } from "./core/errors.ts";
 export {
+  type CurveKey,
+  type CurveKeyPair,
+  curveKeyPair,
+  curvePublicKey,
+} from "./protocol/zmtp/curve/keys.ts";
+export { z85Decode, z85Encode } from "./protocol/zmtp/curve/z85.ts";
+export {
   Proxy,
   proxy,
   ProxyCommand,

@@ -96,7 +96,12 @@ const RUNTIME_GLOBALS_OK = ["src/transport/deno/", "src/transport/bun/", "src/cl
 
 /** Bare specifiers (from deno.json "imports") that any layer may use. */
 // @nats-io/nats-core: the cluster's WebSocket NATS connection (src/nano/cluster/nats_ws.ts).
-const PACKAGES_OK = ["@bufbuild/protobuf", "@nats-io/nats-core"];
+const PACKAGES_OK = [
+  "@bufbuild/protobuf",
+  "@nats-io/nats-core",
+  "@noble/curves/ed25519.js", // CURVE: X25519
+  "@noble/ciphers/salsa.js", // CURVE: HSalsa20, XSalsa20-Poly1305
+];
 
 /** Bare specifiers allowed in one file only (the single place that uses them). */
 const PACKAGES_IN: Readonly<Record<string, string>> = {

@@ -43,4 +43,18 @@ fi
 
 build zmq_bench zmq.h zmq libzmq3-dev
 build nng_bench nng/nng.h nng libnng-dev
+
+# zmq_curve_bench: libzmq and libsodium (CURVE's crypto, measured per primitive).
+if has_header zmq.h && has_header sodium.h; then
+  if "$CC" -O2 -std=c11 -Wall -Wextra -o "$out/zmq_curve_bench" bench/c/zmq_curve_bench.c \
+    -lzmq -lsodium -lpthread; then
+    echo "built $out/zmq_curve_bench"
+  else
+    echo "bench/c/build.sh: compiling zmq_curve_bench failed" >&2
+    status=1
+  fi
+else
+  echo "bench/c/build.sh: skipping zmq_curve_bench: needs <zmq.h> and <sodium.h>: apt-get install libzmq3-dev libsodium-dev" >&2
+  status=1
+fi
 exit $status

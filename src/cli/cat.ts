@@ -20,6 +20,7 @@ import {
   toSocketType,
 } from "./sockets.ts";
 import type { CliSocketType } from "./sockets.ts";
+import { SECURITY_HELP, securityFlags, securityOptions } from "./security_flags.ts";
 
 /** `weft zmq cat --help`. */
 const CAT_HELP = `weft zmq cat — send and receive ZeroMQ messages from the command line
@@ -55,6 +56,7 @@ Formats (-F, --format; default text):
                          also be a single string — use json (or hex) for multipart input
   raw                    bytes as they are, nothing added (input: whole input, one message)
 
+${SECURITY_HELP}
 Other options:
   -s, --subscribe PREFIX sub/xsub: subscribe to PREFIX (repeatable; default: everything)
   --identity ID          routing id announced to ROUTER peers
@@ -89,6 +91,7 @@ Examples:
 
 const CAT_FLAGS: Record<string, FlagSpec> = {
   ...SOCKET_FLAGS,
+  ...securityFlags(),
   data: { kind: "list", short: "d" },
   file: { kind: "string", short: "f" },
   raw: { kind: "boolean" },
@@ -264,7 +267,9 @@ export async function zmqCat(argv: readonly string[], io: CliIo): Promise<number
     : undefined;
 
   const identity = args.strings.get("identity");
+  const security = await securityOptions(args, io);
   const socket = createSocket(type, {
+    ...security,
     linger,
     ...(timeout !== undefined ? { receiveTimeout: timeout } : {}),
     ...(identity !== undefined ? { routingId: identity } : {}),

@@ -29,6 +29,8 @@ export interface CliIo {
    * stops listening.
    */
   onInterrupt(fn: (signal: InterruptSignal) => void): () => void;
+  /** An environment variable (for `env:NAME` key arguments); undefined when unset. */
+  env?(name: string): string | undefined;
 }
 
 interface DenoLike {
@@ -37,6 +39,7 @@ interface DenoLike {
   stdout: { write(p: Uint8Array): Promise<number> };
   stderr: { write(p: Uint8Array): Promise<number> };
   readFile(path: string): Promise<Uint8Array>;
+  env: { get(name: string): string | undefined };
   addSignalListener(signal: string, fn: () => void): void;
   removeSignalListener(signal: string, fn: () => void): void;
   exit(code: number): never;
@@ -54,6 +57,7 @@ interface BunLike {
 }
 
 interface ProcessLike {
+  env: Record<string, string | undefined>;
   on(signal: string, fn: () => void): void;
   off(signal: string, fn: () => void): void;
   exit(code: number): never;
@@ -84,6 +88,7 @@ function denoIo(deno: DenoLike): CliIo {
     write: (bytes) => writeAll((p) => deno.stdout.write(p), bytes),
     error: (line) => writeAll((p) => deno.stderr.write(p), encoder.encode(line + "\n")),
     readFile: (path) => deno.readFile(path),
+    env: (name) => deno.env.get(name),
     onInterrupt(fn) {
       const listeners = perSignal(fn);
       for (const [s, l] of listeners) deno.addSignalListener(s, l);
@@ -102,6 +107,7 @@ function bunIo(bun: BunLike, process: ProcessLike): CliIo {
     write: async (bytes) => void await bun.write(bun.stdout, bytes),
     error: async (line) => void await bun.write(bun.stderr, encoder.encode(line + "\n")),
     readFile: (path) => bun.file(path).bytes(),
+    env: (name) => process.env[name],
     onInterrupt(fn) {
       const listeners = perSignal(fn);
       for (const [s, l] of listeners) process.on(s, l);

@@ -10,6 +10,7 @@ import type { FlagSpec } from "./args.ts";
 import { socketTypeOf } from "./cat.ts";
 import type { CliIo } from "./io.ts";
 import { abilities, attach, createSocket, SOCKET_FLAGS } from "./sockets.ts";
+import { SECURITY_HELP, securityFlags, securityOptions } from "./security_flags.ts";
 
 /** `weft zmq monitor --help`. */
 const MONITOR_HELP = `weft zmq monitor — print a socket's connection events
@@ -27,6 +28,7 @@ Usage:
   --drain                also receive and discard messages (so peers never block on us)
   -h, --help             this help
 
+${SECURITY_HELP}
 Events: bind, bind:error, accept, connect, connect:delay, connect:retry, disconnect,
 handshake (peer=TYPE), handshake:error, close.
 
@@ -36,6 +38,7 @@ Example:
 
 const FLAGS: Record<string, FlagSpec> = {
   ...SOCKET_FLAGS,
+  ...securityFlags(),
   format: { kind: "string", short: "F" },
   count: { kind: "string", short: "n" },
   timeout: { kind: "string" },
@@ -96,7 +99,7 @@ export async function zmqMonitor(argv: readonly string[], io: CliIo): Promise<nu
   }
   const count = args.strings.has("count") ? intFlag(args, "count", 0) : undefined;
   const timeout = args.strings.has("timeout") ? intFlag(args, "timeout", 0) : undefined;
-  const socket = createSocket(type);
+  const socket = createSocket(type, await securityOptions(args, io));
   let interrupted = false;
   const stopListening = io.onInterrupt(() => {
     interrupted = true;

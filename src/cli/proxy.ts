@@ -6,11 +6,12 @@
 
 import { Proxy } from "../patterns/zmq/proxy.ts";
 import type { ProxyStatistics } from "../patterns/zmq/proxy.ts";
-import type { Socket } from "../zmq.ts";
+import type { Socket, SocketOptions } from "../zmq.ts";
 import { parseArgs, UsageError } from "./args.ts";
 import type { FlagSpec, ParsedArgs } from "./args.ts";
 import type { CliIo } from "./io.ts";
 import { abilities, attach, createSocket, toSocketType } from "./sockets.ts";
+import { SECURITY_HELP, securityFlags, securityOptions } from "./security_flags.ts";
 import type { CliSocketType } from "./sockets.ts";
 
 /** `weft zmq proxy --help`. */
@@ -38,6 +39,10 @@ Sockets:
   --control URL          bind a control socket taking PAUSE, RESUME, TERMINATE, STATISTICS
   --control-type T       its type: rep (default; replies to every command) or pair
   -h, --help             this help
+
+${SECURITY_HELP}  (on a proxy the --curve-* flags set the frontend; --backend-curve-server,
+  --backend-curve-secret-key, --backend-curve-public-key and --backend-curve-server-key the
+  backend)
 
 The bound endpoints are printed to stderr when the proxy starts; statistics (frames and bytes
 received and sent per side) when it stops. Stop it with Ctrl-C or TERMINATE.
@@ -68,6 +73,8 @@ const FLAGS: Record<string, FlagSpec> = {
   control: { kind: "string" },
   "control-type": { kind: "string" },
   help: { kind: "boolean", short: "h" },
+  ...securityFlags(),
+  ...securityFlags("backend-"),
 };
 
 const SHAPES = {
@@ -163,8 +170,10 @@ export async function zmqProxy(argv: readonly string[], io: CliIo): Promise<numb
   }
 
   const sockets: Socket[] = [];
-  const open = (type: CliSocketType) => {
-    const s = createSocket(type);
+  const frontSecurity = await securityOptions(args, io);
+  const backSecurity = await securityOptions(args, io, "backend-");
+  const open = (type: CliSocketType, options: SocketOptions = {}) => {
+    const s = createSocket(type, options);
     sockets.push(s);
     return s;
   };
@@ -175,8 +184,8 @@ export async function zmqProxy(argv: readonly string[], io: CliIo): Promise<numb
     proxy?.terminate();
   });
   try {
-    const front = open(frontType);
-    const back = open(backType);
+    const front = open(frontType, frontSecurity);
+    const back = open(backType, backSecurity);
     const describe = async (role: string, s: Socket, bound: string[]) => {
       for (const url of bound) await io.error(`weft proxy: ${role} ${s.socketType} bound ${url}`);
     };

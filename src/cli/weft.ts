@@ -10,6 +10,7 @@ import { zmqCat } from "./cat.ts";
 import { failureLines } from "./hints.ts";
 import { closestName } from "../core/suggest.ts";
 import type { CliIo } from "./io.ts";
+import { zmqKeygen } from "./keygen.ts";
 import { zmqMonitor } from "./monitor.ts";
 import { zmqProxy } from "./proxy.ts";
 import { nanoCluster } from "./nano_cluster.ts";
@@ -25,6 +26,7 @@ Usage:
   weft zmq cat ...       send and receive messages with a socket of any type
   weft zmq proxy ...     run a queue, forwarder or streamer proxy
   weft zmq monitor ...   print a socket's connection events
+  weft zmq keygen        make a CURVE key pair (Z85)
   weft sp cat ...        nngcat: send and receive with an nng (SP) socket, nngcat's options
   weft sp device ...     forward between two raw SP sockets (nng_device)
   weft nano cluster ...  run a weft/nano app as gates and backends over NATS, on this machine
@@ -51,6 +53,7 @@ const ZMQ_HELP = `weft zmq — ZeroMQ (ZMTP 3.1) tools
   weft zmq cat --help
   weft zmq proxy --help
   weft zmq monitor --help
+  weft zmq keygen --help
 `;
 
 const SP_HELP = `weft sp — nanomsg/nng Scalability Protocol tools
@@ -65,6 +68,7 @@ const COMMANDS: Record<string, Command> = {
   cat: zmqCat,
   proxy: zmqProxy,
   monitor: zmqMonitor,
+  keygen: zmqKeygen,
 };
 
 const NANO_HELP = `weft nano — weft/nano tools

@@ -534,7 +534,7 @@ export interface StartZmqPeerOptions {
   python?: string;
   /** Deadline for the peer's ready line (default 15000 ms). */
   timeoutMs?: number;
-  /** The peer script (default {@link ZMQ_PEER_SCRIPT}; e.g. zmq_auth_peer.py, which adds ZAP). */
+  /** The peer script (default {@link ZMQ_PEER_SCRIPT}): one speaking zmq_peer.py's protocol, e.g. zmq_auth_peer.py. */
   script?: string;
 }
 

@@ -17,6 +17,7 @@ import type { CoreOptions, OptionChecks, OptionNames, OptionRules } from "../../
 import type { TransportRegistry } from "../../transport/types.ts";
 import { SECURITY_DEFAULTS, SECURITY_RULES } from "./security.ts";
 import type { SecurityOptions, SecurityValues } from "./security.ts";
+import { toCurveKey } from "../../protocol/zmtp/curve/keys.ts";
 
 /** Options every ZeroMQ socket accepts (in the constructor object or as properties). */
 export interface SocketOptions extends SecurityOptions {
@@ -67,6 +68,17 @@ export interface SocketOptions extends SecurityOptions {
   immediate?: boolean;
   /** Keep only the newest message in each queue (no multipart). Default false. */
   conflate?: boolean;
+  /**
+   * Be a CURVE server (RFC 26): every connection, accepted or dialled, is encrypted and
+   * needs `curveSecretKey`. Clients must be given the matching public key. Default false.
+   */
+  curveServer?: boolean;
+  /** Our long-term CURVE secret key: 32 bytes or 40 Z85 characters (see `curveKeyPair()`). */
+  curveSecretKey?: string | Uint8Array | null;
+  /** Our long-term CURVE public key (a client's; derived from `curveSecretKey` when left out). */
+  curvePublicKey?: string | Uint8Array | null;
+  /** The server's public key: setting it makes this socket a CURVE client. */
+  curveServerKey?: string | Uint8Array | null;
   /** The transports to use (default: the runtime's tcp and ipc, plus inproc). */
   transports?: TransportRegistry;
 }
@@ -85,6 +97,14 @@ export interface ResolvedOptions extends CoreOptions, SecurityValues {
   heartbeatTimeToLive: number;
   /** Largest inbound frame, bytes; -1 = no limit. */
   maxMessageSize: number;
+  /** Be a CURVE server. */
+  curveServer: boolean;
+  /** Our CURVE secret key (32 bytes), or null. */
+  curveSecretKey: Uint8Array | null;
+  /** Our CURVE public key (32 bytes), or null (derived from the secret key). */
+  curvePublicKey: Uint8Array | null;
+  /** The CURVE server's public key (32 bytes), or null when not a CURVE client. */
+  curveServerKey: Uint8Array | null;
 }
 
 /** libzmq's defaults. */
@@ -97,6 +117,10 @@ export const DEFAULTS: Readonly<ResolvedOptions> = Object.freeze({
   heartbeatTimeout: -1,
   heartbeatTimeToLive: 0,
   maxMessageSize: -1,
+  curveServer: false,
+  curveSecretKey: null,
+  curvePublicKey: null,
+  curveServerKey: null,
 });
 
 /** The checks of {@link ResolvedOptions}: the core's plus ZMTP's. */
@@ -109,7 +133,16 @@ export const RULES: OptionRules<ResolvedOptions> = Object.freeze({
   heartbeatTimeout: integerOption(-1, "ms"),
   heartbeatTimeToLive: integerOption(0, "ms"),
   maxMessageSize: integerOption(-1, "bytes"),
+  curveServer: booleanOption,
+  curveSecretKey: curveKeyOption,
+  curvePublicKey: curveKeyOption,
+  curveServerKey: curveKeyOption,
 });
+
+/** A CURVE key option: 32 bytes or 40 Z85 characters, or null to clear it. */
+function curveKeyOption(name: string, value: unknown): Uint8Array | null {
+  return value === null ? null : toCurveKey(name, value);
+}
 
 /** The options only some socket types take, by ZMTP type, with their checks. */
 const TYPE_OPTIONS: Readonly<Record<string, OptionChecks>> = {

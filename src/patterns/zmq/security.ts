@@ -21,6 +21,7 @@ import {
 } from "../../protocol/zmtp/mod.ts";
 import type { TransportRegistry } from "../../transport/types.ts";
 import { askZapHandler, ZAP_ENDPOINT } from "./zap_handler.ts";
+import { curveMechanism, type CurveOptions } from "./curve_security.ts";
 
 /**
  * Decides whether a connecting peer may in (RFC 27's ZAP, as a function): status 200 accepts,
@@ -130,8 +131,16 @@ export const SECURITY_RULES: {
  * );
  * ```
  */
-export function checkSecurity(values: SecurityValues): void {
+export function checkSecurity(values: SecurityValues & Partial<CurveOptions>): void {
   const client = values.plainUsername !== undefined || values.plainPassword !== undefined;
+  const curve = values.curveServer === true || (values.curveServerKey ?? null) !== null;
+  if (curve && (values.plainServer || client)) {
+    throw new WeftError(
+      "EINVAL",
+      "options curve* and plain*: a socket speaks one mechanism, CURVE (curveServer or " +
+        "curveServerKey) or PLAIN (plainServer or plainUsername), not both",
+    );
+  }
   if (values.plainServer && client) {
     throw new WeftError(
       "EINVAL",
@@ -210,7 +219,7 @@ export function zapAddress(remoteAddress: string): string {
  * ```
  */
 export function securityFor(
-  values: SecurityValues,
+  values: SecurityValues & Partial<CurveOptions>,
   context: ConnectionContext,
 ): ConnectionSecurity {
   const zap: ZapContext = {
@@ -218,6 +227,13 @@ export function securityFor(
     address: zapAddress(context.remoteAddress),
     routingId: context.routingId,
   };
+  const curve = curveMechanism(curveOptionsOf(values), zap);
+  if (curve !== undefined) {
+    // A CURVE server asks after INITIATE (with the client's long-term key); nobody there = accept.
+    return curve.asServer
+      ? { mechanism: curve, authenticate: authenticatorOf(values, context) }
+      : { mechanism: curve };
+  }
   if (values.plainServer) {
     return {
       mechanism: new PlainServerMechanism(zap),
@@ -233,6 +249,16 @@ export function securityFor(
     return { mechanism: new NullMechanism() };
   }
   return { mechanism: new NullMechanism({ zap }), authenticate: authenticatorOf(values, context) };
+}
+
+/** The CURVE options, defaulted (callers that know no CURVE may leave them out). */
+function curveOptionsOf(values: Partial<CurveOptions>): CurveOptions {
+  return {
+    curveServer: values.curveServer ?? false,
+    curveSecretKey: values.curveSecretKey ?? null,
+    curvePublicKey: values.curvePublicKey ?? null,
+    curveServerKey: values.curveServerKey ?? null,
+  };
 }
 
 /** What answers when nobody is there to ask: NULL and CURVE pass, PLAIN is refused. */

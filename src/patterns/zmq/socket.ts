@@ -13,6 +13,8 @@ import { SocketCore } from "../../core/socket.ts";
 import type { WireLink, WireSession, WireSessionSink } from "../../core/wire.ts";
 import { ZmtpSession } from "../../protocol/zmtp/mod.ts";
 import type { SocketType } from "../../protocol/zmtp/mod.ts";
+import { z85Encode } from "../../protocol/zmtp/curve/z85.ts";
+import { checkCurveOptions } from "./curve_security.ts";
 import { checkSocketOptions, DEFAULTS, RULES } from "./options.ts";
 import type { ResolvedOptions, SocketOptions } from "./options.ts";
 import type { TransportRegistry } from "../../transport/types.ts";
@@ -129,6 +131,11 @@ export abstract class Socket extends SocketCore<ResolvedOptions> implements Asyn
    * then holds the real address (e.g. the port chosen for `tcp://127.0.0.1:0`).
    */
   override bind(url: string): Promise<void> {
+    try {
+      checkCurveOptions(this.options);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     return super.bind(url);
   }
 
@@ -142,6 +149,7 @@ export abstract class Socket extends SocketCore<ResolvedOptions> implements Asyn
    * re-made with back-off whenever it drops, until `disconnect` or `close`.
    */
   override connect(url: string): void {
+    checkCurveOptions(this.options);
     super.connect(url);
   }
 
@@ -395,6 +403,39 @@ export abstract class Socket extends SocketCore<ResolvedOptions> implements Asyn
       throw error;
     }
   }
+
+  /** Be a CURVE server (applies to later connections). */
+  get curveServer(): boolean {
+    return this.options.curveServer;
+  }
+  set curveServer(value: boolean) {
+    this.setOption("curveServer", value);
+  }
+  /** Our CURVE secret key, as Z85 (set: 32 bytes or Z85; null clears). */
+  get curveSecretKey(): string | null {
+    return zOrNull(this.options.curveSecretKey);
+  }
+  set curveSecretKey(value: string | Uint8Array | null) {
+    this.setOption("curveSecretKey", value);
+  }
+  /** Our CURVE public key, as Z85 (null: derived from the secret key). */
+  get curvePublicKey(): string | null {
+    return zOrNull(this.options.curvePublicKey);
+  }
+  set curvePublicKey(value: string | Uint8Array | null) {
+    this.setOption("curvePublicKey", value);
+  }
+  /** The CURVE server's public key, as Z85; setting it makes this socket a CURVE client. */
+  get curveServerKey(): string | null {
+    return zOrNull(this.options.curveServerKey);
+  }
+  set curveServerKey(value: string | Uint8Array | null) {
+    this.setOption("curveServerKey", value);
+  }
+}
+
+function zOrNull(key: Uint8Array | null): string | null {
+  return key === null ? null : z85Encode(key);
 }
 
 /**

@@ -1,0 +1,218 @@
+// CURVE benchmarks for weft on Deno or Bun, one JSON line per figure; the libzmq/libsodium
+// anchors are bench/.out/zmq_curve_bench (bench/c/zmq_curve_bench.c), same scenarios.
+//
+//   deno run -A bench/curve/curve_bench.ts primitives [--seconds 1]
+//   deno run -A bench/curve/curve_bench.ts push_pull --mech curve|null --size 1024 --count 100000
+//   deno run -A bench/curve/curve_bench.ts handshakes --count 300
+//   bun bench/curve/curve_bench.ts …                  (the same on Bun)
+//
+// primitives: X25519 (@noble/curves), crypto_box_beforenm, and seal/open with the precomputed
+//   key (@noble/ciphers xsalsa20poly1305) at 16 B, 1 KiB, 64 KiB — what each MESSAGE costs.
+// push_pull: PULL (CURVE server, binds tcp) here, PUSH (CURVE client) in a child process of the
+//   same runtime; `sendBatch` of 256 at a time; timed from the first message received to the last.
+// handshakes: REP (CURVE server) here, a child process that, `count` times, opens a REQ (CURVE
+//   client), does one 1-byte round trip and closes it: connections per second.
+import process from "node:process";
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { x25519 } from "@noble/curves/ed25519.js";
+import { beforenm, open, seal } from "../../src/protocol/zmtp/curve/box.ts";
+import { curveKeyPair, Pull, Push, Rep, Req, type SocketOptions } from "../../src/zmq.ts";
+
+const runtime = "Deno" in globalThis ? "deno" : "bun";
+const [what = "primitives", ...rest] = process.argv.slice("Deno" in globalThis ? 2 : 2);
+const flags = new Map<string, string>();
+for (let i = 0; i < rest.length; i += 2) flags.set(rest[i]!.replace(/^--/, ""), rest[i + 1]!);
+const num = (name: string, fallback: number) => Number(flags.get(name) ?? fallback);
+const emit = (o: Record<string, unknown>) =>
+  console.log(JSON.stringify({ impl: "weft", runtime, ...o }));
+
+function rate(seconds: number, fn: (n: number) => void): number {
+  let n = 1;
+  for (;;) {
+    const t0 = performance.now();
+    fn(n);
+    const dt = (performance.now() - t0) / 1000;
+    if (dt >= seconds) return n / dt;
+    n = dt < seconds / 20 ? n * 10 : Math.ceil(n * seconds / dt * 1.1);
+  }
+}
+
+function primitives(seconds: number): void {
+  const a = x25519.keygen();
+  const b = x25519.keygen();
+  emit({
+    scenario: "x25519",
+    ops_per_s: Math.round(rate(seconds, (n) => {
+      for (let i = 0; i < n; i++) x25519.getSharedSecret(a.secretKey, b.publicKey);
+    })),
+  });
+  emit({
+    scenario: "beforenm",
+    ops_per_s: Math.round(rate(seconds, (n) => {
+      for (let i = 0; i < n; i++) beforenm(b.publicKey, a.secretKey);
+    })),
+  });
+  const key = beforenm(b.publicKey, a.secretKey);
+  const nonce = crypto.getRandomValues(new Uint8Array(24));
+  for (const size of [16, 1024, 65536]) {
+    const plain = new Uint8Array(size);
+    const boxed = seal(key, nonce, plain);
+    const s = rate(seconds, (n) => {
+      for (let i = 0; i < n; i++) seal(key, nonce, plain);
+    });
+    const o = rate(seconds, (n) => {
+      for (let i = 0; i < n; i++) if (open(key, nonce, boxed) === null) throw new Error("open");
+    });
+    emit({
+      scenario: "seal",
+      size,
+      ops_per_s: Math.round(s),
+      mb_per_s: +(s * size / 1e6).toFixed(1),
+    });
+    emit({
+      scenario: "open",
+      size,
+      ops_per_s: Math.round(o),
+      mb_per_s: +(o * size / 1e6).toFixed(1),
+    });
+  }
+}
+
+function child(args: string[]): Promise<void> {
+  const self = fileURLToPath(import.meta.url);
+  const argv = runtime === "deno" ? ["run", "-A", self, ...args] : [self, ...args];
+  const proc = spawn(process.execPath, argv, { stdio: ["ignore", "inherit", "inherit"] });
+  return new Promise((resolve, reject) =>
+    proc.on("close", (code) => code === 0 ? resolve() : reject(new Error(`child exited ${code}`)))
+  );
+}
+
+function keysFromFlags(role: "server" | "client"): SocketOptions {
+  if (flags.get("mech") === "null") return {};
+  const serverSecret = flags.get("server-secret")!;
+  const serverPublic = flags.get("server-public")!;
+  return role === "server"
+    ? { curveServer: true, curveSecretKey: serverSecret }
+    : { curveServerKey: serverPublic, curveSecretKey: curveKeyPair().secretKey };
+}
+
+async function pushPull(): Promise<void> {
+  const size = num("size", 1024);
+  const count = num("count", 100_000);
+  const mech = flags.get("mech") ?? "curve";
+  const pair = curveKeyPair();
+  flags.set("server-secret", pair.secretKey);
+  flags.set("server-public", pair.publicKey);
+  await using pull = new Pull({ ...keysFromFlags("server"), receiveHighWaterMark: 10_000 });
+  await pull.bind("tcp://127.0.0.1:0");
+  const sender = child([
+    "push_sender",
+    "--endpoint",
+    pull.lastEndpoint!,
+    "--size",
+    String(size),
+    "--count",
+    String(count),
+    "--mech",
+    mech,
+    "--server-public",
+    pair.publicKey,
+  ]);
+  let got = 0;
+  let first = 0;
+  while (got < count) {
+    const batch = await pull.receiveBatch();
+    if (got === 0) first = performance.now();
+    got += batch.length;
+  }
+  const dt = (performance.now() - first) / 1000;
+  await sender;
+  const mps = (count - 1) / dt;
+  emit({
+    scenario: "push_pull",
+    mech,
+    size,
+    count,
+    msg_per_s: Math.round(mps),
+    mb_per_s: +(mps * size / 1e6).toFixed(1),
+  });
+}
+
+async function pushSender(): Promise<void> {
+  const size = num("size", 1024);
+  const count = num("count", 100_000);
+  const push = new Push({ ...keysFromFlags("client"), sendHighWaterMark: 10_000, linger: -1 });
+  push.connect(flags.get("endpoint")!);
+  const buf = new Uint8Array(size).fill(0x78);
+  const run = Array.from({ length: 256 }, () => [buf]);
+  for (let sent = 0; sent < count;) {
+    const n = Math.min(256, count - sent);
+    await push.sendBatch(n === 256 ? run : run.slice(0, n));
+    sent += n;
+  }
+  push.close();
+  await push.closed;
+}
+
+async function handshakes(): Promise<void> {
+  const count = num("count", 300);
+  const pair = curveKeyPair();
+  flags.set("server-secret", pair.secretKey);
+  await using rep = new Rep(keysFromFlags("server"));
+  await rep.bind("tcp://127.0.0.1:0");
+  const client = child([
+    "handshake_client",
+    "--endpoint",
+    rep.lastEndpoint!,
+    "--count",
+    String(count),
+    "--server-public",
+    pair.publicKey,
+  ]);
+  for (let i = 0; i < count; i++) {
+    const [m] = await rep.receive();
+    await rep.send(m!);
+  }
+  await client;
+}
+
+async function handshakeClient(): Promise<void> {
+  const count = num("count", 300);
+  const mine = curveKeyPair();
+  const t0 = performance.now();
+  for (let i = 0; i < count; i++) {
+    const req = new Req({
+      linger: 0,
+      curveServerKey: flags.get("server-public")!,
+      curveSecretKey: mine.secretKey,
+      curvePublicKey: mine.publicKey,
+    });
+    req.connect(flags.get("endpoint")!);
+    await req.send("x");
+    await req.receive();
+    req.close();
+  }
+  const dt = (performance.now() - t0) / 1000;
+  emit({ scenario: "handshakes", count, per_s: Math.round(count / dt) });
+}
+
+switch (what) {
+  case "primitives":
+    primitives(num("seconds", 1));
+    break;
+  case "push_pull":
+    await pushPull();
+    break;
+  case "push_sender":
+    await pushSender();
+    break;
+  case "handshakes":
+    await handshakes();
+    break;
+  case "handshake_client":
+    await handshakeClient();
+    break;
+  default:
+    throw new Error(`unknown scenario ${what}: primitives, push_pull or handshakes`);
+}

@@ -1,0 +1,272 @@
+/**
+ * The CurveZMQ server (RFC 26, libzmq 4.3's layouts): HELLO → WELCOME (with a cookie sealed
+ * by a key made for this connection only), INITIATE → the authenticator (ZAP, with the client's
+ * long-term key) → READY, then MESSAGE boxes both ways.
+ * @module
+ */
+
+import { encodeMetadata, metadataSize, parseMetadata } from "../metadata.ts";
+import type { FrameTransform, Mechanism, MechanismHost, MechanismStep } from "../mechanism.ts";
+import type { ZapReply } from "../zap.ts";
+import { beforenm, box, BOX_OVERHEAD, boxOpen, KEY_SIZE, open, publicKeyOf, seal } from "./box.ts";
+import {
+  commandBody,
+  CurveCommand as Command,
+  CurveTraffic,
+  nonce,
+  Prefix,
+  readCounter,
+  sameBytes,
+  Size,
+} from "./common.ts";
+import { type RandomSource, systemRandom } from "./keys.ts";
+
+/** Options of {@link CurveServerMechanism}. */
+export interface CurveServerOptions {
+  /** Our long-term secret key (s), 32 bytes. */
+  readonly secretKey: Uint8Array;
+  /** Our long-term public key (S); derived from the secret key when left out. */
+  readonly publicKey?: Uint8Array;
+  /** Random bytes for the transient key, the cookie key and the long nonces (tests inject). */
+  readonly random?: RandomSource;
+  /** The ZAP domain put in authentication requests (default empty). */
+  readonly domain?: string;
+  /** The peer's address for authentication requests (default empty). */
+  readonly address?: string;
+  /** Our routing id, sent as ZAP's "identity" (libzmq sends the server's own). */
+  readonly routingId?: Uint8Array;
+}
+
+const Stage = { HELLO: 0, INITIATE: 1, AUTHENTICATING: 2, DONE: 3 } as const;
+type Stage = typeof Stage[keyof typeof Stage];
+
+const utf8 = new TextEncoder();
+
+/**
+ * The server side of CURVE. The cookie key is drawn fresh for each connection and wiped once
+ * INITIATE is checked (or the handshake fails); the transient secret is wiped once the
+ * precomputed key exists. Short nonces: READY 1, then MESSAGEs from 2; the client's must keep
+ * rising from HELLO on. A bad HELLO closes without a word (the client may not know our key); a
+ * refused client gets ERROR with the authenticator's status code, as libzmq sends it.
+ *
+ * @example
+ * ```ts
+ * import { CurveServerMechanism } from "./server.ts";
+ * import { z85Decode } from "./z85.ts";
+ * import assert from "node:assert/strict";
+ * const host = { sendCommand: () => {}, metadata: [], validate: () => null };
+ * const server = new CurveServerMechanism({
+ *   secretKey: z85Decode("JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6"),
+ * });
+ * server.start(host); // a server waits for HELLO
+ * const step = server.handshakeCommand("HELLO", new Uint8Array(194), host);
+ * assert.equal(step.kind, "error"); // its box does not open: closed, no ERROR sent
+ * ```
+ */
+export class CurveServerMechanism implements Mechanism {
+  /** Always `CURVE`. */
+  readonly name = "CURVE";
+  /** The greeting's as-server octet. libzmq always sends 0, so roles never depend on it. */
+  readonly asServer = true;
+  readonly #secretKey: Uint8Array;
+  readonly #publicKey: Uint8Array;
+  readonly #random: RandomSource;
+  readonly #domain: string;
+  readonly #address: string;
+  readonly #routingId: Uint8Array;
+  #stage: Stage = Stage.HELLO;
+  #clientTransient: Uint8Array = new Uint8Array(KEY_SIZE);
+  #transientSecret: Uint8Array = new Uint8Array(KEY_SIZE);
+  #cookieKey: Uint8Array = new Uint8Array(KEY_SIZE);
+  #key: Uint8Array | null = null;
+  #peerNonce = 0;
+  #traffic: CurveTraffic | undefined;
+
+  /** Takes our secret key (copied by the caller's option parsing) and optional ZAP details. */
+  constructor(options: CurveServerOptions) {
+    this.#secretKey = options.secretKey;
+    this.#publicKey = options.publicKey ?? publicKeyOf(options.secretKey);
+    this.#random = options.random ?? systemRandom;
+    this.#domain = options.domain ?? "";
+    this.#address = options.address ?? "";
+    this.#routingId = options.routingId ?? new Uint8Array(0);
+  }
+
+  /** The MESSAGE transform (the session uses it only once the handshake is over). */
+  readonly transform: FrameTransform = {
+    encode: (frame) => this.#traffic!.encode(frame),
+    decode: (frame) => this.#traffic?.decode(frame) ?? "CURVE: traffic before the handshake ended",
+  };
+
+  /** A server speaks second: nothing to send until HELLO. */
+  start(_host: MechanismHost): void {}
+
+  /** HELLO → WELCOME, INITIATE → authenticate → READY; anything else closes. */
+  handshakeCommand(name: string, data: Uint8Array, host: MechanismHost): MechanismStep {
+    if (this.#stage === Stage.HELLO && name === Command.HELLO) return this.#hello(data, host);
+    if (this.#stage === Stage.INITIATE && name === Command.INITIATE) {
+      return this.#initiate(data, host);
+    }
+    const wanted = this.#stage === Stage.HELLO ? "HELLO" : "INITIATE";
+    return this.#fail(`CURVE: expected ${wanted} from the client, got ${JSON.stringify(name)}`);
+  }
+
+  #hello(data: Uint8Array, host: MechanismHost): MechanismStep {
+    if (data.length !== Size.HELLO_DATA) {
+      return this.#fail(`CURVE: expected a HELLO of 200 octets, got ${data.length + 6}`);
+    }
+    if (data[0] !== 1 || data[1] !== 0) {
+      return this.#fail(`CURVE: expected HELLO version 1.0, got ${data[0]}.${data[1]}`);
+    }
+    const n = readCounter(data, 106);
+    if (n < 1) return this.#fail("CURVE: HELLO nonce 0 is not a valid short nonce");
+    this.#clientTransient = data.slice(74, 106);
+    const signature = boxOpen(
+      data.subarray(114),
+      nonce(Prefix.HELLO, data.subarray(106, 114)),
+      this.#clientTransient,
+      this.#secretKey,
+    );
+    if (signature === null) {
+      return this.#fail(
+        "CURVE: the HELLO box does not open: the client was not given our public key " +
+          "(wrong curveServerKey on the client?)",
+      );
+    }
+    this.#peerNonce = n;
+    this.#transientSecret = this.#random(KEY_SIZE).slice();
+    this.#cookieKey = this.#random(KEY_SIZE).slice();
+    const cookieNonce = this.#random(16).slice();
+    const welcomeNonce = this.#random(16).slice();
+    // Cookie: secretbox[C' ‖ s'](K), readable only by us, for this connection.
+    const cookiePlain = new Uint8Array(2 * KEY_SIZE);
+    cookiePlain.set(this.#clientTransient);
+    cookiePlain.set(this.#transientSecret, KEY_SIZE);
+    const cookieBox = seal(this.#cookieKey, nonce(Prefix.COOKIE, cookieNonce), cookiePlain);
+    cookiePlain.fill(0);
+    const welcomePlain = new Uint8Array(KEY_SIZE + Size.COOKIE);
+    welcomePlain.set(publicKeyOf(this.#transientSecret));
+    welcomePlain.set(cookieNonce, KEY_SIZE);
+    welcomePlain.set(cookieBox, KEY_SIZE + 16);
+    const welcomeBox = box(
+      welcomePlain,
+      nonce(Prefix.WELCOME, welcomeNonce),
+      this.#clientTransient,
+      this.#secretKey,
+    );
+    host.sendCommand(commandBody(Command.WELCOME, welcomeNonce, welcomeBox));
+    this.#stage = Stage.INITIATE;
+    return { kind: "continue" };
+  }
+
+  #initiate(data: Uint8Array, host: MechanismHost): MechanismStep {
+    const minimum = Size.COOKIE + 8 + BOX_OVERHEAD + KEY_SIZE + Size.VOUCH;
+    if (data.length < minimum) {
+      return this.#fail(
+        `CURVE: expected an INITIATE of at least 257 octets, got ${data.length + 9}`,
+      );
+    }
+    // The cookie must open with this connection's key and hold exactly C' and s'.
+    const cookie = open(
+      this.#cookieKey,
+      nonce(Prefix.COOKIE, data.subarray(0, 16)),
+      data.subarray(16, Size.COOKIE),
+    );
+    this.#cookieKey.fill(0);
+    if (
+      cookie === null || !sameBytes(cookie.subarray(0, KEY_SIZE), this.#clientTransient) ||
+      !sameBytes(cookie.subarray(KEY_SIZE), this.#transientSecret)
+    ) {
+      cookie?.fill(0);
+      return this.#fail("CURVE: the INITIATE cookie is not the one we sent on this connection");
+    }
+    cookie.fill(0);
+    const n = readCounter(data, Size.COOKIE);
+    if (n <= this.#peerNonce) {
+      return this.#fail(`CURVE: INITIATE nonce ${n} is not above HELLO's (${this.#peerNonce})`);
+    }
+    try {
+      this.#key = beforenm(this.#clientTransient, this.#transientSecret);
+    } catch {
+      return this.#fail("CURVE: the client's transient key is a low-order point");
+    }
+    const inner = open(
+      this.#key,
+      nonce(Prefix.INITIATE, data.subarray(Size.COOKIE, Size.COOKIE + 8)),
+      data.subarray(Size.COOKIE + 8),
+    );
+    if (inner === null) return this.#fail("CURVE: the INITIATE box does not authenticate");
+    this.#peerNonce = n;
+    const clientKey = inner.slice(0, KEY_SIZE);
+    // Vouch: Box[C' ‖ S](C → S') proves the holder of C made this connection to us.
+    const vouch = boxOpen(
+      inner.subarray(KEY_SIZE + 16, KEY_SIZE + Size.VOUCH),
+      nonce(Prefix.VOUCH, inner.subarray(KEY_SIZE, KEY_SIZE + 16)),
+      clientKey,
+      this.#transientSecret,
+    );
+    this.#transientSecret.fill(0); // s' has done its work: the precomputed key remains
+    if (vouch === null) return this.#fail("CURVE: the INITIATE vouch does not open");
+    if (
+      !sameBytes(vouch.subarray(0, KEY_SIZE), this.#clientTransient) ||
+      !sameBytes(vouch.subarray(KEY_SIZE), this.#publicKey)
+    ) {
+      return this.#fail("CURVE: the INITIATE vouch names another connection or server");
+    }
+    const parsed = parseMetadata(inner.subarray(KEY_SIZE + Size.VOUCH));
+    if (!parsed.ok) return this.#fail(`CURVE: INITIATE ${parsed.reason}`);
+    const rejected = host.validate(parsed.properties);
+    if (rejected !== null) return { ...this.#fail(rejected), reply: rejected };
+    this.#stage = Stage.AUTHENTICATING;
+    return {
+      kind: "authenticate",
+      request: {
+        domain: this.#domain,
+        address: this.#address,
+        routingId: this.#routingId,
+        mechanism: "CURVE",
+        credentials: [clientKey],
+      },
+      resume: (reply) => this.#authenticated(reply, parsed.properties, host),
+    };
+  }
+
+  #authenticated(
+    reply: ZapReply,
+    properties: Map<string, Uint8Array>,
+    host: MechanismHost,
+  ): MechanismStep {
+    if (this.#stage !== Stage.AUTHENTICATING) {
+      return this.#fail("CURVE: authentication answered twice");
+    }
+    if (reply.status !== 200) {
+      return {
+        ...this.#fail(
+          `CURVE: the authenticator refused the client key (status ${reply.status}` +
+            (reply.statusText ? `: ${reply.statusText})` : ")"),
+        ),
+        reply: String(reply.status),
+      };
+    }
+    if (reply.userId !== undefined) properties.set("user-id", utf8.encode(reply.userId));
+    for (const [name, value] of reply.metadata ?? []) properties.set(name.toLowerCase(), value);
+    const metadata = host.metadata;
+    const plain = new Uint8Array(metadataSize(metadata));
+    encodeMetadata(metadata, plain, 0);
+    const readyNonce = nonce(Prefix.READY, 1);
+    host.sendCommand(
+      commandBody(Command.READY, readyNonce.subarray(16), seal(this.#key!, readyNonce, plain)),
+    );
+    this.#traffic = new CurveTraffic(this.#key!, true, 1, this.#peerNonce);
+    this.#stage = Stage.DONE;
+    return { kind: "ready", properties };
+  }
+
+  #fail(reason: string): { kind: "error"; reason: string } {
+    this.#stage = Stage.DONE;
+    this.#cookieKey.fill(0);
+    this.#transientSecret.fill(0);
+    this.#key?.fill(0);
+    return { kind: "error", reason };
+  }
+}
