@@ -211,6 +211,7 @@ export class Pipe {
       endpoint: this.endpoint,
       framing: stream.framing ?? "bytes",
       ...(stream.protocol !== undefined ? { protocol: stream.protocol } : {}),
+      ...(stream.ping ? { ping: () => stream.ping!() } : {}),
     });
     this.#session = session;
     stream.start({
@@ -219,6 +220,9 @@ export class Pipe {
           session.feed(chunk, performance.now());
           this.#armTimer(session);
         }
+      },
+      alive: () => {
+        if (this.#session === session) session.alive?.(performance.now());
       },
       drain: () => {
         if (this.#stream !== stream) return;

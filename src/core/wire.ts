@@ -56,6 +56,11 @@ export interface WireLink {
   readonly framing: "bytes" | "messages";
   /** The subprotocol a message transport negotiated (e.g. `rep.sp.nanomsg.org`). */
   readonly protocol?: string;
+  /**
+   * Sends a transport-level ping (ws control frame), when the transport has one: the peer's
+   * pong reaches the session as {@link WireSession.alive}.
+   */
+  readonly ping?: () => void;
 }
 
 /** One connection's protocol state machine. */
@@ -75,4 +80,6 @@ export interface WireSession {
   flush(): void;
   /** Runs timers (handshake limit, heartbeats); returns the next deadline or Infinity. */
   tick(now: number): number;
+  /** Optional: the transport saw a sign of life with no data (a ws ping or pong). */
+  alive?(now: number): void;
 }

@@ -10,9 +10,11 @@ import { WeftError } from "../../core/errors.ts";
 import { noCallOptionsError, OptionTable } from "../../core/options.ts";
 import type { Message } from "../../core/pipe.ts";
 import { SocketCore } from "../../core/socket.ts";
-import type { WireSession, WireSessionSink } from "../../core/wire.ts";
+import type { WireLink, WireSession, WireSessionSink } from "../../core/wire.ts";
 import { ZmtpSession } from "../../protocol/zmtp/mod.ts";
 import type { SocketType } from "../../protocol/zmtp/mod.ts";
+import { selectZwsProtocol, zwsMode, zwsOffer } from "../../protocol/zmtp/zws.ts";
+import type { DialOptions, ListenOptions } from "../../transport/types.ts";
 import { checkSocketOptions, DEFAULTS, RULES } from "./options.ts";
 import type { ResolvedOptions, SocketOptions } from "./options.ts";
 
@@ -20,6 +22,9 @@ import type { ResolvedOptions, SocketOptions } from "./options.ts";
 export type MessageLike = string | Uint8Array | ReadonlyArray<string | Uint8Array>;
 
 const encoder = new TextEncoder();
+
+/** Handshake commands (PLAIN, CURVE) may exceed a small `maxMessageSize`, as over tcp. */
+const ZWS_COMMAND_ALLOWANCE = 8192;
 
 /**
  * Converts what `send` accepts into frames (strings as UTF-8).
@@ -87,10 +92,19 @@ export abstract class Socket extends SocketCore<ResolvedOptions> implements Asyn
     );
   }
 
-  /** A ZMTP session configured from this socket's options. */
-  protected createSession(asServer: boolean, sink: WireSessionSink): WireSession {
+  /**
+   * A ZMTP session configured from this socket's options; over a WebSocket it speaks ZWS 2.0
+   * in the mode the negotiated subprotocol names.
+   */
+  protected createSession(asServer: boolean, sink: WireSessionSink, link: WireLink): WireSession {
     const o = this.options;
+    const mode = link.framing === "messages" ? zwsMode(link.protocol) : undefined;
+    if (link.framing === "messages" && mode === undefined) {
+      // Only a listener/dialer of ours negotiates; anything else is a wiring mistake.
+      throw new WeftError("EPROTO", `expected a ZWS 2.0 subprotocol, got ${link.protocol}`);
+    }
     return new ZmtpSession({
+      ...(mode ? { zws: { mode, ...(link.ping ? { ping: link.ping } : {}) } } : {}),
       socketType: this.socketType as SocketType,
       asServer,
       routingId: o.routingId,
@@ -100,6 +114,41 @@ export abstract class Socket extends SocketCore<ResolvedOptions> implements Asyn
       heartbeatTtlMs: o.heartbeatTimeToLive,
       handshakeIntervalMs: o.handshakeInterval,
     }, sink);
+  }
+
+  /** The security mechanism the options choose (NULL until PLAIN/CURVE options exist). */
+  #mechanismName(): string {
+    return "NULL";
+  }
+
+  /**
+   * A ws dial offers the ZWS 2.0 subprotocols of the socket's mechanism (as libzmq), never
+   * fragments (libzmq refuses fragments) and refuses text messages.
+   */
+  protected override dialOptions(): DialOptions {
+    return {
+      protocols: zwsOffer(this.#mechanismName()),
+      textMessages: "refuse",
+      fragmentSize: Infinity,
+      ...this.#wsMessageLimit(),
+    };
+  }
+
+  /** A ws listener takes the first offered ZWS 2.0 subprotocol of the socket's mechanism. */
+  protected override listenOptions(): ListenOptions {
+    const mechanism = this.#mechanismName();
+    return {
+      selectProtocol: (offered) => selectZwsProtocol(mechanism, offered),
+      textMessages: "refuse",
+      fragmentSize: Infinity,
+      ...this.#wsMessageLimit(),
+    };
+  }
+
+  /** With `maxMessageSize` set, the ws layer refuses what the session would refuse anyway. */
+  #wsMessageLimit(): { maxMessageSize?: number } {
+    const max = this.options.maxMessageSize;
+    return max >= 0 ? { maxMessageSize: Math.max(max, ZWS_COMMAND_ALLOWANCE) + 64 } : {};
   }
 
   // ── endpoints ────────────────────────────────────────────────────────────────────────────
