@@ -135,7 +135,9 @@ export class WsTransport implements Transport {
     return new HandshakeDeadline(raw, this.#options.handshakeTimeoutMs ?? 10_000);
   }
 
-  #sizes(route: Pick<WsRoute, "maxMessageSize" | "fragmentSize">): { maxMessageSize?: number; fragmentSize?: number } {
+  #sizes(
+    route: Pick<WsRoute, "maxMessageSize" | "fragmentSize">,
+  ): { maxMessageSize?: number; fragmentSize?: number } {
     const max = route.maxMessageSize ?? this.#options.maxMessageSize;
     const frag = route.fragmentSize ?? this.#options.fragmentSize;
     return {
