@@ -114,6 +114,19 @@ const PACKAGES_IN: Readonly<Record<string, string>> = {
  */
 const LAZY_LAYERS = ["nano cluster"];
 
+/**
+ * Entries bundled for browsers: nothing they import, however indirectly, may be a file that uses
+ * node:* or Deno/Bun (the folders above) or picks the runtime's transports.
+ */
+const BROWSER_ENTRIES = ["src/zmq_browser.ts"];
+const NOT_IN_BROWSERS = [
+  ...NODE_IMPORTS_OK,
+  ...RUNTIME_GLOBALS_OK,
+  "src/transport/deno/",
+  "src/transport/default.ts",
+  "src/runtime.ts",
+];
+
 /** Import cycles tolerated, each as its set of files (none: add one only with a reason). */
 const ALLOWED_CYCLES: readonly (readonly string[])[] = [];
 
@@ -204,6 +217,27 @@ for (const path of files) {
   }
 }
 
+for (const entry of BROWSER_ENTRIES) {
+  // Breadth-first over the import graph, remembering who pulled each file in.
+  const via = new Map<string, string>([[entry, ""]]);
+  const queue = [entry];
+  while (queue.length > 0) {
+    const file = queue.shift()!;
+    if (NOT_IN_BROWSERS.some((p) => file.startsWith(p))) {
+      const chain = [file];
+      for (let f = via.get(file)!; f !== ""; f = via.get(f)!) chain.unshift(f);
+      problems.push(`browser entry ${entry} reaches ${file} (${chain.join(" → ")})`);
+      continue;
+    }
+    for (const next of graph.get(file) ?? []) {
+      if (!via.has(next)) {
+        via.set(next, file);
+        queue.push(next);
+      }
+    }
+  }
+}
+
 const tolerated: string[] = [];
 for (const { files: members, path: cycle } of cyclesOf(graph)) {
   const allowed = ALLOWED_CYCLES.find((a) => members.every((f) => a.includes(f)));
@@ -223,6 +257,7 @@ if (problems.length > 0) {
 const fileEdges = [...graph.values()].reduce((n, targets) => n + targets.size, 0);
 console.log(
   `layer check: ${files.length} files, ${edges} imports (${fileEdges} file edges), 5 rules ` +
-    `(layer order, no cycles, node:* where allowed, Deno/Bun where allowed, lazy cluster): ok` +
+    `(layer order, no cycles, node:* where allowed, Deno/Bun where allowed, lazy cluster, ` +
+    `browser entries free of both): ok` +
     (tolerated.length ? `, ${tolerated.length} cycle(s) tolerated` : ""),
 );

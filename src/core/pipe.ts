@@ -254,6 +254,7 @@ export class Pipe {
       framing: stream.framing ?? "bytes",
       remoteAddress: stream.remoteAddress,
       ...(stream.protocol !== undefined ? { protocol: stream.protocol } : {}),
+      ...(stream.ping ? { ping: () => stream.ping!() } : {}),
     });
     this.#session = session;
     stream.start({
@@ -262,6 +263,9 @@ export class Pipe {
           session.feed(chunk, performance.now());
           this.#armTimer(session);
         }
+      },
+      alive: () => {
+        if (this.#session === session) session.alive?.(performance.now());
       },
       drain: () => {
         if (this.#stream !== stream) return;

@@ -58,6 +58,11 @@ export interface WireLink {
   readonly protocol?: string;
   /** The peer's address as the transport reports it (e.g. `tcp://127.0.0.1:50122`). */
   readonly remoteAddress?: string;
+  /**
+   * Sends a transport-level ping (ws control frame), when the transport has one: the peer's
+   * pong reaches the session as {@link WireSession.alive}.
+   */
+  readonly ping?: () => void;
 }
 
 /** One connection's protocol state machine. */
@@ -77,4 +82,6 @@ export interface WireSession {
   flush(): void;
   /** Runs timers (handshake limit, heartbeats); returns the next deadline or Infinity. */
   tick(now: number): number;
+  /** Optional: the transport saw a sign of life with no data (a ws ping or pong). */
+  alive?(now: number): void;
 }

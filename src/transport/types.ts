@@ -24,6 +24,11 @@ export interface StreamHandler {
    * never reuses or mutates it, so protocols may keep subarrays of it.
    */
   data(chunk: Uint8Array): void;
+  /**
+   * Optional: message transports with control frames (ws) call it when a ping or pong arrives,
+   * a sign of life that carries no data (heartbeats that ride on the transport's own pings).
+   */
+  alive?(): void;
   /** The stream can take more writes after {@link ByteStream.write} returned `false`. */
   drain(): void;
   /**
@@ -71,6 +76,12 @@ export interface ByteStream {
    * two pipes by reference and the stream carries only the protocol's own traffic.
    */
   readonly direct?: DirectEnd | undefined;
+  /**
+   * Optional: message transports with control frames (ws) send a ping; the peer's pong comes
+   * back as {@link StreamHandler.alive}. Absent where the transport has none (a browser's
+   * WebSocket).
+   */
+  ping?(): void;
   /** Stops delivering data (inbound back-pressure: the kernel buffer fills, the peer slows). */
   pause(): void;
   /** Resumes delivering data after {@link ByteStream.pause}. */
@@ -147,6 +158,13 @@ export interface DialOptions {
   readonly textMessages?: TextMessages;
   /** TLS settings for this dial (TLS transports; they override the transport's own). */
   readonly tls?: TlsOptions;
+  /** Message transports (ws): largest message accepted, in bytes. */
+  readonly maxMessageSize?: number;
+  /**
+   * Message transports (ws): outgoing messages above this many bytes go as several frames;
+   * `Infinity` never fragments (ZWS: libzmq refuses fragmented messages).
+   */
+  readonly fragmentSize?: number;
 }
 
 /**
@@ -191,6 +209,8 @@ export interface ListenOptions {
   readonly selectProtocol?: (offered: readonly string[]) => string | undefined;
   /** Largest message a message transport accepts, in bytes. */
   readonly maxMessageSize?: number;
+  /** Message transports (ws): as {@link DialOptions.fragmentSize}. */
+  readonly fragmentSize?: number;
   /** Message transports (ws): what a text message gets; see {@link TextMessages}. */
   readonly textMessages?: TextMessages;
   /**

@@ -90,8 +90,15 @@ const zmq: Family = {
       },
     };
   },
-  conversation(messages) {
+  conversation(messages, framing) {
     const ready = readyCommand([["Socket-Type", te.encode("PUSH")]]);
+    if (framing === "messages") {
+      // ZWS 2.0: no greeting, one frame per message behind its flag octet (0x02 = COMMAND).
+      return [
+        concat(Uint8Array.of(0x02), ready),
+        ...messages.map((m) => concat(Uint8Array.of(0), m)),
+      ];
+    }
     const parts = [buildGreeting(), new Uint8Array([0x04, ready.length]), ready];
     for (const m of messages) {
       if (m.length < 256) parts.push(new Uint8Array([0x00, m.length]));
@@ -105,8 +112,11 @@ const zmq: Family = {
     }
     return [concat(...parts)]; // one write: the FIN follows in the same read
   },
-  protocols: [],
-  heardHandshake: (got) => got.length >= 66 && got.length >= 66 + got[65]!, // greeting, READY
+  protocols: ["ZWS2.0/NULL"],
+  heardHandshake: (got, framing) =>
+    framing === "messages"
+      ? got.length > 0 // ZWS: the READY is the first message
+      : got.length >= 66 && got.length >= 66 + got[65]!, // greeting, READY
 };
 
 const sp: Family = {

@@ -251,6 +251,24 @@ export function securityFor(
   return { mechanism: new NullMechanism({ zap }), authenticate: authenticatorOf(values, context) };
 }
 
+/**
+ * The mechanism the options choose, by its greeting name (`NULL`, `PLAIN`, `CURVE`): over ws it
+ * names the ZWS 2.0 subprotocol (`ZWS2.0/CURVE`…).
+ *
+ * @example
+ * ```ts
+ * import { mechanismNameOf, SECURITY_DEFAULTS } from "./security.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(mechanismNameOf({ ...SECURITY_DEFAULTS, plainServer: true }), "PLAIN");
+ * assert.equal(mechanismNameOf(SECURITY_DEFAULTS), "NULL");
+ * ```
+ */
+export function mechanismNameOf(values: SecurityValues & Partial<CurveOptions>): string {
+  if (values.curveServer === true || (values.curveServerKey ?? null) !== null) return "CURVE";
+  if (values.plainServer || values.plainUsername !== undefined) return "PLAIN";
+  return "NULL";
+}
+
 /** The CURVE options, defaulted (callers that know no CURVE may leave them out). */
 function curveOptionsOf(values: Partial<CurveOptions>): CurveOptions {
   return {

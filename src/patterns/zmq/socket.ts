@@ -15,16 +15,27 @@ import { ZmtpSession } from "../../protocol/zmtp/mod.ts";
 import type { SocketType } from "../../protocol/zmtp/mod.ts";
 import { z85Encode } from "../../protocol/zmtp/curve/z85.ts";
 import { checkCurveOptions } from "./curve_security.ts";
+import { selectZwsProtocol, zwsMode, zwsOffer } from "../../protocol/zmtp/zws.ts";
+import type { DialOptions, ListenOptions } from "../../transport/types.ts";
 import { checkSocketOptions, DEFAULTS, RULES } from "./options.ts";
 import type { ResolvedOptions, SocketOptions } from "./options.ts";
 import type { TransportRegistry } from "../../transport/types.ts";
 import { tagFrames } from "./message_properties.ts";
-import { type Authenticator, checkSecurity, securityFor, type SecurityValues } from "./security.ts";
+import {
+  type Authenticator,
+  checkSecurity,
+  mechanismNameOf,
+  securityFor,
+  type SecurityValues,
+} from "./security.ts";
 
 /** What `send` accepts: one frame or several (a multipart message). */
 export type MessageLike = string | Uint8Array | ReadonlyArray<string | Uint8Array>;
 
 const encoder = new TextEncoder();
+
+/** Handshake commands (PLAIN, CURVE) may exceed a small `maxMessageSize`, as over tcp. */
+const ZWS_COMMAND_ALLOWANCE = 8192;
 
 /**
  * Converts what `send` accepts into frames (strings as UTF-8).
@@ -99,12 +110,18 @@ export abstract class Socket extends SocketCore<ResolvedOptions> implements Asyn
   /**
    * A ZMTP session configured from this socket's options: the security mechanism and
    * authenticator come from `security.ts`; secured connections tag received frames with the
-   * peer's properties (`messageProperty`).
+   * peer's properties (`messageProperty`). Over a WebSocket it speaks ZWS 2.0 in the mode the
+   * negotiated subprotocol names.
    */
-  protected createSession(asServer: boolean, sink: WireSessionSink, link?: WireLink): WireSession {
+  protected createSession(asServer: boolean, sink: WireSessionSink, link: WireLink): WireSession {
     const o = this.options;
+    const mode = link.framing === "messages" ? zwsMode(link.protocol) : undefined;
+    if (link.framing === "messages" && mode === undefined) {
+      // Only a listener/dialer of ours negotiates; anything else is a wiring mistake.
+      throw new WeftError("EPROTO", `expected a ZWS 2.0 subprotocol, got ${link.protocol}`);
+    }
     const security = securityFor(o, {
-      remoteAddress: link?.remoteAddress ?? "",
+      remoteAddress: link.remoteAddress ?? "",
       routingId: o.routingId,
       transports: this.#transports,
       timeoutMs: o.handshakeInterval,
@@ -113,6 +130,7 @@ export abstract class Socket extends SocketCore<ResolvedOptions> implements Asyn
     return new ZmtpSession({
       mechanism: security.mechanism,
       ...(security.authenticate ? { authenticate: security.authenticate } : {}),
+      ...(mode ? { zws: { mode, ...(link.ping ? { ping: link.ping } : {}) } } : {}),
       socketType: this.socketType as SocketType,
       asServer,
       routingId: o.routingId,
@@ -122,6 +140,41 @@ export abstract class Socket extends SocketCore<ResolvedOptions> implements Asyn
       heartbeatTtlMs: o.heartbeatTimeToLive,
       handshakeIntervalMs: o.handshakeInterval,
     }, secured ? tagFrames(sink) : sink);
+  }
+
+  /** The security mechanism the options choose: it names the ZWS 2.0 subprotocol. */
+  #mechanismName(): string {
+    return mechanismNameOf(this.options);
+  }
+
+  /**
+   * A ws dial offers the ZWS 2.0 subprotocols of the socket's mechanism (as libzmq), never
+   * fragments (libzmq refuses fragments) and refuses text messages.
+   */
+  protected override dialOptions(): DialOptions {
+    return {
+      protocols: zwsOffer(this.#mechanismName()),
+      textMessages: "refuse",
+      fragmentSize: Infinity,
+      ...this.#wsMessageLimit(),
+    };
+  }
+
+  /** A ws listener takes the first offered ZWS 2.0 subprotocol of the socket's mechanism. */
+  protected override listenOptions(): ListenOptions {
+    const mechanism = this.#mechanismName();
+    return {
+      selectProtocol: (offered) => selectZwsProtocol(mechanism, offered),
+      textMessages: "refuse",
+      fragmentSize: Infinity,
+      ...this.#wsMessageLimit(),
+    };
+  }
+
+  /** With `maxMessageSize` set, the ws layer refuses what the session would refuse anyway. */
+  #wsMessageLimit(): { maxMessageSize?: number } {
+    const max = this.options.maxMessageSize;
+    return max >= 0 ? { maxMessageSize: Math.max(max, ZWS_COMMAND_ALLOWANCE) + 64 } : {};
   }
 
   // ── endpoints ────────────────────────────────────────────────────────────────────────────

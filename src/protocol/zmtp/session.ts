@@ -4,7 +4,8 @@
  *
  * Stages: greeting (64 octets each way; ours goes out whole on `start`) → mechanism handshake
  * (NULL: READY both ways, socket types checked) → traffic (messages, SUBSCRIBE/CANCEL,
- * PING/PONG). Frames go through the wasm codec (`src/codec/zmtp.ts`).
+ * PING/PONG). Frames go through the wasm codec (`src/codec/zmtp.ts`); over a WebSocket
+ * (ZWS 2.0, option `zws`) there is no greeting and each frame is one message (`zws.ts`).
  * @module
  */
 
@@ -33,6 +34,7 @@ import { isPropertyName, type Properties } from "./metadata.ts";
 import { compatiblePeers, isCompatible, isSocketType, type SocketType } from "./socket_type.ts";
 import { parseLibzmqPlainError } from "./plain.ts";
 import { checkZapReply, type ZapReply, type ZapRequest } from "./zap.ts";
+import { ZwsFraming, type ZwsFramingOptions } from "./zws.ts";
 
 /** What the session learned about the peer when the handshake completed. */
 export interface ZmtpPeer extends WirePeer {
@@ -99,6 +101,12 @@ export interface ZmtpSessionOptions {
    * an answer after the session failed is ignored. Without one every request gets 200.
    */
   readonly authenticate?: ZmtpAuthenticator;
+  /**
+   * ZMTP over WebSocket (ZWS 2.0): no greeting, one frame per message (fed and written whole),
+   * subscriptions as `0x01|topic` messages, heartbeats as WebSocket pings (`ping`; without it,
+   * none). The mode follows the negotiated subprotocol (see `zws.ts`).
+   */
+  readonly zws?: ZwsFramingOptions;
 }
 
 /** The longest `Identity` a peer may announce (RFC 23: a routing id is 0..255 octets). */
@@ -121,6 +129,12 @@ type Phase = typeof Phase[keyof typeof Phase];
 type Pending =
   | { readonly frames: readonly Uint8Array[] }
   | { readonly topic: Uint8Array; readonly subscribe: boolean };
+
+/** Where frames are staged and written: the wasm encoder, or ZWS's one message per frame. */
+interface FrameOut {
+  add(body: Uint8Array, flags: number): void;
+  flush(write: (bytes: Uint8Array) => void): unknown;
+}
 
 const EMPTY = new Uint8Array(0);
 const utf8 = new TextEncoder();
@@ -168,8 +182,9 @@ export class ZmtpSession implements WireSession {
   readonly #mechanism: Mechanism;
   readonly #authenticate: ZmtpAuthenticator | undefined;
   readonly #host: MechanismHost;
-  readonly #decoder: ZmtpFrameDecoder;
-  readonly #encoder: ZmtpFrameEncoder;
+  readonly #decoder: ZmtpFrameDecoder | undefined;
+  readonly #encoder: FrameOut;
+  readonly #zws: ZwsFraming | undefined;
   readonly #greeting = new Uint8Array(GREETING_SIZE);
   #greetingLength = 0;
   #phase: Phase = Phase.GREETING;
@@ -238,8 +253,13 @@ export class ZmtpSession implements WireSession {
     const codec = options.codec;
     const max = this.#maxMessageSize;
     const maxBody = max < 0 ? 0xffffffff : Math.min(0xffffffff, Math.max(max, COMMAND_ALLOWANCE));
-    this.#decoder = new ZmtpFrameDecoder(codec ? { maxBody, codec } : { maxBody });
-    this.#encoder = new ZmtpFrameEncoder(codec ? { codec } : {});
+    if (options.zws) {
+      // The WebSocket keeps frame boundaries: no length framing (and no wasm codec) needed.
+      this.#zws = this.#encoder = new ZwsFraming(options.zws);
+    } else {
+      this.#decoder = new ZmtpFrameDecoder(codec ? { maxBody, codec } : { maxBody });
+      this.#encoder = new ZmtpFrameEncoder(codec ? { codec } : {});
+    }
   }
 
   /** True once both READYs are through (and until an error). */
@@ -263,9 +283,24 @@ export class ZmtpSession implements WireSession {
     this.#started = true;
     this.#now = now;
     if (this.#handshakeIvl > 0) this.#handshakeDeadline = now + this.#handshakeIvl;
+    if (this.#zws) {
+      // ZWS: the subprotocol named the mechanism; its handshake starts at once.
+      this.#phase = Phase.HANDSHAKE;
+      this.#mechanism.start(this.#host);
+      this.#settle();
+      return;
+    }
     this.#sink.write(
       buildGreeting({ mechanism: this.#mechanism.name, asServer: this.#mechanism.asServer }),
     );
+  }
+
+  /** A sign of life without data (a WebSocket ping or pong): as any received bytes. */
+  alive(now: number): void {
+    if (this.#phase === Phase.CLOSED) return;
+    this.#now = now;
+    this.#pingTimeout = Infinity;
+    this.#ttlDeadline = Infinity;
   }
 
   /**
@@ -302,6 +337,11 @@ export class ZmtpSession implements WireSession {
   }
 
   #consume(chunk: Uint8Array): void {
+    if (this.#zws) {
+      const bad = this.#zws.feed(chunk, this.#onFrame);
+      if (bad !== null) this.#fail("EPROTO", bad);
+      return;
+    }
     let data = chunk;
     if (this.#phase === Phase.GREETING) {
       const take = Math.min(GREETING_SIZE - this.#greetingLength, data.length);
@@ -320,13 +360,13 @@ export class ZmtpSession implements WireSession {
       if (step) this.#step(step);
     }
     if (data.length === 0 || this.#phase === Phase.CLOSED) return;
-    const status = this.#decoder.feed(data, this.#onFrame);
+    const status = this.#decoder!.feed(data, this.#onFrame);
     if (status < 0 && !this.isClosed) {
       const max = this.#maxMessageSize;
       this.#fail(
         statusErrorCode(status) as ZmtpErrorCode,
         `bad ZMTP frame: ${
-          describeFailure(status, "frames", this.#decoder.refusedLength, {
+          describeFailure(status, "frames", this.#decoder!.refusedLength, {
             option: "maxMessageSize",
             value: max >= 0 ? max : undefined,
           })
@@ -394,7 +434,8 @@ export class ZmtpSession implements WireSession {
       return Infinity;
     }
     if (now >= this.#nextPing) {
-      this.#encodeCommand(pingCommand(this.#heartbeatTtlDs));
+      if (this.#zws) this.#zws.ping!(); // ZWS: the WebSocket's ping (libzmq's mapping)
+      else this.#encodeCommand(pingCommand(this.#heartbeatTtlDs));
       this.#nextPing = now + this.#heartbeatIvl;
       if (this.#heartbeatTimeout > 0 && this.#pingTimeout === Infinity) {
         this.#pingTimeout = now + this.#heartbeatTimeout;
@@ -491,7 +532,9 @@ export class ZmtpSession implements WireSession {
     const props = this.#withZap(step.properties);
     this.#phase = Phase.TRAFFIC;
     this.#handshakeDeadline = Infinity;
-    if (this.#heartbeatIvl > 0) this.#nextPing = this.#now + this.#heartbeatIvl;
+    if (this.#heartbeatIvl > 0 && (this.#zws === undefined || this.#zws.ping !== undefined)) {
+      this.#nextPing = this.#now + this.#heartbeatIvl;
+    }
     const pending = this.#pending;
     this.#pending = [];
     for (const item of pending) {
@@ -585,7 +628,7 @@ export class ZmtpSession implements WireSession {
   }
 
   #encodeSubscription(topic: Uint8Array, subscribe: boolean): void {
-    if (this.#peerMinor >= 1) {
+    if (this.#peerMinor >= 1 && this.#zws === undefined) {
       this.#encodeFrame(subscriptionCommand(topic, subscribe), ZmtpFlag.COMMAND);
       return;
     }

@@ -131,9 +131,13 @@ export class WsStream implements ByteStream {
       w.#handler?.data(payload);
     }
     ping(payload: Uint8Array): void {
-      if (this.w.#state === OPEN) this.w.#sendFrame(Opcode.PONG, payload.slice());
+      if (this.w.#state !== OPEN) return;
+      this.w.#sendFrame(Opcode.PONG, payload.slice());
+      this.w.#handler?.alive?.();
     }
-    pong(): void {}
+    pong(): void {
+      if (this.w.#state === OPEN) this.w.#handler?.alive?.();
+    }
     close(code: number, reason: string): void {
       this.w.#peerClose(code, reason);
     }

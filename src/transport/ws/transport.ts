@@ -112,7 +112,7 @@ export class WsTransport implements Transport {
         path: endpoint.path,
         ...(options?.protocols ? { protocols: options.protocols } : {}),
         ...(options?.textMessages ? { textMessages: options.textMessages } : {}),
-        ...this.#sizes({}),
+        ...this.#sizes(options ?? {}),
       });
     } catch (error) {
       if (deadline.expired) {
@@ -135,7 +135,9 @@ export class WsTransport implements Transport {
     return new HandshakeDeadline(raw, this.#options.handshakeTimeoutMs ?? 10_000);
   }
 
-  #sizes(route: WsRoute): { maxMessageSize?: number; fragmentSize?: number } {
+  #sizes(
+    route: Pick<WsRoute, "maxMessageSize" | "fragmentSize">,
+  ): { maxMessageSize?: number; fragmentSize?: number } {
     const max = route.maxMessageSize ?? this.#options.maxMessageSize;
     const frag = route.fragmentSize ?? this.#options.fragmentSize;
     return {
@@ -155,7 +157,7 @@ export class WsTransport implements Transport {
       ...(options?.selectProtocol ? { selectProtocol: options.selectProtocol } : {}),
       ...(options?.textMessages ? { textMessages: options.textMessages } : {}),
       ...(options?.onRefused ? { onRefused: options.onRefused } : {}),
-      ...this.#sizes(options?.maxMessageSize !== undefined ? options : {}),
+      ...this.#sizes(options ?? {}),
     };
     for (;;) {
       // A TLS base takes its settings from the first listener on a port (one certificate each).
