@@ -33,6 +33,7 @@ const seconds = opt("seconds") !== undefined
   ? Number(opt("seconds"))
   : Number(opt("minutes") ?? 1) * 60;
 const intervalMs = seconds <= 120 ? 2000 : 5000;
+const leak = Number(opt("leak") ?? 0); // bytes kept per accepted connection, to try the check
 const outDir = opt("out") ??
   (check ? mkdtempSync(join(tmpdir(), "weft-soak-")) : join(root, "bench/soak"));
 if (!(seconds > 0) || !["deno", "bun"].includes(runtime)) {
@@ -67,7 +68,6 @@ console.log(
     check ? ", --check" : ""
   }${leak ? `, leaking ${leak} B per accepted connection` : ""}`,
 );
-const leak = Number(opt("leak") ?? 0); // bytes kept per accepted connection, to try the check
 const server = start("server.ts", [String(intervalMs), String(leak)]);
 let serverExited = false;
 server.child.on("exit", () => (serverExited = true));
