@@ -12,7 +12,9 @@
  * The listener is on SIGTERM, one of the three signals (SIGHUP, SIGTERM, SIGINT) the pipe's setup
  * hooks anyway, and it is gone before this returns: with no listener left, Deno carries out the
  * default action (the process ends by that signal), as it does for every Deno program that lives
- * past its first 500 ms. No-op on Bun, on Windows and after the first call.
+ * past its first 500 ms. The one difference: that setup also replaces an inherited "ignore" of
+ * those three signals (`nohup`) with the default, and now does so at the first listen instead of
+ * at 500 ms. No-op on Bun, on Windows and after the first call.
  * @module
  */
 
