@@ -114,9 +114,25 @@ async function tcpEcho(port: number): Promise<string> {
   );
 }
 
-async function exhaustAndRecover(kind: "nano" | "tcp", served: (port: number) => Promise<void>) {
-  const server = await startServer(kind);
+/** Runs `body` against a fresh child server; a failure carries what the child printed. */
+async function withServer(
+  kind: "nano" | "tcp",
+  when: string,
+  body: (server: Child) => Promise<void>,
+) {
+  const server = await startServer(kind, when);
   try {
+    await body(server);
+  } catch (e) {
+    // What the child printed (a panic, say) is what explains most failures here.
+    throw new Error(`${(e as Error).message}\nthe server said: ${server.output()}`, { cause: e });
+  } finally {
+    server.process.kill("SIGKILL");
+  }
+}
+
+async function exhaustAndRecover(kind: "nano" | "tcp", served: (port: number) => Promise<void>) {
+  await withServer(kind, "", async (server) => {
     const sockets = await flood(server.port, CONNECTIONS);
     // The listener's owner hears that accepting failed (it happens: 120 > 64 descriptors).
     await until(() => server.errors().length > 0, "an accept error reported", 15_000);
@@ -126,12 +142,7 @@ async function exhaustAndRecover(kind: "nano" | "tcp", served: (port: number) =>
     for (const s of sockets) s.destroy();
     await served(server.port);
     assert.ok(await cpuShare(server.process.pid!) < 0.5, "the server spins after recovering");
-  } catch (e) {
-    // What the child printed (a panic, say) is what explains most failures here.
-    throw new Error(`${(e as Error).message}\nthe server said: ${server.output()}`, { cause: e });
-  } finally {
-    server.process.kill("SIGKILL");
-  }
+  });
 }
 
 describe("running out of file descriptors", { skip: !linux }, () => {
@@ -173,8 +184,7 @@ describe("running out of file descriptors", { skip: !linux }, () => {
 
 /** A server that took every descriptor in its first half second lives on and serves after. */
 async function exhaustedAtStart(kind: "nano" | "tcp", served: (port: number) => Promise<void>) {
-  const server = await startServer(kind, "now");
-  try {
+  await withServer(kind, "now", async (server) => {
     await until(
       () => server.output().includes("released") || server.process.exitCode !== null,
       "the server giving its descriptors back",
@@ -186,11 +196,7 @@ async function exhaustedAtStart(kind: "nano" | "tcp", served: (port: number) => 
     // On a slow start the 500 ms mark may pass first; the run then proves less: say so.
     if (isDeno && at >= 500) console.warn(`(the child ran out at ${at} ms, after Deno's setup)`);
     await served(server.port);
-  } catch (e) {
-    throw new Error(`${(e as Error).message}\nthe server said: ${server.output()}`, { cause: e });
-  } finally {
-    server.process.kill("SIGKILL");
-  }
+  });
 }
 
 describe("out of file descriptors in the first second", { skip: !linux }, () => {
