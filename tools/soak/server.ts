@@ -136,14 +136,12 @@ const app = new App({
   },
 });
 /**
- * A log line without what changes from line to line — the peer address, the count in "…and 4
- * more connections closed" — so the tally keeps one key per kind: text and error code.
+ * A log line without what changes from line to line — the peer address, numbers (the count in
+ * "…and 4 more connections closed", the size a garbage header claims) — so the tally keeps one
+ * key per kind: text and error code.
  */
 function reason(message: unknown, e: unknown): string {
-  const text = String(message).replace(/[a-z+]+:\/\/[^\s]+/g, "<peer>").replace(
-    /\d+ more connections/,
-    "N more connections",
-  );
+  const text = String(message).replace(/[a-z+]+:\/\/[^\s]+/g, "<peer>").replace(/\d+/g, "N");
   const code = (e as { code?: string } | undefined)?.code;
   return code ? `${text} ${code}` : text;
 }
