@@ -1,17 +1,16 @@
 #!/usr/bin/env node
 /**
- * `npm run soak -- --minutes N [--runtime deno|bun] [--check] [--out DIR]` (or `--seconds N`):
+ * `npm run soak -- --minutes N [--runtime deno|bun] [--check] [--out DIR]` (or `--seconds N`;
+ * `--leak BYTES` makes the server keep that much per accepted connection, to try the check;
+ * `--v8-flags LIST` passes V8 flags to Deno):
  * starts tools/soak/server.ts (ZeroMQ, SP and nano in one process) and tools/soak/clients.ts
  * (traffic, connect/close churn and hostile connections, in another process) on the chosen
  * runtime, prints one timeline line per sample (RSS, JS heap after a GC, open FDs, sessions,
  * messages/s, errors), and writes the timeline as JSON and as an SVG chart
  * (`DIR/soak-<runtime>.json|svg`; DIR is bench/soak, or a temporary folder with --check).
  *
- * --check fails (exit 1) on growth. The rule: drop the warm-up (the first 15 % of the run, at
- * least 10 s), split the remaining samples in thirds, and compare medians, last third against
- * first: open FDs may grow by at most max(10, 25 %); the JS heap by at most 25 % + 4 MiB. It also
- * fails when the server stops (exits, or handles nothing in the last third). RSS is reported,
- * not checked (allocator and JIT growth on Deno are not leaks of ours).
+ * --check fails (exit 1) on growth of open FDs or of the JS object heap, or when the server
+ * stops; the rule is in tools/soak/check.mjs. RSS and (on Deno) compiled code are reported.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
@@ -20,6 +19,7 @@ import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { soakChart } from "./soak/chart.mjs";
+import { soakProblems } from "./soak/check.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
@@ -33,18 +33,23 @@ const seconds = opt("seconds") !== undefined
   ? Number(opt("seconds"))
   : Number(opt("minutes") ?? 1) * 60;
 const intervalMs = seconds <= 120 ? 2000 : 5000;
+const leak = Number(opt("leak") ?? 0); // bytes kept per accepted connection, to try the check
 const outDir = opt("out") ??
   (check ? mkdtempSync(join(tmpdir(), "weft-soak-")) : join(root, "bench/soak"));
 if (!(seconds > 0) || !["deno", "bun"].includes(runtime)) {
   console.error(
-    "usage: npm run soak -- (--minutes N | --seconds N) [--runtime deno|bun] [--check] [--out DIR]",
+    "usage: npm run soak -- (--minutes N | --seconds N) [--runtime deno|bun] [--check] [--out DIR]" +
+      " [--leak BYTES] [--v8-flags LIST]",
   );
   process.exit(2);
 }
 
+// For experiments on Deno, e.g. `--v8-flags --no-maglev,--no-turbofan` (no optimizing JIT).
+const v8Flags = ["--expose-gc", ...(opt("v8-flags") ? [opt("v8-flags")] : [])].join(",");
+
 function command(script) {
   return runtime === "deno"
-    ? [join(root, "node_modules/deno/deno"), ["run", "-A", "--v8-flags=--expose-gc", script]]
+    ? [join(root, "node_modules/deno/deno"), ["run", "-A", `--v8-flags=${v8Flags}`, script]]
     : [join(root, "node_modules/bun/bin/bun.exe"), [script]];
 }
 
@@ -61,9 +66,9 @@ const sum = (o) => Object.values(o).reduce((a, b) => a + b, 0);
 console.log(
   `soak: ${runtime}, ${seconds} s, a sample every ${intervalMs / 1000} s${
     check ? ", --check" : ""
-  }`,
+  }${leak ? `, leaking ${leak} B per accepted connection` : ""}`,
 );
-const server = start("server.ts", [String(intervalMs)]);
+const server = start("server.ts", [String(intervalMs), String(leak)]);
 let serverExited = false;
 server.child.on("exit", () => (serverExited = true));
 
@@ -97,6 +102,7 @@ server.lines.on("line", (line) => {
     t: s.t,
     rss: s.rss,
     heap: s.heap,
+    ...(s.heapObjects !== undefined ? { heapObjects: s.heapObjects, heapCode: s.heapCode } : {}),
     fds: s.fds,
     sessions: s.sessions,
     handled: s.handled,
@@ -111,7 +117,9 @@ server.lines.on("line", (line) => {
   console.log(
     `${String(Math.round(s.t)).padStart(5)} s  rss ${mb(s.rss).padStart(6)} MB  heap ${
       mb(s.heap).padStart(5)
-    } MB  ` +
+    } MB${
+      s.heapObjects !== undefined ? ` (objects ${mb(s.heapObjects)}, code ${mb(s.heapCode)})` : ""
+    }  ` +
       `fds ${String(s.fds).padStart(4)}  sessions ${String(s.sessions).padStart(3)}  ` +
       `msg/s ${String(Math.round(rate)).padStart(6)}  server errors ${row.serverErrors}  ` +
       `client errors ${sum(client.errors ?? {})}  connections ${client.churn?.connections ?? 0}  ` +
@@ -143,44 +151,14 @@ console.log(`soak: wrote ${base}.json and ${base}.svg`);
 
 // ---- the check ----
 
-function median(values) {
-  const v = [...values].sort((a, b) => a - b);
-  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-}
-
-const warmup = Math.max(10, seconds * 0.15);
-const steady = rows.filter((r) => r.t >= warmup);
-const third = Math.floor(steady.length / 3);
-const problems = [];
-if (died) problems.push("the server exited during the run");
-if (third < 2) {
-  problems.push(`too few samples after the warm-up (${steady.length}) to compare`);
-} else {
-  const first = steady.slice(0, third);
-  const last = steady.slice(-third);
-  const fd0 = median(first.map((r) => r.fds));
-  const fd1 = median(last.map((r) => r.fds));
-  const heap0 = median(first.map((r) => r.heap));
-  const heap1 = median(last.map((r) => r.heap));
-  const rss0 = median(first.map((r) => r.rss));
-  const rss1 = median(last.map((r) => r.rss));
-  const handledLast = last.at(-1).handledTotal - first.at(-1).handledTotal;
-  console.log(
-    `soak: medians, first third → last third (after ${Math.round(warmup)} s warm-up): ` +
-      `FDs ${fd0} → ${fd1}, heap ${mb(heap0)} → ${mb(heap1)} MB, RSS ${mb(rss0)} → ${mb(rss1)} MB`,
-  );
-  if (fd1 - fd0 > Math.max(10, fd0 * 0.25)) problems.push(`open FDs grew: ${fd0} → ${fd1}`);
-  if (heap1 > heap0 * 1.25 + 4 * 1048576) {
-    problems.push(`the JS heap grew: ${mb(heap0)} → ${mb(heap1)} MB`);
-  }
-  if (!(handledLast > 0)) problems.push("the server handled nothing in the last third");
-}
+const { problems, medians } = soakProblems(rows, { seconds, died });
+if (medians) console.log(`soak: medians, first third → last third: ${medians}`);
 if (check) {
   if (problems.length > 0) {
     console.log(`soak check FAILED: ${problems.join("; ")}`);
     process.exit(1);
   }
-  console.log("soak check ok: FDs and heap flat, traffic flowing");
+  console.log("soak check ok: FDs and JS heap flat, traffic flowing");
 } else if (problems.length > 0) {
   console.log(`soak: note: ${problems.join("; ")}`);
 }

@@ -3,21 +3,24 @@
  * `nano`: a weft/nano App (on Deno: node:net); `tcp`: an echo server on the runtime's own tcp
  * listener (Deno.listen / Bun.listen, what ZeroMQ and SP bind with). Prints `port:<n>` once
  * listening and `accept-error:<message>` (stderr) for each accept failure it hears of.
+ *
+ * With `now` after the kind, the child itself takes every free descriptor right after listening
+ * (prints `exhausted:<descriptors taken> at:<ms since start>`), holds them until 2 s after start —
+ * past the moment Deno sets up its signal handling, which needs two — then gives them back and
+ * prints `released`. No signal listener here: weft's listeners get that setup done early
+ * (src/transport/deno/signal_setup.ts), and this child is how the tests know they do.
  * @module
  */
 
+import { closeSync, openSync } from "node:fs";
 import process from "node:process";
 import { App } from "../../src/nano.ts";
 import { parseEndpoint } from "../../src/core/endpoint.ts";
 import { defaultTransports } from "../../src/transport/default.ts";
 import { InprocNamespace } from "../../src/transport/inproc/inproc.ts";
 
-const kind = process.argv.at(-1);
+const [kind, when] = process.argv.slice(2);
 
-// Deno sets up its signal handling (a socketpair) lazily, the first time anything listens for a
-// signal — Deno itself does, about 500 ms after startup — and panics if no descriptor is free
-// then (ext/signals/lib.rs, Deno 2.9.6). Listening now gets that done while descriptors are free.
-(globalThis as { Deno?: typeof Deno }).Deno?.addSignalListener("SIGUSR2", () => {});
 const report = (...a: unknown[]) => console.error(...a);
 
 if (kind === "nano") {
@@ -40,4 +43,17 @@ if (kind === "nano") {
     stream.start({ data: (b) => void stream.write(b), drain() {}, end: () => stream.close() });
   }, { onError: (e) => report("accept-error:", e.message) });
   console.log(`port:${parseEndpoint(listener.endpoint).port}`);
+}
+
+if (when === "now") {
+  const taken: number[] = [];
+  try {
+    for (;;) taken.push(openSync("/dev/null", "r"));
+  } catch {
+    // EMFILE: every descriptor is in use.
+  }
+  console.log(`exhausted:${taken.length} at:${Math.round(performance.now())}`);
+  await new Promise((r) => setTimeout(r, Math.max(0, 2000 - performance.now())));
+  for (const fd of taken) closeSync(fd);
+  console.log("released");
 }

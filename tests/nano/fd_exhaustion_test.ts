@@ -5,8 +5,12 @@
  * nano App (on Deno: node:net, whose listener Deno 2.9 stops polling after EMFILE) and the
  * runtime's own tcp listener (Deno.listen / Bun.listen: what ZeroMQ and SP bind) on each runtime.
  *
- * The child is a fresh process: it must not run out before Deno has set itself up (see
- * _fd_exhaustion_server.ts), and its output goes to a file so a failure shows what it said.
+ * And a server that runs out in its first second lives on: Deno 2.9 sets up its signal handling
+ * 500 ms after startup and panics if no descriptor is free then; weft's listeners get that done
+ * when they open (src/transport/deno/signal_setup.ts). The child takes every descriptor itself
+ * right after listening and holds them past that moment (_fd_exhaustion_server.ts `now`).
+ *
+ * The child is a fresh process, and its output goes to a file so a failure shows what it said.
  * @module
  */
 
@@ -35,7 +39,7 @@ interface Child {
   readonly output: () => string;
 }
 
-async function startServer(kind: "nano" | "tcp"): Promise<Child> {
+async function startServer(kind: "nano" | "tcp", when = ""): Promise<Child> {
   const runtime = isDeno ? `'${process.execPath}' run -A` : `'${process.execPath}'`;
   // Output to a file, read back by the test and kept once the child is gone (it is removed
   // then), so a failing child's last words show in the assertion message.
@@ -50,7 +54,7 @@ async function startServer(kind: "nano" | "tcp"): Promise<Child> {
   };
   const child = spawn(
     "bash",
-    ["-c", `ulimit -n ${LIMIT} && exec ${runtime} '${SERVER}' ${kind} > '${log}' 2>&1`],
+    ["-c", `ulimit -n ${LIMIT} && exec ${runtime} '${SERVER}' ${kind} ${when} > '${log}' 2>&1`],
     // No update check: it would open the CA file and reach out past loopback mid-test.
     { stdio: "ignore", env: { ...process.env, DENO_NO_UPDATE_CHECK: "1" } },
   );
@@ -110,9 +114,25 @@ async function tcpEcho(port: number): Promise<string> {
   );
 }
 
-async function exhaustAndRecover(kind: "nano" | "tcp", served: (port: number) => Promise<void>) {
-  const server = await startServer(kind);
+/** Runs `body` against a fresh child server; a failure carries what the child printed. */
+async function withServer(
+  kind: "nano" | "tcp",
+  when: string,
+  body: (server: Child) => Promise<void>,
+) {
+  const server = await startServer(kind, when);
   try {
+    await body(server);
+  } catch (e) {
+    // What the child printed (a panic, say) is what explains most failures here.
+    throw new Error(`${(e as Error).message}\nthe server said: ${server.output()}`, { cause: e });
+  } finally {
+    server.process.kill("SIGKILL");
+  }
+}
+
+async function exhaustAndRecover(kind: "nano" | "tcp", served: (port: number) => Promise<void>) {
+  await withServer(kind, "", async (server) => {
     const sockets = await flood(server.port, CONNECTIONS);
     // The listener's owner hears that accepting failed (it happens: 120 > 64 descriptors).
     await until(() => server.errors().length > 0, "an accept error reported", 15_000);
@@ -122,12 +142,7 @@ async function exhaustAndRecover(kind: "nano" | "tcp", served: (port: number) =>
     for (const s of sockets) s.destroy();
     await served(server.port);
     assert.ok(await cpuShare(server.process.pid!) < 0.5, "the server spins after recovering");
-  } catch (e) {
-    // What the child printed (a panic, say) is what explains most failures here.
-    throw new Error(`${(e as Error).message}\nthe server said: ${server.output()}`, { cause: e });
-  } finally {
-    server.process.kill("SIGKILL");
-  }
+  });
 }
 
 describe("running out of file descriptors", { skip: !linux }, () => {
@@ -164,5 +179,37 @@ describe("running out of file descriptors", { skip: !linux }, () => {
         await new Promise((r) => setTimeout(r, 100));
       }
     });
+  });
+});
+
+/** A server that took every descriptor in its first half second lives on and serves after. */
+async function exhaustedAtStart(kind: "nano" | "tcp", served: (port: number) => Promise<void>) {
+  await withServer(kind, "now", async (server) => {
+    await until(
+      () => server.output().includes("released") || server.process.exitCode !== null,
+      "the server giving its descriptors back",
+      20_000,
+    );
+    assert.match(server.output(), /exhausted:\d+ at:\d+/);
+    assert.ok(server.output().includes("released"), "the server died while out of descriptors");
+    const at = Number(/exhausted:\d+ at:(\d+)/.exec(server.output())![1]);
+    // On a slow start the 500 ms mark may pass first; the run then proves less: say so.
+    if (isDeno && at >= 500) console.warn(`(the child ran out at ${at} ms, after Deno's setup)`);
+    await served(server.port);
+  });
+}
+
+describe("out of file descriptors in the first second", { skip: !linux }, () => {
+  test("weft/nano lives on and serves", async () => {
+    await exhaustedAtStart("nano", async (port) => {
+      const tcp = await TestClient.tcp(port);
+      assert.equal((await tcp.handshake()).code, 200);
+      assert.deepEqual((await tcp.request("echo.ping", { n: 2 })).body, { pong: { n: 2 } });
+      tcp.close();
+    });
+  });
+
+  test("the runtime's tcp listener (ZeroMQ, SP) lives on and serves", async () => {
+    await exhaustedAtStart("tcp", async (port) => assert.equal(await tcpEcho(port), "hello"));
   });
 });

@@ -92,7 +92,8 @@ export function lineChart(title, rows, panels) {
 const sum = (o) => Object.values(o ?? {}).reduce((a, b) => a + b, 0);
 
 /**
- * The chart of a soak run: memory, FDs and sessions, throughput, errors.
+ * The chart of a soak run: RSS, JS heap (on Deno also objects and compiled code apart), FDs and
+ * sessions, throughput, errors.
  * @param {string} runtime
  * @param {number} seconds
  * @param {object[]} rows the timeline rows tools/soak.mjs records
@@ -105,11 +106,21 @@ export function soakChart(runtime, seconds, rows) {
     rows,
     [
       {
-        title: "memory",
+        title: "resident memory (RSS)",
+        unit: "MB",
+        series: [{ name: "RSS", value: (r) => r.rss / 1048576 }],
+      },
+      {
+        title: "JS heap after a full GC",
         unit: "MB",
         series: [
-          { name: "RSS", value: (r) => r.rss / 1048576 },
-          { name: "JS heap", value: (r) => r.heap / 1048576 },
+          { name: "heap", value: (r) => r.heap / 1048576 },
+          ...(rows[0]?.heapObjects !== undefined
+            ? [
+              { name: "objects", value: (r) => r.heapObjects / 1048576 },
+              { name: "compiled code", value: (r) => r.heapCode / 1048576 },
+            ]
+            : []),
         ],
       },
       {

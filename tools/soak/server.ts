@@ -2,20 +2,29 @@
  * The soak's server process: all three families at once — ZeroMQ PULL and REP, SP REP, and a nano
  * App (TCP and WebSocket on one port) — on loopback ephemeral ports. It prints
  * `{"ready":true,…ports}` once listening, then one `{"sample":…}` JSON line every `interval` ms:
- * RSS, JS heap after a GC, open FDs, messages handled and errors seen so far. Driven by
+ * RSS, JS heap after a GC (on Deno also split into objects and compiled code), open FDs,
+ * messages handled and errors seen so far. Driven by
  * tools/soak/clients.ts from another process; started and read by tools/soak.mjs.
  *
- *   ./node_modules/deno/deno run -A --v8-flags=--expose-gc tools/soak/server.ts [intervalMs]
- *   ./node_modules/bun/bin/bun.exe tools/soak/server.ts [intervalMs]
+ *   ./node_modules/deno/deno run -A --v8-flags=--expose-gc tools/soak/server.ts [intervalMs [leak]]
+ *   ./node_modules/bun/bin/bun.exe tools/soak/server.ts [intervalMs [leak]]
  * @module
  */
 import { readdirSync } from "node:fs";
 import process from "node:process";
+import v8 from "node:v8";
 import { Pull, Rep } from "../../src/zmq.ts";
 import { Rep0 } from "../../src/sp.ts";
 import { App } from "../../src/nano.ts";
 
-const intervalMs = Number(process.argv.at(-1)) > 0 ? Number(process.argv.at(-1)) : 5000;
+const [intervalArg, leakArg] = process.argv.slice(2);
+const intervalMs = Number(intervalArg) > 0 ? Number(intervalArg) : 5000;
+/**
+ * To try the check (`npm run soak -- --leak N`): keep N bytes of JS objects per connection the
+ * ZeroMQ and SP sockets accept, the way a per-connection map that never forgets would.
+ */
+const leakBytes = Number(leakArg) > 0 ? Number(leakArg) : 0;
+const leaked: number[][] = [];
 
 /** A full GC where the runtime offers one (Deno with --expose-gc, Bun always). */
 function collect(): boolean {
@@ -29,6 +38,26 @@ function collect(): boolean {
     return true;
   }
   return false;
+}
+
+/**
+ * On Deno (V8), the heap in two parts: JS objects (new, old and large-object spaces) and compiled
+ * code (code and trusted spaces: machine code, bytecode, deoptimization data), which grows for
+ * minutes while the JIT optimizes more functions. Bun (JavaScriptCore) has no such split.
+ */
+function heapParts(): { objects: number; code: number } | undefined {
+  if ("Bun" in globalThis) return undefined;
+  const used = new Map(v8.getHeapSpaceStatistics().map((s) => [s.space_name, s.space_used_size]));
+  const sum = (names: string[]) => names.reduce((a, n) => a + (used.get(n) ?? 0), 0);
+  return {
+    objects: sum(["new_space", "old_space", "large_object_space", "new_large_object_space"]),
+    code: sum([
+      "code_space",
+      "code_large_object_space",
+      "trusted_space",
+      "trusted_large_object_space",
+    ]),
+  };
 }
 
 function openFds(): number {
@@ -51,12 +80,19 @@ function count(family: "zmq" | "sp" | "nano", what: string): void {
 const pull = new Pull({ linger: 0 });
 const rep = new Rep({ linger: 0 });
 const spRep = new Rep0();
+// Each socket's events are read as a monitor would read them (iterating the stream), which
+// also keeps the stream's buffer (up to 1,024 unread events) empty.
 for (const [family, socket] of [["zmq", pull], ["zmq", rep], ["sp", spRep]] as const) {
-  for (const type of ["accept:error", "handshake:error", "disconnect"] as const) {
-    socket.events.on(type, (e) => {
-      if (type !== "disconnect" || e.code) count(family, `${type} ${e.code ?? ""}`.trim());
-    });
-  }
+  void (async () => {
+    for await (const e of socket.events) {
+      if (leakBytes && e.type === "accept") {
+        leaked.push(new Array(Math.ceil(leakBytes / 8)).fill(0));
+      }
+      if (e.type === "accept:error" || e.type === "handshake:error") {
+        count(family, `${e.type} ${e.code ?? ""}`.trim());
+      } else if (e.type === "disconnect" && e.code) count(family, `disconnect ${e.code}`);
+    }
+  })();
 }
 await pull.bind("tcp://127.0.0.1:0");
 await rep.bind("tcp://127.0.0.1:0");
@@ -99,9 +135,13 @@ const app = new App({
     warn: (message: unknown, e?: unknown) => count("nano", `warn ${reason(message, e)}`),
   },
 });
-/** A log line without its peer address (so the tally stays small): text and error code. */
+/**
+ * A log line without what changes from line to line — the peer address, numbers (the count in
+ * "…and 4 more connections closed", the size a garbage header claims) — so the tally keeps one
+ * key per kind: text and error code.
+ */
 function reason(message: unknown, e: unknown): string {
-  const text = String(message).replace(/[a-z+]+:\/\/[^\s]+/g, "<peer>");
+  const text = String(message).replace(/[a-z+]+:\/\/[^\s]+/g, "<peer>").replace(/\d+/g, "N");
   const code = (e as { code?: string } | undefined)?.code;
   return code ? `${text} ${code}` : text;
 }
@@ -131,11 +171,13 @@ const started = Date.now();
 const sampler = setInterval(() => {
   const gc = collect();
   const m = process.memoryUsage();
+  const parts = heapParts();
   console.log(JSON.stringify({
     sample: {
       t: (Date.now() - started) / 1000,
       rss: m.rss,
       heap: m.heapUsed,
+      ...(parts ? { heapObjects: parts.objects, heapCode: parts.code } : {}),
       gc,
       fds: openFds(),
       sessions: app.connectionCount,

@@ -6,6 +6,7 @@
 import { AcceptBackoff } from "../accept_backoff.ts";
 import type { StreamListener } from "../types.ts";
 import { isClosedLocally } from "./errors.ts";
+import { setUpSignalsEarly } from "./signal_setup.ts";
 
 /** What {@link acceptLoop} calls. */
 export interface AcceptHooks {
@@ -41,6 +42,7 @@ export function acceptLoop(
   endpoint: string,
   hooks: AcceptHooks,
 ): StreamListener {
+  setUpSignalsEarly(); // before accepting can use up the descriptors Deno needs for it
   let closing = false;
   let resolveClosed!: () => void;
   const closed = new Promise<void>((r) => (resolveClosed = r));

@@ -16,6 +16,7 @@ import type {
 } from "../types.ts";
 import { posixToWeftError as toWeftError } from "../posix_errors.ts";
 import { watchAccepting } from "./accept_watchdog.ts";
+import { setUpSignalsEarly } from "../deno/signal_setup.ts";
 import { NodeNetStream } from "./stream.ts";
 
 /**
@@ -74,6 +75,7 @@ export class NodeNetTcpTransport implements Transport {
     options?: ListenOptions,
   ): Promise<StreamListener> {
     const host = bindHost(endpoint.host);
+    setUpSignalsEarly(); // on Deno, before accepting can use up the descriptors it needs for it
     const server = net.createServer({ pauseOnConnect: true });
     return new Promise((resolve, reject) => {
       server.once("error", (error) => reject(toWeftError(error, `bind to ${endpoint.url}`)));
