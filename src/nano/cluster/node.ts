@@ -123,7 +123,8 @@ export class ClusterNode implements Cluster {
       bus.subscribe(s.sessions, guard("session event", (d) => node.#sessionEvent(d))),
       bus.subscribe(s.users, guard("users", (d) => node.#usersOp(d))),
     );
-    bus.onReconnect(() => node.#registry.announce());
+    bus.onDisconnect(() => node.#registry.offline());
+    bus.onReconnect(() => node.#registry.online());
     return node;
   }
 
