@@ -32,6 +32,7 @@ import {
 import { componentRoutes, type RegisterOptions } from "./component.ts";
 import { Connection, type ConnectionHost, type ConnectionLimits } from "./connection.ts";
 import { Group, type GroupHost } from "./group.ts";
+import { PushMerger } from "./push_merge.ts";
 import type { InboundContext, Middleware, OutboundContext } from "./pipeline.ts";
 import { jsonSerializer, type Serializer } from "./serializer.ts";
 import type { Session, Uid } from "./session.ts";
@@ -128,6 +129,15 @@ export interface AppOptions {
    * loads nothing of NATS.
    */
   readonly cluster?: ClusterOptions;
+  /**
+   * Merge the pushes one session gets within this many ms into one write (default 0: every
+   * push is written at once). For WebSocket that is one message carrying several pomelo
+   * packets, as pomelo's connector batches them: pomelo-jsclient-websocket, weft's client and
+   * raw-TCP clients decode it; npm pomelo-client-websocket 1.0.13 reads only the first packet
+   * of a message — leave this off for it. Responses are never delayed (they first release the
+   * session's held pushes, so order is kept).
+   */
+  readonly mergePushes?: number;
 }
 
 /** The log kind of connections refused at `maxConnections`. */
@@ -164,6 +174,7 @@ const APP_OPTIONS: OptionNames = {
       logger: 1,
       logLimit: 1,
       cluster: 1,
+      mergePushes: 1,
     } satisfies Record<keyof AppOptions, 1>,
   )),
   guesses: { timeout: "handlerTimeout", heartbeat: "heartbeatInterval", hostname: "host" },
@@ -178,6 +189,7 @@ const APP_CHECKS: OptionChecks = {
   handlerTimeout: ms,
   closeLinger: ms,
   timerPrecision: ms,
+  mergePushes: ms,
   maxConnections: (name, value) => value === Infinity ? value : count(name, value),
   maxOutboundBytes: count,
   maxOutboundMessages: count,
@@ -391,6 +403,7 @@ export class App {
       get gateId() {
         return nodeId();
       },
+      merger: options.mergePushes ? new PushMerger(this.#clock, options.mergePushes) : undefined,
       handler: (route) => this.#handlers.get(route) ?? this.#cluster?.remoteHandler(route),
       ready: (c) => this.#ready(c),
       closed: (c, reason) => this.#closed(c, reason),
