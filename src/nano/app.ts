@@ -325,6 +325,7 @@ export class App {
   #log: LogThrottle;
   #limits: ConnectionLimits;
   #handlers = new Map<string, Handler>();
+  #remotes = new Map<string, Handler>(); // registerRemote: RPC only, never clients
   #components: Component[] = [];
   #inbound: Middleware<InboundContext>[] = [];
   #outbound: Middleware<OutboundContext>[] = [];
@@ -436,11 +437,7 @@ export class App {
    */
   register(component: object, options: RegisterOptions = {}): this {
     const routes = componentRoutes(component, options);
-    for (const route of routes.keys()) {
-      if (this.#handlers.has(route)) {
-        throw new WeftError("EINVAL", `route ${route}: already registered`);
-      }
-    }
+    for (const route of routes.keys()) this.#free(route);
     for (const [route, handler] of routes) this.#handlers.set(route, handler);
     this.#components.push(component as Component);
     if (this.#state === "running") void this.#startComponents([component as Component]);
@@ -449,9 +446,7 @@ export class App {
 
   /** Registers one handler at `route` (for apps without component classes). */
   handle(route: string, handler: (session: Session, payload: never) => unknown): this {
-    if (this.#handlers.has(route)) {
-      throw new WeftError("EINVAL", `route ${route}: already registered`);
-    }
+    this.#free(route);
     this.#handlers.set(route, handler);
     return this;
   }
@@ -459,6 +454,43 @@ export class App {
   /** The registered routes, sorted. */
   routes(): string[] {
     return [...this.#handlers.keys()].sort();
+  }
+
+  /**
+   * Registers a component whose methods only other nodes reach, through {@link App.rpc} and
+   * {@link App.notifyServer} (pomelo's `remote/` beside `handler/`): a client asking for one
+   * of its routes, directly or through a gate, gets 404. Routes are `<name>.<method>` as for
+   * {@link App.register} (lifecycle hooks are not run for it); a route taken by either kind
+   * throws `WeftError("EINVAL")`.
+   *
+   * @example
+   * ```ts
+   * import { App } from "@weft/weft/nano";
+   * import assert from "node:assert/strict";
+   * class Wallet {
+   *   debit(_s: unknown, p: { uid: string; amount: number }) { return { ok: p.amount > 0 }; }
+   * }
+   * const app = new App().registerRemote(new Wallet(), { name: "wallet" });
+   * assert.deepEqual(app.remoteRoutes(), ["wallet.debit"]); // app.rpc("store", "wallet.debit", …)
+   * assert.deepEqual(app.routes(), []); // clients see nothing
+   * ```
+   */
+  registerRemote(component: object, options: RegisterOptions = {}): this {
+    const routes = componentRoutes(component, options);
+    for (const route of routes.keys()) this.#free(route);
+    for (const [route, handler] of routes) this.#remotes.set(route, handler);
+    return this;
+  }
+
+  /** The routes registered with {@link App.registerRemote}, sorted (RPC only). */
+  remoteRoutes(): string[] {
+    return [...this.#remotes.keys()].sort();
+  }
+
+  #free(route: string): void {
+    if (this.#handlers.has(route) || this.#remotes.has(route)) {
+      throw new WeftError("EINVAL", `route ${route}: already registered`);
+    }
   }
 
   /** Adds inbound middleware (runs around every handler, in the order added). */
@@ -672,6 +704,7 @@ export class App {
         serializer: this.#serializer,
         logger: this.#logger,
         handler: (route) => this.#handlers.get(route),
+        remoteHandler: (route) => this.#remotes.get(route),
         session: (id) => this.#byId.get(id),
         sessionByUid: (uid) => this.#byUid.get(uid),
         encodePush: (route, body) =>
