@@ -74,9 +74,9 @@ try {
     const joined = await page.evaluate(
       ([port, uid]) =>
         new Promise((resolve, reject) => {
-          const pomelo = window.pomelo;
-          window.chats = [];
-          pomelo.on("onChat", (body) => window.chats.push(body));
+          const pomelo = globalThis.pomelo;
+          globalThis.chats = [];
+          pomelo.on("onChat", (body) => globalThis.chats.push(body));
           pomelo.on("io-error", () => reject(new Error("io-error")));
           pomelo.init({ host: "127.0.0.1", port: Number(port) }, () => {
             pomelo.request("room.join", { uid, room: "web" }, resolve);
@@ -88,12 +88,12 @@ try {
   };
   const say = (page, text) =>
     page.evaluate(
-      (text) => new Promise((r) => window.pomelo.request("room.say", { text }, r)),
+      (text) => new Promise((r) => globalThis.pomelo.request("room.say", { text }, r)),
       text,
     );
   const chatsOf = (page, n) =>
-    page.waitForFunction((n) => window.chats.length >= n, n).then(() =>
-      page.evaluate(() => window.chats)
+    page.waitForFunction((n) => globalThis.chats.length >= n, n).then(() =>
+      page.evaluate(() => globalThis.chats)
     );
   const alice = await open("alice", port1);
   const bob = await open("bob", port2);
