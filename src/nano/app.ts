@@ -32,6 +32,7 @@ import {
 import { componentRoutes, type RegisterOptions } from "./component.ts";
 import { Connection, type ConnectionHost, type ConnectionLimits } from "./connection.ts";
 import { Group, type GroupHost } from "./group.ts";
+import { PushMerger } from "./push_merge.ts";
 import type { InboundContext, Middleware, OutboundContext } from "./pipeline.ts";
 import { jsonSerializer, type Serializer } from "./serializer.ts";
 import type { Session, Uid } from "./session.ts";
@@ -134,6 +135,15 @@ export interface AppOptions {
    * loads nothing of NATS.
    */
   readonly cluster?: ClusterOptions;
+  /**
+   * Merge the pushes one session gets within this many ms into one write (default 0: every
+   * push is written at once). For WebSocket that is one message carrying several pomelo
+   * packets, as pomelo's connector batches them: pomelo-jsclient-websocket, weft's client and
+   * raw-TCP clients decode it; npm pomelo-client-websocket 1.0.13 reads only the first packet
+   * of a message — leave this off for it. Responses are never delayed (they first release the
+   * session's held pushes, so order is kept).
+   */
+  readonly mergePushes?: number;
 }
 
 /** The log kind of connections refused at `maxConnections`. */
@@ -171,6 +181,7 @@ const APP_OPTIONS: OptionNames = {
       logger: 1,
       logLimit: 1,
       cluster: 1,
+      mergePushes: 1,
     } satisfies Record<keyof AppOptions, 1>,
   )),
   guesses: { timeout: "handlerTimeout", heartbeat: "heartbeatInterval", hostname: "host" },
@@ -186,6 +197,7 @@ const APP_CHECKS: OptionChecks = {
   handlerTimeout: ms,
   closeLinger: ms,
   timerPrecision: ms,
+  mergePushes: ms,
   maxConnections: (name, value) => value === Infinity ? value : count(name, value),
   maxOutboundBytes: count,
   maxOutboundMessages: count,
@@ -321,6 +333,7 @@ export class App {
   #log: LogThrottle;
   #limits: ConnectionLimits;
   #handlers = new Map<string, Handler>();
+  #remotes = new Map<string, Handler>(); // registerRemote: RPC only, never clients
   #components: Component[] = [];
   #inbound: Middleware<InboundContext>[] = [];
   #outbound: Middleware<OutboundContext>[] = [];
@@ -399,6 +412,7 @@ export class App {
       get gateId() {
         return nodeId();
       },
+      merger: options.mergePushes ? new PushMerger(this.#clock, options.mergePushes) : undefined,
       handler: (route) => this.#handlers.get(route) ?? this.#cluster?.remoteHandler(route),
       ready: (c) => this.#ready(c),
       closed: (c, reason) => this.#closed(c, reason),
@@ -431,11 +445,7 @@ export class App {
    */
   register(component: object, options: RegisterOptions = {}): this {
     const routes = componentRoutes(component, options);
-    for (const route of routes.keys()) {
-      if (this.#handlers.has(route)) {
-        throw new WeftError("EINVAL", `route ${route}: already registered`);
-      }
-    }
+    for (const route of routes.keys()) this.#free(route);
     for (const [route, handler] of routes) this.#handlers.set(route, handler);
     this.#components.push(component as Component);
     if (this.#state === "running") void this.#startComponents([component as Component]);
@@ -444,9 +454,7 @@ export class App {
 
   /** Registers one handler at `route` (for apps without component classes). */
   handle(route: string, handler: (session: Session, payload: never) => unknown): this {
-    if (this.#handlers.has(route)) {
-      throw new WeftError("EINVAL", `route ${route}: already registered`);
-    }
+    this.#free(route);
     this.#handlers.set(route, handler);
     return this;
   }
@@ -454,6 +462,43 @@ export class App {
   /** The registered routes, sorted. */
   routes(): string[] {
     return [...this.#handlers.keys()].sort();
+  }
+
+  /**
+   * Registers a component whose methods only other nodes reach, through {@link App.rpc} and
+   * {@link App.notifyServer} (pomelo's `remote/` beside `handler/`): a client asking for one
+   * of its routes, directly or through a gate, gets 404. Routes are `<name>.<method>` as for
+   * {@link App.register} (lifecycle hooks are not run for it); a route taken by either kind
+   * throws `WeftError("EINVAL")`.
+   *
+   * @example
+   * ```ts
+   * import { App } from "@weft/weft/nano";
+   * import assert from "node:assert/strict";
+   * class Wallet {
+   *   debit(_s: unknown, p: { uid: string; amount: number }) { return { ok: p.amount > 0 }; }
+   * }
+   * const app = new App().registerRemote(new Wallet(), { name: "wallet" });
+   * assert.deepEqual(app.remoteRoutes(), ["wallet.debit"]); // app.rpc("store", "wallet.debit", …)
+   * assert.deepEqual(app.routes(), []); // clients see nothing
+   * ```
+   */
+  registerRemote(component: object, options: RegisterOptions = {}): this {
+    const routes = componentRoutes(component, options);
+    for (const route of routes.keys()) this.#free(route);
+    for (const [route, handler] of routes) this.#remotes.set(route, handler);
+    return this;
+  }
+
+  /** The routes registered with {@link App.registerRemote}, sorted (RPC only). */
+  remoteRoutes(): string[] {
+    return [...this.#remotes.keys()].sort();
+  }
+
+  #free(route: string): void {
+    if (this.#handlers.has(route) || this.#remotes.has(route)) {
+      throw new WeftError("EINVAL", `route ${route}: already registered`);
+    }
   }
 
   /** Adds inbound middleware (runs around every handler, in the order added). */
@@ -668,6 +713,7 @@ export class App {
         serializer: this.#serializer,
         logger: this.#logger,
         handler: (route) => this.#handlers.get(route),
+        remoteHandler: (route) => this.#remotes.get(route),
         session: (id) => this.#byId.get(id),
         sessionByUid: (uid) => this.#byUid.get(uid),
         encodePush: (route, body) =>

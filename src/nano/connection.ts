@@ -23,6 +23,7 @@ import {
   type PomeloSessionOptions,
 } from "../protocol/pomelo/session.ts";
 import { type SharedMessage, writeShared } from "../transport/shared_message.ts";
+import { type HoldsPushes, mergePackets, type Packet, type PushMerger } from "./push_merge.ts";
 import type { ByteStream, StreamHandler } from "../transport/types.ts";
 import { type ErrorBody, errorBody, HandlerError, ResponseCode } from "./errors.ts";
 import { compose, type InboundContext, type Middleware, type OutboundContext } from "./pipeline.ts";
@@ -47,6 +48,8 @@ export interface ConnectionHost {
   readonly gateId: string | undefined;
   /** The pomelo session options every connection shares (each passes its own `now`). */
   readonly sessionOptions: PomeloSessionOptions;
+  /** With `mergePushes`: releases held pushes at the end of the interval (else undefined). */
+  readonly merger: PushMerger | undefined;
   handler(route: string): Handler | undefined;
   ready(connection: Connection): void;
   closed(connection: Connection, reason: string): void;
@@ -85,7 +88,7 @@ const sizeOf = (p: Uint8Array | SharedMessage) => bytesOf(p).length;
 const EMPTY_INBOX = new Fifo<PomeloMessage>(4);
 
 /** One connection (internal; see the module notes). */
-export class Connection implements SessionLink {
+export class Connection implements SessionLink, HoldsPushes {
   readonly session: Session;
   readonly transport: string;
   #host: ConnectionHost;
@@ -104,6 +107,8 @@ export class Connection implements SessionLink {
   #flushScheduled = false;
   #outChain: Promise<void> | undefined;
   #drainWaiters: (() => void)[] | undefined;
+  #held: Packet[] | undefined; // mergePushes: this interval's pushes
+  #heldBytes = 0;
   // lifetime
   #dead = false;
   #reason: string | undefined;
@@ -231,7 +236,8 @@ export class Connection implements SessionLink {
 
   #isSettled(): boolean {
     return this.#dead ||
-      (!this.#busy && !this.#inbox?.length && !this.#out?.length && !this.#blocked);
+      (!this.#busy && !this.#inbox?.length && !this.#out?.length && !this.#blocked &&
+        !this.#held?.length);
   }
 
   // ---- SessionLink ----
@@ -257,6 +263,17 @@ export class Connection implements SessionLink {
     return this.#emit("push", 0, route, data, false);
   }
 
+  /** mergePushes: writes this interval's pushes as one packet (called by the merger). */
+  releaseHeld(merged: (held: readonly Packet[]) => Packet): void {
+    const held = this.#held;
+    if (!held?.length) return;
+    this.#held = undefined;
+    this.#heldBytes = 0;
+    if (this.#dead) return;
+    this.#send(merged(held), true); // counted against the limits when held
+    if (this.#drainWaiters?.length) this.#wakeSettled();
+  }
+
   respond(data: unknown): boolean {
     const m = this.#current;
     if (!m || this.#responded || this.#dead) return false;
@@ -266,7 +283,7 @@ export class Connection implements SessionLink {
   }
 
   write(bytes: Uint8Array | SharedMessage): boolean {
-    return this.#send(bytes, false);
+    return this.#send(bytes, false, true);
   }
 
   kick(reason: string): void {
@@ -482,7 +499,7 @@ export class Connection implements SessionLink {
     const host = this.#host;
     if (host.outbound.length === 0) {
       const bytes = this.#encode(type, id, route, data, error, undefined);
-      return bytes ? this.#send(bytes, false) : false;
+      return bytes ? this.#send(bytes, false, type === "push") : false;
     }
     const ctx: OutboundContext = {
       session: this.session,
@@ -500,7 +517,7 @@ export class Connection implements SessionLink {
     this.#outChain = (this.#outChain ?? Promise.resolve()).then(() => run(ctx)).then(() => {
       if (ctx.body === undefined || this.#dead) return;
       const bytes = this.#encode(type, id, route, undefined, error, ctx.body);
-      if (bytes) this.#send(bytes, false);
+      if (bytes) this.#send(bytes, false, type === "push");
     }, (e) => {
       host.log.error("outbound middleware failures", `outbound middleware failed on ${route}:`, e);
     });
@@ -546,11 +563,17 @@ export class Connection implements SessionLink {
 
   /**
    * Hands a packet to the stream, or queues it while the stream is blocked; `force` skips the
-   * overflow check (protocol packets).
+   * overflow check (protocol packets). A `push` is held for the merger under `mergePushes`;
+   * anything else first releases what is held, so the order on the wire stays the order sent.
    */
-  #send(packet: Uint8Array | SharedMessage, force: boolean): boolean {
+  #send(packet: Uint8Array | SharedMessage, force: boolean, push = false): boolean {
     if (this.#dead) return false;
     const l = this.#host.limits;
+    const merger = this.#host.merger;
+    if (merger) {
+      if (push) return this.#hold(packet, merger);
+      if (this.#held?.length) this.releaseHeld(mergePackets);
+    }
     if (!this.#blocked && !this.#out?.length) {
       // The stream has room: it queues and coalesces the burst itself (one packet per ws
       // message, as nano sends them: some stock clients, e.g. npm pomelo-client-websocket
@@ -573,6 +596,21 @@ export class Connection implements SessionLink {
       this.#flushScheduled = true;
       queueMicrotask(() => this.#flush());
     }
+    return true;
+  }
+
+  #hold(packet: Packet, merger: PushMerger): boolean {
+    const l = this.#host.limits;
+    const n = sizeOf(packet);
+    const queued = this.#outBytes + this.#heldBytes;
+    const count = (this.#out?.length ?? 0) + (this.#held?.length ?? 0);
+    if (queued + n > l.maxOutboundBytes || count >= l.maxOutboundMessages) {
+      this.#overflow();
+      return false;
+    }
+    if (!this.#held?.length) merger.hold(this);
+    (this.#held ??= []).push(packet);
+    this.#heldBytes += n;
     return true;
   }
 
@@ -610,6 +648,8 @@ export class Connection implements SessionLink {
     );
     this.#out?.drain();
     this.#outBytes = 0;
+    this.#held = undefined;
+    this.#heldBytes = 0;
     this.#proto.kick("outbound queue overflow");
   }
 
@@ -620,7 +660,9 @@ export class Connection implements SessionLink {
     // Hand every queued byte (a refusal, a KICK, last responses) to the transport, then close
     // with a linger so they arrive.
     this.#flushScheduled = false;
-    const rest = (this.#out?.drain() ?? []).map(bytesOf);
+    const rest = [...(this.#out?.drain() ?? []), ...(this.#held ?? [])].map(bytesOf);
+    this.#held = undefined;
+    this.#heldBytes = 0;
     if (this.#stream.framing === "messages" && rest.length > 1) this.#stream.write(concat(rest));
     else for (const p of rest) this.#stream.write(p);
     this.#outBytes = 0;

@@ -27,6 +27,8 @@ export interface Bus {
   request(subject: string, data: Uint8Array, timeout: number): Promise<Uint8Array>;
   /** Calls `fn` each time the connection is back after a loss (to announce again). */
   onReconnect(fn: () => void): void;
+  /** Calls `fn` each time the connection is lost (the client is reconnecting). */
+  onDisconnect(fn: () => void): void;
   /** Flushes what was published, then closes (pending requests are answered first). */
   drain(): Promise<void>;
 }
@@ -55,6 +57,7 @@ export async function connectBus(servers: readonly string[], name: string): Prom
 class NatsBus implements Bus {
   #nc: NatsConnection;
   #reconnectHooks: (() => void)[] = [];
+  #disconnectHooks: (() => void)[] = [];
 
   constructor(nc: NatsConnection) {
     this.#nc = nc;
@@ -64,6 +67,7 @@ class NatsBus implements Bus {
   async #watch(): Promise<void> {
     for await (const s of this.#nc.status()) {
       if (s.type === "reconnect") { for (const fn of this.#reconnectHooks) fn(); }
+      if (s.type === "disconnect") { for (const fn of this.#disconnectHooks) fn(); }
     }
   }
 
@@ -107,6 +111,10 @@ class NatsBus implements Bus {
 
   onReconnect(fn: () => void): void {
     this.#reconnectHooks.push(fn);
+  }
+
+  onDisconnect(fn: () => void): void {
+    this.#disconnectHooks.push(fn);
   }
 
   async drain(): Promise<void> {

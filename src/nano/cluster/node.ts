@@ -35,6 +35,8 @@ export interface ClusterHost {
   readonly logger: Logger;
   /** The App's own handler at a route. */
   handler(route: string): Handler | undefined;
+  /** The App's server-only handler at a route (`registerRemote`: RPC, never clients). */
+  remoteHandler(route: string): Handler | undefined;
   /** A local session by id. */
   session(id: number): Session | undefined;
   /** The local session bound to a uid. */
@@ -123,7 +125,8 @@ export class ClusterNode implements Cluster {
       bus.subscribe(s.sessions, guard("session event", (d) => node.#sessionEvent(d))),
       bus.subscribe(s.users, guard("users", (d) => node.#usersOp(d))),
     );
-    bus.onReconnect(() => node.#registry.announce());
+    bus.onDisconnect(() => node.#registry.offline());
+    bus.onReconnect(() => node.#registry.online());
     return node;
   }
 
@@ -272,7 +275,11 @@ export class ClusterNode implements Cluster {
     const respond = (h: ReplyHeader, b: Uint8Array = EMPTY) => {
       if (answers && reply) reply(pack(h, b));
     };
-    const handler = typeof header.r === "string" ? this.#host.handler(header.r) : undefined;
+    // RPCs ("c", "cn") reach server-only handlers first; forwarded client messages never do.
+    const rpc = header.k === "c" || header.k === "cn";
+    const handler = typeof header.r !== "string"
+      ? undefined
+      : (rpc ? this.#host.remoteHandler(header.r) : undefined) ?? this.#host.handler(header.r);
     if (!handler) {
       respond({ e: { code: ResponseCode.NOT_FOUND, message: `no handler at route ${header.r}` } });
       return;

@@ -5,6 +5,11 @@
  * is gone from every table within `nodeTimeout + heartbeat` ms. A joining node asks on
  * `<name>.hello` and everyone announces at once; a node that closes says `<name>.bye`.
  * Core NATS only: no JetStream, no KV bucket to create or clean up.
+ *
+ * While this node's NATS connection is down it hears nobody, which says nothing about the
+ * others: it does not sweep then, and on reconnect every node gets a fresh `nodeTimeout` to
+ * be heard again (a nats-server restart does not empty the tables, nor close the sessions of
+ * gates that are still there).
  * @module
  */
 
@@ -30,6 +35,7 @@ export class Registry {
   #timer: ReturnType<typeof setInterval> | undefined;
   #unsubscribe: (() => void)[] = [];
   #left: ((node: NodeInfo) => void)[] = [];
+  #offline = false;
 
   constructor(
     bus: Bus,
@@ -72,6 +78,19 @@ export class Registry {
       fe: this.#self.frontend,
     };
     this.#bus.publish(this.#subjects.nodes, pack(a));
+  }
+
+  /** The NATS connection is lost: hearing nobody is no evidence, so no sweeping. */
+  offline(): void {
+    this.#offline = true;
+  }
+
+  /** The NATS connection is back: announce, and give every node a fresh `nodeTimeout`. */
+  online(): void {
+    this.#offline = false;
+    const now = Date.now();
+    for (const e of this.#nodes.values()) e.seen = now;
+    this.announce();
   }
 
   /** This node now holds client connections (it listens). */
@@ -148,6 +167,7 @@ export class Registry {
   }
 
   #sweep(): void {
+    if (this.#offline) return;
     const now = Date.now();
     for (const [id, e] of [...this.#nodes]) {
       if (id !== this.#self.id && now - e.seen > this.#nodeTimeout) this.drop(id);

@@ -45,18 +45,22 @@ export interface NodeProcess {
 /** Every node started, so `after` hooks can kill what a failing test left. */
 const running = new Set<NodeProcess>();
 
-/** Starts `_node.ts <role> <url> <id>` on `runtime` and waits for its `ready` line. */
+/**
+ * Starts `_node.ts <role> <url> <id>` on `runtime` (with `env` added to this process's) and
+ * waits for its `ready` line.
+ */
 export async function startNode(
   runtime: Runtime,
   role: "gate" | "gate-unique" | "chat" | "store",
   url: string,
   id: string,
+  env: Record<string, string> = {},
 ): Promise<NodeProcess> {
   const [cmd, pre] = command(runtime);
   const child = spawn(cmd, [...pre, NODE, role, url, id], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, DENO_NO_UPDATE_CHECK: "1" },
+    env: { ...process.env, DENO_NO_UPDATE_CHECK: "1", ...env },
   });
   let out = "";
   child.stdout!.on("data", (d) => (out += String(d)));

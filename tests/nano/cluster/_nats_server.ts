@@ -114,10 +114,17 @@ export class NatsServer {
     }
   }
 
-  /** Stops and starts it again on the same port (clients reconnect). */
-  async restart(): Promise<void> {
+  /**
+   * Stops and starts it again on the same port (clients reconnect); `whileDown` runs between
+   * the two (what nodes do during the outage).
+   */
+  async restart(whileDown?: () => Promise<void>): Promise<void> {
     await this.stop();
-    await this.#run();
+    try {
+      await whileDown?.();
+    } finally {
+      await this.#run();
+    }
   }
 
   /** Stops it and removes its storage. */

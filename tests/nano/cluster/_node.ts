@@ -5,7 +5,8 @@
  *
  * Roles: `gate` (listens on a free port; `room.*` goes to "chat"), `gate-unique` (the same,
  * uniqueSession on), `chat` (a backend: rooms, state, push, session events, RPC to "store"),
- * `store` (a backend answering RPCs). Prints `ready <port>` when announced (port 0 for
+ * `store` (a backend answering RPCs). `WEFT_TEST_FORWARD_TIMEOUT` sets `cluster.timeout`
+ * (default 1500 ms). Prints `ready <port>` when announced (port 0 for
  * backends); exits on SIGTERM after `app.close()`.
  * @module
  */
@@ -14,7 +15,9 @@ import process from "node:process";
 import { App, type Session, type SessionEvent } from "../../../src/nano.ts";
 
 const [role = "gate", nats = "", nodeId = role] = process.argv.slice(2);
-const timing = { heartbeat: 200, nodeTimeout: 600, timeout: 1500 };
+// WEFT_TEST_FORWARD_TIMEOUT: a longer forward/RPC timeout for tests that hold a request open.
+const timeout = Number(process.env.WEFT_TEST_FORWARD_TIMEOUT ?? 1500);
+const timing = { heartbeat: 200, nodeTimeout: 600, timeout };
 const events: { kind: string; event: SessionEvent }[] = [];
 const logger = { error: () => {}, warn: () => {} }; // expected failures stay quiet
 
@@ -80,6 +83,17 @@ function chat(): App {
     throw Object.assign(new Error("no such room"), { code: 409 });
   });
   app.handle("room.hang", () => new Promise(() => {}));
+  // A stuck handler that a later request lets go (count-based fault tests, no timing).
+  const waiting: (() => void)[] = [];
+  app.handle(
+    "room.wait",
+    () => new Promise<{ waited: true }>((r) => waiting.push(() => r({ waited: true }))),
+  );
+  app.handle("room.release", () => {
+    const n = waiting.length;
+    for (const go of waiting.splice(0)) go();
+    return { released: n };
+  });
   app.handle("room.count", (_s, p: { room: string }) => ({ members: app.group(p.room).count() }));
   app.handle("room.events", () => events);
   app.handle("room.ask", async (_s, p: { key: string }) => {
