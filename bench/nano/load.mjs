@@ -412,7 +412,13 @@ const sum = (xs) => xs.reduce((a, b) => a + b, 0);
 /** Arguments of worker `i` of `procs` sharing `total` sessions. */
 function workerArgs(kind, o, total, procs, i) {
   const per = Math.ceil(total / procs);
-  return [kind, o.ports.join(","), String(Math.min(per, total - i * per)), String(i * per), o.route];
+  return [
+    kind,
+    o.ports.join(","),
+    String(Math.min(per, total - i * per)),
+    String(i * per),
+    o.route,
+  ];
 }
 
 async function pingpong(o) {

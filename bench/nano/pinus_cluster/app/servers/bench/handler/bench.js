@@ -28,7 +28,7 @@ class Bench {
   }
 
   async mem() {
-    if (global.gc) for (let i = 0; i < 3; i++) global.gc();
+    if (global.gc) { for (let i = 0; i < 3; i++) global.gc(); }
     const m = process.memoryUsage();
     return { heap: m.heapUsed, rss: m.rss, sessions: 0 }; // sessions live on the connectors
   }
