@@ -5,12 +5,16 @@
 // responses are read by their header only, bodies are never parsed).
 //
 //   node bench/nano/load.mjs pingpong --port P [--clients 1000] [--procs 1] [--seconds 5] [--warmup 1]
-//                                     [--pid SERVER_PID]
+//                                     [--pid SERVER_PID] [--pids P1,P2,...] [--route connector.bench]
 //   node bench/nano/load.mjs fanout --port P [--sessions 10000] [--procs 4] [--rounds 5]
+//   (--ports P1,P2,... instead of --port: sessions dial them in turn, e.g. two pinus connectors)
 //
 // pingpong: --clients sessions over --procs worker processes; each session sends bench.echo, waits
 // for the answer, sends the next. Prints one JSON line: requests per second over the window, the
-// cores the generator used and (with --pid, on Linux) the cores the server used.
+// latency p50/p99 (ms, send to answer), the cores the generator used and (with --pid or --pids, on
+// Linux) the cores the server processes used (all of them, and each in serverCpuEach).
+// --route: the routes' prefix (default connector.bench: connector.bench.echo…); another prefix,
+// e.g. bench.bench, sends them to another server type in a cluster (pinus or weft).
 // fanout: --sessions idle sessions over --procs worker processes. The server's heap is read
 // (bench.mem: GC, then heapUsed) before and after they connect; then every session joins the
 // broadcast group (bench.join) and --rounds broadcasts are triggered (bench.broadcast); each
@@ -215,20 +219,43 @@ function heartbeats(sessions) {
 
 // ---- workers ------------------------------------------------------------------------------------
 
-async function pingpongWorker(port, clients) {
+// Latency histogram: bucket i holds latencies in [e^(i/50), e^((i+1)/50)) µs (2 % wide buckets).
+const BUCKETS = 1200;
+const bucketOf = (us) => Math.min(BUCKETS - 1, Math.max(0, Math.floor(Math.log(us) * 50)));
+/** The latency (ms) at quantile q of merged histograms. */
+function quantileMs(hists, q) {
+  const sum = new Array(BUCKETS).fill(0);
+  for (const h of hists) for (let i = 0; i < BUCKETS; i++) sum[i] += h[i];
+  const total = sum.reduce((a, b) => a + b, 0);
+  let seen = 0;
+  for (let i = 0; i < BUCKETS; i++) {
+    seen += sum[i];
+    if (seen >= q * total && total > 0) return Math.exp((i + 0.5) / 50) / 1000;
+  }
+  return NaN;
+}
+
+/** The port of session number `i` (sessions take the ports in turn). */
+const portOf = (ports, i) => ports[i % ports.length];
+
+async function pingpongWorker(ports, clients, offset, prefix) {
   const PAYLOAD = JSON.stringify({ msg: "hello, nano" });
-  const ECHO = frame(request("connector.bench.echo", PAYLOAD));
+  const ECHO = frame(request(`${prefix}.echo`, PAYLOAD));
   const ID_AT = 6 + 5; // frame head 6, packet head 4, flag 1
   let done = 0;
   let running = false;
   let bad = 0;
-  const sessions = await dialMany(clients, () => {
+  let hist = new Array(BUCKETS).fill(0);
+  const sessions = await dialMany(clients, (i) => {
     const own = Buffer.from(ECHO);
     let id = 1;
     let s;
     let checked = false;
-    const p = dial(port, {
+    let sent = 0;
+    const p = dial(portOf(ports, offset + i), {
       response: (got, body) => {
+        const t = performance.now();
+        hist[bucketOf((t - sent) * 1000)]++;
         if (got !== id) bad++;
         if (!checked) {
           // The first answer of each session must be the echo (not an error body).
@@ -242,12 +269,14 @@ async function pingpongWorker(port, clients) {
         if (!running) return;
         id = id === 127 ? 1 : id + 1;
         own[ID_AT] = id;
+        sent = t;
         s.send(own);
       },
     }).then((session) => {
       s = session;
       session.kick = () => {
         own[ID_AT] = id;
+        sent = performance.now();
         session.send(own);
       };
       return session;
@@ -261,7 +290,8 @@ async function pingpongWorker(port, clients) {
       running = true;
       for (const s of sessions) s.kick();
     } else if (m.mark) {
-      process.send({ mark: m.mark, done, bad, cpu: process.cpuUsage() });
+      process.send({ mark: m.mark, done, bad, cpu: process.cpuUsage(), hist });
+      hist = new Array(BUCKETS).fill(0); // the next mark reports this window's latencies only
     } else if (m.stop) {
       running = false;
       for (const s of sessions) s.close();
@@ -270,13 +300,13 @@ async function pingpongWorker(port, clients) {
   });
 }
 
-async function fanoutWorker(port, count) {
+async function fanoutWorker(ports, count, offset, prefix) {
   let expect = 0;
   let got = 0;
   let last = 0;
   let joined = 0;
-  const sessions = await dialMany(count, () =>
-    dial(port, {
+  const sessions = await dialMany(count, (i) =>
+    dial(portOf(ports, offset + i), {
       push: () => {
         got++;
         last = now();
@@ -289,7 +319,7 @@ async function fanoutWorker(port, count) {
     }));
   heartbeats(sessions);
   process.send({ ready: true });
-  const JOIN = frame(request("connector.bench.join", "{}"));
+  const JOIN = frame(request(`${prefix}.join`, "{}"));
   process.on("message", (m) => {
     if (m.join) {
       for (const s of sessions) s.send(JOIN);
@@ -320,12 +350,19 @@ function parseArgs(argv) {
     warmup: 1,
     rounds: 5,
     pid: 0,
+    pids: [],
+    ports: [],
+    route: "connector.bench",
   };
   for (let i = 1; i < argv.length; i += 2) {
     const k = argv[i].replace(/^--/, "");
     if (!(k in o)) throw new Error(`unknown flag ${argv[i]}`);
-    o[k] = Number(argv[i + 1]);
+    if (k === "route") o.route = argv[i + 1];
+    else if (k === "ports" || k === "pids") o[k] = argv[i + 1].split(",").map(Number);
+    else o[k] = Number(argv[i + 1]);
   }
+  if (o.ports.length === 0 && o.port) o.ports = [o.port];
+  if (o.pid) o.pids = [o.pid, ...o.pids];
   return o;
 }
 
@@ -369,25 +406,34 @@ function cpuOf(pid) {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+/** The server processes' CPU seconds so far, each. */
+const cpusOf = (pids) => pids.map(cpuOf);
+const sum = (xs) => xs.reduce((a, b) => a + b, 0);
+/** Arguments of worker `i` of `procs` sharing `total` sessions. */
+function workerArgs(kind, o, total, procs, i) {
+  const per = Math.ceil(total / procs);
+  return [
+    kind,
+    o.ports.join(","),
+    String(Math.min(per, total - i * per)),
+    String(i * per),
+    o.route,
+  ];
+}
 
 async function pingpong(o) {
   const procs = o.procs || 1;
-  const per = Math.ceil(o.clients / procs);
-  const ws = workers(procs, (i) => [
-    "pingpong",
-    String(o.port),
-    String(Math.min(per, o.clients - i * per)),
-  ]);
+  const ws = workers(procs, (i) => workerArgs("pingpong", o, o.clients, procs, i));
   await all(ws);
   for (const w of ws) w.send({ go: true });
   await sleep(o.warmup * 1000);
   const t0 = now();
-  const s0 = cpuOf(o.pid);
+  const s0 = cpusOf(o.pids);
   const a = await all(ws, { mark: 1 });
   await sleep(o.seconds * 1000);
   const b = await all(ws, { mark: 2 });
   const t1 = now();
-  const s1 = cpuOf(o.pid);
+  const s1 = cpusOf(o.pids);
   const done = b.reduce((s, m) => s + m.done, 0) - a.reduce((s, m) => s + m.done, 0);
   const cpu = b.reduce(
     (s, m, i) => s + m.cpu.user + m.cpu.system - a[i].cpu.user - a[i].cpu.system,
@@ -404,16 +450,19 @@ async function pingpong(o) {
     seconds,
     rate: done / seconds,
     loadCpu: cpu / 1e6 / seconds, // cores the load generator used
-    serverCpu: (s1 - s0) / seconds, // cores the server used (with --pid, on Linux)
+    // cores the server processes used (with --pid/--pids, on Linux; NaN without)
+    serverCpu: o.pids.length ? (sum(s1) - sum(s0)) / seconds : NaN,
+    serverCpuEach: s1.map((c, i) => (c - s0[i]) / seconds),
+    p50Ms: quantileMs(b.map((m) => m.hist), 0.5),
+    p99Ms: quantileMs(b.map((m) => m.hist), 0.99),
     mismatched: bad,
   };
 }
 
 async function fanout(o) {
   const procs = o.procs || 4;
-  const per = Math.ceil(o.sessions / procs);
   const waiters = new Map();
-  const control = await dial(o.port, {
+  const control = await dial(o.ports[0], {
     response: (id, body) => {
       const w = waiters.get(id);
       waiters.delete(id);
@@ -427,30 +476,28 @@ async function fanout(o) {
     }
     return answer;
   };
-  await ctl("connector.bench.mem");
-  const before = await ctl("connector.bench.mem");
+  await ctl(`${o.route}.mem`);
+  const before = await ctl(`${o.route}.mem`);
   const t0 = now();
-  const ws = workers(procs, (i) => [
-    "fanout",
-    String(o.port),
-    String(Math.min(per, o.sessions - i * per)),
-  ]);
+  const ws = workers(procs, (i) => workerArgs("fanout", o, o.sessions, procs, i));
   await all(ws);
   const connectSeconds = (now() - t0) / 1000;
   await sleep(500);
-  await ctl("connector.bench.mem");
-  const after = await ctl("connector.bench.mem");
+  await ctl(`${o.route}.mem`);
+  const after = await ctl(`${o.route}.mem`);
   await all(ws, { join: true });
   const rounds = [];
   for (let r = 0; r < o.rounds; r++) {
     await all(ws, { arm: true });
     const start = now();
-    const answer = await ctl("connector.bench.broadcast", { text: "hello, everyone", round: r });
+    const c0 = cpusOf(o.pids);
+    const answer = await ctl(`${o.route}.broadcast`, { text: "hello, everyone", round: r });
     let reports = await Promise.race([all(ws), sleep(10_000).then(() => null)]);
     if (!reports) reports = await all(ws, { report: true });
     const delivered = reports.reduce((s, m) => s + m.delivered, 0);
     const last = Math.max(...reports.map((m) => m.last));
-    rounds.push({ delivered, ms: last - start, sent: answer.count });
+    const cpuMs = (sum(cpusOf(o.pids)) - sum(c0)) * 1000; // includes the round's wait (idle)
+    rounds.push({ delivered, ms: last - start, sent: answer.count, cpuMs });
     await sleep(200);
   }
   await all(ws, { stop: true });
@@ -470,6 +517,7 @@ async function fanout(o) {
     broadcastMs: best,
     delivered,
     deliveriesPerSecond: delivered / (best / 1000),
+    serversCpuMs: o.pids.length ? median(rounds.map((r) => r.cpuMs)) : NaN,
     rounds: rounds.map((r) => Math.round(r.ms * 100) / 100),
   };
 }
@@ -478,12 +526,13 @@ const argv = process.argv.slice(2);
 if (argv[0] === "worker") {
   // A worker never outlives its coordinator (its inherited stdout would keep callers waiting).
   process.on("disconnect", () => process.exit(0));
-  const [, kind, port, n] = argv;
-  if (kind === "pingpong") await pingpongWorker(Number(port), Number(n));
-  else await fanoutWorker(Number(port), Number(n));
+  const [, kind, portList, n, offset, prefix] = argv;
+  const ports = portList.split(",").map(Number);
+  if (kind === "pingpong") await pingpongWorker(ports, Number(n), Number(offset), prefix);
+  else await fanoutWorker(ports, Number(n), Number(offset), prefix);
 } else {
   const o = parseArgs(argv);
-  if (!o.port) throw new Error("--port is required");
+  if (o.ports.length === 0) throw new Error("--port (or --ports) is required");
   const result = o.mode === "pingpong" ? await pingpong(o) : await fanout(o);
   console.log(JSON.stringify(result));
   process.exit(0);
