@@ -141,9 +141,10 @@ function plan(inputs: number, perRun: number): Array<[runs: number, perRun: numb
 async function main(): Promise<number> {
   const o = args(process.argv.slice(2));
   if (o.replay) return await replay(o.replay);
-  const families = o.families.length > 0 ? o.families : FAMILIES;
-  const targets = ALL.filter((t) => families.includes(t.family) && t.name.includes(o.target));
+  const chosen = o.families.length > 0 ? o.families : FAMILIES;
+  const targets = ALL.filter((t) => chosen.includes(t.family) && t.name.includes(o.target));
   if (targets.length === 0) throw new Error("no target matches");
+  const families = chosen.filter((f) => targets.some((t) => t.family === f));
   let seed = Number.isFinite(o.seed) ? o.seed : Date.now() % 0x7fffffff;
   const runtime = runtimeName();
   const tty = process.stdout.isTTY === true;
