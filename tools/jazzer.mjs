@@ -62,7 +62,8 @@ function compatibility() {
   const shim = resolve(`${dir}/glibc236_shim.so`);
   const loads = (env) =>
     spawnSync("node", ["-e", `require(${JSON.stringify(resolve(addon))})`], {
-      env: { ...process.env, ...env },
+      // Bind every symbol now: a missing one would otherwise only fail when first called.
+      env: { ...process.env, LD_BIND_NOW: "1", ...env },
     });
   if (process.platform !== "linux" || process.arch !== "x64" || !existsSync(addon)) return {};
   if (loads({}).status === 0) return {};
