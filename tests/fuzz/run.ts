@@ -180,11 +180,15 @@ async function main(): Promise<number> {
   process.once("SIGTERM", stop);
   const going = () => !stopped && performance.now() < deadline;
   const left = (f: Family) => o.inputs - familyInputs(f);
+  const perFamily = new Map(families.map((f) => [f, targets.filter((t) => t.family === f).length]));
   const live = () => targets.filter((t) => !failed.has(t.name) && left(t.family) > 0);
   while (going() && live().length > 0) {
     for (const t of targets) {
       if (failed.has(t.name) || !going()) continue;
-      const want = Math.min(Math.max(1, Math.round(o.batch * (t.weight ?? 1))), left(t.family));
+      // A small --inputs is spread over the family's targets (at least 10 turns each).
+      const share = Math.max(1, Math.floor(o.inputs / (10 * perFamily.get(t.family)!)));
+      const batch = Math.max(1, Math.round(Math.min(o.batch, share) * (t.weight ?? 1)));
+      const want = Math.min(batch, left(t.family));
       if (want <= 0) continue;
       for (const [numRuns, perRun] of plan(want, o.perRun)) {
         const s = seed++;
