@@ -15,16 +15,15 @@ import {
   applyMutations,
   assertEqual,
   bodies,
-  type Case,
   checkBounded,
   checkStatus,
   concat,
   type FuzzTarget,
   hex,
-  mutatedCase,
+  mutatedProperty,
   noThrow,
   split,
-  validCase,
+  validProperty,
 } from "./_harness.ts";
 
 interface Message {
@@ -98,10 +97,11 @@ const maxBodies = fc.constantFrom(0, 40, 300, 4096, 65_536, 1 << 20);
 const codecDifferential: FuzzTarget = {
   family: "sp",
   name: "sp.codec.differential",
-  property: () =>
-    fc.property(mutatedCase(stream), maxBodies, (c: Case<Stream>, maxBody) => {
-      const bytes = applyMutations(encode(c.valid), c.mutations);
-      const ipc = c.valid.ipc;
+  property: mutatedProperty(fc.tuple(stream, maxBodies), ([valid, maxBody]) => {
+    const encoded = encode(valid);
+    const ipc = valid.ipc;
+    return (c) => {
+      const bytes = applyMutations(encoded, c.mutations);
       const wasm = decodeWith(new SpFrameDecoder({ ipc, maxBody }), split(bytes, c.cuts), maxBody);
       const ref = decodeWith(
         new ReferenceSpFrameDecoder({ ipc, maxBody }),
@@ -110,46 +110,53 @@ const codecDifferential: FuzzTarget = {
       );
       checkBounded(wasm.callbacks, bytes.length / 8, "SpFrameDecoder");
       assertEqual(wasm, ref, "wasm decoder vs reference twin");
-    }),
+    };
+  }),
 };
 
 const codecSplit: FuzzTarget = {
   family: "sp",
   name: "sp.codec.split",
-  property: () =>
-    fc.property(validCase(stream), (c: Case<Stream>) => {
-      const bytes = encode(c.valid);
-      const enc = new SpFrameEncoder({ ipc: c.valid.ipc });
-      for (const m of c.valid.messages) enc.add(m.body, m.header.length > 0 ? m.header : undefined);
-      const written: Uint8Array[] = [];
-      enc.flush((b) => written.push(b.slice()));
-      assertEqual(hex(concat(written)), hex(bytes), "wasm encoder vs reference encoder");
-      const max = 0xffffffff;
-      const expected = c.valid.messages.map((m) => hex(concat([m.header, m.body])));
-      const whole = decodeWith(new SpFrameDecoder({ ipc: c.valid.ipc }), [bytes.slice()], max);
-      const cut = decodeWith(new SpFrameDecoder({ ipc: c.valid.ipc }), split(bytes, c.cuts), max);
-      assertEqual(whole.payloads, expected, "unsplit decode vs the messages sent");
+  property: validProperty(stream, (valid) => {
+    const bytes = encode(valid);
+    const enc = new SpFrameEncoder({ ipc: valid.ipc });
+    for (const m of valid.messages) enc.add(m.body, m.header.length > 0 ? m.header : undefined);
+    const written: Uint8Array[] = [];
+    enc.flush((b) => written.push(b.slice()));
+    assertEqual(hex(concat(written)), hex(bytes), "wasm encoder vs reference encoder");
+    const max = 0xffffffff;
+    const expected = valid.messages.map((m) => hex(concat([m.header, m.body])));
+    const whole = decodeWith(new SpFrameDecoder({ ipc: valid.ipc }), [bytes.slice()], max);
+    assertEqual(whole.payloads, expected, "unsplit decode vs the messages sent");
+    return (c) => {
+      const cut = decodeWith(new SpFrameDecoder({ ipc: valid.ipc }), split(bytes, c.cuts), max);
       assertEqual(cut.payloads, expected, "split decode vs the messages sent");
       assertEqual([cut.status, cut.pending.at(-1) ?? 0], [0, 0], "status and pending at the end");
-    }),
+    };
+  }),
 };
 
 const headers: FuzzTarget = {
   family: "sp",
   name: "sp.headers",
-  property: () =>
-    fc.property(
-      mutatedCase(fc.tuple(fc.integer({ min: 0, max: 0xffff }), backtrace, body)),
+  property: mutatedProperty(
+    fc.tuple(
+      fc.integer({ min: 0, max: 0xffff }),
+      backtrace,
+      body,
       fc.integer({ min: 0, max: 16 }),
-      (c, maxTtl) => {
-        const [id, trace, payloadBody] = c.valid;
-        const header = applyMutations(buildHeader(id), c.mutations);
+    ),
+    ([id, trace, payloadBody, maxTtl]) => {
+      const validHeader = buildHeader(id);
+      const validPayload = concat([trace, payloadBody]);
+      return (c) => {
+        const header = applyMutations(validHeader, c.mutations);
         const r = parseHeader(header);
         if (c.mutations.length === 0 && !(r.ok && r.protocolId === id)) {
           throw new Error(`header round trip: ${JSON.stringify(r)}`);
         }
         if (!r.ok && r.reason.length === 0) throw new Error("a refusal without a reason");
-        const payload = applyMutations(concat([trace, payloadBody]), c.mutations);
+        const payload = applyMutations(validPayload, c.mutations);
         noThrow(() => {
           const s = splitBacktrace(payload, maxTtl);
           if (s.ok) {
@@ -160,8 +167,9 @@ const headers: FuzzTarget = {
             }
           } else if (s.error !== "garbage" && s.error !== "ttl") throw new Error(s.error);
         });
-      },
-    ),
+      };
+    },
+  ),
 };
 
 // ── Sessions ────────────────────────────────────────────────────────────────────────────────
@@ -228,27 +236,30 @@ function replay(c: Conversation, chunks: readonly Uint8Array[], end?: number) {
 const sessionMutated: FuzzTarget = {
   family: "sp",
   name: "sp.session.mutated",
-  property: () =>
-    fc.property(mutatedCase(conversation), (c) => {
-      const bytes = applyMutations(record(c.valid), c.mutations);
-      const events = replay(c.valid, split(bytes, c.cuts), 1e9);
+  property: mutatedProperty(conversation, (valid) => {
+    const recorded = record(valid);
+    return (c) => {
+      const bytes = applyMutations(recorded, c.mutations);
+      const events = replay(valid, split(bytes, c.cuts), 1e9);
       checkBounded(events.length, bytes.length / 8, "SpSession");
-    }),
+    };
+  }),
 };
 
 const sessionSplit: FuzzTarget = {
   family: "sp",
   name: "sp.session.split",
-  property: () =>
-    fc.property(validCase(conversation), (c) => {
-      const bytes = record(c.valid);
-      const whole = replay(c.valid, [bytes.slice()]);
-      const cut = replay(c.valid, split(bytes, c.cuts));
+  property: validProperty(conversation, (valid) => {
+    const bytes = record(valid);
+    const whole = replay(valid, [bytes.slice()]);
+    if (valid.peerId === 0x30 && whole[0] !== "ready req") {
+      throw new Error(`a valid conversation did not reach ready: ${whole[0]}`);
+    }
+    return (c) => {
+      const cut = replay(valid, split(bytes, c.cuts));
       assertEqual(cut, whole, "split session events vs unsplit");
-      if (c.valid.peerId === 0x30 && whole[0] !== "ready req") {
-        throw new Error(`a valid conversation did not reach ready: ${whole[0]}`);
-      }
-    }),
+    };
+  }),
 };
 
 /** Every SP target. */

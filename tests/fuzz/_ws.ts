@@ -5,6 +5,7 @@
  */
 
 import fc from "fast-check";
+import { setImmediate } from "node:timers";
 import { applyMask, encodeHeader, FrameDecoder, Opcode } from "../../src/transport/ws/frame.ts";
 import {
   headLength,
@@ -24,16 +25,16 @@ import { WeftError } from "../../src/core/errors.ts";
 import {
   applyMutations,
   assertEqual,
+  asyncMutatedProperty,
   bodies,
-  type Case,
   checkBounded,
   concat,
   type FuzzTarget,
   hex,
-  mutatedCase,
+  mutatedProperty,
   noThrow,
   split,
-  validCase,
+  validProperty,
 } from "./_harness.ts";
 
 const te = new TextEncoder();
@@ -187,40 +188,40 @@ function decode(
 const framesMutated: FuzzTarget = {
   family: "ws",
   name: "ws.frames.mutated",
-  property: () =>
-    fc.property(
-      mutatedCase(conversation),
-      fc.constantFrom(0, 100, 70_000, 64 << 20),
-      fc.boolean(),
-      (c: Case<Conversation>, maxMessageSize, refuseText) => {
-        const bytes = applyMutations(encodeConversation(c.valid), c.mutations);
-        const events = decode(split(bytes, c.cuts), {
-          expectMasked: c.valid.masked,
-          maxMessageSize,
-          refuseText,
-        });
+  property: mutatedProperty(
+    fc.tuple(conversation, fc.constantFrom(0, 100, 70_000, 64 << 20), fc.boolean()),
+    ([valid, maxMessageSize, refuseText]) => {
+      const encoded = encodeConversation(valid);
+      const options = { expectMasked: valid.masked, maxMessageSize, refuseText };
+      return (c) => {
+        const bytes = applyMutations(encoded, c.mutations);
+        const events = decode(split(bytes, c.cuts), options);
         checkBounded(events.length, bytes.length / 2, "FrameDecoder");
-      },
-    ),
+      };
+    },
+  ),
 };
 
 const framesSplit: FuzzTarget = {
   family: "ws",
   name: "ws.frames.split",
-  property: () =>
-    fc.property(validCase(conversation), (c: Case<Conversation>) => {
-      const bytes = encodeConversation(c.valid);
-      const options = { expectMasked: c.valid.masked, maxMessageSize: 64 << 20 };
-      const whole = decode([bytes.slice()], options);
+  property: validProperty(conversation, (valid) => {
+    const bytes = encodeConversation(valid);
+    const options = { expectMasked: valid.masked, maxMessageSize: 64 << 20 };
+    const whole = decode([bytes.slice()], options);
+    assertEqual(whole, expected(valid), "unsplit decode vs the frames sent");
+    return (c) => {
       const cut = decode(split(bytes, c.cuts), options);
-      assertEqual(whole, expected(c.valid), "unsplit decode vs the frames sent");
       assertEqual(cut, whole, "split decode vs unsplit");
-    }),
+    };
+  }),
 };
 
 // ── HTTP upgrade ──────────────────────────────────────────────────────────────────────────
 
 const KEY = "dGhlIHNhbXBsZSBub25jZQ==";
+/** The server's answer to {@link KEY} (computed once: it is asynchronous). */
+const ACCEPT = await acceptKey(KEY);
 
 interface Request {
   readonly path: string;
@@ -238,16 +239,16 @@ const request: fc.Arbitrary<Request> = fc.record({
 const http: FuzzTarget = {
   family: "ws",
   name: "ws.http",
-  property: () =>
-    fc.asyncProperty(mutatedCase(request), fc.boolean(), async (c: Case<Request>, response) => {
-      const valid = response
-        ? te.encode(
-          `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-            `Sec-WebSocket-Accept: ${await acceptKey(KEY)}\r\n` +
-            (c.valid.protocols[0] ? `Sec-WebSocket-Protocol: ${c.valid.protocols[0]}\r\n` : "") +
-            "\r\n",
-        )
-        : clientRequest({ ...c.valid, key: KEY });
+  property: asyncMutatedProperty(fc.tuple(request, fc.boolean()), ([req, response]) => {
+    const valid = response
+      ? te.encode(
+        `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          `Sec-WebSocket-Accept: ${ACCEPT}\r\n` +
+          (req.protocols[0] ? `Sec-WebSocket-Protocol: ${req.protocols[0]}\r\n` : "") +
+          "\r\n",
+      )
+      : clientRequest({ ...req, key: KEY });
+    return async (c) => {
       const bytes = applyMutations(valid, c.mutations);
       // The head end found chunk by chunk, as readHead scans, equals the one found at once.
       const whole = headLength(bytes);
@@ -269,7 +270,7 @@ const http: FuzzTarget = {
       if (response) {
         const r = parseResponseHead(head);
         if (typeof r === "string") return;
-        const problem = await checkResponse(r, KEY, c.valid.protocols);
+        const problem = await checkResponse(r, KEY, req.protocols);
         if (c.mutations.length === 0 && problem !== undefined) throw new Error(problem);
       } else {
         const r = parseRequestHead(head);
@@ -279,14 +280,15 @@ const http: FuzzTarget = {
         }
         const v = checkRequest(r);
         if (c.mutations.length === 0) {
-          assertEqual(v, { kind: "upgrade", key: KEY, offered: c.valid.protocols }, "verdict");
-          assertEqual(r.path, c.valid.path.split(/[?#]/)[0], "path");
+          assertEqual(v, { kind: "upgrade", key: KEY, offered: req.protocols }, "verdict");
+          assertEqual(r.path, req.path.split(/[?#]/)[0], "path");
         }
         if (v.kind === "refuse" && (v.status !== 400 || v.message.length === 0)) {
           throw new Error(`an unnamed refusal: ${JSON.stringify(v)}`);
         }
       }
-    }),
+    };
+  }),
 };
 
 /** A byte stream that plays scripted chunks, then ends; it records what is written to it. */
@@ -311,22 +313,21 @@ class ScriptedStream implements ByteStream {
   }
 }
 
-const tick = () => new Promise<void>((r) => setTimeout(r, 0));
+/** One macrotask turn (setImmediate: a timer of 0 would wait a millisecond). */
+const tick = () => new Promise<void>((r) => setImmediate(r));
 
 const upgrade: FuzzTarget = {
   family: "ws",
   name: "ws.upgrade",
   weight: 0.3,
-  property: () =>
-    fc.asyncProperty(
-      mutatedCase(fc.tuple(request, conversation)),
-      fc.constantFrom(64, 512, MAX_HEAD_BYTES),
-      async (c, maxHeadBytes) => {
-        const [req, conv] = c.valid;
-        const valid = concat([
-          clientRequest({ ...req, key: KEY }),
-          encodeConversation({ ...conv, masked: true }),
-        ]);
+  property: asyncMutatedProperty(
+    fc.tuple(request, conversation, fc.constantFrom(64, 512, MAX_HEAD_BYTES)),
+    ([req, conv, maxHeadBytes]) => {
+      const valid = concat([
+        clientRequest({ ...req, key: KEY }),
+        encodeConversation({ ...conv, masked: true }),
+      ]);
+      return async (c) => {
         const bytes = applyMutations(valid, c.mutations);
         const raw = new ScriptedStream();
         const pending = upgradeServerStream(raw, {
@@ -359,8 +360,9 @@ const upgrade: FuzzTarget = {
         if (ended !== 1) {
           throw new Error(`the WebSocket ended ${ended} times after the stream ended`);
         }
-      },
-    ),
+      };
+    },
+  ),
 };
 
 /** Every WebSocket target. */

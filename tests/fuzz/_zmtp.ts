@@ -28,16 +28,15 @@ import {
   applyMutations,
   assertEqual,
   bodies,
-  type Case,
   checkBounded,
   checkStatus,
   concat,
   type FuzzTarget,
   hex,
-  mutatedCase,
+  mutatedProperty,
   noThrow,
   split,
-  validCase,
+  validProperty,
 } from "./_harness.ts";
 
 interface Frame {
@@ -45,7 +44,6 @@ interface Frame {
   readonly body: Uint8Array;
 }
 
-/** Bodies: mostly short, some over 255 (LONG form), a few past the decoder's 4 KiB window. */
 /** Bodies: mostly short, some over 255 (LONG form), a few past the decoder's 4 KiB window. */
 const body = bodies([250, 600], [4000, 70_000]);
 
@@ -99,11 +97,11 @@ const maxBodies = fc.constantFrom(0, 40, 255, 300, 4096, 65_536, 1 << 20);
 const codecDifferential: FuzzTarget = {
   family: "zmtp",
   name: "zmtp.codec.differential",
-  property: () =>
-    fc.property(mutatedCase(frames), maxBodies, (c: Case<Frame[]>, maxBody) => {
-      const bytes = applyMutations(encodeFrames(c.valid), c.mutations);
-      const chunks = split(bytes, c.cuts);
-      const wasm = decodeWith(new ZmtpFrameDecoder({ maxBody }), chunks, maxBody);
+  property: mutatedProperty(fc.tuple(frames, maxBodies), ([valid, maxBody]) => {
+    const encoded = encodeFrames(valid);
+    return (c) => {
+      const bytes = applyMutations(encoded, c.mutations);
+      const wasm = decodeWith(new ZmtpFrameDecoder({ maxBody }), split(bytes, c.cuts), maxBody);
       const ref = decodeWith(
         new ReferenceZmtpFrameDecoder({ maxBody }),
         split(bytes, c.cuts),
@@ -111,47 +109,49 @@ const codecDifferential: FuzzTarget = {
       );
       checkBounded(wasm.callbacks, bytes.length / 2, "ZmtpFrameDecoder");
       assertEqual(wasm, ref, "wasm decoder vs reference twin");
-    }),
+    };
+  }),
 };
 
 const codecSplit: FuzzTarget = {
   family: "zmtp",
   name: "zmtp.codec.split",
-  property: () =>
-    fc.property(validCase(frames), (c: Case<Frame[]>) => {
-      const bytes = encodeFrames(c.valid);
-      // The wasm encoder writes what the reference encoder writes.
-      const enc = new ZmtpFrameEncoder();
-      for (const f of c.valid) enc.add(f.body, f.flags);
-      const written: Uint8Array[] = [];
-      enc.flush((b) => written.push(b.slice()));
-      assertEqual(hex(concat(written)), hex(bytes), "wasm encoder vs reference encoder");
-      const max = 0xffffffff;
-      const whole = decodeWith(new ZmtpFrameDecoder(), [bytes.slice()], max);
+  property: validProperty(frames, (valid) => {
+    const bytes = encodeFrames(valid);
+    // The wasm encoder writes what the reference encoder writes.
+    const enc = new ZmtpFrameEncoder();
+    for (const f of valid) enc.add(f.body, f.flags);
+    const written: Uint8Array[] = [];
+    enc.flush((b) => written.push(b.slice()));
+    assertEqual(hex(concat(written)), hex(bytes), "wasm encoder vs reference encoder");
+    const max = 0xffffffff;
+    const whole = decodeWith(new ZmtpFrameDecoder(), [bytes.slice()], max);
+    const expected = valid.map((f) => `${f.flags}:${hex(f.body)}`);
+    assertEqual(whole.frames, expected, "unsplit decode vs the frames sent");
+    return (c) => {
       const cut = decodeWith(new ZmtpFrameDecoder(), split(bytes, c.cuts), max);
-      const expected = c.valid.map((f) => `${f.flags}:${hex(f.body)}`);
-      assertEqual(whole.frames, expected, "unsplit decode vs the frames sent");
       assertEqual(cut.frames, expected, "split decode vs the frames sent");
       assertEqual([cut.status, cut.pending.at(-1) ?? 0], [0, 0], "status and pending at the end");
-    }),
+    };
+  }),
 };
 
 const greeting: FuzzTarget = {
   family: "zmtp",
   name: "zmtp.greeting",
-  property: () =>
-    fc.property(
-      mutatedCase(fc.record({
+  property: mutatedProperty(
+    fc.tuple(
+      fc.record({
         minor: fc.constantFrom(0, 1),
         mechanism: fc.constantFrom("NULL", "PLAIN", "CURVE"),
         asServer: fc.boolean(),
-      })),
+      }),
       fc.constantFrom("NULL", "PLAIN"),
-      (c, ours) => {
-        const bytes = applyMutations(buildGreeting(c.valid), c.mutations).subarray(
-          0,
-          GREETING_SIZE,
-        );
+    ),
+    ([valid, ours]) => {
+      const greeting = buildGreeting(valid);
+      return (c) => {
+        const bytes = applyMutations(greeting, c.mutations).subarray(0, GREETING_SIZE);
         // Checked on growing prefixes, as the session does: a refusal never turns into a pass.
         let refused: string | undefined;
         let have = 0;
@@ -163,8 +163,9 @@ const greeting: FuzzTarget = {
           else if (r.ok === "partial" && have >= GREETING_SIZE) throw new Error("partial at 64");
           else if (r.ok === true && have < GREETING_SIZE) throw new Error("ok before 64 octets");
         }
-      },
-    ),
+      };
+    },
+  ),
 };
 
 const commandName = fc.constantFrom("READY", "PING", "PONG", "ERROR", "SUBSCRIBE", "CANCEL", "X");
@@ -179,33 +180,30 @@ const props = fc.array(
 const commands: FuzzTarget = {
   family: "zmtp",
   name: "zmtp.commands",
-  property: () =>
-    fc.property(
-      mutatedCase(fc.record({
-        name: commandName,
-        props,
-        data: fc.uint8Array({ maxLength: 40 }),
-        ttl: fc.integer({ min: 0, max: 0xffff }),
-      })),
-      (c) => {
-        const v = c.valid;
-        const valid = v.name === "READY"
-          ? readyCommand(v.props)
-          : v.name === "PING"
-          ? pingCommand(v.ttl, v.data.subarray(0, 16))
-          : v.name === "ERROR"
-          ? errorCommand(String.fromCharCode(...v.data))
-          : v.name === "SUBSCRIBE" || v.name === "CANCEL"
-          ? subscriptionCommand(v.data, v.name === "SUBSCRIBE")
-          : encodeCommand(v.name, v.data);
-        if (c.mutations.length === 0) {
-          const cmd = parseCommand(valid);
-          if (cmd?.name !== v.name) throw new Error(`round trip: ${cmd?.name} for ${v.name}`);
-          if (v.name === "READY") {
-            const r = parseReady(cmd.data);
-            if (!r.ok) throw new Error(`READY round trip: ${r.reason}`);
-          }
-        }
+  property: mutatedProperty(
+    fc.record({
+      name: commandName,
+      props,
+      data: fc.uint8Array({ maxLength: 40 }),
+      ttl: fc.integer({ min: 0, max: 0xffff }),
+    }),
+    (v) => {
+      const valid = v.name === "READY"
+        ? readyCommand(v.props)
+        : v.name === "PING"
+        ? pingCommand(v.ttl, v.data.subarray(0, 16))
+        : v.name === "ERROR"
+        ? errorCommand(String.fromCharCode(...v.data))
+        : v.name === "SUBSCRIBE" || v.name === "CANCEL"
+        ? subscriptionCommand(v.data, v.name === "SUBSCRIBE")
+        : encodeCommand(v.name, v.data);
+      const cmd = parseCommand(valid);
+      if (cmd?.name !== v.name) throw new Error(`round trip: ${cmd?.name} for ${v.name}`);
+      if (v.name === "READY") {
+        const r = parseReady(cmd.data);
+        if (!r.ok) throw new Error(`READY round trip: ${r.reason}`);
+      }
+      return (c) => {
         const bytes = applyMutations(valid, c.mutations);
         noThrow(() => {
           const cmd = parseCommand(bytes);
@@ -224,8 +222,9 @@ const commands: FuzzTarget = {
             }
           } else if (typeof r.reason !== "string") throw new Error("no reason");
         });
-      },
-    ),
+      };
+    },
+  ),
 };
 
 // ── Sessions ────────────────────────────────────────────────────────────────────────────────
@@ -360,34 +359,37 @@ const sessionMutated: FuzzTarget = {
   family: "zmtp",
   name: "zmtp.session.mutated",
   weight: 0.6,
-  property: () =>
-    fc.property(mutatedCase(conversation), (c) => {
-      const bytes = applyMutations(record(c.valid), c.mutations);
+  property: mutatedProperty(conversation, (valid) => {
+    const recorded = record(valid);
+    return (c) => {
+      const bytes = applyMutations(recorded, c.mutations);
       const log: Log = { events: [], writes: 0 };
-      const s = new ZmtpSession(victimOptions(c.valid), sink(log));
+      const s = new ZmtpSession(victimOptions(valid), sink(log));
       s.start(0);
       for (const chunk of split(bytes, c.cuts)) noThrow(() => s.feed(chunk, 1));
       // A handshake that never completes ends by the clock with a named reason.
       noThrow(() => s.tick(1e9));
       if (!s.isReady && !s.isClosed) throw new Error("neither ready nor closed after the timeout");
       checkBounded(log.events.length + log.writes, bytes.length, "ZmtpSession", 8);
-    }),
+    };
+  }),
 };
 
 const sessionSplit: FuzzTarget = {
   family: "zmtp",
   name: "zmtp.session.split",
   weight: 0.6,
-  property: () =>
-    fc.property(validCase(conversation), (c) => {
-      const bytes = record(c.valid);
-      const whole = replay(c.valid, [bytes.slice()]);
-      const cut = replay(c.valid, split(bytes, c.cuts));
+  property: validProperty(conversation, (valid) => {
+    const bytes = record(valid);
+    const whole = replay(valid, [bytes.slice()]);
+    if (whole.events[0] === undefined || !whole.events[0].startsWith("ready")) {
+      throw new Error(`a valid conversation did not reach ready: ${whole.events[0]}`);
+    }
+    return (c) => {
+      const cut = replay(valid, split(bytes, c.cuts));
       assertEqual(cut.events, whole.events, "split session events vs unsplit");
-      if (whole.events[0] === undefined || !whole.events[0].startsWith("ready")) {
-        throw new Error(`a valid conversation did not reach ready: ${whole.events[0]}`);
-      }
-    }),
+    };
+  }),
 };
 
 /** Every ZMTP target. */
