@@ -40,7 +40,7 @@ Needs nats-server unless --nats is given: apt-get install nats-server (Debian/Ub
 
 Examples:
   weft nano cluster --gates 2 --backends 1 examples/chat/main.ts
-  weft nano cluster --gates 4 --nats nats://10.0.0.5:4222 --runtime bun server.ts
+  weft nano cluster --gates 4 --nats nats://127.0.0.1:4222 --runtime bun server.ts
 `;
 
 const FLAGS: Record<string, FlagSpec> = {

@@ -159,7 +159,7 @@ export function checkSecurity(values: SecurityValues & Partial<CurveOptions>): v
 
 /** What {@link securityFor} needs to know of the connection and the socket. */
 export interface ConnectionContext {
-  /** The peer's address as the transport reports it (`tcp://10.0.0.7:51234`). */
+  /** The peer's address as the transport reports it (`tcp://127.0.0.1:51234`). */
   readonly remoteAddress: string;
   /** The local socket's routing id (RFC 27 "identity"). */
   readonly routingId: Uint8Array;
