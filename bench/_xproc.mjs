@@ -3,7 +3,7 @@
 // against any other, each speaking the `--role R --endpoint E --size N --count N` flags.
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
-import { unlinkSync } from "node:fs";
+import { readFileSync, unlinkSync } from "node:fs";
 import process from "node:process";
 import { log, median, root, si } from "./_compare.mjs";
 
@@ -81,6 +81,48 @@ export async function runPair({ scenario, sender, receiver, transport, size, cou
     return null;
   }
   return { ...measured.rec, sender: sender.id, receiver: receiver.id };
+}
+
+/**
+ * The pairs both runners use: every program against itself (PUSH → PULL at each transport and
+ * size; with `quick`, 1 KiB and 64 KiB over tcp only), the mixed pairs over tcp at `mixedSizes`
+ * (weft Deno ↔ the C anchor, weft Bun ↔ weft Deno), then REQ → REP 16 B over tcp. `counts` maps a
+ * size (and `rr`) to the messages per pair.
+ */
+export function standardPlan(progs, { counts, quick, transports, sizes, mixedSizes }) {
+  const count = (z) => counts[z] ?? Math.max(5_000, Math.round(counts[16] * 16 / (z + 16)));
+  const byId = Object.fromEntries(progs.map((p) => [p.id, p]));
+  const plan = [];
+  const pair = (scenario, sender, receiver, transport, size, n) =>
+    plan.push({ scenario, sender, receiver, transport, size, count: n });
+  for (const transport of transports) {
+    for (const size of sizes) {
+      if (quick && transport !== "tcp" && size !== 16) continue;
+      for (const p of progs) pair("push_pull", p, p, transport, size, count(size));
+    }
+  }
+  for (const size of mixedSizes) {
+    for (const [s, r] of [["deno", "c"], ["c", "deno"], ["bun", "deno"], ["deno", "bun"]]) {
+      if (byId[s] && byId[r]) pair("push_pull", byId[s], byId[r], "tcp", size, count(size));
+    }
+  }
+  for (const p of progs) pair("req_rep", p, p, "tcp", 16, counts.rr);
+  return plan;
+}
+
+/** Prints the cross-process tables alone (`--quick`, `--cross-process-only`) and exits. */
+export function printCrossAndExit(tables, rounds, versions) {
+  const load = () => {
+    try {
+      return readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+    } catch {
+      return "?";
+    }
+  };
+  console.log(`\nacross processes, medians of ${rounds} round(s); ${versions}`);
+  console.log(`load average after: ${load()}\n`);
+  console.log(tables);
+  process.exit(0);
 }
 
 /** What one pair measured, for the progress log. */

@@ -26,7 +26,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
 import { log, median, runRounds, runtimeVersions, si, tryRun } from "../_compare.mjs";
-import { pairTables, runPlan } from "../_xproc.mjs";
+import { pairTables, printCrossAndExit, runPlan, standardPlan } from "../_xproc.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const at = (...p) => join(root, ...p);
@@ -197,47 +197,15 @@ const progs = columns.flatMap((c) => {
   const args = c.id === "c" ? [] : c.id === "deno" ? ["run", "-A", script] : ["run", script];
   return [{ id: c.id, title: c.title, cmd: c.spec.cmd, args }];
 });
-const byId = Object.fromEntries(progs.map((p) => [p.id, p]));
-const counts = opts.quick
-  ? { 16: 60_000, 1024: 30_000, 65536: 3_000, rr: 3_000 }
-  : { 16: 500_000, 1024: 200_000, 65536: 10_000, rr: 20_000 };
-const plan = [];
-for (const transport of ["tcp", "ipc"]) {
-  for (const size of [16, 1024, 65536]) {
-    if (opts.quick && transport !== "tcp" && size !== 16) continue;
-    for (const p of progs) {
-      plan.push({
-        scenario: "push_pull",
-        sender: p,
-        receiver: p,
-        transport,
-        size,
-        count: counts[size],
-      });
-    }
-  }
-}
-for (const [s, r] of [["deno", "c"], ["c", "deno"], ["bun", "deno"], ["deno", "bun"]]) {
-  if (!byId[s] || !byId[r]) continue;
-  plan.push({
-    scenario: "push_pull",
-    sender: byId[s],
-    receiver: byId[r],
-    transport: "tcp",
-    size: 16,
-    count: counts[16],
-  });
-}
-for (const p of progs) {
-  plan.push({
-    scenario: "req_rep",
-    sender: p,
-    receiver: p,
-    transport: "tcp",
-    size: 16,
-    count: counts.rr,
-  });
-}
+const plan = standardPlan(progs, {
+  counts: opts.quick
+    ? { 16: 60_000, 1024: 30_000, 65536: 3_000, rr: 3_000 }
+    : { 16: 500_000, 1024: 200_000, 65536: 10_000, rr: 20_000 },
+  quick: opts.quick,
+  transports: ["tcp", "ipc"],
+  sizes: [16, 1024, 65536],
+  mixedSizes: [16],
+});
 log(`across processes: ${progs.map((p) => p.title).join(", ")}; load average ${loadavg()}`);
 const cross = await runPlan(plan, {
   runs: opts.quick ? 1 : opts.runs,
@@ -245,12 +213,7 @@ const cross = await runPlan(plan, {
 });
 const crossTables = pairTables(cross, progs, "c");
 if (opts.quick || opts.crossOnly) {
-  console.log(
-    `\nacross processes, medians of ${opts.quick ? 1 : opts.runs} round(s); ${versions()}`,
-  );
-  console.log(`load average after: ${loadavg()}\n`);
-  console.log(crossTables);
-  process.exit(0);
+  printCrossAndExit(crossTables, opts.quick ? 1 : opts.runs, versions());
 }
 
 const { raw, notes } = await runRounds(columns, {

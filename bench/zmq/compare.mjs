@@ -32,7 +32,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
 import { log, median, runRounds, runtimeVersions, si, tryRun } from "../_compare.mjs";
-import { pairTables, runPlan } from "../_xproc.mjs";
+import { pairTables, printCrossAndExit, runPlan, standardPlan } from "../_xproc.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const at = (...p) => join(root, ...p);
@@ -286,59 +286,19 @@ function peerPrograms() {
   return progs;
 }
 
-/** Which pairs run: every program against itself, then the mixed pairs, then REQ/REP. */
+/** Which pairs run (see standardPlan); --transport / --size narrow them. */
 function crossPlan(progs) {
-  const q = opts.quick;
-  const counts = q
-    ? { 16: 300_000, 1024: 100_000, 65536: 5_000, rr: 5_000 }
-    : { 16: 2_000_000, 1024: 500_000, 65536: 20_000, rr: 20_000 };
   const pickedT = opts.pass.flatMap((v, i) => opts.pass[i - 1] === "--transport" ? [v] : []);
   const pickedZ = opts.pass.flatMap((v, i) => opts.pass[i - 1] === "--size" ? [+v] : []);
-  const transports = pickedT.length ? pickedT.filter((t) => t !== "inproc") : ["tcp", "ipc"];
-  const sizes = pickedZ.length ? pickedZ : [16, 1024, 65536];
-  const count = (z) => counts[z] ?? Math.max(5_000, Math.round(counts[16] * 16 / (z + 16)));
-  const plan = [];
-  const byId = Object.fromEntries(progs.map((p) => [p.id, p]));
-  for (const transport of transports) {
-    for (const size of sizes) {
-      if (q && transport !== "tcp" && size !== 16) continue;
-      for (const p of progs) {
-        plan.push({
-          scenario: "push_pull",
-          sender: p,
-          receiver: p,
-          transport,
-          size,
-          count: count(size),
-        });
-      }
-    }
-  }
-  const mixed = [["deno", "c"], ["c", "deno"], ["bun", "deno"], ["deno", "bun"]];
-  for (const size of q ? [16] : [16, 1024]) {
-    for (const [s, r] of mixed) {
-      if (!byId[s] || !byId[r]) continue;
-      plan.push({
-        scenario: "push_pull",
-        sender: byId[s],
-        receiver: byId[r],
-        transport: "tcp",
-        size,
-        count: count(size),
-      });
-    }
-  }
-  for (const p of progs) {
-    plan.push({
-      scenario: "req_rep",
-      sender: p,
-      receiver: p,
-      transport: "tcp",
-      size: 16,
-      count: counts.rr,
-    });
-  }
-  return plan;
+  return standardPlan(progs, {
+    counts: opts.quick
+      ? { 16: 300_000, 1024: 100_000, 65536: 5_000, rr: 5_000 }
+      : { 16: 2_000_000, 1024: 500_000, 65536: 20_000, rr: 20_000 },
+    quick: opts.quick,
+    transports: pickedT.length ? pickedT.filter((t) => t !== "inproc") : ["tcp", "ipc"],
+    sizes: pickedZ.length ? pickedZ : [16, 1024, 65536],
+    mixedSizes: opts.quick ? [16] : [16, 1024],
+  });
 }
 
 const progs = peerPrograms();
@@ -353,12 +313,7 @@ if (opts.quick || opts.crossOnly) {
     mkdirSync(dirname(opts.json), { recursive: true });
     writeFileSync(opts.json, JSON.stringify({ cross }, null, 1));
   }
-  console.log(
-    `\nacross processes, medians of ${opts.quick ? 1 : opts.runs} round(s); ${versions()}`,
-  );
-  console.log(`load average after: ${loadavg()}\n`);
-  console.log(crossTables);
-  process.exit(0);
+  printCrossAndExit(crossTables, opts.quick ? 1 : opts.runs, versions());
 }
 
 function loadavg() {
