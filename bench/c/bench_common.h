@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #define MAX_PICKS 8
@@ -132,16 +133,36 @@ static void print_throughput(const char *impl, const char *transport, long size,
   fflush(stdout);
 }
 
+/* This process's CPU time (user + system, all threads), seconds. */
+static double cpu_s(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+/* The cross-process receiver's line: print_throughput's keys plus CPU ns per message. */
+static void print_throughput_cpu(const char *impl, const char *transport, long size, long count,
+                                 double secs, double cpu) {
+  double rate = (double)count / secs;
+  printf("{\"impl\":\"%s\",\"scenario\":\"push_pull\",\"mode\":\"native\",\"transport\":\"%s\","
+         "\"size\":%ld,\"count\":%ld,\"seconds\":%.3f,\"msg_per_s\":%.0f,\"mb_per_s\":%.1f,"
+         "\"cpu_ns_per_msg\":%.0f}\n",
+         impl, transport, size, count, secs, rate, rate * (double)size / 1e6, cpu * 1e9 / (double)count);
+  fflush(stdout);
+}
+
 static void print_latency(const char *impl, const char *transport, long size, double *rtt_us,
                           long n) {
   double sum = 0;
   for (long i = 0; i < n; i++) sum += rtt_us[i];
   qsort(rtt_us, (size_t)n, sizeof(double), cmp_double);
   printf("{\"impl\":\"%s\",\"scenario\":\"req_rep\",\"mode\":\"native\",\"transport\":\"%s\","
-         "\"size\":%ld,\"count\":%ld,\"p50_us\":%.1f,\"p99_us\":%.1f,\"mean_us\":%.1f,"
+         "\"size\":%ld,\"count\":%ld,\"p50_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f,"
+         "\"max_us\":%.1f,\"mean_us\":%.1f,"
          "\"rtt_per_s\":%.0f}\n",
          impl, transport, size, n, percentile(rtt_us, n, 0.50), percentile(rtt_us, n, 0.99),
-         n ? sum / (double)n : 0, n ? 1e6 * (double)n / sum : 0);
+         percentile(rtt_us, n, 0.999), n ? rtt_us[n - 1] : 0, n ? sum / (double)n : 0, n ? 1e6 * (double)n / sum : 0);
   fflush(stdout);
 }
 

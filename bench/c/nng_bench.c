@@ -6,6 +6,11 @@
  *              received to the last; msg/s and MB/s (1e6 bytes).
  *   req_rep    Req0 -> Rep0 round trips over tcp (16 B by default); p50/p99/mean RTT in us.
  *
+ * Cross-process (one end per process; bench/sp/compare.mjs pairs them with other programs):
+ *   nng_bench --role pull|push|rep|req --endpoint URL --size N --count N
+ *   pull listens and prints msg/s; push dials (retrying) and then waits to be stopped (nng_close
+ *   does not linger); rep listens and echoes until an empty request; req prints p50/p99/p99.9.
+ *
  * Build: bench/c/build.sh.  Run: bench/.out/nng_bench --all   (see --help). */
 #include "bench_common.h"
 
@@ -162,7 +167,79 @@ static void run_req_rep(const struct picks *p, const char *transport, long size)
   if (strcmp(transport, "ipc") == 0) unlink(url + strlen("ipc://"));
 }
 
+/* ---- one end per process (--role) ----------------------------------------------------------- */
+
+static int role_main(int argc, char **argv) {
+  const char *role = NULL, *url = NULL;
+  long size = 16, count = 100000;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (strcmp(argv[i], "--role") == 0) role = argv[i + 1];
+    else if (strcmp(argv[i], "--endpoint") == 0) url = argv[i + 1];
+    else if (strcmp(argv[i], "--size") == 0) size = atol(argv[i + 1]);
+    else if (strcmp(argv[i], "--count") == 0) count = atol(argv[i + 1]);
+    else die("unknown flag", argv[i]);
+  }
+  if (!role || !url) die("--role", "needs --role and --endpoint");
+  const char *transport = strncmp(url, "ipc:", 4) == 0 ? "ipc" : "tcp";
+  nng_socket sock;
+  nng_msg *m;
+  if (strcmp(role, "pull") == 0) {
+    check(nng_pull0_open(&sock), "pull0 open");
+    check(nng_socket_set_int(sock, NNG_OPT_RECVBUF, 128), "recv-buffer");
+    check(nng_listen(sock, url, NULL, 0), url);
+    check(nng_recvmsg(sock, &m, 0), "recvmsg");
+    nng_msg_free(m);
+    double t0 = now_s(), c0 = cpu_s();
+    size_t last = (size_t)size;
+    for (long i = 1; i < count; i++) {
+      check(nng_recvmsg(sock, &m, 0), "recvmsg");
+      last = nng_msg_len(m);
+      nng_msg_free(m);
+    }
+    double t1 = now_s(), c1 = cpu_s();
+    if ((long)last != size) die("pull", "wrong message size");
+    print_throughput_cpu(IMPL, transport, size, count - 1, t1 - t0, c1 - c0);
+  } else if (strcmp(role, "push") == 0) {
+    check(nng_push0_open(&sock), "push0 open");
+    check(nng_socket_set_int(sock, NNG_OPT_SENDBUF, 128), "send-buffer");
+    check(nng_dial(sock, url, NULL, NNG_FLAG_NONBLOCK), "dial push");
+    for (long i = 0; i < count; i++) {
+      check(nng_msg_alloc(&m, (size_t)size), "msg alloc");
+      memset(nng_msg_body(m), 'x', (size_t)size);
+      check(nng_sendmsg(sock, m, 0), "sendmsg");
+    }
+    sleep(60); /* nng_close does not linger: the orchestrator stops this process */
+  } else if (strcmp(role, "rep") == 0) {
+    check(nng_rep0_open(&sock), "rep0 open");
+    check(nng_listen(sock, url, NULL, 0), url);
+    rep_main(&sock);
+  } else if (strcmp(role, "req") == 0) {
+    check(nng_req0_open(&sock), "req0 open");
+    check(nng_dial(sock, url, NULL, NNG_FLAG_NONBLOCK), "dial req");
+    double *rtt = malloc(sizeof(double) * (size_t)count);
+    for (long i = -1000; i < count; i++) { /* 1000 warm-up round trips first */
+      double t0 = now_s();
+      check(nng_msg_alloc(&m, (size_t)size), "msg alloc");
+      check(nng_sendmsg(sock, m, 0), "req send");
+      check(nng_recvmsg(sock, &m, 0), "req recv");
+      nng_msg_free(m);
+      if (i >= 0) rtt[i] = (now_s() - t0) * 1e6;
+    }
+    check(nng_msg_alloc(&m, 0), "msg alloc");
+    check(nng_sendmsg(sock, m, 0), "req stop");
+    check(nng_recvmsg(sock, &m, 0), "req stop reply");
+    nng_msg_free(m);
+    print_latency(IMPL, transport, size, rtt, count);
+    free(rtt);
+  } else {
+    die("unknown --role", role);
+  }
+  nng_close(sock);
+  return 0;
+}
+
 int main(int argc, char **argv) {
+  if (argc > 1 && strcmp(argv[1], "--role") == 0) return role_main(argc, argv);
   struct picks p;
   parse_args(argc, argv, &p, "push_pull req_rep", "tcp ipc inproc");
   static const char *all_scen[] = {"push_pull", "req_rep"};

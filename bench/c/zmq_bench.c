@@ -6,6 +6,11 @@
  *   fanout     PUB -> N SUB (default 10) over tcp, 16 B; deliveries/s summed over subscribers.
  *              PUB drops at the HWM, so "sent" can exceed "delivered" / subscribers.
  *
+ * Cross-process (one end per process; bench/zmq/compare.mjs pairs them with other programs):
+ *   zmq_bench --role pull|push|rep|req --endpoint EP --size N --count N
+ *   pull binds and prints msg/s from the first message to the last; push connects and sends with
+ *   LINGER -1; rep binds and echoes until an empty request; req connects and prints p50/p99/p99.9.
+ *
  * Build: bench/c/build.sh.  Run: bench/.out/zmq_bench --all   (see --help). */
 #include "bench_common.h"
 
@@ -247,7 +252,78 @@ static void run_fanout(const struct picks *p, const char *transport, long size) 
   if (strcmp(transport, "ipc") == 0) unlink(ep + strlen("ipc://"));
 }
 
+/* ---- one end per process (--role) ----------------------------------------------------------- */
+
+static const char *transport_of(const char *ep) {
+  return strncmp(ep, "ipc:", 4) == 0 ? "ipc" : strncmp(ep, "tcp:", 4) == 0 ? "tcp" : "other";
+}
+
+static int role_main(int argc, char **argv) {
+  const char *role = NULL, *ep = NULL;
+  long size = 16, count = 100000;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (strcmp(argv[i], "--role") == 0) role = argv[i + 1];
+    else if (strcmp(argv[i], "--endpoint") == 0) ep = argv[i + 1];
+    else if (strcmp(argv[i], "--size") == 0) size = atol(argv[i + 1]);
+    else if (strcmp(argv[i], "--count") == 0) count = atol(argv[i + 1]);
+    else die("unknown flag", argv[i]);
+  }
+  if (!role || !ep) die("--role", "needs --role and --endpoint");
+  void *ctx = zmq_ctx_new();
+  char *buf = malloc((size_t)size + 1);
+  memset(buf, 'x', (size_t)size + 1);
+  if (strcmp(role, "pull") == 0) {
+    void *pull = zmq_socket(ctx, ZMQ_PULL);
+    check(zmq_bind(pull, ep), ep);
+    zmq_msg_t msg;
+    zmq_msg_init(&msg);
+    check(zmq_msg_recv(&msg, pull, 0), "recv");
+    double t0 = now_s(), c0 = cpu_s();
+    for (long i = 1; i < count; i++) check(zmq_msg_recv(&msg, pull, 0), "recv");
+    double t1 = now_s(), c1 = cpu_s();
+    if ((long)zmq_msg_size(&msg) != size) die("pull", "wrong message size");
+    zmq_msg_close(&msg);
+    print_throughput_cpu(IMPL, transport_of(ep), size, count - 1, t1 - t0, c1 - c0);
+    zmq_close(pull);
+  } else if (strcmp(role, "push") == 0) {
+    void *push = zmq_socket(ctx, ZMQ_PUSH);
+    check(zmq_connect(push, ep), "connect push");
+    for (long i = 0; i < count; i++) check(zmq_send(push, buf, (size_t)size, 0), "send");
+    zmq_close(push); /* LINGER -1: waits until the PULL side has everything */
+  } else if (strcmp(role, "rep") == 0) {
+    struct echoer e = {ctx, zmq_socket(ctx, ZMQ_REP)};
+    check(zmq_bind(e.rep, ep), ep);
+    rep_main(&e);
+    zmq_close(e.rep);
+  } else if (strcmp(role, "req") == 0) {
+    void *req = zmq_socket(ctx, ZMQ_REQ);
+    check(zmq_connect(req, ep), "connect req");
+    double *rtt = malloc(sizeof(double) * (size_t)count);
+    for (int i = 0; i < 1000; i++) { /* warm-up */
+      check(zmq_send(req, buf, (size_t)size, 0), "req send");
+      check(zmq_recv(req, buf, (size_t)size, 0), "req recv");
+    }
+    for (long i = 0; i < count; i++) {
+      double t0 = now_s();
+      check(zmq_send(req, buf, (size_t)size, 0), "req send");
+      check(zmq_recv(req, buf, (size_t)size, 0), "req recv");
+      rtt[i] = (now_s() - t0) * 1e6;
+    }
+    check(zmq_send(req, "", 0, 0), "req stop");
+    check(zmq_recv(req, buf, (size_t)size, 0), "req stop reply");
+    print_latency(IMPL, transport_of(ep), size, rtt, count);
+    free(rtt);
+    zmq_close(req);
+  } else {
+    die("unknown --role", role);
+  }
+  free(buf);
+  zmq_ctx_term(ctx);
+  return 0;
+}
+
 int main(int argc, char **argv) {
+  if (argc > 1 && strcmp(argv[1], "--role") == 0) return role_main(argc, argv);
   struct picks p;
   parse_args(argc, argv, &p, "push_pull req_rep fanout", "tcp ipc inproc");
   static const char *all_scen[] = {"push_pull", "req_rep", "fanout"};

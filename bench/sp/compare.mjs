@@ -3,7 +3,15 @@
 //   node bench/sp/compare.mjs [--runs 3] [--seconds 1.5] [--scenario S]... [--transport T]...
 //                             [--size N]... [--only c,deno,bun] [--json FILE]
 //   npm run bench:sp -- --runs 1
+//   npm run bench:sp -- --quick            # cross-process only, one round, small counts: < 1 min
 //
+// First, the headline, across processes (bench/_xproc.mjs): `nng_bench --role` and
+// bench/sp/peer.ts on Deno and Bun, each receiver (Pull0, Rep0) in its own process and each
+// sender (Push0, Req0) in another: PUSH → PULL tcp / ipc at 16 B / 1 KiB / 64 KiB, REQ → REP 16 B
+// over tcp (p50 / p99 / p99.9), mixed pairs (weft Deno ↔ nng C, weft Bun ↔ weft Deno); each
+// receiver reports its CPU time per message too. `--cross-process-only` stops after that table.
+//
+// Then, in one process:
 // Runs, round-robin for each of --runs rounds (so drift on a busy machine hits every column):
 //   nng C      bench/.out/nng_bench (built by bench/c/build.sh; skipped with a note without gcc
 //              or libnng-dev): Push0 in its own thread, nng's own I/O threads.
@@ -18,14 +26,19 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
 import { log, median, runRounds, runtimeVersions, si, tryRun } from "../_compare.mjs";
+import { pairTables, printCrossAndExit, runPlan, standardPlan } from "../_xproc.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const at = (...p) => join(root, ...p);
 
 function parseArgs(argv) {
-  const o = { runs: 3, seconds: "1.5", pass: [], only: null, json: null };
+  const o = { runs: 3, seconds: "1.5", pass: [], only: null, json: null, quick: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
+    if (a === "--quick" || a === "--cross-process-only") {
+      o[a === "--quick" ? "quick" : "crossOnly"] = true;
+      continue;
+    }
     if (a === "-h" || a === "--help") {
       process.stderr.write(
         readFileSync(fileURLToPath(import.meta.url), "utf8").split("\nimport")[0] + "\n",
@@ -174,6 +187,35 @@ function versions() {
   return v.join(", ");
 }
 
+// ---- across processes ---------------------------------------------------------------------------
+
+const loadavg = () => tryRun("sh", ["-c", "cut -d' ' -f1-3 /proc/loadavg"]) ?? "?";
+const progs = columns.flatMap((c) => {
+  c.spec ??= c.make();
+  if (c.spec.skip) return [];
+  const script = at("bench/sp/peer.ts");
+  const args = c.id === "c" ? [] : c.id === "deno" ? ["run", "-A", script] : ["run", script];
+  return [{ id: c.id, title: c.title, cmd: c.spec.cmd, args }];
+});
+const plan = standardPlan(progs, {
+  counts: opts.quick
+    ? { 16: 60_000, 1024: 30_000, 65536: 3_000, rr: 3_000 }
+    : { 16: 500_000, 1024: 200_000, 65536: 10_000, rr: 20_000 },
+  quick: opts.quick,
+  transports: ["tcp", "ipc"],
+  sizes: [16, 1024, 65536],
+  mixedSizes: [16],
+});
+log(`across processes: ${progs.map((p) => p.title).join(", ")}; load average ${loadavg()}`);
+const cross = await runPlan(plan, {
+  runs: opts.quick ? 1 : opts.runs,
+  timeoutS: opts.quick ? 15 : 60,
+});
+const crossTables = pairTables(cross, progs, "c");
+if (opts.quick || opts.crossOnly) {
+  printCrossAndExit(crossTables, opts.quick ? 1 : opts.runs, versions());
+}
+
 const { raw, notes } = await runRounds(columns, {
   runs: opts.runs,
   machine: versions(),
@@ -185,5 +227,7 @@ if (opts.json) {
 }
 console.log(`\nmedians of ${opts.runs} round(s); ${versions()}`);
 for (const n of notes) console.log(`note: ${n}`);
-console.log("");
+console.log("\n## Across processes (sender and receiver in separate processes)\n");
+console.log(crossTables);
+console.log("\n## In one process (sender and receiver on one thread)\n");
 console.log(table(raw));

@@ -1,10 +1,19 @@
-// compare: weft's ZeroMQ scenarios against its anchors, in one invocation, as one table.
+// compare: weft's ZeroMQ scenarios against its anchors, in one invocation: first across
+// processes (the headline), then in one process.
 //
 //   node bench/zmq/compare.mjs [--runs 3] [--seconds 1.5] [--scenario S]... [--transport T]...
 //                              [--size N]... [--mode plain|batch]... [--only a,b] [--json FILE]
-//                              [--timeout S]
-//   npm run bench:zmq -- --runs 1
+//                              [--timeout S] [--quick] [--cross-process-only]
+//   npm run bench:zmq -- --quick          # cross-process only, one round, small counts: < 1 min
 //
+// Across processes (bench/_xproc.mjs): each receiver (PULL, REP) in its own process, each sender
+// (PUSH, REQ) in another: `zmq_bench --role`, `bench/node/zeromqjs_peer.mjs`, `bench/zmq/peer.ts`
+// on Deno and on Bun. PUSH → PULL over tcp and ipc at 16 B / 1 KiB / 64 KiB for every program
+// against itself, REQ → REP 16 B over tcp (p50 / p99 / p99.9), and mixed pairs (weft Deno ↔
+// libzmq, weft Bun ↔ weft Deno) so the slow side shows. Each receiver also reports its CPU time
+// per message, which a loaded machine disturbs far less than msg/s.
+//
+// In one process:
 // Runs, round-robin for each of --runs rounds (so drift on a busy machine hits every column):
 //   libzmq C   bench/.out/zmq_bench (built by bench/c/build.sh; skipped with a note without
 //              gcc or libzmq3-dev): PUSH in its own thread, the C library's own I/O thread.
@@ -23,14 +32,33 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
 import { log, median, runRounds, runtimeVersions, si, tryRun } from "../_compare.mjs";
+import { pairTables, printCrossAndExit, runPlan, standardPlan } from "../_xproc.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const at = (...p) => join(root, ...p);
 
 function parseArgs(argv) {
-  const o = { runs: 3, seconds: "1.5", pass: [], modes: [], only: null, json: null, timeout: 300 };
+  const o = {
+    runs: 3,
+    seconds: "1.5",
+    pass: [],
+    modes: [],
+    only: null,
+    json: null,
+    timeout: 300,
+    quick: false,
+    crossOnly: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
+    if (a === "--quick") {
+      o.quick = true;
+      continue;
+    }
+    if (a === "--cross-process-only") {
+      o.crossOnly = true;
+      continue;
+    }
     if (a === "-h" || a === "--help") {
       process.stderr.write(
         readFileSync(fileURLToPath(import.meta.url), "utf8").split("\nimport")[0],
@@ -238,6 +266,60 @@ function versions() {
   return v.join(", ");
 }
 
+// ---- across processes ---------------------------------------------------------------------------
+
+/** The programs that play one end each: the columns' binaries with their peer scripts. */
+function peerPrograms() {
+  const progs = [];
+  for (const c of columns) {
+    c.spec ??= c.make();
+    if (c.spec.skip) continue;
+    const args = c.id === "c"
+      ? []
+      : c.id === "zeromqjs"
+      ? [at("bench/node/zeromqjs_peer.mjs")]
+      : c.id === "deno"
+      ? ["run", "-A", at("bench/zmq/peer.ts")]
+      : ["run", at("bench/zmq/peer.ts")];
+    progs.push({ id: c.id, title: c.title, cmd: c.spec.cmd, args });
+  }
+  return progs;
+}
+
+/** Which pairs run (see standardPlan); --transport / --size narrow them. */
+function crossPlan(progs) {
+  const pickedT = opts.pass.flatMap((v, i) => opts.pass[i - 1] === "--transport" ? [v] : []);
+  const pickedZ = opts.pass.flatMap((v, i) => opts.pass[i - 1] === "--size" ? [+v] : []);
+  return standardPlan(progs, {
+    counts: opts.quick
+      ? { 16: 300_000, 1024: 100_000, 65536: 5_000, rr: 5_000 }
+      : { 16: 2_000_000, 1024: 500_000, 65536: 20_000, rr: 20_000 },
+    quick: opts.quick,
+    transports: pickedT.length ? pickedT.filter((t) => t !== "inproc") : ["tcp", "ipc"],
+    sizes: pickedZ.length ? pickedZ : [16, 1024, 65536],
+    mixedSizes: opts.quick ? [16] : [16, 1024],
+  });
+}
+
+const progs = peerPrograms();
+log(`across processes: ${progs.map((p) => p.title).join(", ")}; load average ${loadavg()}`);
+const cross = await runPlan(crossPlan(progs), {
+  runs: opts.quick ? 1 : opts.runs,
+  timeoutS: opts.quick ? 15 : 60,
+});
+const crossTables = pairTables(cross, progs, "c");
+if (opts.quick || opts.crossOnly) {
+  if (opts.json) {
+    mkdirSync(dirname(opts.json), { recursive: true });
+    writeFileSync(opts.json, JSON.stringify({ cross }, null, 1));
+  }
+  printCrossAndExit(crossTables, opts.quick ? 1 : opts.runs, versions());
+}
+
+function loadavg() {
+  return tryRun("sh", ["-c", "cut -d' ' -f1-3 /proc/loadavg"]) ?? "?";
+}
+
 const { raw, notes } = await runRounds(columns, {
   runs: opts.runs,
   timeoutS: opts.timeout,
@@ -249,9 +331,11 @@ const byCol = new Map(
 );
 if (opts.json) {
   mkdirSync(dirname(opts.json), { recursive: true });
-  writeFileSync(opts.json, JSON.stringify(Object.fromEntries(raw), null, 1));
+  writeFileSync(opts.json, JSON.stringify({ ...Object.fromEntries(raw), cross }, null, 1));
 }
-console.log(`\nmedians of ${opts.runs} round(s); ${versions()}`);
+console.log(`\nmedians of ${opts.runs} round(s); ${versions()}; load average after ${loadavg()}`);
 for (const n of notes) console.log(`note: ${n}`);
-console.log("");
+console.log("\n## Across processes (sender and receiver in separate processes)\n");
+console.log(crossTables);
+console.log("\n## In one process (sender and receiver on one thread)\n");
 console.log(table(byCol));

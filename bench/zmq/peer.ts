@@ -1,0 +1,81 @@
+/**
+ * One end of a cross-process ZeroMQ benchmark (bench/zmq/compare.mjs starts the pair):
+ *
+ *   ./node_modules/deno/deno run -A bench/zmq/peer.ts --role pull --endpoint tcp://127.0.0.1:5555 \
+ *     --size 16 --count 1000000
+ *   ./node_modules/bun/bin/bun.exe run bench/zmq/peer.ts --role push --endpoint ... (same flags)
+ *
+ *   pull  binds, receives `--count` messages (`for await`), prints msg/s from the first to the last.
+ *   push  connects, `await send()` per message (one reused buffer), then waits to be stopped.
+ *   rep   binds, echoes until an empty request, which it echoes too before leaving.
+ *   req   connects, 1000 warm-up round trips, `--count` timed ones, prints p50/p99/p99.9 µs.
+ *
+ * The same flags and JSON keys as `zmq_bench --role` (bench/c/zmq_bench.c) and
+ * `zeromqjs_bench.mjs --role`, so any sender can face any receiver.
+ * @module
+ */
+
+import { Pull, Push, Rep, Req } from "../../src/zmq.ts";
+import { closeAll, proc } from "../_scenario.ts";
+import {
+  cpuSeconds,
+  parsePeerArgs,
+  printLatency,
+  printThroughput,
+  timedRoundTrips,
+} from "../_peer.ts";
+
+const p = parsePeerArgs(proc.argv.slice(2));
+
+if (p.role === "pull") {
+  const pull = new Pull();
+  await pull.bind(p.endpoint);
+  let n = 0;
+  let t0 = 0;
+  let last = 0;
+  let cpu0 = 0;
+  for await (const frames of pull) {
+    if (n === 0) {
+      t0 = performance.now();
+      cpu0 = cpuSeconds();
+    }
+    last = frames[0]!.length;
+    if (++n === p.count) break;
+  }
+  const secs = (performance.now() - t0) / 1e3;
+  const cpu = cpuSeconds() - cpu0;
+  if (last !== p.size) throw new Error(`pull: got ${last} B, expected ${p.size}`);
+  printThroughput(p, secs, cpu);
+  await closeAll(pull);
+} else if (p.role === "push") {
+  const push = new Push({ linger: -1 });
+  push.connect(p.endpoint);
+  const buf = new Uint8Array(p.size).fill(0x78);
+  for (let i = 0; i < p.count; i++) await push.send(buf);
+  // Stays up until the orchestrator stops it once PULL has everything: on ipc, `closed` with
+  // linger -1 settled before the last bytes were written and exiting then lost messages (seen
+  // on both runtimes; see bench/README.md "Across processes").
+  await new Promise((r) => setTimeout(r, 60_000));
+  await closeAll(push);
+} else if (p.role === "rep") {
+  const rep = new Rep();
+  await rep.bind(p.endpoint);
+  for await (const msg of rep) {
+    await rep.send(msg);
+    if (msg[0]!.length === 0) break; // the stop request
+  }
+  await closeAll(rep);
+} else {
+  const req = new Req();
+  req.connect(p.endpoint);
+  const buf = new Uint8Array(p.size);
+  const rtt = await timedRoundTrips(p.count, async () => {
+    await req.send(buf);
+    await req.receive();
+  });
+  await req.send(new Uint8Array(0));
+  await req.receive();
+  printLatency(p, rtt);
+  await closeAll(req);
+}
+proc.exit(0);
