@@ -8,6 +8,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { tmpdir } from "node:os";
+import process from "node:process";
 import { freePort, requirePeer, startZmqPeer, waitForListener } from "./_peers.ts";
 import { within } from "../_helpers.ts";
 import { startSender } from "../conformance/_close.ts";
@@ -15,31 +17,40 @@ import { startSender } from "../conformance/_close.ts";
 const N = 10_000;
 const SIZE = 1024;
 
-test("close linger: weft PUSH in a child process → libzmq PULL: all 10,000 × 1 KiB arrive", async (t) => {
-  if (!requirePeer(t, "python3-zmq")) return;
-  const peer = await startZmqPeer();
-  try {
-    await peer.ok({ op: "socket", type: "PULL", options: { LINGER: 0 } });
-    const { endpoint } = await peer.ok({ op: "bind", endpoint: "tcp://127.0.0.1:0" });
-    const child = startSender({
-      family: "zmq",
-      url: String(endpoint),
-      n: N,
-      size: SIZE,
-      mode: "fired",
+let ipcN = 0;
+const ipcBase = `${tmpdir()}/weft-close-linger-${process.pid}`;
+/** A fresh endpoint of `scheme` for a peer to bind. */
+function endpointOf(scheme: "tcp" | "ipc"): string {
+  return scheme === "tcp" ? "tcp://127.0.0.1:0" : `ipc://${ipcBase}-${ipcN++}.sock`;
+}
+
+for (const scheme of ["tcp", "ipc"] as const) {
+  for (const place of ["connects", "binds"] as const) {
+    test(`close linger: weft PUSH in a child process ${place} over ${scheme} → libzmq PULL: all 10,000 × 1 KiB arrive`, async (t) => {
+      if (!requirePeer(t, "python3-zmq")) return;
+      const peer = await startZmqPeer();
+      try {
+        await peer.ok({ op: "socket", type: "PULL", options: { LINGER: 0 } });
+        const bind = place === "binds";
+        const url = bind
+          ? endpointOf(scheme)
+          : String((await peer.ok({ op: "bind", endpoint: endpointOf(scheme) })).endpoint);
+        const child = startSender({ family: "zmq", url, n: N, size: SIZE, mode: "fired", bind });
+        try {
+          if (bind) await peer.ok({ op: "connect", endpoint: await child.bound() });
+          const reading = peer.ok({ op: "recvnumbered", count: N, timeout: 5000 });
+          assert.equal(await within(child.exited, "the child to exit"), 0, child.stderr());
+          const got = await within(reading, "libzmq to count the messages");
+          assert.equal(got.count, N, String(got.error));
+        } finally {
+          child.kill();
+        }
+      } finally {
+        await peer.close();
+      }
     });
-    try {
-      const reading = peer.ok({ op: "recvnumbered", count: N, timeout: 5000 });
-      assert.equal(await within(child.exited, "the child to exit"), 0, child.stderr());
-      const got = await within(reading, "libzmq to count the messages");
-      assert.equal(got.count, N, String(got.error));
-    } finally {
-      child.kill();
-    }
-  } finally {
-    await peer.close();
   }
-});
+}
 
 test("close linger: weft Push0 in a child process → nngcat --pull0: all 10,000 × 1 KiB arrive", async (t) => {
   if (!requirePeer(t, "nngcat")) return;
