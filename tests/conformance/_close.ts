@@ -58,12 +58,16 @@ export interface SenderArgs {
   mode: "fired" | "awaited";
   /** The socket's send high-water mark (ZeroMQ; 0 = none). Default 1000. */
   sendHighWaterMark?: number;
+  /** Bind (listen on) `url` rather than connect to it; {@link Child.bound} tells where. */
+  bind?: boolean;
 }
 
 /** A running child: its stdout lines as they come and its exit code. */
 export interface Child {
   /** Resolves with the first stdout line that equals `line`. */
   line(line: string): Promise<void>;
+  /** With {@link SenderArgs.bind}: resolves with the endpoint the child bound. */
+  bound(): Promise<string>;
   /** The exit code (null when killed). */
   readonly exited: Promise<number | null>;
   /** stderr so far. */
@@ -89,6 +93,7 @@ export function startSender(args: SenderArgs): Child {
     String(args.size),
     args.mode,
     String(args.sendHighWaterMark ?? 1000),
+    ...(args.bind ? ["bind"] : []),
   ];
   const child = deno
     ? spawn(deno.execPath(), ["run", "-A", "--quiet", ...argv], {
@@ -123,6 +128,18 @@ export function startSender(args: SenderArgs): Child {
           check();
         }),
         `the sender to print ${line}`,
+      ),
+    bound: () =>
+      within(
+        new Promise<string>((resolve) => {
+          const look = () => {
+            const line = out.split("\n").slice(0, -1).find((l) => l.startsWith("bound "));
+            if (line) resolve(line.slice("bound ".length));
+            else child.stdout!.once("data", look);
+          };
+          look();
+        }),
+        "the sender to bind",
       ),
     exited,
     stderr: () => err,

@@ -14,6 +14,8 @@ export interface BunSocket<Data> {
   end(): void;
   /** Abortive close (drops unsent data). */
   terminate(): void;
+  /** Shuts down the write side (`shutdown(2)`): the socket still reads until the peer closes. */
+  shutdown(halfClose?: boolean): void;
   /** Stops reading from the kernel (no `data` callbacks until `resume`). */
   pause(): void;
   /** Resumes reading after `pause`. */

@@ -79,7 +79,7 @@ export class BunIpcTransport implements Transport {
   dial(endpoint: Endpoint, options?: DialOptions): Promise<ByteStream> {
     const url = `ipc://${endpoint.path}`;
     const wrap = (socket: BunSocket<BunStream | undefined>) =>
-      new BunStream(socket, { local: url, remote: url });
+      new BunStream(socket, { local: url, remote: url }, { awaitPeerClose: true });
     return dialSocket(
       (socket) => bun().connect({ unix: endpoint.path, socket }),
       wrap,
@@ -95,7 +95,7 @@ export class BunIpcTransport implements Transport {
       const listener = bun().listen({
         unix: path,
         socket: socketHandler((socket) =>
-          accept(new BunStream(socket, { local: url, remote: url }))
+          accept(new BunStream(socket, { local: url, remote: url }, { awaitPeerClose: true }))
         ),
       });
       const ino = inode(path);

@@ -10,6 +10,19 @@ import type { BunSocket, BunSocketHandler } from "./_bun_types.ts";
 import { toWeftError } from "./errors.ts";
 import { endSoon } from "../end_soon.ts";
 
+/** Options of a {@link BunStream}. */
+export interface BunStreamOptions {
+  /**
+   * Unix sockets: a lingering close (`close(lingerMs)` with `lingerMs` > 0) writes the queue
+   * out, shuts down the write side and closes only once the peer has closed (its end of
+   * stream) or the linger ran out. Closing a unix socket at once raises a hang-up on the peer
+   * even while our last bytes sit unread in its receive queue, and libzmq (4.3) then drops
+   * those bytes when its receive high-water mark had stopped it reading; a half-close only
+   * tells it the stream ends after them. Tcp needs none of this: a FIN is no hang-up.
+   */
+  readonly awaitPeerClose?: boolean;
+}
+
 /**
  * A stream over a connected Bun socket. Create it in the socket's `open` callback and route the
  * socket's callbacks to it with {@link socketHandler}.
@@ -58,15 +71,22 @@ export class BunStream implements ByteStream {
   #endError: Error | undefined;
   #socketClosed = false;
   #lingerTimer: ReturnType<typeof setTimeout> | undefined;
+  #awaitPeerClose: boolean;
+  #halfClosed = false;
   #resolveClosed!: () => void;
   readonly closed: Promise<void> = new Promise((r) => (this.#resolveClosed = r));
 
-  /** Wraps an open socket; `addresses` are the endpoint texts shown in events and errors. */
+  /**
+   * Wraps an open socket; `addresses` are the endpoint texts shown in events and errors.
+   * `options.awaitPeerClose` (unix sockets): see {@link BunStreamOptions}.
+   */
   constructor(
     socket: BunSocket<BunStream | undefined>,
     addresses: { local: string; remote: string },
+    options?: BunStreamOptions,
   ) {
     this.#socket = socket;
+    this.#awaitPeerClose = options?.awaitPeerClose ?? false;
     this.localAddress = addresses.local;
     this.remoteAddress = addresses.remote;
     socket.data = this;
@@ -109,7 +129,10 @@ export class BunStream implements ByteStream {
     this.#closing = true;
     this.#end(undefined);
     this.#held = [];
-    if (lingerMs === 0 || this.#queue.bytes === 0) {
+    // A lingering close of a unix socket waits for the peer to read everything and close.
+    this.#awaitPeerClose &&= lingerMs !== undefined && lingerMs > 0;
+    const flushing = this.#queue.bytes > 0;
+    if (lingerMs === 0 || (!flushing && !this.#awaitPeerClose)) {
       this.#closeSocket(false);
       return;
     }
@@ -118,7 +141,18 @@ export class BunStream implements ByteStream {
     }
     // Keep reading (and discarding) while flushing, so a peer flushing to us cannot stall us.
     if (!this.#socketClosed) this.#socket.resume();
-    this.#scheduleFlush();
+    if (flushing) this.#scheduleFlush();
+    else this.#written();
+  }
+
+  /** Closing, and every queued byte is written: close, or half-close and wait for the peer. */
+  #written(): void {
+    if (!this.#awaitPeerClose) return this.#closeSocket(false);
+    if (this.#halfClosed || this.#socketClosed) return;
+    this.#halfClosed = true;
+    // The peer reads to the end of our bytes, sees the end and closes; Bun's `end` or `close`
+    // callback (onGone) then closes the socket.
+    this.#socket.shutdown();
   }
 
   /** Bun's `data` callback. */
@@ -175,7 +209,7 @@ export class BunStream implements ByteStream {
       this.#wantDrain = false;
       this.#handler?.drain();
     }
-    if (this.#closing && queue.bytes === 0) this.#closeSocket(false);
+    if (this.#closing && queue.bytes === 0) this.#written();
   }
 
   #end(error: Error | undefined): void {

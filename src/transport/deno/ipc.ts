@@ -101,7 +101,7 @@ export class DenoIpcTransport implements Transport {
       : undefined;
     try {
       const conn = await (deadline ? Promise.race([connecting, deadline]) : connecting);
-      return new DenoStream(conn, { local: url, remote: url });
+      return new DenoStream(conn, { local: url, remote: url }, { awaitPeerClose: true });
     } catch (error) {
       throw toWeftError(error, `connect to ${url}`);
     } finally {
@@ -125,7 +125,8 @@ export class DenoIpcTransport implements Transport {
     }
     const ino = Deno.lstatSync(path).ino;
     return acceptLoop(listener, url, {
-      onConn: (conn) => accept(new DenoStream(conn, { local: url, remote: url })),
+      onConn: (conn) =>
+        accept(new DenoStream(conn, { local: url, remote: url }, { awaitPeerClose: true })),
       onClose: () => removeIfOurs(path, ino),
       ...(options?.onError ? { onError: options.onError } : {}),
     });

@@ -27,6 +27,19 @@ const SLAB_MIN_TAIL = 8 * 1024;
 
 const EMPTY = new Uint8Array(0);
 
+/** Options of a {@link DenoStream}. */
+export interface DenoStreamOptions {
+  /**
+   * Unix sockets: a lingering close (`close(lingerMs)` with `lingerMs` > 0) writes the queue
+   * out, shuts down the write side and closes only once the peer has closed (its end of
+   * stream) or the linger ran out. Closing a unix socket at once raises a hang-up on the peer
+   * even while our last bytes sit unread in its receive queue, and libzmq (4.3) then drops
+   * those bytes when its receive high-water mark had stopped it reading; a half-close only
+   * tells it the stream ends after them. Tcp needs none of this: a FIN is no hang-up.
+   */
+  readonly awaitPeerClose?: boolean;
+}
+
 /**
  * A stream over a connected `Deno.Conn`.
  *
@@ -81,20 +94,25 @@ export class DenoStream implements ByteStream {
   #endError: Error | undefined;
   #connClosed = false;
   #lingerTimer: ReturnType<typeof setTimeout> | undefined;
+  #awaitPeerClose: boolean;
+  #halfClosed = false;
   #settled = false;
   #closed: { promise: Promise<void>; resolve: () => void } | undefined;
 
   /**
    * Wraps a connected conn. `addresses` are the endpoint texts shown in events and errors, or
    * a function that formats the conn's addresses when they are asked for (idle connections
-   * then hold no address strings).
+   * then hold no address strings). `options.awaitPeerClose` (unix sockets): see
+   * {@link DenoStreamOptions}.
    */
   constructor(
     conn: Deno.Conn,
     addresses: { local: string; remote: string } | ((addr: Deno.Addr) => string),
+    options?: DenoStreamOptions,
   ) {
     this.#conn = conn;
     this.#addresses = addresses;
+    this.#awaitPeerClose = options?.awaitPeerClose ?? false;
   }
 
   get localAddress(): string {
@@ -152,7 +170,10 @@ export class DenoStream implements ByteStream {
     if (this.#closing || this.#ended) return;
     this.#closing = true;
     this.#end(undefined);
-    if (lingerMs === 0 || (!this.#queue?.bytes && !this.#writing)) {
+    // A lingering close of a unix socket waits for the peer to read everything and close.
+    this.#awaitPeerClose &&= lingerMs !== undefined && lingerMs > 0 && !!this.#handler;
+    const flushing = !!this.#queue?.bytes || this.#writing;
+    if (lingerMs === 0 || (!flushing && !this.#awaitPeerClose)) {
       this.#closeConn();
       return;
     }
@@ -163,7 +184,22 @@ export class DenoStream implements ByteStream {
     }
     this.#held = undefined; // dropped: the handler has ended
     this.#read(); // even when paused
-    this.#scheduleFlush();
+    if (flushing) this.#scheduleFlush();
+    else this.#written();
+  }
+
+  /** Closing, and every queued byte is written: close, or half-close and wait for the peer. */
+  #written(): void {
+    if (!this.#awaitPeerClose) return this.#closeConn();
+    if (this.#halfClosed || this.#connClosed) return;
+    this.#halfClosed = true;
+    try {
+      // The peer reads to the end of our bytes, sees the end and closes; its close ends our
+      // read loop (#afterRead), which closes the conn.
+      this.#conn.closeWrite();
+    } catch {
+      this.#closeConn(); // the conn is already gone
+    }
   }
 
   /** Starts the next read, unless one is pending, the user paused, or the conn is gone. */
@@ -262,7 +298,7 @@ export class DenoStream implements ByteStream {
       }
     } finally {
       this.#writing = false;
-      if (this.#closing && queue.bytes === 0) this.#closeConn();
+      if (this.#closing && queue.bytes === 0) this.#written();
       else if (!queue.empty) this.#scheduleFlush();
       else if (queue.bytes === 0 && this.#queue === queue) this.#queue = undefined; // idle
       this.#settle();

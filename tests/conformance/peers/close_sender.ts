@@ -2,15 +2,16 @@
  * A child process for the close tests: connects a ZeroMQ PUSH or an SP Push0 to a URL, sends
  * numbered messages, prints `closing`, calls `close()`, awaits `closed`, prints `closed` and
  * exits at once — what a program does at its end. Whatever `send()` accepted must arrive.
+ * With `bind` it binds (listens on) the URL instead and prints `bound <endpoint>` first.
  *
- *     close_sender.ts <zmq|sp> <url> <n> <size> <fired|awaited> <sendHighWaterMark>
+ *     close_sender.ts <zmq|sp> <url> <n> <size> <fired|awaited> <sendHighWaterMark> [bind]
  * @module
  */
 import process from "node:process";
 import { Push } from "../../../src/zmq.ts";
 import { Push0 } from "../../../src/sp.ts";
 
-const [family, url, n, size, mode, hwm] = process.argv.slice(2);
+const [family, url, n, size, mode, hwm, place] = process.argv.slice(2);
 const count = Number(n);
 const bytes = Number(size);
 
@@ -23,11 +24,17 @@ function numbered(i: number): Uint8Array {
 let socket: Push | Push0;
 if (family === "zmq") {
   const push = new Push({ sendHighWaterMark: Number(hwm), linger: -1 });
-  push.connect(url!);
+  if (place === "bind") {
+    await push.bind(url!);
+    console.log(`bound ${push.lastEndpoint}`);
+  } else push.connect(url!);
   socket = push;
 } else {
   const push = new Push0({ linger: -1 });
-  await push.dial(url!);
+  if (place === "bind") {
+    await push.listen(url!);
+    console.log(`bound ${push.lastEndpoint}`);
+  } else await push.dial(url!);
   socket = push;
 }
 if (mode === "fired") {
