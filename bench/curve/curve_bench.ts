@@ -6,8 +6,12 @@
 //   deno run -A bench/curve/curve_bench.ts handshakes --count 300
 //   bun bench/curve/curve_bench.ts …                  (the same on Bun)
 //
-// primitives: X25519 (@noble/curves), crypto_box_beforenm, and seal/open with the precomputed
-//   key (@noble/ciphers xsalsa20poly1305) at 16 B, 1 KiB, 64 KiB — what each MESSAGE costs.
+// primitives: X25519 (@noble/curves, and the runtime's native WebCrypto X25519 for comparison),
+//   crypto_box_beforenm, and seal/open with the precomputed key at 16 B, 1 KiB, 64 KiB: the
+//   one-shot @noble/ciphers xsalsa20poly1305 (`seal`/`open`, what weft used for MESSAGE boxes
+//   before) and the traffic path's PrefixedBoxes (`seal_traffic`/`open_traffic`, what each
+//   MESSAGE costs now). `cpu_us` is CPU time per operation (user + system), steadier than the
+//   wall-clock rate on a loaded machine.
 // push_pull: PULL (CURVE server, binds tcp) here, PUSH (CURVE client) in a child process of the
 //   same runtime; `sendBatch` of 256 at a time; timed from the first message received to the last.
 // handshakes: REP (CURVE server) here, a child process that, `count` times, opens a REQ (CURVE
@@ -16,7 +20,7 @@ import process from "node:process";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { x25519 } from "@noble/curves/ed25519.js";
-import { beforenm, open, seal } from "../../src/protocol/zmtp/curve/box.ts";
+import { beforenm, open, PrefixedBoxes, seal } from "../../src/protocol/zmtp/curve/box.ts";
 import { curveKeyPair, Pull, Push, Rep, Req, type SocketOptions } from "../../src/zmq.ts";
 
 const runtime = "Deno" in globalThis ? "deno" : "bun";
@@ -27,56 +31,129 @@ const num = (name: string, fallback: number) => Number(flags.get(name) ?? fallba
 const emit = (o: Record<string, unknown>) =>
   console.log(JSON.stringify({ impl: "weft", runtime, ...o }));
 
-function rate(seconds: number, fn: (n: number) => void): number {
+/** Operations per wall-clock second, and CPU microseconds per operation. */
+function rate(seconds: number, fn: (n: number) => void): { perS: number; cpuUs: number } {
   let n = 1;
   for (;;) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     fn(n);
+    const c = process.cpuUsage(c0);
     const dt = (performance.now() - t0) / 1000;
-    if (dt >= seconds) return n / dt;
+    if (dt >= seconds) return { perS: n / dt, cpuUs: (c.user + c.system) / n };
     n = dt < seconds / 20 ? n * 10 : Math.ceil(n * seconds / dt * 1.1);
   }
 }
 
-function primitives(seconds: number): void {
+async function asyncRate(seconds: number, fn: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  let n = 0;
+  while (performance.now() - t0 < seconds * 1000) {
+    await fn();
+    n++;
+  }
+  return n / ((performance.now() - t0) / 1000);
+}
+
+function figure(scenario: string, size: number | undefined, r: { perS: number; cpuUs: number }) {
+  emit({
+    scenario,
+    ...(size === undefined ? {} : { size }),
+    ops_per_s: Math.round(r.perS),
+    ...(size === undefined ? {} : { mb_per_s: +(r.perS * size / 1e6).toFixed(1) }),
+    cpu_us: +r.cpuUs.toFixed(2),
+  });
+}
+
+async function primitives(seconds: number): Promise<void> {
   const a = x25519.keygen();
   const b = x25519.keygen();
-  emit({
-    scenario: "x25519",
-    ops_per_s: Math.round(rate(seconds, (n) => {
+  figure(
+    "x25519",
+    undefined,
+    rate(seconds, (n) => {
       for (let i = 0; i < n; i++) x25519.getSharedSecret(a.secretKey, b.publicKey);
-    })),
-  });
-  emit({
-    scenario: "beforenm",
-    ops_per_s: Math.round(rate(seconds, (n) => {
+    }),
+  );
+  figure(
+    "beforenm",
+    undefined,
+    rate(seconds, (n) => {
       for (let i = 0; i < n; i++) beforenm(b.publicKey, a.secretKey);
-    })),
-  });
+    }),
+  );
+  await nativeX25519(seconds);
   const key = beforenm(b.publicKey, a.secretKey);
   const nonce = crypto.getRandomValues(new Uint8Array(24));
+  const boxes = new PrefixedBoxes(key, nonce.subarray(0, 16));
+  const counter = nonce.slice(16);
   for (const size of [16, 1024, 65536]) {
     const plain = new Uint8Array(size);
     const boxed = seal(key, nonce, plain);
-    const s = rate(seconds, (n) => {
-      for (let i = 0; i < n; i++) seal(key, nonce, plain);
-    });
-    const o = rate(seconds, (n) => {
-      for (let i = 0; i < n; i++) if (open(key, nonce, boxed) === null) throw new Error("open");
-    });
-    emit({
-      scenario: "seal",
+    const scratch = new Uint8Array(32 + size);
+    figure(
+      "seal",
       size,
-      ops_per_s: Math.round(s),
-      mb_per_s: +(s * size / 1e6).toFixed(1),
-    });
-    emit({
-      scenario: "open",
+      rate(seconds, (n) => {
+        for (let i = 0; i < n; i++) seal(key, nonce, plain);
+      }),
+    );
+    figure(
+      "open",
       size,
-      ops_per_s: Math.round(o),
-      mb_per_s: +(o * size / 1e6).toFixed(1),
-    });
+      rate(seconds, (n) => {
+        for (let i = 0; i < n; i++) if (open(key, nonce, boxed) === null) throw new Error("open");
+      }),
+    );
+    figure(
+      "seal_traffic",
+      size,
+      rate(seconds, (n) => {
+        for (let i = 0; i < n; i++) boxes.sealInPlace(counter, scratch);
+      }),
+    );
+    figure(
+      "open_traffic",
+      size,
+      rate(seconds, (n) => {
+        for (let i = 0; i < n; i++) {
+          if (boxes.open(counter, boxed) === null) throw new Error("open");
+        }
+      }),
+    );
   }
+}
+
+/** The runtime's WebCrypto X25519 (async, native), for comparison with @noble/curves. */
+async function nativeX25519(seconds: number): Promise<void> {
+  let pair: CryptoKeyPair;
+  try {
+    pair = await crypto.subtle.generateKey({ name: "X25519" }, false, [
+      "deriveBits",
+    ]) as CryptoKeyPair;
+  } catch (error) {
+    emit({ scenario: "x25519_webcrypto", unavailable: String(error) });
+    return;
+  }
+  const other = await crypto.subtle.generateKey({ name: "X25519" }, true, [
+    "deriveBits",
+  ]) as CryptoKeyPair;
+  const derive = { name: "X25519", public: other.publicKey };
+  emit({
+    scenario: "x25519_webcrypto",
+    ops_per_s: Math.round(
+      await asyncRate(seconds, () => crypto.subtle.deriveBits(derive, pair.privateKey, 256)),
+    ),
+  });
+  emit({
+    scenario: "keygen_webcrypto",
+    ops_per_s: Math.round(
+      await asyncRate(
+        seconds,
+        () => crypto.subtle.generateKey({ name: "X25519" }, true, ["deriveBits"]),
+      ),
+    ),
+  });
 }
 
 function child(args: string[]): Promise<void> {
@@ -199,7 +276,7 @@ async function handshakeClient(): Promise<void> {
 
 switch (what) {
   case "primitives":
-    primitives(num("seconds", 1));
+    await primitives(num("seconds", 1));
     break;
   case "push_pull":
     await pushPull();
