@@ -254,6 +254,7 @@ export class CurveServerMechanism implements Mechanism {
           `CURVE: the authenticator refused the client key (status ${reply.status}` +
             (reply.statusText ? `: ${reply.statusText})` : ")"),
         ),
+        code: "EACCES", // an authentication refusal, as PLAIN reports it (mechanism.ts)
         reply: String(reply.status),
       };
     }
