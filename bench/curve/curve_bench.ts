@@ -246,6 +246,8 @@ async function handshakes(): Promise<void> {
     String(count),
     "--server-public",
     pair.publicKey,
+    "--mech",
+    flags.get("mech") ?? "curve",
   ]);
   for (let i = 0; i < count; i++) {
     const [m] = await rep.receive();
@@ -261,9 +263,11 @@ async function handshakeClient(): Promise<void> {
   for (let i = 0; i < count; i++) {
     const req = new Req({
       linger: 0,
-      curveServerKey: flags.get("server-public")!,
-      curveSecretKey: mine.secretKey,
-      curvePublicKey: mine.publicKey,
+      ...(flags.get("mech") === "null" ? {} : {
+        curveServerKey: flags.get("server-public")!,
+        curveSecretKey: mine.secretKey,
+        curvePublicKey: mine.publicKey,
+      }),
     });
     req.connect(flags.get("endpoint")!);
     await req.send("x");
@@ -271,7 +275,12 @@ async function handshakeClient(): Promise<void> {
     req.close();
   }
   const dt = (performance.now() - t0) / 1000;
-  emit({ scenario: "handshakes", count, per_s: Math.round(count / dt) });
+  emit({
+    scenario: "handshakes",
+    mech: flags.get("mech") ?? "curve",
+    count,
+    per_s: Math.round(count / dt),
+  });
 }
 
 switch (what) {
