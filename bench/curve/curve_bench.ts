@@ -14,6 +14,7 @@
 //   wall-clock rate on a loaded machine.
 // push_pull: PULL (CURVE server, binds tcp) here, PUSH (CURVE client) in a child process of the
 //   same runtime; `sendBatch` of 256 at a time; timed from the first message received to the last.
+//   Each side also reports its CPU µs per message (`recv_cpu_us`, `send_cpu_us`).
 // handshakes: REP (CURVE server) here, a child process that, `count` times, opens a REQ (CURVE
 //   client), does one 1-byte round trip and closes it: connections per second.
 import process from "node:process";
@@ -198,12 +199,17 @@ async function pushPull(): Promise<void> {
   ]);
   let got = 0;
   let first = 0;
+  let cpu0 = process.cpuUsage();
   while (got < count) {
     const batch = await pull.receiveBatch();
-    if (got === 0) first = performance.now();
+    if (got === 0) {
+      first = performance.now();
+      cpu0 = process.cpuUsage();
+    }
     got += batch.length;
   }
   const dt = (performance.now() - first) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   await sender;
   const mps = (count - 1) / dt;
   emit({
@@ -213,6 +219,8 @@ async function pushPull(): Promise<void> {
     count,
     msg_per_s: Math.round(mps),
     mb_per_s: +(mps * size / 1e6).toFixed(1),
+    // The receiver's CPU per message (user + system): what the pipe costs on a free core.
+    recv_cpu_us: +((cpu.user + cpu.system) / (count - 1)).toFixed(2),
   });
 }
 
@@ -223,13 +231,25 @@ async function pushSender(): Promise<void> {
   push.connect(flags.get("endpoint")!);
   const buf = new Uint8Array(size).fill(0x78);
   const run = Array.from({ length: 256 }, () => [buf]);
+  // CPU is counted after the first 1024 messages (handshake and JIT warm-up left out).
+  const warmUp = Math.min(1024, count >> 1);
+  let cpu0 = process.cpuUsage();
   for (let sent = 0; sent < count;) {
     const n = Math.min(256, count - sent);
     await push.sendBatch(n === 256 ? run : run.slice(0, n));
     sent += n;
+    if (sent === warmUp) cpu0 = process.cpuUsage();
   }
   push.close();
   await push.closed;
+  const cpu = process.cpuUsage(cpu0);
+  emit({
+    scenario: "push_pull_sender",
+    mech: flags.get("mech") ?? "curve",
+    size,
+    count,
+    send_cpu_us: +((cpu.user + cpu.system) / (count - warmUp)).toFixed(2),
+  });
 }
 
 async function handshakes(): Promise<void> {
