@@ -101,6 +101,7 @@ const PACKAGES_OK = [
   "@nats-io/nats-core",
   "@noble/curves/ed25519.js", // CURVE: X25519
   "@noble/ciphers/salsa.js", // CURVE: HSalsa20, XSalsa20-Poly1305
+  "@noble/ciphers/_poly1305.js", // CURVE: Poly1305 for the traffic boxes (PrefixedBoxes)
 ];
 
 /** Bare specifiers allowed in one file only (the single place that uses them). */

@@ -28,8 +28,15 @@ import { zmtpTargets } from "./_zmtp.ts";
 import { spTargets } from "./_sp.ts";
 import { pomeloTargets } from "./_pomelo.ts";
 import { wsTargets } from "./_ws.ts";
+import { zmtpSecurityTargets } from "./_zmtp_security.ts";
 
-const ALL: readonly FuzzTarget[] = [...zmtpTargets, ...spTargets, ...pomeloTargets, ...wsTargets];
+const ALL: readonly FuzzTarget[] = [
+  ...zmtpTargets,
+  ...zmtpSecurityTargets,
+  ...spTargets,
+  ...pomeloTargets,
+  ...wsTargets,
+];
 const FAILURES = "tests/fuzz/failures";
 
 /** A failure fixture: enough to replay the input with fast-check, and to read it. */

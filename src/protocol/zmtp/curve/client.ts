@@ -8,7 +8,7 @@
 import { parseError } from "../command.ts";
 import type { FrameTransform, Mechanism, MechanismHost, MechanismStep } from "../mechanism.ts";
 import { encodeMetadata, metadataSize, parseMetadata } from "../metadata.ts";
-import { beforenm, box, boxOpen, KEY_SIZE, open, publicKeyOf, seal } from "./box.ts";
+import { beforenm, box, KEY_SIZE, open, publicKeyOf, seal } from "./box.ts";
 import {
   commandBody,
   CurveCommand as Command,
@@ -75,6 +75,8 @@ export class CurveClientMechanism implements Mechanism {
   #transientSecret: Uint8Array = new Uint8Array(KEY_SIZE);
   #transientPublic: Uint8Array = new Uint8Array(KEY_SIZE);
   #key: Uint8Array | null = null;
+  /** beforenm(S, C'): the HELLO and WELCOME boxes' key, wiped once WELCOME is read. */
+  #helloKey: Uint8Array | null = null;
   #stage: Stage = Stage.WELCOME;
   #traffic: CurveTraffic | undefined;
 
@@ -97,7 +99,9 @@ export class CurveClientMechanism implements Mechanism {
     this.#transientSecret = this.#random(KEY_SIZE).slice();
     this.#transientPublic = publicKeyOf(this.#transientSecret);
     const helloNonce = nonce(Prefix.HELLO, 1);
-    const signature = box(new Uint8Array(64), helloNonce, this.#serverKey, this.#transientSecret);
+    // HELLO and WELCOME are both boxed between C' and S: one X25519 serves the two.
+    this.#helloKey = beforenm(this.#serverKey, this.#transientSecret);
+    const signature = seal(this.#helloKey, helloNonce, new Uint8Array(64));
     host.sendCommand(
       commandBody(
         Command.HELLO,
@@ -135,12 +139,12 @@ export class CurveClientMechanism implements Mechanism {
     if (data.length !== Size.WELCOME_DATA) {
       return this.#fail(`CURVE: expected a WELCOME of 168 octets, got ${data.length + 8}`);
     }
-    const plain = boxOpen(
-      data.subarray(16),
+    const plain = open(
+      this.#helloKey!,
       nonce(Prefix.WELCOME, data.subarray(0, 16)),
-      this.#serverKey,
-      this.#transientSecret,
+      data.subarray(16),
     );
+    this.#helloKey!.fill(0);
     if (plain === null) {
       return this.#fail(
         "CURVE: the WELCOME box does not open: the server does not hold the secret key of " +
@@ -210,6 +214,7 @@ export class CurveClientMechanism implements Mechanism {
 
   #wipe(): void {
     this.#transientSecret.fill(0);
+    this.#helloKey?.fill(0);
     this.#key?.fill(0);
     this.#stage = Stage.DONE;
   }

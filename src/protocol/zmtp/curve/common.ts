@@ -7,7 +7,7 @@
 
 import { ZmtpFlag } from "../../../codec/zmtp.ts";
 import type { FrameTransform, WireFrame } from "../mechanism.ts";
-import { open, sealInPlace } from "./box.ts";
+import { PrefixedBoxes } from "./box.ts";
 
 const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
 
@@ -120,11 +120,12 @@ const INNER_COMMAND = 0x02;
  * the last one and whose box opens with the connection's precomputed key.
  */
 export class CurveTraffic implements FrameTransform {
-  readonly #key: Uint8Array;
-  readonly #sendPrefix: Uint8Array;
-  readonly #recvPrefix: Uint8Array;
-  readonly #recvNonce = new Uint8Array(24);
-  readonly #sendNonce = new Uint8Array(24);
+  /** Boxes for each direction, with the nonce prefix's HSalsa20 step done once. */
+  readonly #sendBoxes: PrefixedBoxes;
+  readonly #recvBoxes: PrefixedBoxes;
+  /** The short nonce of the frame being sealed or opened (8 octets, reused). */
+  readonly #sendCounter = new Uint8Array(8);
+  readonly #recvCounter = new Uint8Array(8);
   #sent: number;
   #received: number;
 
@@ -133,11 +134,10 @@ export class CurveTraffic implements FrameTransform {
    * used in the handshake, `received` the peer's.
    */
   constructor(key: Uint8Array, asServer: boolean, sent: number, received: number) {
-    this.#key = key;
-    this.#sendPrefix = asServer ? Prefix.MESSAGE_FROM_SERVER : Prefix.MESSAGE_FROM_CLIENT;
-    this.#recvPrefix = asServer ? Prefix.MESSAGE_FROM_CLIENT : Prefix.MESSAGE_FROM_SERVER;
-    this.#sendNonce.set(this.#sendPrefix);
-    this.#recvNonce.set(this.#recvPrefix);
+    const fromServer = new PrefixedBoxes(key, Prefix.MESSAGE_FROM_SERVER);
+    const fromClient = new PrefixedBoxes(key, Prefix.MESSAGE_FROM_CLIENT);
+    this.#sendBoxes = asServer ? fromServer : fromClient;
+    this.#recvBoxes = asServer ? fromClient : fromServer;
     this.#sent = sent;
     this.#received = received;
   }
@@ -149,10 +149,10 @@ export class CurveTraffic implements FrameTransform {
     body[32] = ((frame.flags & ZmtpFlag.MORE) !== 0 ? INNER_MORE : 0) |
       ((frame.flags & ZmtpFlag.COMMAND) !== 0 ? INNER_COMMAND : 0);
     body.set(frame.body, 33);
-    writeCounter(this.#sendNonce, 16, n);
-    sealInPlace(this.#key, this.#sendNonce, body);
+    writeCounter(this.#sendCounter, 0, n);
+    this.#sendBoxes.sealInPlace(this.#sendCounter, body);
     body.set(MESSAGE_NAME, 0);
-    body.set(this.#sendNonce.subarray(16), 8);
+    body.set(this.#sendCounter, 8);
     return { flags: 0, body };
   }
 
@@ -168,8 +168,8 @@ export class CurveTraffic implements FrameTransform {
       return `CURVE: MESSAGE nonce ${n} is not above the last one (${this.#received}): ` +
         "replayed or reordered";
     }
-    this.#recvNonce.set(body.subarray(8, 16), 16);
-    const plain = open(this.#key, this.#recvNonce, body.subarray(16));
+    this.#recvCounter.set(body.subarray(8, 16));
+    const plain = this.#recvBoxes.open(this.#recvCounter, body.subarray(16));
     if (plain === null) {
       return "CURVE: MESSAGE box does not authenticate (altered in transit or not from this peer)";
     }

@@ -8,7 +8,7 @@
 import { encodeMetadata, metadataSize, parseMetadata } from "../metadata.ts";
 import type { FrameTransform, Mechanism, MechanismHost, MechanismStep } from "../mechanism.ts";
 import type { ZapReply } from "../zap.ts";
-import { beforenm, box, BOX_OVERHEAD, boxOpen, KEY_SIZE, open, publicKeyOf, seal } from "./box.ts";
+import { beforenm, BOX_OVERHEAD, boxOpen, KEY_SIZE, open, publicKeyOf, seal } from "./box.ts";
 import {
   commandBody,
   CurveCommand as Command,
@@ -121,11 +121,25 @@ export class CurveServerMechanism implements Mechanism {
     const n = readCounter(data, 106);
     if (n < 1) return this.#fail("CURVE: HELLO nonce 0 is not a valid short nonce");
     this.#clientTransient = data.slice(74, 106);
-    const signature = boxOpen(
-      data.subarray(114),
+    // HELLO and WELCOME are both boxed between C' and S: one X25519 serves the two.
+    let helloKey: Uint8Array;
+    try {
+      helloKey = beforenm(this.#clientTransient, this.#secretKey);
+    } catch {
+      return this.#fail("CURVE: the client's transient key is a low-order point");
+    }
+    try {
+      return this.#welcome(helloKey, data, n, host);
+    } finally {
+      helloKey.fill(0);
+    }
+  }
+
+  #welcome(helloKey: Uint8Array, data: Uint8Array, n: number, host: MechanismHost): MechanismStep {
+    const signature = open(
+      helloKey,
       nonce(Prefix.HELLO, data.subarray(106, 114)),
-      this.#clientTransient,
-      this.#secretKey,
+      data.subarray(114),
     );
     if (signature === null) {
       return this.#fail(
@@ -148,12 +162,7 @@ export class CurveServerMechanism implements Mechanism {
     welcomePlain.set(publicKeyOf(this.#transientSecret));
     welcomePlain.set(cookieNonce, KEY_SIZE);
     welcomePlain.set(cookieBox, KEY_SIZE + 16);
-    const welcomeBox = box(
-      welcomePlain,
-      nonce(Prefix.WELCOME, welcomeNonce),
-      this.#clientTransient,
-      this.#secretKey,
-    );
+    const welcomeBox = seal(helloKey, nonce(Prefix.WELCOME, welcomeNonce), welcomePlain);
     host.sendCommand(commandBody(Command.WELCOME, welcomeNonce, welcomeBox));
     this.#stage = Stage.INITIATE;
     return { kind: "continue" };
@@ -245,6 +254,7 @@ export class CurveServerMechanism implements Mechanism {
           `CURVE: the authenticator refused the client key (status ${reply.status}` +
             (reply.statusText ? `: ${reply.statusText})` : ")"),
         ),
+        code: "EACCES", // an authentication refusal, as PLAIN reports it (mechanism.ts)
         reply: String(reply.status),
       };
     }
