@@ -299,19 +299,35 @@ export function asyncMutatedProperty<T>(
   valid: fc.Arbitrary<T>,
   setup: (valid: T) => AsyncCheck,
 ): (perRun: number) => fc.IAsyncPropertyWithHooks<[T, number]> {
-  return (perRun) =>
-    fc.asyncProperty(valid, seeds, async (v, seed) => {
-      const check = setup(v);
-      let i = 0;
-      for (const input of inputs(seed, perRun, true)) {
-        try {
-          await check(input);
-        } catch (e) {
-          throw failure(e, i, input);
-        }
-        i++;
+  return (perRun) => asyncLoop(valid, setup, perRun, true);
+}
+
+/** As {@link validProperty}, for a state machine that needs the event loop. */
+export function asyncValidProperty<T>(
+  valid: fc.Arbitrary<T>,
+  setup: (valid: T) => AsyncCheck,
+): (perRun: number) => fc.IAsyncPropertyWithHooks<[T, number]> {
+  return (perRun) => asyncLoop(valid, setup, perRun, false);
+}
+
+function asyncLoop<T>(
+  valid: fc.Arbitrary<T>,
+  setup: (valid: T) => AsyncCheck,
+  perRun: number,
+  m: boolean,
+) {
+  return fc.asyncProperty(valid, seeds, async (v, seed) => {
+    const check = setup(v);
+    let i = 0;
+    for (const input of inputs(seed, perRun, m)) {
+      try {
+        await check(input);
+      } catch (e) {
+        throw failure(e, i, input);
       }
-    });
+      i++;
+    }
+  });
 }
 
 /** Concatenates byte arrays. */

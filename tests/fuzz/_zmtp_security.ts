@@ -28,16 +28,15 @@ import { prng } from "../_helpers.ts";
 import {
   applyMutations,
   assertEqual,
+  asyncMutatedProperty,
+  asyncValidProperty,
   bodies,
-  type Case,
   checkBounded,
   concat,
   type FuzzTarget,
   hex,
-  mutatedCase,
   noThrow,
   split,
-  validCase,
 } from "./_harness.ts";
 
 /** [server socket, client socket]: the mechanism server is the binder here. */
@@ -239,10 +238,11 @@ const mutated = (mechanism: "PLAIN" | "CURVE", weight: number): FuzzTarget => ({
   family: "zmtp",
   name: `zmtp.${mechanism.toLowerCase()}.handshake.mutated`,
   weight,
-  property: () =>
-    fc.asyncProperty(mutatedCase(conversation(mechanism)), async (c: Case<SecureConversation>) => {
-      const bytes = applyMutations(record(c.valid), c.mutations);
-      const { log, session } = await replay(c.valid, split(bytes, c.cuts));
+  property: asyncMutatedProperty(conversation(mechanism), (v: SecureConversation) => {
+    const recorded = record(v);
+    return async (c) => {
+      const bytes = applyMutations(recorded, c.mutations);
+      const { log, session } = await replay(v, split(bytes, c.cuts));
       if (!session.isReady && !session.isClosed) {
         throw new Error("neither ready nor closed after the handshake timeout");
       }
@@ -250,17 +250,17 @@ const mutated = (mechanism: "PLAIN" | "CURVE", weight: number): FuzzTarget => ({
         throw new Error(`closed without a named error: ${log.events.join(" | ")}`);
       }
       checkBuffering(log, bytes.length);
-    }),
+    };
+  }),
 });
 
 const valid = (mechanism: "PLAIN" | "CURVE", weight: number): FuzzTarget => ({
   family: "zmtp",
   name: `zmtp.${mechanism.toLowerCase()}.handshake.split`,
   weight,
-  property: () =>
-    fc.asyncProperty(validCase(conversation(mechanism)), async (c: Case<SecureConversation>) => {
-      const v = c.valid;
-      const bytes = record(v);
+  property: asyncValidProperty(conversation(mechanism), (v: SecureConversation) => {
+    const bytes = record(v);
+    return async (c) => {
       const whole = await replay(v, [bytes.slice()]);
       const cut = await replay(v, split(bytes, c.cuts));
       assertEqual(cut.log.events, whole.log.events, "split handshake events vs unsplit");
@@ -274,7 +274,8 @@ const valid = (mechanism: "PLAIN" | "CURVE", weight: number): FuzzTarget => ({
       if (!refused && !peerSends(v)) expected.length = 1;
       assertEqual(whole.log.events.slice(0, expected.length), expected, "a valid handshake");
       assertEqual(whole.session.isReady, !refused, "ready after a valid handshake");
-    }),
+    };
+  }),
 });
 
 /** The PLAIN and CURVE handshake targets (CURVE's cost is JavaScript X25519: fewer runs). */
