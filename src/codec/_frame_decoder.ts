@@ -208,17 +208,30 @@ export class ChunkDecoder {
       const shift = pos - carry;
       const buffer = chunk.buffer;
       const base = chunk.byteOffset + shift;
+      // Window offsets are read as signed words and become buffer offsets here: anything outside
+      // [carry, stream end] (a word past 2^31, a stale or overwritten index) would make the view
+      // constructor throw a RangeError out of `feed`. Refuse the stream instead, before any view.
+      const stream = carry + remaining;
+      if (!(consumed >= 0 && consumed <= stream && count >= 0 && count <= INDEX_CAP)) {
+        return this.#corrupt();
+      }
       // One loop per callback shape: each call site then sees one kind of callback.
       let e = s.index >> 2;
       if (this.#framing === Framing.ZMTP) {
         const deliver = onFrame as FrameCallback;
         for (let k = 0; k < count; k++, e += 3) {
-          deliver(i32[e]!, new Uint8Array(buffer, base + i32[e + 1]!, i32[e + 2]!));
+          const at = i32[e + 1]!;
+          const size = i32[e + 2]!;
+          if (!(at >= carry && size >= 0 && at + size <= stream)) return this.#corrupt();
+          deliver(i32[e]!, new Uint8Array(buffer, base + at, size));
         }
       } else {
         const deliver = onFrame as PayloadCallback;
         for (let k = 0; k < count; k++, e += 3) {
-          deliver(new Uint8Array(buffer, base + i32[e + 1]!, i32[e + 2]!));
+          const at = i32[e + 1]!;
+          const size = i32[e + 2]!;
+          if (!(at >= carry && size >= 0 && at + size <= stream)) return this.#corrupt();
+          deliver(new Uint8Array(buffer, base + at, size));
         }
       }
       if (n < 0) {
@@ -241,6 +254,12 @@ export class ChunkDecoder {
       }
       this.#carryLen = 0;
       if (stop === STOP_BODY) {
+        // The claim is unsigned and was checked against maxBody in wasm; check it again here,
+        // before it sizes a buffer, with the header inside the stream.
+        const bodyAt = consumed + pendingHeader;
+        if (!(pendingHeader > 0 && bodyAt <= stream && pendingSize <= this.#maxBody)) {
+          return this.#corrupt();
+        }
         this.#start(chunk, consumed + pendingHeader + shift, pendingSize, pendingFlags);
         return this.#failed;
       }
@@ -248,6 +267,17 @@ export class ChunkDecoder {
       pos = consumed + shift;
     }
     return 0;
+  }
+
+  /**
+   * The decode routine reported an offset outside the stream it was given: refuse the stream
+   * (a named status the connection closes with) rather than throw from the view constructor.
+   */
+  #corrupt(): number {
+    this.#carryLen = 0;
+    this.#body = null;
+    this.#filled = 0;
+    return this.#failed = CodecStatus.MALFORMED;
   }
 
   /** The length field of the header at `at` in linear memory (its whole header is there). */
