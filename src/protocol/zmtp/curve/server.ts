@@ -245,6 +245,7 @@ export class CurveServerMechanism implements Mechanism {
           `CURVE: the authenticator refused the client key (status ${reply.status}` +
             (reply.statusText ? `: ${reply.statusText})` : ")"),
         ),
+        code: "EACCES", // a refusal, not a protocol fault (as PLAIN's)
         reply: String(reply.status),
       };
     }
