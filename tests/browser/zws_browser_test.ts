@@ -2,7 +2,8 @@
 // Chromium: a page acts as DEALER (with a large multipart message), REQ and SUB over ZWS 2.0,
 // against libzmq 4.3.4 (pyzmq's ws:// transport) and against weft (three sockets sharing one
 // port by path); and a page with CURVE keys (offered as ZWS2.0-CURVE, since Chromium refuses
-// ZWS2.0/CURVE) talking to weft, the wrong server key failing, libzmq refusing that spelling.
+// ZWS2.0/CURVE) talking to weft, a PLAIN login (ZWS2.0-PLAIN), the wrong server key failing,
+// libzmq refusing that spelling.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -202,7 +203,7 @@ describe("weft/zmq/browser in headless Chromium", () => {
   });
 });
 
-/** The page for CURVE: DEALER, REQ and a wrong server key against weft; REQ against libzmq. */
+/** The page for CURVE: DEALER, REQ, PLAIN REQ, a wrong server key against weft; REQ to libzmq. */
 const CURVE_PAGE = `<!doctype html><meta charset="utf-8"><title>weft ZWS CURVE</title>
 <script type="module">
 import { curveKeyPair, Dealer, Req } from "./weft-zmq-browser.js";
@@ -241,6 +242,12 @@ try {
   await req.send("ping");
   out.req = texts(await req.receive());
   req.close();
+  step("PLAIN REQ");
+  const plain = new Req({ linger: 0, receiveTimeout: 20000, plainUsername: "ann", plainPassword: "s3cret" });
+  plain.connect(q.get("weft-plain"));
+  await plain.send("login");
+  out.plain = texts(await plain.receive());
+  plain.close();
   step("wrong server key");
   const wrong = new Req({ ...curve, curveServerKey: curveKeyPair().publicKey });
   const failed = firstEvent(wrong, ["handshake", "handshake:error", "disconnect"]);
@@ -298,7 +305,13 @@ describe("weft/zmq/browser with CURVE in headless Chromium", () => {
       };
       const router = new Router(secure);
       const rep = new Rep(secure);
-      weft.push(router, rep);
+      const plainRep = new Rep({
+        linger: 0,
+        plainServer: true,
+        authenticate: allowList({ plain: { ann: "s3cret" } }),
+      });
+      weft.push(router, rep, plainRep);
+      await plainRep.bind("ws://127.0.0.1:0/plain");
       const repEvents: SocketEvent[] = [];
       rep.events.on("handshake:error", (e) => repEvents.push(e));
       await router.bind("ws://127.0.0.1:0/router");
@@ -309,6 +322,9 @@ describe("weft/zmq/browser with CURVE in headless Chromium", () => {
         userIds.push(messageProperty(got[1]!, "User-Id"));
         await router.send(got);
         await rep.send(await rep.receive());
+        const login = await plainRep.receive();
+        userIds.push(messageProperty(login[0]!, "User-Id"));
+        await plainRep.send(login);
       })();
       weftEchoes.catch(() => {}); // awaited below
 
@@ -317,6 +333,7 @@ describe("weft/zmq/browser with CURVE in headless Chromium", () => {
         "server-key": server.publicKey,
         "weft-router": router.lastEndpoint!,
         "weft-rep": rep.lastEndpoint!,
+        "weft-plain": plainRep.lastEndpoint!,
         "libzmq-rep": libzmq,
       });
       const chromium = process.env.WEFT_CHROMIUM ?? "/usr/bin/chromium";
@@ -328,8 +345,9 @@ describe("weft/zmq/browser with CURVE in headless Chromium", () => {
       assert.equal(r.slash, "SyntaxError");
       assert.deepEqual(r.dealer, ["", "secret hello"]);
       assert.deepEqual(r.req, ["ping"]);
+      assert.deepEqual(r.plain, ["login"]); // ZWS2.0-PLAIN
       await weftEchoes;
-      assert.deepEqual(userIds, [r.publicKey], "the page's CURVE key reached the message");
+      assert.deepEqual(userIds, [r.publicKey, "ann"], "the page's key and login reached weft");
       // The wrong server key: the page's HELLO does not open on weft, the connection ends.
       assert.match(r.wrongKey, /^(handshake:error|disconnect)/);
       assert.ok(repEvents.some((e) => /HELLO box does not open/.test(e.reason ?? "")));
