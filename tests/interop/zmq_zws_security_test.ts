@@ -432,6 +432,34 @@ describe("PLAIN and CURVE over ZWS 2.0: weft ↔ weft", () => {
     });
   }
 
+  test("CURVE: status 300 (temporary) closes without an ERROR, as libzmq", async () => {
+    const s = new Scope();
+    const router = s.weft(
+      new Router(s.weftOptions("CURVE", "server", { authenticate: () => ({ status: 300 }) })),
+    );
+    const dealer = s.weft(new Dealer(s.weftOptions("CURVE", "client")));
+    try {
+      const serverEvents = record(router);
+      const clientEvents = record(dealer);
+      await router.bind(s.endpoint());
+      dealer.connect(router.lastEndpoint!);
+      await until(
+        () => serverEvents.some((e) => e.type === "handshake:error"),
+        "server handshake:error",
+      );
+      const refused = serverEvents.find((e) => e.type === "handshake:error")!;
+      assert.equal(refused.code, "EACCES");
+      assert.match(refused.reason!, /status 300/);
+      await until(
+        () => clientEvents.some((e) => e.type === "handshake:error" || e.type === "disconnect"),
+        "the client sees the close",
+      );
+      assert.ok(!clientEvents.some((e) => /ERROR/.test(e.reason ?? "")), "no ERROR reached it");
+    } finally {
+      await s.dispose();
+    }
+  });
+
   test("mechanism mismatch weft ↔ weft: a CURVE dialer is refused at a PLAIN listener's upgrade", async () => {
     const s = new Scope();
     const rep = s.weft(new Rep(s.weftOptions("PLAIN", "server")));

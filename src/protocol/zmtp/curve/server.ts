@@ -246,7 +246,8 @@ export class CurveServerMechanism implements Mechanism {
             (reply.statusText ? `: ${reply.statusText})` : ")"),
         ),
         code: "EACCES", // a refusal, not a protocol fault (as PLAIN's)
-        reply: String(reply.status),
+        // 300 (temporary) closes without ERROR, as libzmq's zap_client does for every mechanism.
+        ...(reply.status === 300 ? {} : { reply: String(reply.status) }),
       };
     }
     if (reply.userId !== undefined) properties.set("user-id", utf8.encode(reply.userId));
