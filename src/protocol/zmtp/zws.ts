@@ -9,7 +9,8 @@
  * as command messages right after the upgrade; subscriptions travel as data messages
  * `0x01|topic` / `0x00|topic` (never SUBSCRIBE/CANCEL commands); heartbeats are the
  * WebSocket's own ping and pong. With the bare `ZWS2.0` subprotocol (NULL only) there are no
- * commands at all: each side's first message is its routing id.
+ * commands at all: each side's first message is its routing id. `ZWS2.0-<MECH>` is weft's
+ * token spelling of `ZWS2.0/<MECH>` for browsers (see {@link zwsTokenAlias}).
  * @module
  */
 
