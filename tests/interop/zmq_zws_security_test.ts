@@ -20,6 +20,9 @@ import {
   Sub,
 } from "../../src/zmq.ts";
 import type { Socket, SocketEvent, SocketOptions, ZapRequest } from "../../src/zmq.ts";
+import { Dealer as PageDealer, Req as PageReq } from "../../src/zmq_browser.ts";
+import { BrowserWebSocketTransport } from "../../src/transport/browser/websocket.ts";
+import { parseEndpoint } from "../../src/core/endpoint.ts";
 import { requirePeer, type SkippableContext, startZmqPeer, type ZmqPeer } from "./_peers.ts";
 import { texts, until, within } from "../_helpers.ts";
 
@@ -455,6 +458,37 @@ describe("PLAIN and CURVE over ZWS 2.0: weft ↔ weft", () => {
         "the client sees the close",
       );
       assert.ok(!clientEvents.some((e) => /ERROR/.test(e.reason ?? "")), "no ERROR reached it");
+    } finally {
+      await s.dispose();
+    }
+  });
+
+  test("weft/zmq/browser sockets (the global WebSocket) log in with the token spellings", async () => {
+    const s = new Scope();
+    const plain = s.weft(new Rep(s.weftOptions("PLAIN", "server")));
+    const curve = s.weft(new Router(s.weftOptions("CURVE", "server")));
+    const req = s.weft(new PageReq(s.weftOptions("PLAIN", "client")));
+    const dealer = s.weft(new PageDealer(s.weftOptions("CURVE", "client")));
+    try {
+      await plain.bind(s.endpoint());
+      await curve.bind(s.endpoint());
+      req.connect(plain.lastEndpoint!); // offers ZWS2.0-PLAIN
+      dealer.connect(curve.lastEndpoint!); // offers ZWS2.0-CURVE
+      await req.send("login");
+      const login = await within(plain.receive(), "PLAIN over ZWS2.0-PLAIN");
+      assert.equal(messageProperty(login[0]!, "User-Id"), "admin");
+      await plain.send(login);
+      assert.deepEqual(texts(await within(req.receive(), "reply")), ["login"]);
+      await dealer.send("sealed");
+      const [, body] = await within(curve.receive(), "CURVE over ZWS2.0-CURVE");
+      assert.equal(messageProperty(body!, "User-Id"), s.client.publicKey);
+      // Without a token spelling a browser's WebSocket cannot offer libzmq's names at all.
+      await assert.rejects(
+        new BrowserWebSocketTransport("ws").dial(parseEndpoint(curve.lastEndpoint!), {
+          protocols: ["ZWS2.0/CURVE"],
+        }),
+        { code: "EINVAL", message: /none of these has a token spelling/ },
+      );
     } finally {
       await s.dispose();
     }
