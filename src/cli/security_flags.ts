@@ -61,7 +61,15 @@ export async function readKey(
   io: CliIo,
 ): Promise<string | Uint8Array> {
   const field = flag.includes("secret") ? "secret" : "public";
-  const bytes = await readSecret(flag, value, io);
+  let bytes: string | Uint8Array;
+  try {
+    bytes = await readSecret(flag, value, io);
+  } catch (e) {
+    // A Z85 key may itself start with "@" or "env:" ('@' and ':' are Z85 digits): when no such
+    // file or variable exists, 40 characters of Z85 are the key.
+    if (isZ85Key(value)) return value;
+    throw e;
+  }
   if (typeof bytes === "string") return bytes.trim(); // the argument, or env:NAME
   if (bytes.length === 32) return bytes;
   const text = new TextDecoder().decode(bytes);
@@ -76,6 +84,16 @@ export async function readKey(
     `${flag} ${value}: expected 40 Z85 characters, 32 bytes, or a certificate with a ` +
       `${field}-key = "…" line`,
   );
+}
+
+function isZ85Key(text: string): boolean {
+  if (text.length !== 40) return false;
+  try {
+    z85Decode(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

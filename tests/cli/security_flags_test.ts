@@ -120,6 +120,32 @@ describe("PLAIN flags", () => {
 });
 
 describe("CURVE key sources", () => {
+  test("a Z85 key that starts with @ or env: is the key itself, not a file or variable", async () => {
+    // "@" and ":" are Z85 digits: curveKeyPair() makes such keys now and then.
+    const at = "@" + curveKeyPair().publicKey.slice(1);
+    assert.equal(
+      (await options([
+        "--curve-server-key",
+        at,
+        "--curve-secret-key",
+        curveKeyPair()
+          .secretKey,
+      ])).curveServerKey,
+      at,
+    );
+    const env = "env:" + curveKeyPair().publicKey.slice(4);
+    assert.equal(
+      (await options([
+        "--curve-server-key",
+        env,
+        "--curve-secret-key",
+        curveKeyPair()
+          .secretKey,
+      ])).curveServerKey,
+      env,
+    );
+  });
+
   test("a 32-byte file, a certificate's field, and a bad certificate", async () => {
     const pair = curveKeyPair();
     const raw = join(dir, "raw.key");
