@@ -34,6 +34,7 @@ import { DealerSocket, RouterSocket } from "./patterns/zmq/dealer_router.ts";
 import type { RouterOptions } from "./patterns/zmq/dealer_router.ts";
 import { BrowserWebSocketTransport } from "./transport/browser/websocket.ts";
 import { createRegistry } from "./transport/registry.ts";
+import { zwsTokenAlias } from "./protocol/zmtp/zws.ts";
 import type { TransportRegistry } from "./transport/types.ts";
 
 export type { SocketOptions } from "./patterns/zmq/options.ts";
@@ -72,6 +73,12 @@ export { curveKeyPair, curvePublicKey } from "./protocol/zmtp/curve/keys.ts";
 export type { CurveKey, CurveKeyPair } from "./protocol/zmtp/curve/keys.ts";
 export { z85Decode, z85Encode } from "./protocol/zmtp/curve/z85.ts";
 export type { EventStream } from "./core/events.ts";
+export type { Authenticator, SecurityOptions, SecurityValues } from "./patterns/zmq/security.ts";
+export type { ZapReply, ZapRequest } from "./protocol/zmtp/zap.ts";
+export { curveKeyPair, curvePublicKey } from "./protocol/zmtp/curve/keys.ts";
+export type { CurveKey, CurveKeyPair } from "./protocol/zmtp/curve/keys.ts";
+export { z85Decode, z85Encode } from "./protocol/zmtp/curve/z85.ts";
+export { messageProperty } from "./patterns/zmq/message_properties.ts";
 
 let browser: TransportRegistry | undefined;
 
@@ -88,8 +95,8 @@ let browser: TransportRegistry | undefined;
  */
 export function browserTransports(): TransportRegistry {
   return browser ??= createRegistry([
-    new BrowserWebSocketTransport("ws"),
-    new BrowserWebSocketTransport("wss"),
+    new BrowserWebSocketTransport("ws", zwsTokenAlias),
+    new BrowserWebSocketTransport("wss", zwsTokenAlias),
   ]);
 }
 

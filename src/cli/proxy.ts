@@ -40,9 +40,8 @@ Sockets:
   --control-type T       its type: rep (default; replies to every command) or pair
   -h, --help             this help
 
-${SECURITY_HELP}  (on a proxy the --curve-* flags set the frontend; --backend-curve-server,
-  --backend-curve-secret-key, --backend-curve-public-key and --backend-curve-server-key the
-  backend)
+${SECURITY_HELP}  (on a proxy the --curve-* and --plain-* flags set the frontend; the same flags
+  with --backend- in front, e.g. --backend-curve-server-key or --backend-plain-user, the backend)
 
 The bound endpoints are printed to stderr when the proxy starts; statistics (frames and bytes
 received and sent per side) when it stops. Stop it with Ctrl-C or TERMINATE.

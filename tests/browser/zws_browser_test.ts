@@ -1,7 +1,9 @@
 // The browser build (weft/zmq/browser, bundled by tools/build_zmq_browser.mjs) in headless
 // Chromium: a page acts as DEALER (with a large multipart message), REQ and SUB over ZWS 2.0,
 // against libzmq 4.3.4 (pyzmq's ws:// transport) and against weft (three sockets sharing one
-// port by path).
+// port by path); and a page with CURVE keys (offered as ZWS2.0-CURVE, since Chromium refuses
+// ZWS2.0/CURVE) talking to weft, a PLAIN login (ZWS2.0-PLAIN), the wrong server key failing,
+// libzmq refusing that spelling.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -11,7 +13,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { Pub, Rep, Router } from "../../src/zmq.ts";
+import { allowList, curveKeyPair, messageProperty, Pub, Rep, Router } from "../../src/zmq.ts";
+import type { SocketEvent } from "../../src/zmq.ts";
 import { requirePeer, startZmqPeer, type ZmqPeer } from "../interop/_peers.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -94,11 +97,11 @@ function run(cmd: string, args: string[], ms: number): Promise<Ran> {
 }
 
 /** Serves the page and the bundle on 127.0.0.1; resolves the page's base URL. */
-async function serve(bundle: string) {
+async function serve(bundle: string, page: string = PAGE) {
   const js = readFileSync(bundle);
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? "/", "http://x").pathname;
-    if (path === "/") res.writeHead(200, { "content-type": "text/html" }).end(PAGE);
+    if (path === "/") res.writeHead(200, { "content-type": "text/html" }).end(page);
     else if (path === "/weft-zmq-browser.js") {
       res.writeHead(200, { "content-type": "text/javascript" }).end(js);
     } else res.writeHead(path === "/favicon.ico" ? 204 : 404).end();
@@ -192,6 +195,167 @@ describe("weft/zmq/browser in headless Chromium", () => {
       await Promise.all([...echoes, weftEchoes]);
     } finally {
       done = true;
+      http?.close();
+      for (const s of weft) s.close();
+      await Promise.all(peers.map((p) => p.close()));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** The page for CURVE: DEALER, REQ, PLAIN REQ, a wrong server key against weft; REQ to libzmq. */
+const CURVE_PAGE = `<!doctype html><meta charset="utf-8"><title>weft ZWS CURVE</title>
+<script type="module">
+import { curveKeyPair, Dealer, Req } from "./weft-zmq-browser.js";
+const q = new URLSearchParams(location.search);
+const dec = new TextDecoder();
+const texts = (m) => m.map((f) => dec.decode(f));
+const out = {};
+const step = (what) => (globalThis.__step = what);
+/** The first event of one of these types, or "none" after 10 s. */
+const firstEvent = (socket, types) => new Promise((resolve) => {
+  const timer = setTimeout(() => resolve("none"), 10000);
+  socket.events.on("*", (e) => {
+    if (types.includes(e.type)) { clearTimeout(timer); resolve(e.type + ": " + (e.reason ?? "")); }
+  });
+});
+try {
+  step("the browser's own WebSocket");
+  try {
+    new WebSocket(q.get("weft-router"), ["ZWS2.0/CURVE"]).close();
+    out.slash = "accepted";
+  } catch (e) {
+    out.slash = e.name;
+  }
+  const me = curveKeyPair();
+  out.publicKey = me.publicKey;
+  const curve = { linger: 0, receiveTimeout: 20000, curveServerKey: q.get("server-key"), curveSecretKey: me.secretKey };
+  step("CURVE DEALER");
+  const dealer = new Dealer({ ...curve, routingId: "page-curve" });
+  dealer.connect(q.get("weft-router"));
+  await dealer.send(["", "secret hello"]);
+  out.dealer = texts(await dealer.receive());
+  dealer.close();
+  step("CURVE REQ");
+  const req = new Req(curve);
+  req.connect(q.get("weft-rep"));
+  await req.send("ping");
+  out.req = texts(await req.receive());
+  req.close();
+  step("PLAIN REQ");
+  const plain = new Req({ linger: 0, receiveTimeout: 20000, plainUsername: "ann", plainPassword: "s3cret" });
+  plain.connect(q.get("weft-plain"));
+  await plain.send("login");
+  out.plain = texts(await plain.receive());
+  plain.close();
+  step("wrong server key");
+  const wrong = new Req({ ...curve, curveServerKey: curveKeyPair().publicKey });
+  const failed = firstEvent(wrong, ["handshake", "handshake:error", "disconnect"]);
+  wrong.connect(q.get("weft-rep"));
+  out.wrongKey = await failed;
+  wrong.close();
+  step("libzmq");
+  const toLibzmq = new Req(curve);
+  const refused = firstEvent(toLibzmq, ["handshake", "connect:delay"]);
+  toLibzmq.connect(q.get("libzmq-rep"));
+  out.libzmq = await refused;
+  toLibzmq.close();
+  globalThis.__result = out;
+} catch (e) {
+  globalThis.__result = { error: globalThis.__step + ": " + String((e && e.stack) || e) };
+}
+</script>`;
+
+describe("weft/zmq/browser with CURVE in headless Chromium", () => {
+  test("a page with CURVE keys talks to weft over ws (ZWS2.0-CURVE); wrong key and libzmq fail", {
+    timeout: 180_000,
+  }, async (t) => {
+    if (
+      !requirePeer(t, "node") || !requirePeer(t, "chromium") || !requirePeer(t, "python3-zmq")
+    ) return;
+    const dir = mkdtempSync(join(tmpdir(), "weft-zws-curve-browser-"));
+    const server = curveKeyPair();
+    const peers: ZmqPeer[] = [];
+    const weft: (Router | Rep)[] = [];
+    let http: { url: string; close(): void } | undefined;
+    try {
+      const bundle = join(dir, "weft-zmq-browser.js");
+      const built = await run("node", ["tools/build_zmq_browser.mjs", bundle], 60_000);
+      assert.equal(built.code, 0, `build_zmq_browser failed: ${built.stderr}`);
+
+      // libzmq: a CURVE REP on ws:// (it accepts only "ZWS2.0/CURVE" for CURVE).
+      const lrep = await startZmqPeer();
+      peers.push(lrep);
+      await lrep.ok({
+        op: "socket",
+        type: "REP",
+        options: { LINGER: 0, CURVE_SERVER: 1, CURVE_SECRETKEY: server.secretKey },
+      });
+      await lrep.ok({ op: "monitor" });
+      const libzmq = String(
+        (await lrep.ok({ op: "bind", endpoint: "ws://127.0.0.1:0/rep" })).endpoint,
+      );
+
+      // weft: a CURVE ROUTER and REP that let any key in (the User-Id is the page's key).
+      const secure = {
+        linger: 0,
+        curveServer: true,
+        curveSecretKey: server.secretKey,
+        authenticate: allowList({ curve: "any" }),
+      };
+      const router = new Router(secure);
+      const rep = new Rep(secure);
+      const plainRep = new Rep({
+        linger: 0,
+        plainServer: true,
+        authenticate: allowList({ plain: { ann: "s3cret" } }),
+      });
+      weft.push(router, rep, plainRep);
+      await plainRep.bind("ws://127.0.0.1:0/plain");
+      const repEvents: SocketEvent[] = [];
+      rep.events.on("handshake:error", (e) => repEvents.push(e));
+      await router.bind("ws://127.0.0.1:0/router");
+      await rep.bind("ws://127.0.0.1:0/rep");
+      const userIds: (string | undefined)[] = [];
+      const weftEchoes = (async () => {
+        const got = await router.receive();
+        userIds.push(messageProperty(got[1]!, "User-Id"));
+        await router.send(got);
+        await rep.send(await rep.receive());
+        const login = await plainRep.receive();
+        userIds.push(messageProperty(login[0]!, "User-Id"));
+        await plainRep.send(login);
+      })();
+      weftEchoes.catch(() => {}); // awaited below
+
+      http = await serve(bundle, CURVE_PAGE);
+      const q = new URLSearchParams({
+        "server-key": server.publicKey,
+        "weft-router": router.lastEndpoint!,
+        "weft-rep": rep.lastEndpoint!,
+        "weft-plain": plainRep.lastEndpoint!,
+        "libzmq-rep": libzmq,
+      });
+      const chromium = process.env.WEFT_CHROMIUM ?? "/usr/bin/chromium";
+      const ran = await run("node", [DRIVER, `${http.url}?${q}`, chromium], 120_000);
+      assert.equal(ran.code, 0, `zws_page.mjs failed:\n${ran.stderr}\n${ran.stdout}`);
+      const { result: r, errors } = JSON.parse(ran.stdout.trim().split("\n").pop()!);
+      assert.equal(r.error, undefined, r.error);
+      // Chromium itself refuses libzmq's name: '/' is not an HTTP token.
+      assert.equal(r.slash, "SyntaxError");
+      assert.deepEqual(r.dealer, ["", "secret hello"]);
+      assert.deepEqual(r.req, ["ping"]);
+      assert.deepEqual(r.plain, ["login"]); // ZWS2.0-PLAIN
+      await weftEchoes;
+      assert.deepEqual(userIds, [r.publicKey, "ann"], "the page's key and login reached weft");
+      // The wrong server key: the page's HELLO does not open on weft, the connection ends.
+      assert.match(r.wrongKey, /^(handshake:error|disconnect)/);
+      assert.ok(repEvents.some((e) => /HELLO box does not open/.test(e.reason ?? "")));
+      // libzmq accepts CURVE only as "ZWS2.0/CURVE", which a page cannot offer.
+      assert.match(r.libzmq, /^connect:delay/);
+      // Chromium logs the refused upgrades as console errors; nothing else may appear.
+      for (const e of errors as string[]) assert.match(e, /WebSocket|ERR_|handshake/i, e);
+    } finally {
       http?.close();
       for (const s of weft) s.close();
       await Promise.all(peers.map((p) => p.close()));

@@ -9,7 +9,8 @@
  * as command messages right after the upgrade; subscriptions travel as data messages
  * `0x01|topic` / `0x00|topic` (never SUBSCRIBE/CANCEL commands); heartbeats are the
  * WebSocket's own ping and pong. With the bare `ZWS2.0` subprotocol (NULL only) there are no
- * commands at all: each side's first message is its routing id.
+ * commands at all: each side's first message is its routing id. `ZWS2.0-<MECH>` is weft's
+ * token spelling of `ZWS2.0/<MECH>` for browsers (see {@link zwsTokenAlias}).
  * @module
  */
 
@@ -27,6 +28,24 @@ export const ZwsProtocol = {
   /** No mechanism: each side sends its routing id first, then messages (jszmq speaks only this). */
   BARE: "ZWS2.0",
 } as const;
+
+/**
+ * The token-safe spelling of a `ZWS2.0/<MECH>` name (`ZWS2.0-CURVE`), or `undefined` for any
+ * other name. A browser's `WebSocket` offers only RFC 7230 tokens, and `/` is not one, so
+ * `weft/zmq/browser` offers these instead; weft listeners accept both spellings, libzmq only
+ * the `/` one (a page reaches libzmq with bare `ZWS2.0`, NULL only — see docs/zws.md).
+ *
+ * @example
+ * ```ts
+ * import { zwsTokenAlias } from "./zws.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(zwsTokenAlias("ZWS2.0/CURVE"), "ZWS2.0-CURVE");
+ * assert.equal(zwsTokenAlias("ZWS2.0"), undefined); // already a token
+ * ```
+ */
+export function zwsTokenAlias(protocol: string): string | undefined {
+  return /^ZWS2\.0\/[A-Z]+$/.test(protocol) ? protocol.replace("/", "-") : undefined;
+}
 
 /** How a ZWS connection starts: the mechanism's handshake, or the bare routing-id exchange. */
 export type ZwsMode = "mechanism" | "routing-id";
@@ -51,6 +70,7 @@ export function zwsOffer(mechanism: string): string[] {
 /**
  * What a listener picks from a client's offer: the first offered subprotocol that matches its
  * own mechanism (libzmq's `select_protocol`), so NULL takes `ZWS2.0/NULL` or bare `ZWS2.0`;
+ * the token spellings a browser offers (`ZWS2.0-CURVE`, {@link zwsTokenAlias}) match too.
  * `undefined` refuses the upgrade (HTTP 400).
  *
  * @example
@@ -58,6 +78,7 @@ export function zwsOffer(mechanism: string): string[] {
  * import { selectZwsProtocol } from "./zws.ts";
  * import assert from "node:assert/strict";
  * assert.equal(selectZwsProtocol("NULL", ["ZWS2.0"]), "ZWS2.0"); // jszmq
+ * assert.equal(selectZwsProtocol("CURVE", ["ZWS2.0-CURVE"]), "ZWS2.0-CURVE"); // a page
  * assert.equal(selectZwsProtocol("NULL", ["ZWS2.0/PLAIN"]), undefined); // mechanism mismatch
  * ```
  */
@@ -66,6 +87,8 @@ export function selectZwsProtocol(
   offered: readonly string[],
 ): string | undefined {
   const own = zwsOffer(mechanism);
+  const alias = zwsTokenAlias(own[0]!);
+  if (alias !== undefined) own.push(alias);
   return offered.find((p) => own.includes(p));
 }
 
@@ -77,13 +100,14 @@ export function selectZwsProtocol(
  * import { zwsMode } from "./zws.ts";
  * import assert from "node:assert/strict";
  * assert.equal(zwsMode("ZWS2.0/NULL"), "mechanism");
+ * assert.equal(zwsMode("ZWS2.0-CURVE"), "mechanism"); // a browser's spelling
  * assert.equal(zwsMode("ZWS2.0"), "routing-id");
  * assert.equal(zwsMode("pair.sp.nanomsg.org"), undefined);
  * ```
  */
 export function zwsMode(protocol: string | undefined): ZwsMode | undefined {
   if (protocol === ZwsProtocol.BARE) return "routing-id";
-  if (protocol?.startsWith("ZWS2.0/")) return "mechanism";
+  if (protocol?.startsWith("ZWS2.0/") || protocol?.startsWith("ZWS2.0-")) return "mechanism";
   return undefined;
 }
 

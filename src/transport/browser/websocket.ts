@@ -40,10 +40,16 @@ const DRAIN_POLL_MS = 10;
 export class BrowserWebSocketTransport implements Transport {
   /** `ws` or `wss`. */
   readonly scheme: string;
+  readonly #tokenFor: ((protocol: string) => string | undefined) | undefined;
 
-  /** Serves `scheme` (`ws` or `wss`) with the global `WebSocket`. */
-  constructor(scheme: "ws" | "wss") {
+  /**
+   * Serves `scheme` (`ws` or `wss`) with the global `WebSocket`. `tokenFor` gives the spelling
+   * to offer for a subprotocol name that is not an HTTP token (a browser refuses those); a name
+   * without one is left out of the offer.
+   */
+  constructor(scheme: "ws" | "wss", tokenFor?: (protocol: string) => string | undefined) {
     this.scheme = scheme;
+    this.#tokenFor = tokenFor;
   }
 
   dial(endpoint: Endpoint, options?: DialOptions): Promise<ByteStream> {
@@ -55,13 +61,19 @@ export class BrowserWebSocketTransport implements Transport {
     const url = `${this.scheme}://${host}:${endpoint.port}${endpoint.path}`;
     // A browser offers only RFC 7230 tokens: "ZWS2.0/NULL" (a '/' inside) throws SyntaxError.
     const offered = options?.protocols ?? [];
-    const protocols = offered.filter((p) => TOKEN.test(p));
+    const protocols: string[] = [];
+    for (const p of offered) {
+      const token = TOKEN.test(p) ? p : this.#tokenFor?.(p);
+      if (token !== undefined && TOKEN.test(token) && !protocols.includes(token)) {
+        protocols.push(token);
+      }
+    }
     if (offered.length > 0 && protocols.length === 0) {
       return Promise.reject(
         new WeftError(
           "EINVAL",
           `a WebSocket in a browser cannot offer ${offered.join(", ")}: subprotocols must be ` +
-            `tokens (no '/'), so only bare ZWS2.0 (NULL) is possible there`,
+            `HTTP tokens (no '/') and none of these has a token spelling`,
         ),
       );
     }

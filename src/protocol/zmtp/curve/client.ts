@@ -120,6 +120,8 @@ export class CurveClientMechanism implements Mechanism {
       const reason = parseError(data);
       return {
         kind: "error",
+        // A ZAP status as the reason is a refusal of our key (EACCES, as PLAIN's); else EPROTO.
+        ...(reason !== null && /^[345]00$/.test(reason) ? { code: "EACCES" as const } : {}),
         reason: reason === null
           ? "CURVE: malformed ERROR command from the server"
           : `CURVE: the server refused the handshake: ERROR "${reason}"`,

@@ -254,8 +254,9 @@ export class CurveServerMechanism implements Mechanism {
           `CURVE: the authenticator refused the client key (status ${reply.status}` +
             (reply.statusText ? `: ${reply.statusText})` : ")"),
         ),
-        code: "EACCES", // an authentication refusal, as PLAIN reports it (mechanism.ts)
-        reply: String(reply.status),
+        code: "EACCES", // a refusal, not a protocol fault (as PLAIN's)
+        // 300 (temporary) closes without ERROR, as libzmq's zap_client does for every mechanism.
+        ...(reply.status === 300 ? {} : { reply: String(reply.status) }),
       };
     }
     if (reply.userId !== undefined) properties.set("user-id", utf8.encode(reply.userId));
