@@ -67,11 +67,6 @@ export type {
 export type { DirectEnd } from "./transport/types.ts";
 export type { SharedMessage } from "./transport/shared_message.ts";
 export type { Endpoint } from "./core/endpoint.ts";
-export type { Authenticator, SecurityOptions, SecurityValues } from "./patterns/zmq/security.ts";
-export type { ZapReply, ZapRequest } from "./protocol/zmtp/zap.ts";
-export { curveKeyPair, curvePublicKey } from "./protocol/zmtp/curve/keys.ts";
-export type { CurveKey, CurveKeyPair } from "./protocol/zmtp/curve/keys.ts";
-export { z85Decode, z85Encode } from "./protocol/zmtp/curve/z85.ts";
 export type { EventStream } from "./core/events.ts";
 export type { Authenticator, SecurityOptions, SecurityValues } from "./patterns/zmq/security.ts";
 export type { ZapReply, ZapRequest } from "./protocol/zmtp/zap.ts";
