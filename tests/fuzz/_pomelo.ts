@@ -383,7 +383,11 @@ function runSession(c: ClientConversation, chunks: readonly Uint8Array[], end?: 
     if (s.state !== SessionState.CLOSED) throw new Error(`still ${s.state} after the timeouts`);
     if (!log.closed) throw new Error("closed without a close event");
   }
-  return { events: log.events, writes: log.writes, state: s.state };
+  const result = { events: log.events, writes: log.writes, state: s.state };
+  // A connection ends; so does this one: its route dictionary's codec memory goes back (the
+  // shared arena would fill over millions of inputs otherwise, and later inputs fail on it).
+  noThrow(() => s.close());
+  return result;
 }
 
 const sessionMutated: FuzzTarget = {
@@ -489,7 +493,11 @@ function runClient(c: ServerConversation, chunks: readonly Uint8Array[], end?: n
       throw new Error("closed without a close event");
     }
   }
-  return { events: log.events, writes: log.writes, state: s.state };
+  const result = { events: log.events, writes: log.writes, state: s.state };
+  // A connection ends; so does this one: its route dictionary's codec memory goes back (the
+  // shared arena would fill over millions of inputs otherwise, and later inputs fail on it).
+  noThrow(() => s.close());
+  return result;
 }
 
 const clientSessionMutated: FuzzTarget = {

@@ -61,3 +61,20 @@ test("zmtp: a long frame claiming 2^31 + 2^24 - 1 octets after a valid prefix is
     }
   }
 });
+
+test("pomelo: the client-session targets give their route dictionaries' codec memory back (pomelo.dictionary, pomelo.client.session.split after 5 M inputs)", async () => {
+  const { pomeloTargets } = await import("./_pomelo.ts");
+  const { sharedCodec } = await import("../../src/codec/wasm.ts");
+  const fc = (await import("fast-check")).default;
+  const arena = sharedCodec().arena;
+  const run = (seed: number) => {
+    for (const name of ["pomelo.client.session.split", "pomelo.client.session.mutated"]) {
+      const target = pomeloTargets.find((t) => t.name === name)!;
+      fc.assert(target.property(8), { numRuns: 40, seed });
+    }
+  };
+  run(1); // the codec's shared scratch regions are allocated on first use, once
+  const before = arena.largestFree();
+  run(0x5eed);
+  assert.equal(arena.largestFree(), before, "the arena is as large as before the runs");
+});
