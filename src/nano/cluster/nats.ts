@@ -9,7 +9,6 @@
  */
 
 import { connect, type NatsConnection, RequestError, TimeoutError } from "@nats-io/transport-node";
-import { setImmediate } from "node:timers";
 import { WeftError } from "../../core/errors.ts";
 
 /** What the cluster needs from a NATS connection (internal). */

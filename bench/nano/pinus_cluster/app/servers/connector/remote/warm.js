@@ -9,7 +9,9 @@
 exports.default = function (app) {
   return {
     ping: async () => {
-      for (const s of app.getServersByType("bench")) await app.rpc.bench.warm.ping.toServer(s.id);
+      for (const s of app.getServersByType("bench")) {
+        await app.rpc.bench.warm.ping.toServer(s.id);
+      }
       return app.getServerId();
     },
   };
