@@ -337,6 +337,11 @@ async function fanoutWorker(ports, count, offset, prefix) {
   });
 }
 
+/** Progress on stderr when LOAD_TRACE is set (where a stalled run stopped). */
+const trace = (what) => {
+  if (process.env.LOAD_TRACE) process.stderr.write(`load: ${what} (${new Date().toISOString()})\n`);
+};
+
 // ---- coordinator --------------------------------------------------------------------------------
 
 function parseArgs(argv) {
@@ -482,10 +487,13 @@ async function fanout(o) {
   const ws = workers(procs, (i) => workerArgs("fanout", o, o.sessions, procs, i));
   await all(ws);
   const connectSeconds = (now() - t0) / 1000;
+  trace(`connected in ${connectSeconds} s`);
   await sleep(500);
   await ctl(`${o.route}.mem`);
   const after = await ctl(`${o.route}.mem`);
+  trace("joining");
   await all(ws, { join: true });
+  trace("joined");
   const rounds = [];
   for (let r = 0; r < o.rounds; r++) {
     await all(ws, { arm: true });

@@ -23,7 +23,12 @@ app.configure("production", "connector", () => {
   app.set("connectorConfig", { connector: pinus.connectors.hybridconnector, heartbeat: 30 });
 });
 app.configure("production", "bench", () => {
-  app.event.on("start_all", () => {
+  app.event.on("start_all", async () => {
+    // Open every RPC connection (bench -> connector, connector -> bench) before the load: see
+    // app/servers/connector/remote/warm.js for why the first burst of calls must not open them.
+    for (const c of app.getServersByType("connector")) {
+      await app.rpc.connector.warm.ping.toServer(c.id);
+    }
     console.log(JSON.stringify({ ready: true, server: app.getServerId() }));
   });
 });

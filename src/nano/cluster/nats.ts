@@ -43,6 +43,9 @@ export async function connectBus(servers: readonly string[], name: string): Prom
       maxReconnectAttempts: -1, // a node outlives a nats-server restart (pitaya #130, PR #16)
       reconnectTimeWait: 250,
       timeout: 5000,
+      // no `new Error()` per request for an async stack trace: 5–7 % of a gate's CPU on Bun;
+      // weft's own ETIMEDOUT / EHOSTUNREACH errors name the subject instead
+      noAsyncTraces: true,
     });
   } catch (e) {
     throw new WeftError(
@@ -54,10 +57,21 @@ export async function connectBus(servers: readonly string[], name: string): Prom
   return new NatsBus(nc);
 }
 
+/**
+ * Publishes and requests wait in an outbox until the event loop has handled every socket that
+ * was ready (one `setImmediate`), then go to the client in one synchronous run. The client
+ * writes what was queued within one microtask as one socket write, but a gate forwards each
+ * client request from its own I/O callback and a backend answers each from its own promise
+ * chain: unbatched, every message was its own write. On Bun each write is a send() and a
+ * wake-up of nats-server (2 reads, 1 write, ~64 µs of its CPU per forwarded request, against
+ * 0.15 reads and ~15 µs on Deno, whose socket writes coalesce on their own).
+ */
 class NatsBus implements Bus {
   #nc: NatsConnection;
   #reconnectHooks: (() => void)[] = [];
   #disconnectHooks: (() => void)[] = [];
+  #outbox: (() => void)[] = [];
+  #flushQueued = false;
 
   constructor(nc: NatsConnection) {
     this.#nc = nc;
@@ -71,28 +85,67 @@ class NatsBus implements Bus {
     }
   }
 
+  /** Queues `send` for the next outbox flush. */
+  #queue(send: () => void): void {
+    this.#outbox.push(send);
+    if (this.#flushQueued) return;
+    this.#flushQueued = true;
+    setImmediate(() => this.#flush());
+  }
+
+  /** Hands every queued message to the client now (it writes them as one). */
+  #flush(): void {
+    this.#flushQueued = false;
+    const sends = this.#outbox;
+    if (sends.length === 0) return;
+    this.#outbox = [];
+    for (const send of sends) {
+      try {
+        send();
+      } catch {
+        // a closed or draining connection refuses; requests see it through their promise
+      }
+    }
+  }
+
   publish(subject: string, data: Uint8Array): void {
-    if (this.#nc.isClosed() || this.#nc.isDraining()) return;
-    this.#nc.publish(subject, data);
+    this.#queue(() => {
+      if (this.#nc.isClosed() || this.#nc.isDraining()) return;
+      this.#nc.publish(subject, data);
+    });
   }
 
   subscribe(
     subject: string,
     fn: (data: Uint8Array, reply: ((data: Uint8Array) => void) | undefined) => void,
   ): () => void {
+    this.#flush(); // what was published before subscribing goes out before the SUB
     const sub = this.#nc.subscribe(subject, {
       callback: (err, msg) => {
         if (err) return;
-        const reply = msg.reply ? (data: Uint8Array) => void msg.respond(data) : undefined;
+        const reply = msg.reply
+          ? (data: Uint8Array) => this.#queue(() => void msg.respond(data))
+          : undefined;
         fn(msg.data, reply);
       },
     });
-    return () => sub.unsubscribe();
+    return () => {
+      this.#flush();
+      sub.unsubscribe();
+    };
   }
 
   async request(subject: string, data: Uint8Array, timeout: number): Promise<Uint8Array> {
     try {
-      const m = await this.#nc.request(subject, data, { timeout });
+      const m = await new Promise<{ data: Uint8Array }>((resolve, reject) =>
+        this.#queue(() => {
+          try {
+            this.#nc.request(subject, data, { timeout }).then(resolve, reject);
+          } catch (e) {
+            reject(e);
+          }
+        })
+      );
       return m.data;
     } catch (e) {
       if (e instanceof RequestError && e.isNoResponders()) {
@@ -118,6 +171,7 @@ class NatsBus implements Bus {
   }
 
   async drain(): Promise<void> {
+    this.#flush();
     if (this.#nc.isClosed()) return;
     await this.#nc.drain().catch(() => this.#nc.close());
   }

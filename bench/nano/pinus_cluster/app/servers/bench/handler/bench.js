@@ -30,7 +30,7 @@ class Bench {
   mem() {
     if (global.gc) { for (let i = 0; i < 3; i++) global.gc(); }
     const m = process.memoryUsage();
-    // pinus awaits what a handler returns; sessions live on the connectors.
+    // sessions live on the connectors
     return Promise.resolve({ heap: m.heapUsed, rss: m.rss, sessions: 0 });
   }
 }
