@@ -13,8 +13,10 @@ import { WeftError } from "../../core/errors.ts";
 
 /** What the cluster needs from a NATS connection (internal). */
 export interface Bus {
-  /** Fire and forget. */
+  /** Fire and forget (queued until the event loop's turn ends, or {@link Bus.flush}). */
   publish(subject: string, data: Uint8Array): void;
+  /** Hands everything queued to the client now (discovery: announce before saying ready). */
+  flush(): void;
   /** Calls `fn` for every message on `subject`; `reply` answers a request. Returns an unsubscriber. */
   subscribe(
     subject: string,
@@ -94,6 +96,10 @@ class NatsBus implements Bus {
   }
 
   /** Hands every queued message to the client now (it writes them as one). */
+  flush(): void {
+    this.#flush();
+  }
+
   #flush(): void {
     this.#flushQueued = false;
     const sends = this.#outbox;

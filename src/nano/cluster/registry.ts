@@ -63,6 +63,7 @@ export class Registry {
       }),
     );
     this.#bus.publish(s.hello, new Uint8Array(0));
+    this.#bus.flush(); // discovery goes out now, not after the turn (nodes say ready next)
     this.announce();
     this.#timer = setInterval(() => {
       this.announce();
@@ -78,6 +79,7 @@ export class Registry {
       fe: this.#self.frontend,
     };
     this.#bus.publish(this.#subjects.nodes, pack(a));
+    this.#bus.flush(); // discovery goes out now, not after the turn (nodes say ready next)
   }
 
   /** The NATS connection is lost: hearing nobody is no evidence, so no sweeping. */
@@ -137,6 +139,7 @@ export class Registry {
     for (const off of this.#unsubscribe) off();
     this.#unsubscribe = [];
     this.#bus.publish(this.#subjects.bye, pack({ id: this.#self.id }));
+    this.#bus.flush(); // discovery goes out now, not after the turn (nodes say ready next)
   }
 
   #decode(data: Uint8Array): AnnounceHeader | undefined {
