@@ -56,7 +56,17 @@ test("chat clustered: two gates, one backend, one room across the gates", async 
       const members = new Promise<{ users: { uid: string }[] }>((resolve) =>
         client.on("onMembers", (b) => resolve(b as { users: { uid: string }[] }))
       );
-      await client.request("room.join", { name: `user${i}` });
+      // A gate learns of the backend through discovery (hello/announce over NATS), which may
+      // land just after its ready line: until then a forwarded route answers 502. Bounded retry.
+      for (let attempt = 1;; attempt++) {
+        try {
+          await client.request("room.join", { name: `user${i}` });
+          break;
+        } catch (e) {
+          if (attempt === 50) throw e;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
       const mine = (await members).users.at(-1)!.uid;
       const gate = mine.slice(0, mine.lastIndexOf("/"));
       if (!byGate.has(gate)) byGate.set(gate, client);
