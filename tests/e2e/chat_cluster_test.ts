@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { findNatsServer } from "../../src/cli/cluster_launcher.ts";
 import { type Client, connect } from "../../src/nano_client.ts";
 import { freePort } from "../interop/_peers.ts";
-import { until } from "../_helpers.ts";
+import { until, within } from "../_helpers.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const isDeno = "Deno" in globalThis;
@@ -38,6 +38,7 @@ test("chat clustered: two gates, one backend, one room across the gates", async 
     env: { ...process.env, NO_COLOR: "1" },
   });
   running.add(cli);
+  const exited = new Promise<void>((resolve) => cli.once("close", () => resolve()));
   let out = "";
   cli.stdout!.on("data", (b) => (out += String(b)));
   cli.stderr!.on("data", (b) => (out += String(b)));
@@ -78,8 +79,12 @@ test("chat clustered: two gates, one backend, one room across the gates", async 
     assert.deepEqual(await heard, { name: "user0", content: "across the gates" });
   } finally {
     clients.forEach((c) => c.close());
+    // The launcher stops its nodes, then its nats-server, then exits: wait for all of it (a
+    // SIGKILL would leave the nats-server, which runs in its own process group, behind).
     cli.kill("SIGTERM");
-    await until(() => cli.exitCode !== null || cli.signalCode !== null, "launcher exit", 15_000)
-      .catch(() => cli.kill("SIGKILL"));
+    await within(exited, "the launcher to stop everything", 20_000).catch(() =>
+      cli.kill("SIGKILL")
+    );
+    running.delete(cli);
   }
 });
