@@ -198,7 +198,7 @@ export interface ListenOptions {
   /**
    * Bind with SO_REUSEPORT (tcp; Linux and the BSDs), so several processes can listen on one
    * port and the kernel spreads new connections among them. Bun and `node:net` (Deno's and
-   * Bun's) take it as is; Deno's own `Deno.listen` needs `--unstable-net` and is refused with
+   * Bun's) take it as is; Deno's native listener needs `--unstable-net` and is refused with
    * `ENOTSUP` without it. Default false: a second bind to the port fails with `EADDRINUSE`.
    */
   readonly reusePort?: boolean;
