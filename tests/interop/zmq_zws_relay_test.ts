@@ -9,6 +9,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { fileURLToPath } from "node:url";
+import { spawn } from "node:child_process";
 import { curveKeyPair, runtimeTransports, zwsRelay } from "../../src/zmq.ts";
 import type { ByteStream, SocketEvent, Transport, WsRelayEvent } from "../../src/zmq.ts";
 import { createRegistry } from "../../src/transport/registry.ts";
@@ -25,7 +26,8 @@ import { texts, until, within } from "../_helpers.ts";
 
 const AUTH_PEER = fileURLToPath(new URL("./peers/zmq_auth_peer.py", import.meta.url));
 const CURVE_PEER = fileURLToPath(new URL("./curve_zap_peer.py", import.meta.url));
-const enc = new TextEncoder();
+const MAIN = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
+const DENO = fileURLToPath(new URL("../../node_modules/deno/deno", import.meta.url));
 const unhex = (frames: unknown) =>
   (frames as string[]).map((h) => new TextDecoder().decode(Buffer.from(h, "hex")));
 
@@ -277,5 +279,62 @@ describe("ZWS relay: token-spelled subprotocols to libzmq 4.3.4", () => {
       await until(() => events.some((e) => e.type === "disconnect"), "the client's disconnect");
       await until(() => s.events.some((e) => e.type === "close"), "the relay's close event");
       assert.match(s.events.find((e) => e.type === "close")!.reason!, /the target side ended/);
+    }));
+
+  test("weft zmq ws-relay: a CURVE REQ reaches libzmq's REP through the command", (t) =>
+    scenario(t, async (s) => {
+      const rep = await s.peer(CURVE_PEER, [
+        { op: "curve_auth", allow: [s.client.publicKey] },
+        {
+          op: "socket",
+          type: "REP",
+          options: { LINGER: 0, CURVE_SERVER: 1, CURVE_SECRETKEY: s.server.secretKey },
+        },
+      ]);
+      const { endpoint } = await rep.ok({ op: "bind", endpoint: "ws://127.0.0.1:0/svc" });
+      const child = spawn(DENO, [
+        "run",
+        "-A",
+        MAIN,
+        "zmq",
+        "ws-relay",
+        "--bind",
+        "ws://127.0.0.1:0/page",
+        "--connect",
+        String(endpoint),
+      ], { stdio: ["ignore", "ignore", "pipe"] });
+      let stderr = "";
+      child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
+      // Deno's node:child_process reports an exit status above 128 as a signal: take either.
+      const exited = new Promise<number | string | null>((r) =>
+        child.once("close", (code, signal) => r(code ?? signal))
+      );
+      try {
+        await until(() => /bound ws:\/\/\S+ →/.test(stderr), "the relay's bound line");
+        const url = /bound (ws:\/\/\S+) →/.exec(stderr)![1]!;
+        const echo = rep.ok({ op: "echo", count: 1, timeout: 20_000 });
+        echo.catch(() => {});
+        const req = s.page(
+          new PageReq({
+            linger: 0,
+            curveServerKey: s.server.publicKey,
+            curveSecretKey: s.client.secretKey,
+          }),
+        );
+        req.connect(url);
+        await req.send("via the command");
+        assert.deepEqual(texts(await within(req.receive(), "the reply")), ["via the command"]);
+        await echo;
+        await until(
+          () => /open ws:\/\/127\.0\.0\.1:\d+ \[ZWS2\.0-CURVE → ZWS2\.0\/CURVE\]/.test(stderr),
+          "the open line",
+        );
+        child.kill("SIGINT");
+        assert.ok([130, "SIGINT"].includes((await within(exited, "the exit"))!), stderr);
+        // It stopped by itself: the pair was closed by the relay, not by the process dying.
+        assert.match(stderr, /close ws:\/\/127\.0\.0\.1:\d+ \[[^\]]+\]: the relay closed/);
+      } finally {
+        child.kill("SIGKILL");
+      }
     }));
 });
