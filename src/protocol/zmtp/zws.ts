@@ -54,7 +54,7 @@ export function zwsTokenAlias(protocol: string): string | undefined {
  *
  * @example
  * ```ts
- * import { zwsLibzmqName } from "./zws.ts";
+ * import { zwsLibzmqName } from "@weft/weft/zmq";
  * import assert from "node:assert/strict";
  * assert.equal(zwsLibzmqName("ZWS2.0-CURVE"), "ZWS2.0/CURVE"); // a browser's offer
  * assert.equal(zwsLibzmqName("ZWS2.0"), "ZWS2.0");

@@ -128,31 +128,22 @@ function passOn(code: number | undefined, reason: string, side: string): [number
  *
  * @example
  * ```ts
- * import { WsRelay } from "./relay.ts";
- * import { defaultTransports } from "../default.ts";
- * import { InprocNamespace } from "../inproc/inproc.ts";
- * import { parseEndpoint } from "../../core/endpoint.ts";
+ * import { Rep, Req, runtimeTransports, WsRelay } from "@weft/weft/zmq";
  * import assert from "node:assert/strict";
- * const transports = defaultTransports(new InprocNamespace());
- * const ws = transports.get("ws")!;
- * // A target that speaks "chat/v1", a name some client cannot send: it offers "chat-v1".
- * const target = await ws.listen(parseEndpoint("ws://127.0.0.1:0/chat"), (s) => {
- *   s.start({ data: (m) => s.write(m), drain() {}, end() {} }); // echo
- * }, { selectProtocol: (offered) => offered.find((p) => p === "chat/v1") });
+ * await using rep = new Rep();
+ * await rep.bind("ws://127.0.0.1:0/api");
+ * // Names passed as they are; zwsRelay() is this with libzmq's spellings for a page's names.
  * await using relay = await WsRelay.start({
- *   listen: "ws://127.0.0.1:0/chat",
- *   target: target.endpoint,
- *   transports,
- *   targetProtocol: (p) => p.replace("-", "/"),
+ *   listen: "ws://127.0.0.1:0/api",
+ *   target: rep.lastEndpoint!,
+ *   transports: runtimeTransports(),
  * });
- * const client = await ws.dial(parseEndpoint(relay.endpoint), { protocols: ["chat-v1"] });
- * assert.equal(client.protocol, "chat-v1"); // the client's own name for what the target chose
- * const echoed = Promise.withResolvers<string>();
- * client.start({ data: (m) => echoed.resolve(new TextDecoder().decode(m)), drain() {}, end() {} });
- * client.write(new TextEncoder().encode("hello"));
- * assert.equal(await echoed.promise, "hello");
- * client.close(0);
- * target.close();
+ * await using req = new Req();
+ * req.connect(relay.endpoint);
+ * await req.send("via the relay");
+ * await rep.send(await rep.receive());
+ * assert.equal(new TextDecoder().decode((await req.receive())[0]), "via the relay");
+ * assert.equal(relay.connections, 1);
  * ```
  */
 export class WsRelay {
@@ -202,14 +193,15 @@ export class WsRelay {
     const target = parseEndpoint(options.target);
     const listenBase = baseTransport(options.transports, baseScheme(listen, "listen"));
     const targetBase = baseTransport(options.transports, baseScheme(target, "target"));
-    let relay: WsRelay | undefined;
+    // The listener hands streams over before the relay object exists: none is accepted then.
+    const made: { relay?: WsRelay } = {};
     const listener = await listenBase.listen(
       parseEndpoint(formatEndpoint(listenBase.scheme, bindHost(listen.host), listen.port)),
-      (raw) => relay ? relay.#accept(raw) : raw.close(0),
+      (raw) => made.relay ? made.relay.#accept(raw) : raw.close(0),
       options.tls ? { tls: options.tls } : {},
     );
     const bound = parseEndpoint(listener.endpoint);
-    relay = new WsRelay(
+    const relay = new WsRelay(
       options,
       listener,
       formatEndpoint(listen.scheme, bound.host, bound.port, listen.path),
@@ -217,6 +209,7 @@ export class WsRelay {
       target,
       targetBase,
     );
+    made.relay = relay;
     return relay;
   }
 
