@@ -86,6 +86,38 @@ class Scope {
     return peer;
   }
 
+  /** A libzmq CURVE server of `type` whose ZAP handler allows only `allow`. */
+  curvePeer(type: string, allow: string, ...more: PeerCommand[]): Promise<ZmqPeer> {
+    return this.peer(CURVE_PEER, [
+      { op: "curve_auth", allow: [allow] },
+      {
+        op: "socket",
+        type,
+        options: { LINGER: 0, CURVE_SERVER: 1, CURVE_SECRETKEY: this.server.secretKey },
+      },
+      ...more,
+    ]);
+  }
+
+  /** A libzmq PLAIN REP (user admin, password secret). */
+  plainRep(): Promise<ZmqPeer> {
+    return this.peer(AUTH_PEER, [
+      { op: "auth", plain: { admin: "secret" } },
+      { op: "socket", type: "REP", options: { LINGER: 0, PLAIN_SERVER: 1 } },
+    ]);
+  }
+
+  /** A page's CURVE REQ with this scope's client key. */
+  curveReq(): Socket {
+    return this.page(
+      new PageReq({
+        linger: 0,
+        curveServerKey: this.server.publicKey,
+        curveSecretKey: this.client.secretKey,
+      }),
+    );
+  }
+
   /** Binds the peer on ws:// and puts a relay in front of it; returns the relay's endpoint. */
   async relayTo(peer: ZmqPeer, seen?: Uint8Array[]): Promise<string> {
     const { endpoint } = await peer.ok({ op: "bind", endpoint: "ws://127.0.0.1:0/svc" });
@@ -126,14 +158,7 @@ function record(socket: Socket): SocketEvent[] {
 describe("ZWS relay: token-spelled subprotocols to libzmq 4.3.4", () => {
   test("CURVE: DEALER (ZWS2.0-CURVE) ↔ relay without keys ↔ libzmq ROUTER, both ways", (t) =>
     scenario(t, async (s) => {
-      const router = await s.peer(CURVE_PEER, [
-        { op: "curve_auth", allow: [s.client.publicKey] },
-        {
-          op: "socket",
-          type: "ROUTER",
-          options: { LINGER: 0, CURVE_SERVER: 1, CURVE_SECRETKEY: s.server.secretKey },
-        },
-      ]);
+      const router = await s.curvePeer("ROUTER", s.client.publicKey);
       const fromLibzmq: Uint8Array[] = [];
       const url = await s.relayTo(router, fromLibzmq);
       const echo = router.ok({ op: "echo", count: 2, timeout: 20_000 });
@@ -186,10 +211,7 @@ describe("ZWS relay: token-spelled subprotocols to libzmq 4.3.4", () => {
 
   test("PLAIN: REQ (ZWS2.0-PLAIN) logs in to libzmq's REP through the relay", (t) =>
     scenario(t, async (s) => {
-      const rep = await s.peer(AUTH_PEER, [
-        { op: "auth", plain: { admin: "secret" } },
-        { op: "socket", type: "REP", options: { LINGER: 0, PLAIN_SERVER: 1 } },
-      ]);
+      const rep = await s.plainRep();
       const url = await s.relayTo(rep);
       const echo = rep.ok({ op: "echo", count: 1, timeout: 20_000 });
       echo.catch(() => {});
@@ -208,23 +230,9 @@ describe("ZWS relay: token-spelled subprotocols to libzmq 4.3.4", () => {
 
   test("CURVE: a client key libzmq does not allow ends in handshake:error on the client", (t) =>
     scenario(t, async (s) => {
-      const rep = await s.peer(CURVE_PEER, [
-        { op: "curve_auth", allow: [curveKeyPair().publicKey] }, // someone else
-        {
-          op: "socket",
-          type: "REP",
-          options: { LINGER: 0, CURVE_SERVER: 1, CURVE_SECRETKEY: s.server.secretKey },
-        },
-        { op: "monitor" },
-      ]);
+      const rep = await s.curvePeer("REP", curveKeyPair().publicKey, { op: "monitor" });
       const url = await s.relayTo(rep);
-      const req = s.page(
-        new PageReq({
-          linger: 0,
-          curveServerKey: s.server.publicKey,
-          curveSecretKey: s.client.secretKey,
-        }),
-      );
+      const req = s.curveReq();
       const events = record(req);
       req.connect(url);
       await until(() => events.some((e) => e.type === "handshake:error"), "handshake:error");
@@ -239,18 +247,9 @@ describe("ZWS relay: token-spelled subprotocols to libzmq 4.3.4", () => {
 
   test("mechanism mismatch: libzmq drops the upgrade, the relay answers 502, the client retries", (t) =>
     scenario(t, async (s) => {
-      const rep = await s.peer(AUTH_PEER, [
-        { op: "auth", plain: { admin: "secret" } },
-        { op: "socket", type: "REP", options: { LINGER: 0, PLAIN_SERVER: 1 } },
-      ]);
+      const rep = await s.plainRep();
       const url = await s.relayTo(rep);
-      const req = s.page(
-        new PageReq({
-          linger: 0,
-          curveServerKey: s.server.publicKey,
-          curveSecretKey: s.client.secretKey,
-        }),
-      );
+      const req = s.curveReq();
       const events = record(req);
       req.connect(url);
       await until(() => events.some((e) => e.type === "connect:delay"), "connect:delay");
@@ -283,14 +282,7 @@ describe("ZWS relay: token-spelled subprotocols to libzmq 4.3.4", () => {
 
   test("weft zmq ws-relay: a CURVE REQ reaches libzmq's REP through the command", (t) =>
     scenario(t, async (s) => {
-      const rep = await s.peer(CURVE_PEER, [
-        { op: "curve_auth", allow: [s.client.publicKey] },
-        {
-          op: "socket",
-          type: "REP",
-          options: { LINGER: 0, CURVE_SERVER: 1, CURVE_SECRETKEY: s.server.secretKey },
-        },
-      ]);
+      const rep = await s.curvePeer("REP", s.client.publicKey);
       const { endpoint } = await rep.ok({ op: "bind", endpoint: "ws://127.0.0.1:0/svc" });
       const child = spawn(DENO, [
         "run",
@@ -314,13 +306,7 @@ describe("ZWS relay: token-spelled subprotocols to libzmq 4.3.4", () => {
         const url = /bound (ws:\/\/\S+) →/.exec(stderr)![1]!;
         const echo = rep.ok({ op: "echo", count: 1, timeout: 20_000 });
         echo.catch(() => {});
-        const req = s.page(
-          new PageReq({
-            linger: 0,
-            curveServerKey: s.server.publicKey,
-            curveSecretKey: s.client.secretKey,
-          }),
-        );
+        const req = s.curveReq();
         req.connect(url);
         await req.send("via the command");
         assert.deepEqual(texts(await within(req.receive(), "the reply")), ["via the command"]);
