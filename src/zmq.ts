@@ -35,6 +35,8 @@ import type { RouterOptions } from "./patterns/zmq/dealer_router.ts";
 import type { Authenticator } from "./patterns/zmq/security.ts";
 import { ZapHandler } from "./patterns/zmq/zap_serve.ts";
 import type { TransportRegistry } from "./transport/types.ts";
+import { WsRelay, type WsRelayOptions } from "./transport/ws/relay.ts";
+import { zwsLibzmqName } from "./protocol/zmtp/zws.ts";
 
 export type { SocketOptions } from "./patterns/zmq/options.ts";
 export type { XPubOptions } from "./patterns/zmq/pubsub.ts";
@@ -396,4 +398,45 @@ export function serveZap(
   options: ServeZapOptions = {},
 ): Promise<ZapHandler> {
   return ZapHandler.start(authenticate, { transports: options.transports ?? runtimeTransports() });
+}
+
+export { WsRelay, type WsRelayEvent, type WsRelayOptions } from "./transport/ws/relay.ts";
+export { zwsLibzmqName } from "./protocol/zmtp/zws.ts";
+
+/** Options of {@link zwsRelay}: {@link WsRelayOptions} with the runtime's transports by default. */
+export type ZwsRelayOptions =
+  & Omit<WsRelayOptions, "transports" | "targetProtocol">
+  & { readonly transports?: TransportRegistry };
+
+/**
+ * Starts a ZWS relay in front of libzmq's `ws://` transport, for web pages with PLAIN or CURVE:
+ * a page (`weft/zmq/browser`) offers `ZWS2.0-CURVE` because a browser cannot send libzmq's
+ * `ZWS2.0/CURVE` (`/` is not an HTTP token), and libzmq accepts no other spelling. The relay
+ * offers libzmq its own name, answers the page with the page's, and forwards every message
+ * unchanged: it holds no keys, so CURVE stays between the page and libzmq. See docs/zws.md.
+ *
+ * @example
+ * ```ts
+ * import { curveKeyPair, Rep, zwsRelay } from "@weft/weft/zmq";
+ * import { Req } from "@weft/weft/zmq/browser";
+ * import assert from "node:assert/strict";
+ * const server = curveKeyPair();
+ * // The service: libzmq in real use (bind("ws://…") with ZMQ_CURVE_SERVER); weft here.
+ * await using rep = new Rep({ curveServer: true, curveSecretKey: server.secretKey });
+ * await rep.bind("ws://127.0.0.1:0/api");
+ * await using relay = await zwsRelay({ listen: "ws://127.0.0.1:0/api", target: rep.lastEndpoint! });
+ * // A page's socket (the global WebSocket, offering ZWS2.0-CURVE) goes through the relay.
+ * await using req = new Req({ curveServerKey: server.publicKey, curveSecretKey: curveKeyPair().secretKey });
+ * req.connect(relay.endpoint);
+ * await req.send("hello");
+ * await rep.send(await rep.receive());
+ * assert.equal(new TextDecoder().decode((await req.receive())[0]), "hello");
+ * ```
+ */
+export function zwsRelay(options: ZwsRelayOptions): Promise<WsRelay> {
+  return WsRelay.start({
+    ...options,
+    transports: options?.transports ?? runtimeTransports(),
+    targetProtocol: zwsLibzmqName,
+  });
 }

@@ -13,6 +13,7 @@ import type { CliIo } from "./io.ts";
 import { zmqKeygen } from "./keygen.ts";
 import { zmqMonitor } from "./monitor.ts";
 import { zmqProxy } from "./proxy.ts";
+import { zmqWsRelay } from "./ws_relay.ts";
 import { nanoCluster } from "./nano_cluster.ts";
 import { spCat } from "./sp_cat.ts";
 import { spDevice } from "./sp_device.ts";
@@ -27,6 +28,7 @@ Usage:
   weft zmq proxy ...     run a queue, forwarder or streamer proxy
   weft zmq monitor ...   print a socket's connection events
   weft zmq keygen        make a CURVE key pair (Z85)
+  weft zmq ws-relay ...  let web pages reach libzmq's ws:// with CURVE or PLAIN
   weft sp cat ...        nngcat: send and receive with an nng (SP) socket, nngcat's options
   weft sp device ...     forward between two raw SP sockets (nng_device)
   weft nano cluster ...  run a weft/nano app as gates and backends over NATS, on this machine
@@ -54,6 +56,7 @@ const ZMQ_HELP = `weft zmq — ZeroMQ (ZMTP 3.1) tools
   weft zmq proxy --help
   weft zmq monitor --help
   weft zmq keygen --help
+  weft zmq ws-relay --help
 `;
 
 const SP_HELP = `weft sp — nanomsg/nng Scalability Protocol tools
@@ -69,6 +72,7 @@ const COMMANDS: Record<string, Command> = {
   proxy: zmqProxy,
   monitor: zmqMonitor,
   keygen: zmqKeygen,
+  "ws-relay": zmqWsRelay,
 };
 
 const NANO_HELP = `weft nano — weft/nano tools

@@ -6,9 +6,7 @@
 // libzmq refusing that spelling.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:http";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -16,8 +14,8 @@ import { fileURLToPath } from "node:url";
 import { allowList, curveKeyPair, messageProperty, Pub, Rep, Router } from "../../src/zmq.ts";
 import type { SocketEvent } from "../../src/zmq.ts";
 import { requirePeer, startZmqPeer, type ZmqPeer } from "../interop/_peers.ts";
+import { run, serve } from "./_page.ts";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const DRIVER = fileURLToPath(new URL("./peers/zws_page.mjs", import.meta.url));
 
 /**
@@ -70,47 +68,6 @@ try {
   globalThis.__result = { error: globalThis.__step + ": " + String((e && e.stack) || e) };
 }
 </script>`;
-
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(cmd: string, args: string[], ms: number): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout!.setEncoding("utf8").on("data", (c: string) => (stdout += c));
-    child.stderr!.setEncoding("utf8").on("data", (c: string) => (stderr += c));
-    const timer = setTimeout(() => child.kill("SIGKILL"), ms);
-    child.once("error", (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.once("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-/** Serves the page and the bundle on 127.0.0.1; resolves the page's base URL. */
-async function serve(bundle: string, page: string = PAGE) {
-  const js = readFileSync(bundle);
-  const server = createServer((req, res) => {
-    const path = new URL(req.url ?? "/", "http://x").pathname;
-    if (path === "/") res.writeHead(200, { "content-type": "text/html" }).end(page);
-    else if (path === "/weft-zmq-browser.js") {
-      res.writeHead(200, { "content-type": "text/javascript" }).end(js);
-    } else res.writeHead(path === "/favicon.ico" ? 204 : 404).end();
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const addr = server.address();
-  const port = typeof addr === "object" && addr ? addr.port : 0;
-  return { url: `http://127.0.0.1:${port}/`, close: () => server.close() };
-}
 
 describe("weft/zmq/browser in headless Chromium", () => {
   test("a page is DEALER, REQ and SUB over ZWS 2.0 to libzmq 4.3.4 and to weft", {
@@ -166,7 +123,7 @@ describe("weft/zmq/browser in headless Chromium", () => {
         }
       })();
 
-      http = await serve(bundle);
+      http = await serve(bundle, PAGE);
       const q = new URLSearchParams({
         "libzmq-router": lrouter.endpoint,
         "libzmq-rep": lrep.endpoint,

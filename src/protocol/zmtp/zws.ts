@@ -47,6 +47,25 @@ export function zwsTokenAlias(protocol: string): string | undefined {
   return /^ZWS2\.0\/[A-Z]+$/.test(protocol) ? protocol.replace("/", "-") : undefined;
 }
 
+/**
+ * libzmq's spelling of a ZWS subprotocol a client offered: the token spelling `ZWS2.0-CURVE`
+ * becomes `ZWS2.0/CURVE` (the inverse of {@link zwsTokenAlias}); libzmq's own names and bare
+ * `ZWS2.0` stay; anything else is `undefined`. What a ZWS relay offers libzmq for a page.
+ *
+ * @example
+ * ```ts
+ * import { zwsLibzmqName } from "@weft/weft/zmq";
+ * import assert from "node:assert/strict";
+ * assert.equal(zwsLibzmqName("ZWS2.0-CURVE"), "ZWS2.0/CURVE"); // a browser's offer
+ * assert.equal(zwsLibzmqName("ZWS2.0"), "ZWS2.0");
+ * assert.equal(zwsLibzmqName("chat"), undefined);
+ * ```
+ */
+export function zwsLibzmqName(protocol: string): string | undefined {
+  if (protocol === ZwsProtocol.BARE || /^ZWS2\.0\/[A-Z]+$/.test(protocol)) return protocol;
+  return /^ZWS2\.0-[A-Z]+$/.test(protocol) ? protocol.replace("-", "/") : undefined;
+}
+
 /** How a ZWS connection starts: the mechanism's handshake, or the bare routing-id exchange. */
 export type ZwsMode = "mechanism" | "routing-id";
 

@@ -207,6 +207,7 @@ const REASONS: Record<number, string> = {
   426: "Upgrade Required",
   431: "Request Header Fields Too Large",
   500: "Internal Server Error",
+  502: "Bad Gateway",
 };
 
 /**

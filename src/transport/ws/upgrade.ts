@@ -37,8 +37,13 @@ export interface WsRoute {
 
 /** Options of {@link upgradeServerStream}. */
 export interface ServerUpgradeOptions {
-  /** The route for a request (usually by `request.path`); `undefined` answers 404. */
-  readonly route: (request: HttpRequestHead) => WsRoute | undefined;
+  /**
+   * The route for a request (usually by `request.path`); `undefined` answers 404. A promise
+   * holds the answer until it settles (a relay dials its target first).
+   */
+  readonly route: (
+    request: HttpRequestHead,
+  ) => WsRoute | undefined | Promise<WsRoute | undefined>;
   /**
    * Takes requests that ask for no upgrade (e.g. a static file server). It gets the stream with
    * the head consumed (a body, if any, comes as data) and must answer and close it. Without
@@ -154,7 +159,8 @@ export async function upgradeServerStream(
       : [];
     return refuse(peek, verdict.status, verdict.message, headers);
   }
-  const route = options.route(request);
+  const routed = options.route(request);
+  const route = routed instanceof Promise ? await routed : routed;
   if (!route) return refuse(peek, 404, `no WebSocket is served at ${request.path}`);
   let protocol: string | undefined;
   if (route.selectProtocol) {
