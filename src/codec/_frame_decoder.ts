@@ -59,9 +59,14 @@ interface Scratch {
   readonly status: number;
 }
 
+/**
+ * Bytes of one nesting depth's scratch region (`framing.decode.<depth>`): carry and window, then
+ * the frame index, then the status block — nothing may be copied past the window.
+ */
+export const SCRATCH_BYTES = CARRY_MAX + MAX_WINDOW + INDEX_CAP * 12 + STATUS_BYTES;
+
 function scratchAt(codec: Codec, depth: number): Scratch {
-  const size = CARRY_MAX + MAX_WINDOW + INDEX_CAP * 12 + STATUS_BYTES;
-  const r = codec.region(`framing.decode.${depth}`, size);
+  const r = codec.region(`framing.decode.${depth}`, SCRATCH_BYTES);
   return {
     window: r.ptr,
     index: r.ptr + CARRY_MAX + MAX_WINDOW,
@@ -195,13 +200,9 @@ export class ChunkDecoder {
       if (consumed > len) {
         // The last frame indexed ran past the window: small after a large one.
         const ranPast = i32[(s.index >> 2) + (count - 1) * 3 + 2]!;
-        this.#window = ranPast >= LARGE_BODY
-          ? MIN_WINDOW
-          : win * 4 < MAX_WINDOW
-          ? win * 4
-          : MAX_WINDOW;
+        this.#window = ranPast >= LARGE_BODY ? MIN_WINDOW : grown(win);
       } else if (stop !== STOP_BODY && win === this.#window && win < MAX_WINDOW) {
-        this.#window = win * 4;
+        this.#window = grown(win);
       }
       // Scratch offset x (≥ carry) is chunk offset x + shift. Views are made with the
       // constructor: on V8 it costs about half of `subarray` (no species lookup).
@@ -358,6 +359,16 @@ export class ChunkDecoder {
     this.#filled = chunk.length - start;
     this.#bodyFlags = flags;
   }
+}
+
+/**
+ * The next window after one of `win` bytes that frames filled: four times larger, never past
+ * {@link MAX_WINDOW}. The scratch holds exactly MAX_WINDOW bytes (after the carry) in front of
+ * the frame index: a larger window would be copied over the index, the status block and 16 KiB
+ * of whatever the arena placed after the scratch (32 KiB × 4 once did: see docs/reliability.md).
+ */
+function grown(win: number): number {
+  return win * 4 < MAX_WINDOW ? win * 4 : MAX_WINDOW;
 }
 
 /** {@link ChunkDecoder}'s lone-frame path left a partial body (or a failure) behind. */
