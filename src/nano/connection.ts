@@ -82,6 +82,14 @@ function kindOf(m: PomeloMessage): BodyKind {
   return m.type === MessageType.REQUEST ? "request" : "notify";
 }
 
+// Connection's flags.
+const BUSY = 1;
+const PAUSED = 2;
+const RESPONDED = 4;
+const BLOCKED = 8;
+const FLUSH_SCHEDULED = 16;
+const DEAD = 32;
+
 const wallClock = () => Date.now();
 const bytesOf = (p: Uint8Array | SharedMessage) => p instanceof Uint8Array ? p : p.bytes;
 const sizeOf = (p: Uint8Array | SharedMessage) => bytesOf(p).length;
@@ -96,21 +104,53 @@ export class Connection implements SessionLink, HoldsPushes {
   #proto: PomeloServerSession;
   // inbound (queues are made on first use: idle sessions hold none)
   #inbox: Fifo<PomeloMessage> | undefined;
-  #busy = false;
-  #paused = false;
   #current: PomeloMessage | undefined;
-  #responded = false;
   // outbound
   #out: Fifo<Uint8Array | SharedMessage> | undefined;
   #outBytes = 0;
-  #blocked = false;
-  #flushScheduled = false;
   #outChain: Promise<void> | undefined;
   #drainWaiters: (() => void)[] | undefined;
   #held: Packet[] | undefined; // mergePushes: this interval's pushes
   #heldBytes = 0;
+  // Six flags in one number (idle sessions are what a server holds most of): see the accessors.
+  #flags = 0;
+  get #busy(): boolean {
+    return (this.#flags & BUSY) !== 0;
+  }
+  set #busy(on: boolean) {
+    this.#flags = on ? this.#flags | BUSY : this.#flags & ~BUSY;
+  }
+  get #paused(): boolean {
+    return (this.#flags & PAUSED) !== 0;
+  }
+  set #paused(on: boolean) {
+    this.#flags = on ? this.#flags | PAUSED : this.#flags & ~PAUSED;
+  }
+  get #responded(): boolean {
+    return (this.#flags & RESPONDED) !== 0;
+  }
+  set #responded(on: boolean) {
+    this.#flags = on ? this.#flags | RESPONDED : this.#flags & ~RESPONDED;
+  }
+  get #blocked(): boolean {
+    return (this.#flags & BLOCKED) !== 0;
+  }
+  set #blocked(on: boolean) {
+    this.#flags = on ? this.#flags | BLOCKED : this.#flags & ~BLOCKED;
+  }
+  get #flushScheduled(): boolean {
+    return (this.#flags & FLUSH_SCHEDULED) !== 0;
+  }
+  set #flushScheduled(on: boolean) {
+    this.#flags = on ? this.#flags | FLUSH_SCHEDULED : this.#flags & ~FLUSH_SCHEDULED;
+  }
+  get #dead(): boolean {
+    return (this.#flags & DEAD) !== 0;
+  }
+  set #dead(on: boolean) {
+    this.#flags = on ? this.#flags | DEAD : this.#flags & ~DEAD;
+  }
   // lifetime
-  #dead = false;
   #reason: string | undefined;
   #hooks: Set<(reason: string) => void> | undefined;
   #closed: { promise: Promise<void>; resolve: () => void } | undefined;

@@ -11,6 +11,13 @@ import type { ByteStream, StreamHandler } from "../types.ts";
 /** Buffered bytes, before `start`, above which the underlying stream is paused. */
 const BUFFER_LIMIT = 64 * 1024;
 
+// PeekStream's flags.
+const ENDED = 1;
+const DELIVERED = 2;
+const USER_PAUSED = 4;
+const BUFFER_PAUSED = 8;
+const SCHEDULED = 16;
+
 /** The empty buffer list shared by every stream that holds nothing. */
 const NONE: Uint8Array[] = [];
 
@@ -47,12 +54,41 @@ export class PeekStream implements ByteStream {
   #handler: StreamHandler | undefined;
   #buffer: Uint8Array[] = NONE; // replaced, never mutated, while empty
   #buffered = 0;
-  #ended = false;
   #endError: Error | undefined;
-  #delivered = false; // end was passed on
-  #userPaused = false;
-  #bufferPaused = false;
-  #scheduled = false;
+  // Five flags in one number (idle streams are what servers hold most of): see the accessors.
+  #flags = 0;
+
+  get #ended(): boolean {
+    return (this.#flags & ENDED) !== 0;
+  }
+  set #ended(on: boolean) {
+    this.#flags = on ? this.#flags | ENDED : this.#flags & ~ENDED;
+  }
+  /** The end was passed on. */
+  get #delivered(): boolean {
+    return (this.#flags & DELIVERED) !== 0;
+  }
+  set #delivered(on: boolean) {
+    this.#flags = on ? this.#flags | DELIVERED : this.#flags & ~DELIVERED;
+  }
+  get #userPaused(): boolean {
+    return (this.#flags & USER_PAUSED) !== 0;
+  }
+  set #userPaused(on: boolean) {
+    this.#flags = on ? this.#flags | USER_PAUSED : this.#flags & ~USER_PAUSED;
+  }
+  get #bufferPaused(): boolean {
+    return (this.#flags & BUFFER_PAUSED) !== 0;
+  }
+  set #bufferPaused(on: boolean) {
+    this.#flags = on ? this.#flags | BUFFER_PAUSED : this.#flags & ~BUFFER_PAUSED;
+  }
+  get #scheduled(): boolean {
+    return (this.#flags & SCHEDULED) !== 0;
+  }
+  set #scheduled(on: boolean) {
+    this.#flags = on ? this.#flags | SCHEDULED : this.#flags & ~SCHEDULED;
+  }
   #waiters: (() => void)[] | undefined;
 
   /** The raw stream's handler: one small object per stream rather than three closures. */
