@@ -3,7 +3,7 @@
 //   node bench/nano/compare.mjs [--runs 3] [--quick] [--only pinus,deno,bun] [--clients 1000]
 //                               [--sessions 10000] [--seconds 5] [--rounds 5] [--load c|node]
 //                               [--threads 1] [--procs 4] [--pin] [--floor] [--json FILE]
-//                               [--timeout 300]
+//                               [--timeout 300] [--before DIR]
 //   npm run bench:nano -- --quick
 //
 // Columns (servers; each in its own process, started afresh for every scenario of every run):
@@ -15,6 +15,10 @@
 //              floor-bun in --only) bench/nano/floor_server.mjs: the same routes and bytes with no
 //              framework at all, on the sockets weft uses there (Deno: node:net as weft/nano does;
 //              Deno.Conn: Deno.listen) — the most any server could do there on this box.
+//   before Deno|Bun (with --before DIR, or by id before-deno|before-bun in --only) DIR's
+//              bench/nano/server.ts: another checkout of weft (e.g. `git worktree add DIR main`,
+//              or `git archive main | tar -x -C DIR` with node_modules linked in), so a change's
+//              before/after pair comes from one run, alternated with the other columns.
 // The load is one generator, the same for every column, in a process of its own:
 //   --load c     bench/c/nano_load.c (epoll, one thread, --threads N for more), built on demand
 //                into bench/.out/nano_load with cc; the default when it builds.
@@ -32,7 +36,8 @@
 // each has a core of its own instead of competing for both.
 // Runs go round-robin over the columns (so drift on a busy machine hits all of them); each cell
 // is the median of --runs. --quick: 1 run, 2 s windows, 3 broadcast rounds. Ratios compare weft to
-// pinus: "× pinus" above 1 means weft is ahead (for heap it is pinus ÷ weft).
+// pinus: "× pinus" above 1 means weft is ahead (for heap it is pinus ÷ weft); with the floors in
+// the table, "× floor" gives each weft column's rates as a share of its runtime's floor.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import net from "node:net";
@@ -61,6 +66,7 @@ function parseArgs(argv) {
     floor: false,
     json: null,
     timeout: 300,
+    before: null,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -78,6 +84,7 @@ function parseArgs(argv) {
     const k = a.replace(/^--/, "");
     if (k === "only") o.only = new Set(v.split(","));
     else if (k === "json") o.json = v;
+    else if (k === "before") o.before = v;
     else if (k === "load") {
       if (v !== "c" && v !== "node") throw new Error(`--load is c or node, not ${v}`);
       o.load = v;
@@ -122,6 +129,20 @@ const columns = [
     args: (port) => [at("bench/nano/server.ts"), String(port)],
     need: at("node_modules/bun/bin/bun.exe"),
   },
+  // Before (--before DIR): the same server from another checkout, for before/after pairs.
+  ...(opts.before
+    ? [
+      ["deno", "Deno", at("node_modules/deno/deno"), DENO_RUN],
+      ["bun", "Bun", at("node_modules/bun/bin/bun.exe"), []],
+    ].map(([rt, name, cmd, pre]) => ({
+      id: `before-${rt}`,
+      title: `before ${name}`,
+      cmd,
+      args: (port) => [...pre, join(opts.before, "bench/nano/server.ts"), String(port)],
+      need: join(opts.before, "bench/nano/server.ts"),
+      before: true,
+    }))
+    : []),
   // Floors (--floor): bench/nano/floor_server.mjs, the same routes with no framework at all, on
   // the sockets weft uses there: the most any framework there could reach on this machine.
   ...[
@@ -137,7 +158,7 @@ const columns = [
     need: cmd,
     floor: true,
   })),
-].filter((c) => (opts.only ? opts.only.has(c.id) : !c.floor || opts.floor));
+].filter((c) => (opts.only ? opts.only.has(c.id) : (!c.floor || opts.floor)));
 
 for (const c of columns) {
   if (!existsSync(c.need)) throw new Error(`${c.need} is missing: run npm install`);
@@ -403,20 +424,34 @@ const rows = [
 ].filter((row) => !row.optional || columns.some((c) => Number.isFinite(row.get(c.id))));
 
 const ids = columns.map((c) => c.id);
+/** The floor column a weft column is held against (same runtime), when it is in the table. */
+const floorOf = (c) => {
+  const rt = c.id.replace(/^before-/, "");
+  return !c.floor && (rt === "deno" || rt === "bun") && ids.includes(`floor-${rt}`)
+    ? `floor-${rt}`
+    : null;
+};
 const head = ["figure"];
 for (const c of columns) {
   head.push(c.title);
   if (c.id !== "pinus" && ids.includes("pinus")) head.push("× pinus");
+  if (floorOf(c)) head.push("× floor");
 }
+/** `v` against `base` as "1.23×" (above 1: better), or "" when either is missing. */
+const ratio = (row, v, base) =>
+  !row.better || !Number.isFinite(v) || !Number.isFinite(base) || v === 0
+    ? ""
+    : `${(row.better === "higher" ? v / base : base / v).toFixed(2)}×`;
 const body = rows.map((row) => {
   const cells = [row.title];
   const base = ids.includes("pinus") ? row.get("pinus") : NaN;
   for (const c of columns) {
     const v = row.get(c.id);
     cells.push(Number.isFinite(v) ? row.fmt(v) : "—");
-    if (c.id === "pinus" || !ids.includes("pinus")) continue;
-    if (!row.better || !Number.isFinite(v) || !Number.isFinite(base) || v === 0) cells.push("");
-    else cells.push(`${(row.better === "higher" ? v / base : base / v).toFixed(2)}×`);
+    if (c.id !== "pinus" && ids.includes("pinus")) cells.push(ratio(row, v, base));
+    // Heap has no bar against the floor (the floor keeps no session state): rates only.
+    const floor = floorOf(c);
+    if (floor) cells.push(row.better === "higher" ? ratio(row, v, row.get(floor)) : "");
   }
   return cells;
 });

@@ -82,6 +82,14 @@ function kindOf(m: PomeloMessage): BodyKind {
   return m.type === MessageType.REQUEST ? "request" : "notify";
 }
 
+// Connection's flags.
+const BUSY = 1;
+const PAUSED = 2;
+const RESPONDED = 4;
+const BLOCKED = 8;
+const FLUSH_SCHEDULED = 16;
+const DEAD = 32;
+
 const wallClock = () => Date.now();
 const bytesOf = (p: Uint8Array | SharedMessage) => p instanceof Uint8Array ? p : p.bytes;
 const sizeOf = (p: Uint8Array | SharedMessage) => bytesOf(p).length;
@@ -96,21 +104,18 @@ export class Connection implements SessionLink, HoldsPushes {
   #proto: PomeloServerSession;
   // inbound (queues are made on first use: idle sessions hold none)
   #inbox: Fifo<PomeloMessage> | undefined;
-  #busy = false;
-  #paused = false;
   #current: PomeloMessage | undefined;
-  #responded = false;
   // outbound
   #out: Fifo<Uint8Array | SharedMessage> | undefined;
   #outBytes = 0;
-  #blocked = false;
-  #flushScheduled = false;
   #outChain: Promise<void> | undefined;
   #drainWaiters: (() => void)[] | undefined;
   #held: Packet[] | undefined; // mergePushes: this interval's pushes
   #heldBytes = 0;
+  // Six flags in one number (idle sessions are what a server holds most of): BUSY, PAUSED,
+  // RESPONDED, BLOCKED, FLUSH_SCHEDULED, DEAD; read with #is, set with |= and &= ~.
+  #flags = 0;
   // lifetime
-  #dead = false;
   #reason: string | undefined;
   #hooks: Set<(reason: string) => void> | undefined;
   #closed: { promise: Promise<void>; resolve: () => void } | undefined;
@@ -129,7 +134,7 @@ export class Connection implements SessionLink, HoldsPushes {
       this.c.#proto.feed(chunk, this.c.#host.clock.now());
     }
     drain(): void {
-      this.c.#blocked = false;
+      this.c.#flags &= ~BLOCKED;
       this.c.#flush();
     }
     end(error?: Error): void {
@@ -212,7 +217,7 @@ export class Connection implements SessionLink, HoldsPushes {
     if (!this.#closed) {
       const { promise, resolve } = Promise.withResolvers<void>();
       this.#closed = { promise, resolve };
-      if (this.#dead) resolve();
+      if (this.#is(DEAD)) resolve();
     }
     return this.#closed.promise;
   }
@@ -235,9 +240,13 @@ export class Connection implements SessionLink, HoldsPushes {
   }
 
   #isSettled(): boolean {
-    return this.#dead ||
-      (!this.#busy && !this.#inbox?.length && !this.#out?.length && !this.#blocked &&
+    return this.#is(DEAD) ||
+      (!this.#is(BUSY) && !this.#inbox?.length && !this.#out?.length && !this.#is(BLOCKED) &&
         !this.#held?.length);
+  }
+
+  #is(flag: number): boolean {
+    return (this.#flags & flag) !== 0;
   }
 
   // ---- SessionLink ----
@@ -255,11 +264,11 @@ export class Connection implements SessionLink, HoldsPushes {
   }
 
   isClosed(): boolean {
-    return this.#dead;
+    return this.#is(DEAD);
   }
 
   push(route: string, data: unknown): boolean {
-    if (this.#dead) return false;
+    if (this.#is(DEAD)) return false;
     return this.#emit("push", 0, route, data, false);
   }
 
@@ -269,15 +278,15 @@ export class Connection implements SessionLink, HoldsPushes {
     if (!held?.length) return;
     this.#held = undefined;
     this.#heldBytes = 0;
-    if (this.#dead) return;
+    if (this.#is(DEAD)) return;
     this.#send(merged(held), true); // counted against the limits when held
     if (this.#drainWaiters?.length) this.#wakeSettled();
   }
 
   respond(data: unknown): boolean {
     const m = this.#current;
-    if (!m || this.#responded || this.#dead) return false;
-    this.#responded = true;
+    if (!m || this.#is(RESPONDED) || this.#is(DEAD)) return false;
+    this.#flags |= RESPONDED;
     if (m.type !== MessageType.REQUEST) return true; // a notify has no answer
     return this.#emit("response", m.id, m.route, data, false);
   }
@@ -299,7 +308,7 @@ export class Connection implements SessionLink, HoldsPushes {
   }
 
   onClosed(fn: (reason: string) => void): () => void {
-    if (this.#dead) {
+    if (this.#is(DEAD)) {
       queueMicrotask(() => this.#runHook(fn));
       return () => {};
     }
@@ -311,12 +320,12 @@ export class Connection implements SessionLink, HoldsPushes {
   // ---- inbound ----
 
   #enqueue(m: PomeloMessage): void {
-    if (this.#busy || this.#inbox?.length) {
+    if (this.#is(BUSY) || this.#inbox?.length) {
       const inbox = this.#inbox ??= new Fifo<PomeloMessage>(4);
       inbox.push(m);
-      if (!this.#paused && inbox.length >= this.#host.limits.inboundQueueLimit) {
+      if (!this.#is(PAUSED) && inbox.length >= this.#host.limits.inboundQueueLimit) {
         // Stop reading: the kernel buffer fills and the client slows down.
-        this.#paused = true;
+        this.#flags |= PAUSED;
         this.#stream.pause();
       }
       return;
@@ -327,20 +336,20 @@ export class Connection implements SessionLink, HoldsPushes {
   #pump(first?: PomeloMessage): void {
     const inbox = this.#inbox ?? EMPTY_INBOX;
     let m = first ?? inbox.shift();
-    while (m && !this.#dead) {
+    while (m && !this.#is(DEAD)) {
       const pending = this.#dispatch(m);
       if (pending) {
-        this.#busy = true;
+        this.#flags |= BUSY;
         pending.then(() => {
-          this.#busy = false;
+          this.#flags &= ~BUSY;
           this.#pump();
         });
         return;
       }
       m = inbox.shift();
     }
-    if (this.#paused && !this.#dead) {
-      this.#paused = false;
+    if (this.#is(PAUSED) && !this.#is(DEAD)) {
+      this.#flags &= ~PAUSED;
       this.#stream.resume();
     }
     if (this.#drainWaiters?.length) queueMicrotask(() => this.#wakeSettled());
@@ -372,7 +381,7 @@ export class Connection implements SessionLink, HoldsPushes {
       return undefined;
     }
     this.#current = m;
-    this.#responded = false;
+    this.#flags &= ~RESPONDED;
     let result: unknown;
     try {
       result = (handler as unknown as (s: Session, p: unknown, k: BodyKind) => unknown)(
@@ -413,7 +422,7 @@ export class Connection implements SessionLink, HoldsPushes {
         throw new HandlerError(ResponseCode.BAD_REQUEST, `bad body for ${c.route}: ${why}`);
       }
       this.#current = m;
-      this.#responded = false;
+      this.#flags &= ~RESPONDED;
       c.response = await (handler as unknown as (s: Session, p: unknown, k: BodyKind) => unknown)(
         this.session,
         c.data,
@@ -422,7 +431,7 @@ export class Connection implements SessionLink, HoldsPushes {
       handled = true;
     });
     const result = run(ctx).then(() => {
-      if (handled || ctx.response !== undefined || this.#responded) return ctx.response;
+      if (handled || ctx.response !== undefined || this.#is(RESPONDED)) return ctx.response;
       throw new HandlerError(ResponseCode.REJECTED, `rejected by middleware: ${m.route}`);
     });
     return this.#settle(m, result);
@@ -465,14 +474,14 @@ export class Connection implements SessionLink, HoldsPushes {
   }
 
   #done(m: PomeloMessage, value: unknown): void {
-    const responded = this.#current === m && this.#responded;
+    const responded = this.#current === m && this.#is(RESPONDED);
     if (this.#current === m) this.#current = undefined;
-    if (m.type !== MessageType.REQUEST || responded || this.#dead) return;
+    if (m.type !== MessageType.REQUEST || responded || this.#is(DEAD)) return;
     this.#emit("response", m.id, m.route, value, false);
   }
 
   #fail(m: PomeloMessage, error: unknown): void {
-    const responded = this.#current === m && this.#responded;
+    const responded = this.#current === m && this.#is(RESPONDED);
     if (this.#current === m) this.#current = undefined;
     const body = errorBody(error);
     const log = this.#host.log;
@@ -482,7 +491,7 @@ export class Connection implements SessionLink, HoldsPushes {
     if (body.code >= 500 && body.code !== ResponseCode.UNAVAILABLE) {
       log.error("failed requests", `${what} failed:`, error);
     } else log.warn(`error answers (${body.code})`, `${what}: ${body.code} ${body.message}`);
-    if (m.type !== MessageType.REQUEST || responded || this.#dead) return;
+    if (m.type !== MessageType.REQUEST || responded || this.#is(DEAD)) return;
     this.#emit("response", m.id, m.route, body, true);
   }
 
@@ -515,7 +524,7 @@ export class Connection implements SessionLink, HoldsPushes {
     });
     // Chained, so async middleware cannot reorder what one session sends.
     this.#outChain = (this.#outChain ?? Promise.resolve()).then(() => run(ctx)).then(() => {
-      if (ctx.body === undefined || this.#dead) return;
+      if (ctx.body === undefined || this.#is(DEAD)) return;
       const bytes = this.#encode(type, id, route, undefined, error, ctx.body);
       if (bytes) this.#send(bytes, false, type === "push");
     }, (e) => {
@@ -567,18 +576,18 @@ export class Connection implements SessionLink, HoldsPushes {
    * anything else first releases what is held, so the order on the wire stays the order sent.
    */
   #send(packet: Uint8Array | SharedMessage, force: boolean, push = false): boolean {
-    if (this.#dead) return false;
+    if (this.#is(DEAD)) return false;
     const l = this.#host.limits;
     const merger = this.#host.merger;
     if (merger) {
       if (push) return this.#hold(packet, merger);
       if (this.#held?.length) this.releaseHeld(mergePackets);
     }
-    if (!this.#blocked && !this.#out?.length) {
+    if (!this.#is(BLOCKED) && !this.#out?.length) {
       // The stream has room: it queues and coalesces the burst itself (one packet per ws
       // message, as nano sends them: some stock clients, e.g. npm pomelo-client-websocket
       // 1.0.13, decode only the first packet of a message).
-      if (!this.#put(packet)) this.#blocked = true;
+      if (!this.#put(packet)) this.#flags |= BLOCKED;
       return true;
     }
     const n = sizeOf(packet);
@@ -592,8 +601,8 @@ export class Connection implements SessionLink, HoldsPushes {
     }
     (this.#out ??= new Fifo<Uint8Array | SharedMessage>(4)).push(packet);
     this.#outBytes += n;
-    if (!this.#blocked && !this.#flushScheduled) {
-      this.#flushScheduled = true;
+    if (!this.#is(BLOCKED) && !this.#is(FLUSH_SCHEDULED)) {
+      this.#flags |= FLUSH_SCHEDULED;
       queueMicrotask(() => this.#flush());
     }
     return true;
@@ -615,14 +624,14 @@ export class Connection implements SessionLink, HoldsPushes {
   }
 
   #flush(): void {
-    this.#flushScheduled = false;
+    this.#flags &= ~FLUSH_SCHEDULED;
     const out = this.#out;
-    while (out && out.length > 0 && !this.#blocked) {
+    while (out && out.length > 0 && !this.#is(BLOCKED)) {
       const packet = out.shift()!;
       this.#outBytes -= sizeOf(packet);
-      if (!this.#put(packet)) this.#blocked = true;
+      if (!this.#put(packet)) this.#flags |= BLOCKED;
     }
-    if (!out?.length && !this.#blocked) this.#wakeSettled();
+    if (!out?.length && !this.#is(BLOCKED)) this.#wakeSettled();
   }
 
   /** One packet to the stream: a shared one framed once for every stream that frames alike. */
@@ -656,17 +665,17 @@ export class Connection implements SessionLink, HoldsPushes {
   // ---- lifetime ----
 
   #teardown(reason: string, code?: ErrorCode): void {
-    if (this.#dead) return;
+    if (this.#is(DEAD)) return;
     // Hand every queued byte (a refusal, a KICK, last responses) to the transport, then close
     // with a linger so they arrive.
-    this.#flushScheduled = false;
+    this.#flags &= ~FLUSH_SCHEDULED;
     const rest = [...(this.#out?.drain() ?? []), ...(this.#held ?? [])].map(bytesOf);
     this.#held = undefined;
     this.#heldBytes = 0;
     if (this.#stream.framing === "messages" && rest.length > 1) this.#stream.write(concat(rest));
     else for (const p of rest) this.#stream.write(p);
     this.#outBytes = 0;
-    this.#dead = true;
+    this.#flags |= DEAD;
     this.#reason = reason;
     if (code) {
       this.#host.log.warn(

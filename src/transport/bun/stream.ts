@@ -31,6 +31,8 @@ export interface BunStreamOptions {
  * from the kernel); a chunk Bun had already read when `pause()` came is held until `resume()`.
  * Bun hands each `data` callback a freshly allocated `Buffer`; the stream passes it on as a
  * plain `Uint8Array` view (so `slice()` copies, as protocols expect), without copying bytes.
+ * A turn's first write goes to the socket at once (inside Bun's callback, the cheapest place);
+ * later writes in that turn are queued and go out coalesced when it ends.
  *
  * @example
  * ```ts
@@ -65,6 +67,7 @@ export class BunStream implements ByteStream {
   #queue = new WriteQueue();
   #flushScheduled = false;
   #blocked = false;
+  #turn = -1; // the turn of this stream's last direct write (see `write`)
   #wantDrain = false;
   #closing = false;
   #ended = false;
@@ -103,6 +106,17 @@ export class BunStream implements ByteStream {
 
   write(bytes: Uint8Array): boolean {
     if (this.#closing || this.#ended) return true;
+    if (this.#turn !== turn.count && this.#queue.bytes === 0 && !this.#blocked) {
+      // A turn's first write goes to the socket at once (a request's one answer, a broadcast's
+      // one push); later writes in the turn are queued and coalesced when it ends.
+      this.#turn = turn.count;
+      turn.watch();
+      if (this.#socketClosed) return true;
+      const n = Math.max(0, this.#socket.write(bytes));
+      if (n === bytes.length) return true;
+      bytes = bytes.subarray(n);
+      this.#blocked = true;
+    }
     this.#queue.push(bytes);
     this.#scheduleFlush();
     if (this.#queue.bytes > HIGH_WATER_BYTES) {
@@ -233,6 +247,20 @@ export class BunStream implements ByteStream {
     this.#resolveClosed();
   }
 }
+
+/** The turns of the event loop as every stream sees them: one microtask per turn counts them. */
+const turn = {
+  count: 0,
+  scheduled: false,
+  watch(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    queueMicrotask(() => {
+      this.scheduled = false;
+      this.count++;
+    });
+  },
+};
 
 /**
  * The Bun socket callbacks that route to the {@link BunStream} in `socket.data`. `onOpen` runs

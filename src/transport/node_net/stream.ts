@@ -13,11 +13,36 @@ import { posixToWeftError as toWeftError } from "../posix_errors.ts";
 import { endSoon } from "../end_soon.ts";
 
 /**
+ * The turns of the event loop as every stream sees them: one microtask per turn (for all streams,
+ * not one per stream) counts the turn and uncorks the sockets corked in it.
+ */
+const turn = {
+  count: 0,
+  scheduled: false,
+  corked: [] as Socket[],
+  watch(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    queueMicrotask(endTurn);
+  },
+};
+
+function endTurn(): void {
+  turn.scheduled = false;
+  turn.count++;
+  const corked = turn.corked;
+  if (corked.length === 0) return;
+  turn.corked = [];
+  for (const s of corked) s.uncork();
+}
+
+/**
  * A stream over a connected `node:net` socket.
  *
  * The socket must be paused when handed over (`pauseOnConnect` on a server, `pause()` right after
- * `connect`): nothing is delivered before {@link NodeNetStream.start}. Writes made in one turn
- * are corked and go out together when it ends; the socket keeps what the kernel did not take,
+ * `connect`): nothing is delivered before {@link NodeNetStream.start}. A turn's first write goes
+ * to the socket at once; later writes in that turn are corked and go out together when it ends;
+ * the socket keeps what the kernel did not take,
  * and `write` returns `false` once that is above 1 MiB, with `drain()` when it has gone out.
  *
  * @example
@@ -50,11 +75,7 @@ export class NodeNetStream implements ByteStream {
   #socket: Socket;
   #handler: StreamHandler | undefined;
   #wantDrain = false;
-  #corked = false;
-  #uncork = () => {
-    this.#corked = false;
-    this.#socket.uncork();
-  };
+  #turn = -1; // the turn of this stream's last write (see `write`)
   #closing = false;
   #ended = false;
   #endError: Error | undefined;
@@ -106,12 +127,16 @@ export class NodeNetStream implements ByteStream {
   write(bytes: Uint8Array): boolean {
     if (this.#closing || this.#ended) return true;
     const socket = this.#socket;
-    if (!this.#corked) {
-      // Writes made in one turn go out together when it ends (one writev), as on the other
+    if (this.#turn !== turn.count) {
+      // A turn's first write goes to the socket at once (a request's one answer, a broadcast's
+      // one push: nothing to coalesce, so no cork, buffering and uncork to pay for).
+      this.#turn = turn.count;
+      turn.watch();
+    } else if (socket.writableCorked === 0) {
+      // More writes in the same turn go out together when it ends (one writev), as on the other
       // transports; a synchronous loop of writes fills our 1 MiB, not the kernel's buffers.
-      this.#corked = true;
       socket.cork();
-      queueMicrotask(this.#uncork);
+      turn.corked.push(socket);
     }
     socket.write(bytes);
     if (socket.writableLength > HIGH_WATER_BYTES) {

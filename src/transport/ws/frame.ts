@@ -164,6 +164,9 @@ export function applyMask(bytes: Uint8Array, mask: Uint8Array, offset: number): 
 /** Whether typed arrays are little-endian here (decides how 4 mask bytes read as a word). */
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
+/** From this many whole words on, {@link unmask} XORs through a Uint32Array view. */
+const WORDS_WORTH_A_VIEW = 32;
+
 /** Byte `m` (0..3) of a mask key held as the big-endian number of its 4 bytes. */
 function keyByte(key: number, m: number): number {
   return (key >>> (24 - 8 * m)) & 0xff;
@@ -186,6 +189,8 @@ function keyByte(key: number, m: number): number {
  */
 export function unmask(bytes: Uint8Array, key: number, offset: number): number {
   const n = bytes.length;
+  // The all-zero key (RFC 6455 allows it; load generators use it) leaves the bytes as they are.
+  if (key === 0) return (offset + n) & 3;
   let i = 0;
   let m = offset & 3;
   while (i < n && ((bytes.byteOffset + i) & 3) !== 0) {
@@ -194,7 +199,8 @@ export function unmask(bytes: Uint8Array, key: number, offset: number): number {
     m = (m + 1) & 3;
   }
   const words = (n - i) >>> 2;
-  if (words >= 4) {
+  // A word view costs an allocation (and on Bun a `buffer` lookup): worth it for longer payloads.
+  if (words >= WORDS_WORTH_A_VIEW) {
     const view = new Uint32Array(bytes.buffer, bytes.byteOffset + i, words);
     const b0 = keyByte(key, m);
     const b1 = keyByte(key, (m + 1) & 3);

@@ -199,6 +199,17 @@ describe("ws masking", () => {
     }
   });
 
+  test("unmask with the all-zero key leaves the bytes and advances the position alike", async () => {
+    const { unmask } = await import("./frame.ts");
+    for (const len of [0, 1, 3, 17, 130, 257]) {
+      for (const offset of [0, 1, 2, 3]) {
+        const data = bytes(len, offset);
+        assert.equal(unmask(data, 0, offset), unmask(bytes(len), 0x01020304, offset));
+        assert.deepEqual(data, bytes(len, offset), `len ${len} offset ${offset}`);
+      }
+    }
+  });
+
   test("several masked frames per chunk and frames cut at every byte give the same messages", () => {
     const sizes = [0, 5, 125, 126, 300, 70_000];
     const wire: Uint8Array[] = sizes.map((n, i) =>

@@ -11,6 +11,13 @@ import type { ByteStream, StreamHandler } from "../types.ts";
 /** Buffered bytes, before `start`, above which the underlying stream is paused. */
 const BUFFER_LIMIT = 64 * 1024;
 
+// PeekStream's flags.
+const ENDED = 1;
+const DELIVERED = 2;
+const USER_PAUSED = 4;
+const BUFFER_PAUSED = 8;
+const SCHEDULED = 16;
+
 /** The empty buffer list shared by every stream that holds nothing. */
 const NONE: Uint8Array[] = [];
 
@@ -47,12 +54,10 @@ export class PeekStream implements ByteStream {
   #handler: StreamHandler | undefined;
   #buffer: Uint8Array[] = NONE; // replaced, never mutated, while empty
   #buffered = 0;
-  #ended = false;
   #endError: Error | undefined;
-  #delivered = false; // end was passed on
-  #userPaused = false;
-  #bufferPaused = false;
-  #scheduled = false;
+  // Five flags in one number (idle streams are what servers hold most of): ENDED, DELIVERED
+  // (the end was passed on), USER_PAUSED, BUFFER_PAUSED, SCHEDULED; read with #is.
+  #flags = 0;
   #waiters: (() => void)[] | undefined;
 
   /** The raw stream's handler: one small object per stream rather than three closures. */
@@ -100,7 +105,7 @@ export class PeekStream implements ByteStream {
 
   /** Whether the underlying stream has ended. */
   get ended(): boolean {
-    return this.#ended;
+    return this.#is(ENDED);
   }
 
   /**
@@ -108,18 +113,18 @@ export class PeekStream implements ByteStream {
    * buffered bytes (joined, not consumed; possibly fewer than `n` after the end).
    */
   async peek(n = 1): Promise<Uint8Array> {
-    while (this.#buffered < n && !this.#ended) await this.more();
+    while (this.#buffered < n && !this.#is(ENDED)) await this.more();
     return this.#joined();
   }
 
   /** Resolves at the next arrival of data or the end (not when already ended). */
   more(): Promise<void> {
-    if (this.#ended) return Promise.resolve();
-    const resumed = this.#bufferPaused;
+    if (this.#is(ENDED)) return Promise.resolve();
+    const resumed = this.#is(BUFFER_PAUSED);
     if (resumed) {
       // The reader asked for more: lift the buffer's pause (it wants to look further).
-      this.#bufferPaused = false;
-      if (!this.#userPaused) this.#raw.resume();
+      this.#flags &= ~BUFFER_PAUSED;
+      if (!this.#is(USER_PAUSED)) this.#raw.resume();
     }
     return new Promise((resolve) => (this.#waiters ??= []).push(resolve));
   }
@@ -142,19 +147,23 @@ export class PeekStream implements ByteStream {
   }
 
   pause(): void {
-    this.#userPaused = true;
+    this.#flags |= USER_PAUSED;
     this.#raw.pause();
   }
 
   resume(): void {
-    if (!this.#userPaused) return;
-    this.#userPaused = false;
-    if (!this.#bufferPaused) this.#raw.resume();
+    if (!this.#is(USER_PAUSED)) return;
+    this.#flags &= ~USER_PAUSED;
+    if (!this.#is(BUFFER_PAUSED)) this.#raw.resume();
     this.#schedule();
   }
 
   close(lingerMs?: number): void {
     this.#raw.close(lingerMs);
+  }
+
+  #is(flag: number): boolean {
+    return (this.#flags & flag) !== 0;
   }
 
   #joined(): Uint8Array {
@@ -171,15 +180,15 @@ export class PeekStream implements ByteStream {
   }
 
   #data(chunk: Uint8Array): void {
-    if (this.#handler && this.#buffer.length === 0 && !this.#userPaused) {
+    if (this.#handler && this.#buffer.length === 0 && !this.#is(USER_PAUSED)) {
       this.#handler.data(chunk);
       return;
     }
     if (this.#buffer === NONE) this.#buffer = [];
     this.#buffer.push(chunk);
     this.#buffered += chunk.length;
-    if (!this.#handler && this.#buffered > BUFFER_LIMIT && !this.#bufferPaused) {
-      this.#bufferPaused = true;
+    if (!this.#handler && this.#buffered > BUFFER_LIMIT && !this.#is(BUFFER_PAUSED)) {
+      this.#flags |= BUFFER_PAUSED;
       this.#raw.pause();
     }
     this.#wake();
@@ -187,7 +196,7 @@ export class PeekStream implements ByteStream {
   }
 
   #end(error: Error | undefined): void {
-    this.#ended = true;
+    this.#flags |= ENDED;
     this.#endError = error;
     this.#wake();
     this.#schedule();
@@ -201,27 +210,27 @@ export class PeekStream implements ByteStream {
   }
 
   #schedule(): void {
-    if (this.#scheduled || !this.#handler) return;
-    this.#scheduled = true;
+    if (this.#is(SCHEDULED) || !this.#handler) return;
+    this.#flags |= SCHEDULED;
     queueMicrotask(() => this.#replay());
   }
 
   #replay(): void {
-    this.#scheduled = false;
+    this.#flags &= ~SCHEDULED;
     const handler = this.#handler;
     if (!handler) return;
-    if (this.#bufferPaused) {
-      this.#bufferPaused = false;
-      if (!this.#userPaused) this.#raw.resume();
+    if (this.#is(BUFFER_PAUSED)) {
+      this.#flags &= ~BUFFER_PAUSED;
+      if (!this.#is(USER_PAUSED)) this.#raw.resume();
     }
-    while (this.#buffer.length > 0 && !this.#userPaused && !this.#delivered) {
+    while (this.#buffer.length > 0 && !this.#is(USER_PAUSED) && !this.#is(DELIVERED)) {
       const chunk = this.#buffer.shift()!;
       this.#buffered -= chunk.length;
       handler.data(chunk);
     }
     if (this.#buffer.length === 0) this.#buffer = NONE;
-    if (this.#ended && this.#buffer.length === 0 && !this.#delivered) {
-      this.#delivered = true;
+    if (this.#is(ENDED) && this.#buffer.length === 0 && !this.#is(DELIVERED)) {
+      this.#flags |= DELIVERED;
       handler.end(this.#endError);
     }
   }

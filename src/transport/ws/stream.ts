@@ -49,6 +49,8 @@ export interface WsStreamOptions {
 }
 
 const EMPTY = new Uint8Array(0);
+/** What a stream whose peer vanished without a close frame reports. */
+const VANISHED = { code: 1006, reason: "" } as const;
 const OPEN = 0;
 const CLOSING = 1; // we sent a close frame and wait for the peer's
 const CLOSED = 2;
@@ -93,7 +95,6 @@ function wsAddress(address: string): string {
  * ```
  */
 export class WsStream implements ByteStream {
-  readonly framing = "messages" as const;
   readonly protocol?: string;
   /** The request path the connection was opened on. */
   readonly path: string;
@@ -108,11 +109,9 @@ export class WsStream implements ByteStream {
   #userEnded = false;
   #endError: Error | undefined;
   #closeTimer: ReturnType<typeof setTimeout> | undefined;
-  #maskPool: Uint8Array = EMPTY;
-  #maskAt = 0;
   #lastText = false;
-  #closeCode: number | undefined;
-  #closeReason = "";
+  // The close code and reason received (or 1006 when the peer vanished); made when known.
+  #closeInfo: { code: number; reason: string } | undefined;
 
   /**
    * The frame decoder's events and the raw stream's handler in one small object per
@@ -154,7 +153,7 @@ export class WsStream implements ByteStream {
     end(error?: Error): void {
       const w = this.w;
       clearTimeout(w.#closeTimer);
-      if (w.#closeCode === undefined && w.#state === OPEN) w.#closeCode = 1006;
+      if (w.#closeInfo === undefined && w.#state === OPEN) w.#closeInfo = VANISHED;
       w.#state = CLOSED;
       w.#endUser(error);
     }
@@ -174,6 +173,11 @@ export class WsStream implements ByteStream {
       maxMessageSize: options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
       refuseText: options.textMessages === "refuse",
     });
+  }
+
+  /** WebSocket streams carry messages (a getter: idle streams hold no field for it). */
+  get framing(): "messages" {
+    return "messages";
   }
 
   /** The raw stream's local address in its ws form (formatted when asked: idle streams hold none). */
@@ -201,12 +205,12 @@ export class WsStream implements ByteStream {
 
   /** The close code received from the peer (1005 for none), or 1006 if it vanished; else undefined. */
   get closeCode(): number | undefined {
-    return this.#closeCode;
+    return this.#closeInfo?.code;
   }
 
   /** The close reason received from the peer. */
   get closeReason(): string {
-    return this.#closeReason;
+    return this.#closeInfo?.reason ?? "";
   }
 
   start(handler: StreamHandler): void {
@@ -288,8 +292,7 @@ export class WsStream implements ByteStream {
   }
 
   #peerClose(code: number, reason: string): void {
-    this.#closeCode = code;
-    this.#closeReason = reason;
+    this.#closeInfo = { code, reason };
     if (this.#state === CLOSING) {
       // Our close was answered: the handshake is complete.
       clearTimeout(this.#closeTimer);
@@ -318,7 +321,7 @@ export class WsStream implements ByteStream {
   #protocolError(code: number, message: string): void {
     if (this.#state === CLOSED) return;
     const wasOpen = this.#state === OPEN;
-    this.#closeCode = code;
+    this.#closeInfo = { code, reason: "" };
     this.#state = CLOSED;
     this.#sendFrame(Opcode.CLOSE, closeBody(code, message.slice(0, 120)), true);
     this.#raw.close(CLOSE_WAIT_MS);
@@ -344,7 +347,7 @@ export class WsStream implements ByteStream {
     if (this.#client) {
       // Masking needs a copy (the caller's buffer may be shared): header and payload in one.
       const out = new Uint8Array(headLen + n);
-      const mask = this.#nextMask();
+      const mask = nextMask();
       writeHeader(out, 0, { fin, opcode, length: n, mask });
       out.set(payload, headLen);
       applyMask(out.subarray(headLen), mask, 0);
@@ -366,17 +369,19 @@ export class WsStream implements ByteStream {
     if (this.#state === CLOSED && !force) return;
     this.#sendData(true, opcode, payload);
   }
+}
 
-  #nextMask(): Uint8Array {
-    if (this.#maskAt + 4 > this.#maskPool.length) {
-      // Random keys in bulk: one getRandomValues call per 1024 frames.
-      this.#maskPool = crypto.getRandomValues(new Uint8Array(4096));
-      this.#maskAt = 0;
-    }
-    const mask = this.#maskPool.subarray(this.#maskAt, this.#maskAt + 4);
-    this.#maskAt += 4;
-    return mask;
+/** Random mask keys in bulk, shared by every client stream: one getRandomValues per 1024 frames. */
+const masks = { pool: EMPTY, at: 0 };
+
+function nextMask(): Uint8Array {
+  if (masks.at + 4 > masks.pool.length) {
+    masks.pool = crypto.getRandomValues(new Uint8Array(4096));
+    masks.at = 0;
   }
+  const mask = masks.pool.subarray(masks.at, masks.at + 4);
+  masks.at += 4;
+  return mask;
 }
 
 function closeBody(code: number, reason: string): Uint8Array {
