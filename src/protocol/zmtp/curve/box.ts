@@ -10,6 +10,7 @@
 import { x25519 } from "@noble/curves/ed25519.js";
 import { hsalsa, salsa20, xsalsa20poly1305 } from "@noble/ciphers/salsa.js";
 import { poly1305 } from "@noble/ciphers/_poly1305.js";
+import type { X25519 } from "./x25519.ts";
 
 /** Octets a box adds to its plaintext (the Poly1305 tag). */
 export const BOX_OVERHEAD = 16;
@@ -31,6 +32,23 @@ export function publicKeyOf(secret: Uint8Array): Uint8Array {
  */
 export function beforenm(theirPublic: Uint8Array, ourSecret: Uint8Array): Uint8Array {
   const shared = x25519.getSharedSecret(ourSecret, theirPublic);
+  try {
+    return hsalsaBytes(shared, ZERO_NONCE);
+  } finally {
+    shared.fill(0);
+  }
+}
+
+/**
+ * {@link beforenm} with the given X25519 (WebCrypto's by default in the handshake): resolves to
+ * the precomputed key, rejects when the peer's key is a low-order point.
+ */
+export async function precompute(
+  x: X25519,
+  theirPublic: Uint8Array,
+  ourSecret: Uint8Array,
+): Promise<Uint8Array> {
+  const shared = await x.sharedSecret(ourSecret, theirPublic);
   try {
     return hsalsaBytes(shared, ZERO_NONCE);
   } finally {
