@@ -9,7 +9,7 @@
 
 import { x25519 } from "@noble/curves/ed25519.js";
 import { hsalsa, salsa20, xsalsa20poly1305 } from "@noble/ciphers/salsa.js";
-import { poly1305 } from "@noble/ciphers/_poly1305.js";
+import { Poly1305 } from "@noble/ciphers/_poly1305.js";
 import type { X25519 } from "./x25519.ts";
 
 /** Octets a box adds to its plaintext (the Poly1305 tag). */
@@ -94,6 +94,8 @@ function readWord(bytes: Uint8Array, at: number): number {
  */
 export class PrefixedBoxes {
   readonly #subkey: Uint8Array;
+  /** The tag computed when opening (reused: one allocation less per box). */
+  readonly #tag = new Uint8Array(BOX_OVERHEAD);
 
   /** `key`: the connection's precomputed key; `prefix`: the direction's 16-octet nonce prefix. */
   constructor(key: Uint8Array, prefix: Uint8Array) {
@@ -108,10 +110,9 @@ export class PrefixedBoxes {
   sealInPlace(counter: Uint8Array, out: Uint8Array): void {
     out.fill(0, 0, 32);
     salsa20(this.#subkey, counter, out, out);
-    const tag = poly1305(out.subarray(32), out.subarray(0, 32));
+    // The MAC copies its one-time key out[0..32) first, so its tag may go straight to out[16..32).
+    mac(out.subarray(0, 32), out.subarray(32), out.subarray(16, 32));
     out.fill(0, 0, 16);
-    out.set(tag, 16);
-    tag.fill(0);
   }
 
   /**
@@ -125,7 +126,8 @@ export class PrefixedBoxes {
     const out = new Uint8Array(32 + ciphertext.length);
     out.set(ciphertext, 32);
     salsa20(this.#subkey, counter, out, out);
-    const tag = poly1305(ciphertext, out.subarray(0, 32));
+    const tag = this.#tag;
+    mac(out.subarray(0, 32), ciphertext, tag);
     let diff = 0;
     for (let i = 0; i < BOX_OVERHEAD; i++) diff |= tag[i]! ^ box[i]!;
     tag.fill(0);
@@ -136,6 +138,17 @@ export class PrefixedBoxes {
     out.fill(0, 0, 32);
     return out.subarray(32);
   }
+}
+
+/**
+ * `@noble/ciphers`' Poly1305 of `data` under the one-time `key`, written to `tag` (16 octets):
+ * its one-shot `poly1305()` without the copy of the tag, state wiped as `digest()` does.
+ */
+function mac(key: Uint8Array, data: Uint8Array, tag: Uint8Array): void {
+  const state = new Poly1305(key);
+  state.update(data);
+  state.digestInto(tag);
+  state.destroy();
 }
 
 /** `crypto_box_easy_afternm` / `crypto_secretbox_easy`: tag ‖ ciphertext. */
