@@ -179,7 +179,11 @@ async function nativeX25519(seconds: number): Promise<void> {
 
 function child(args: string[]): Promise<void> {
   const self = fileURLToPath(import.meta.url);
-  const argv = runtime === "deno" ? ["run", "-A", self, ...args] : [self, ...args];
+  // CURVE_BENCH_CHILD_ARGS: runtime flags for the child (e.g. "--cpu-prof" to profile the sender).
+  const extra = (process.env.CURVE_BENCH_CHILD_ARGS ?? "").split(" ").filter(Boolean);
+  const argv = runtime === "deno"
+    ? ["run", ...extra, "-A", self, ...args]
+    : [...extra, self, ...args];
   const proc = spawn(process.execPath, argv, { stdio: ["ignore", "inherit", "inherit"] });
   return new Promise((resolve, reject) =>
     proc.on("close", (code) => code === 0 ? resolve() : reject(new Error(`child exited ${code}`)))
