@@ -117,13 +117,19 @@ export class PrefixedBoxes {
 
   /**
    * Opens a box (tag ‖ ciphertext) sealed with `counter` as the nonce's last 8 octets; null
-   * when it does not authenticate. The returned plaintext is a view of a fresh buffer.
+   * when it does not authenticate. The returned plaintext is a view of a fresh buffer, or of
+   * one taken from `slab` (zero-filled, never handed out twice).
    */
-  open(counter: Uint8Array, box: Uint8Array): Uint8Array | null {
+  open(
+    counter: Uint8Array,
+    box: Uint8Array,
+    slab?: { take(length: number): Uint8Array },
+  ): Uint8Array | null {
     if (box.length < BOX_OVERHEAD) return null;
     const ciphertext = box.subarray(BOX_OVERHEAD);
     // [32 zero octets ‖ ciphertext] through the keystream: the Poly1305 key, then the plaintext.
-    const out = new Uint8Array(32 + ciphertext.length);
+    const length = 32 + ciphertext.length;
+    const out = slab ? slab.take(length) : new Uint8Array(length);
     out.set(ciphertext, 32);
     salsa20(this.#subkey, counter, out, out);
     const tag = this.#tag;

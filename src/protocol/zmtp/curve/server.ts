@@ -63,10 +63,13 @@ const utf8 = new TextEncoder();
  *   secretKey: z85Decode("JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6"),
  * });
  * server.start(host); // a server waits for HELLO
- * const step = server.handshakeCommand("HELLO", new Uint8Array(194), host);
+ * const hello = new Uint8Array(194); // version 1.0 and short nonce 1, but C' and box all zeros
+ * hello[0] = 1;
+ * hello[113] = 1;
+ * const step = server.handshakeCommand("HELLO", hello, host);
  * assert.equal(step.kind, "pending"); // X25519 of the client's transient key runs first
  * const next = step.kind === "pending" ? (await step.next)() : step;
- * assert.equal(next.kind, "error"); // its box does not open: closed, no ERROR sent
+ * assert.equal(next.kind, "error"); // a low-order C': closed, no ERROR sent
  * ```
  */
 export class CurveServerMechanism implements Mechanism {
