@@ -218,6 +218,7 @@ export class CurveClientMechanism implements Mechanism {
       ),
     );
     this.#transientSecret.fill(0);
+    this.#x25519.forget?.(this.#transientSecret);
     this.#stage = Stage.READY;
     return { kind: "continue" };
   }
@@ -246,6 +247,7 @@ export class CurveClientMechanism implements Mechanism {
 
   #wipe(): void {
     this.#transientSecret.fill(0);
+    this.#x25519.forget?.(this.#transientSecret);
     this.#helloKey?.fill(0);
     this.#key?.fill(0);
     this.#stage = Stage.DONE;

@@ -228,6 +228,7 @@ export class CurveServerMechanism implements Mechanism {
       return await this.#openInitiate(boxed, n, host);
     } finally {
       this.#transientSecret.fill(0); // s' has done its work: the precomputed key remains
+      this.#x25519.forget?.(this.#transientSecret);
     }
   }
 
@@ -323,6 +324,7 @@ export class CurveServerMechanism implements Mechanism {
     this.#stage = Stage.DONE;
     this.#cookieKey.fill(0);
     this.#transientSecret.fill(0);
+    this.#x25519.forget?.(this.#transientSecret);
     this.#key?.fill(0);
     return { kind: "error", reason };
   }

@@ -16,6 +16,8 @@ export interface X25519 {
    * their key is a low-order point (the shared point is all zeros), as libsodium fails.
    */
   sharedSecret(secret: Uint8Array, theirPublic: Uint8Array): Promise<Uint8Array>;
+  /** Drops what was derived from `secret` (an imported key) once the caller has wiped it. */
+  forget?(secret: Uint8Array): void;
 }
 
 /** `@noble/curves`' X25519, resolved at once: the fallback, and what tests may inject. */
@@ -96,6 +98,7 @@ function webCrypto(): X25519 | undefined {
   return {
     publicKey: (secret) => derive(subtle, secret, BASE_POINT),
     sharedSecret: (secret, theirPublic) => derive(subtle, secret, theirPublic),
+    forget: (secret) => void imported.delete(secret),
   };
 }
 
@@ -135,6 +138,7 @@ export const defaultX25519: X25519 = {
   publicKey: async (secret) => ((await (native ??= probe())) ?? nobleX25519).publicKey(secret),
   sharedSecret: async (secret, theirPublic) =>
     ((await (native ??= probe())) ?? nobleX25519).sharedSecret(secret, theirPublic),
+  forget: (secret) => void imported.delete(secret),
 };
 
 /** The WebCrypto X25519 when this runtime has a working one (for benchmarks and tests). */
