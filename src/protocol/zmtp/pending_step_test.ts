@@ -81,6 +81,17 @@ describe("session: a mechanism's pending step", () => {
     assert.equal(s.isClosed, true);
   });
 
+  test("a peer flooding while our step is pending is closed, the held input bounded", () => {
+    const m = new SlowStart();
+    const { s, r } = session({ socketType: "DEALER", asServer: false, mechanism: m });
+    s.start(0);
+    s.feed(peerGreeting(1), 1);
+    for (let i = 0; i < 40 && !s.isClosed; i++) s.feed(frame(0, new Uint8Array(4000)), 1);
+    assert.equal(r.errors.length, 1);
+    assert.equal(r.errors[0]!.code, "EPROTO");
+    assert.match(r.errors[0]!.reason, /65536 octets while our handshake step was pending/);
+  });
+
   test("a rejected step closes with EPROTO naming the mechanism and the cause", async () => {
     const m = new SlowStart();
     const { s, r } = session({ socketType: "DEALER", asServer: false, mechanism: m });

@@ -454,13 +454,13 @@ export class ZmtpSession implements WireSession {
   readonly #onFrame = (flags: number, body: Uint8Array): void => {
     if (this.#phase === Phase.CLOSED) return;
     if (this.#waiting === undefined && this.#held.length === 0) return this.#dispatch(flags, body);
-    // Authentication or a mechanism step pending: hold the frame (the mechanism must not see it yet).
+    // Authentication or a mechanism step pending: hold the frame (the mechanism must not see it).
     this.#heldOctets += body.length + HELD_FRAME_COST;
     if (this.#heldOctets > MAX_HELD_OCTETS) {
+      const what = this.#waiting?.kind === "pending" ? "our handshake step" : "its authentication";
       return this.#fail(
         "EPROTO",
-        `the peer sent more than ${MAX_HELD_OCTETS} octets while its authentication was pending` +
-          (this.#waiting?.kind === "pending" ? " (or our handshake step)" : ""),
+        `the peer sent more than ${MAX_HELD_OCTETS} octets while ${what} was pending`,
       );
     }
     this.#held.push([flags, body]);
