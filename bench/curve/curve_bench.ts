@@ -7,7 +7,8 @@
 //   bun bench/curve/curve_bench.ts …                  (the same on Bun)
 //
 // primitives: X25519 (@noble/curves, and the runtime's native WebCrypto X25519 for comparison),
-//   crypto_box_beforenm, and seal/open with the precomputed key at 16 B, 1 KiB, 64 KiB: the
+//   crypto_box_beforenm (sync on @noble/curves; `precompute`: async, as the handshake does it
+//   now, on the runtime's WebCrypto when it has X25519, with the peer key's import each time), and seal/open with the precomputed key at 16 B, 1 KiB, 64 KiB: the
 //   one-shot @noble/ciphers xsalsa20poly1305 (`seal`/`open`, what weft used for MESSAGE boxes
 //   before) and the traffic path's PrefixedBoxes (`seal_traffic`/`open_traffic`, what each
 //   MESSAGE costs now). `cpu_us` is CPU time per operation (user + system), steadier than the
@@ -21,7 +22,14 @@ import process from "node:process";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { x25519 } from "@noble/curves/ed25519.js";
-import { beforenm, open, PrefixedBoxes, seal } from "../../src/protocol/zmtp/curve/box.ts";
+import {
+  beforenm,
+  open,
+  precompute,
+  PrefixedBoxes,
+  seal,
+} from "../../src/protocol/zmtp/curve/box.ts";
+import { defaultX25519 } from "../../src/protocol/zmtp/curve/x25519.ts";
 import { curveKeyPair, Pull, Push, Rep, Req, type SocketOptions } from "../../src/zmq.ts";
 
 const runtime = "Deno" in globalThis ? "deno" : "bun";
@@ -84,6 +92,18 @@ async function primitives(seconds: number): Promise<void> {
     }),
   );
   await nativeX25519(seconds);
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  let done = 0;
+  while (performance.now() - t0 < seconds * 1000) {
+    await precompute(defaultX25519, b.publicKey, a.secretKey);
+    done++;
+  }
+  const cpu = process.cpuUsage(c0);
+  figure("precompute", undefined, {
+    perS: done / ((performance.now() - t0) / 1000),
+    cpuUs: (cpu.user + cpu.system) / done,
+  });
   const key = beforenm(b.publicKey, a.secretKey);
   const nonce = crypto.getRandomValues(new Uint8Array(24));
   const boxes = new PrefixedBoxes(key, nonce.subarray(0, 16));
@@ -159,7 +179,11 @@ async function nativeX25519(seconds: number): Promise<void> {
 
 function child(args: string[]): Promise<void> {
   const self = fileURLToPath(import.meta.url);
-  const argv = runtime === "deno" ? ["run", "-A", self, ...args] : [self, ...args];
+  // CURVE_BENCH_CHILD_ARGS: runtime flags for the child (e.g. "--cpu-prof" to profile the sender).
+  const extra = (process.env.CURVE_BENCH_CHILD_ARGS ?? "").split(" ").filter(Boolean);
+  const argv = runtime === "deno"
+    ? ["run", ...extra, "-A", self, ...args]
+    : [...extra, self, ...args];
   const proc = spawn(process.execPath, argv, { stdio: ["ignore", "inherit", "inherit"] });
   return new Promise((resolve, reject) =>
     proc.on("close", (code) => code === 0 ? resolve() : reject(new Error(`child exited ${code}`)))

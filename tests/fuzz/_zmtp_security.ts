@@ -4,7 +4,9 @@
  * a replayed victim draws the same transient keys, cookie key and nonces and the recorded
  * peer's boxes still open for it), then mutated and cut at random byte boundaries and fed to a
  * fresh victim session, server or client. The victim server asks an asynchronous authenticator
- * (accepting, or refusing with 400), so input arriving while it waits is held.
+ * (accepting, or refusing with 400), so input arriving while it waits is held; CURVE's X25519
+ * steps are asynchronous too (`pending`), here from `@noble/curves`, whose promises settle in
+ * microtasks, so a chunk's consequences are all in before the next chunk.
  *
  * Properties: no throw escapes `feed`/`tick`; every close is an error event with a known code
  * and a non-empty reason, and nothing is emitted after it; a handshake that does not complete
@@ -23,6 +25,7 @@ import { CurveClientMechanism } from "../../src/protocol/zmtp/curve/client.ts";
 import { CurveServerMechanism } from "../../src/protocol/zmtp/curve/server.ts";
 import { publicKeyOf } from "../../src/protocol/zmtp/curve/box.ts";
 import type { RandomSource } from "../../src/protocol/zmtp/curve/keys.ts";
+import { nobleX25519 } from "../../src/protocol/zmtp/curve/x25519.ts";
 import type { SocketType } from "../../src/protocol/zmtp/socket_type.ts";
 import { prng } from "../_helpers.ts";
 import {
@@ -102,12 +105,13 @@ function mechanismFor(c: SecureConversation, server: boolean, seed: number): Mec
   }
   const random = seededRandom(seed);
   return server
-    ? new CurveServerMechanism({ secretKey: SERVER_SECRET, random, ...zap })
+    ? new CurveServerMechanism({ secretKey: SERVER_SECRET, random, x25519: nobleX25519, ...zap })
     : new CurveClientMechanism({
       serverKey: SERVER_PUBLIC,
       publicKey: CLIENT_PUBLIC,
       secretKey: CLIENT_SECRET,
       random,
+      x25519: nobleX25519,
     });
 }
 
@@ -164,9 +168,9 @@ const newLog = (): Log => ({ events: [], writes: 0, written: 0 });
 /**
  * What the peer writes to the victim when both are real sessions on a loopback that delivers
  * each write after the call that made it returns, as a socket does (no authenticator: the
- * session answers 200 at once, so the recording completes in one go).
+ * session answers 200 at once; CURVE's X25519 steps settle between deliveries).
  */
-function record(c: SecureConversation): Uint8Array {
+async function record(c: SecureConversation): Promise<Uint8Array> {
   const wire: Uint8Array[] = [];
   const toVictim: Uint8Array[] = [];
   const toPeer: Uint8Array[] = [];
@@ -185,7 +189,9 @@ function record(c: SecureConversation): Uint8Array {
   victim.start(0);
   peer.start(0);
   peer.flush();
-  while (toVictim.length > 0 || toPeer.length > 0) {
+  for (;;) {
+    await settle();
+    if (toVictim.length === 0 && toPeer.length === 0) break;
     for (const b of toVictim.splice(0)) victim.feed(b, 0);
     for (const b of toPeer.splice(0)) peer.feed(b, 0);
     peer.flush();
@@ -193,9 +199,12 @@ function record(c: SecureConversation): Uint8Array {
   return concat(wire);
 }
 
-/** Lets the victim's pending authenticator answer (a few microtask turns). */
+/**
+ * Lets the victim's pending authenticator answer and its X25519 steps settle (microtask turns:
+ * a CURVE step chains about ten promises).
+ */
 async function settle(): Promise<void> {
-  for (let i = 0; i < 4; i++) await Promise.resolve();
+  for (let i = 0; i < 24; i++) await Promise.resolve();
 }
 
 /** A fresh victim (same seed as in the recording) fed `chunks`, then the clock run out. */
@@ -241,7 +250,7 @@ const mutated = (mechanism: "PLAIN" | "CURVE", weight: number): FuzzTarget => ({
   property: asyncMutatedProperty(conversation(mechanism), (v: SecureConversation) => {
     const recorded = record(v);
     return async (c) => {
-      const bytes = applyMutations(recorded, c.mutations);
+      const bytes = applyMutations(await recorded, c.mutations);
       const { log, session } = await replay(v, split(bytes, c.cuts));
       if (!session.isReady && !session.isClosed) {
         throw new Error("neither ready nor closed after the handshake timeout");
@@ -259,8 +268,9 @@ const valid = (mechanism: "PLAIN" | "CURVE", weight: number): FuzzTarget => ({
   name: `zmtp.${mechanism.toLowerCase()}.handshake.split`,
   weight,
   property: asyncValidProperty(conversation(mechanism), (v: SecureConversation) => {
-    const bytes = record(v);
+    const recording = record(v);
     return async (c) => {
+      const bytes = await recording;
       const whole = await replay(v, [bytes.slice()]);
       const cut = await replay(v, split(bytes, c.cuts));
       assertEqual(cut.log.events, whole.log.events, "split handshake events vs unsplit");

@@ -55,6 +55,17 @@ export type MechanismStep =
     readonly kind: "authenticate";
     readonly request: ZapRequest;
     readonly resume: (reply: ZapReply) => MechanismStep;
+  }
+  | {
+    /**
+     * The mechanism waits for asynchronous work of its own (CURVE's X25519 on WebCrypto). The
+     * session holds the handshake as for `authenticate` (input arriving meanwhile is held, the
+     * handshake limit still applies) and, once `next` resolves and the session is still open,
+     * calls the function it gave and treats the result as the step. The function does what
+     * must happen in order (sending the next command); a rejection closes with `EPROTO`.
+     */
+    readonly kind: "pending";
+    readonly next: Promise<() => MechanismStep>;
   };
 
 /** A frame as the transform sees it: flags (MORE=1, COMMAND=4) and body. */
@@ -79,7 +90,8 @@ export interface Mechanism {
   readonly asServer: boolean;
   /**
    * Called once the greetings are exchanged: send the first handshake command(s). May return
-   * a step (NULL with an authenticator asks it before sending READY, as libzmq).
+   * a step (NULL with an authenticator asks it before sending READY, as libzmq; a CURVE client
+   * is `pending` while it computes its HELLO).
    */
   start(host: MechanismHost): MechanismStep | void;
   /** Handles one handshake command from the peer. */

@@ -122,6 +122,7 @@ const MAX_HELD_OCTETS = 65536;
 const HELD_FRAME_COST = 16;
 
 type AuthenticateStep = Extract<MechanismStep, { kind: "authenticate" }>;
+type PendingStep = Extract<MechanismStep, { kind: "pending" }>;
 
 const Phase = { GREETING: 0, HANDSHAKE: 1, TRAFFIC: 2, CLOSED: 3 } as const;
 type Phase = typeof Phase[keyof typeof Phase];
@@ -200,8 +201,8 @@ export class ZmtpSession implements WireSession {
   #nextPing = Infinity;
   #pingTimeout = Infinity;
   #ttlDeadline = Infinity;
-  /** The authenticate step waiting for its answer (frames are held meanwhile). */
-  #asking: AuthenticateStep | undefined;
+  /** The authenticate or pending step being waited for (frames are held meanwhile). */
+  #waiting: AuthenticateStep | PendingStep | undefined;
   #held: Array<readonly [flags: number, body: Uint8Array]> = [];
   #heldOctets = 0;
   /** The accepted ZAP reply: its user id and metadata join the peer's properties. */
@@ -286,7 +287,8 @@ export class ZmtpSession implements WireSession {
     if (this.#zws) {
       // ZWS: the subprotocol named the mechanism; its handshake starts at once.
       this.#phase = Phase.HANDSHAKE;
-      this.#mechanism.start(this.#host);
+      const step = this.#mechanism.start(this.#host);
+      if (step) this.#step(step);
       this.#settle();
       return;
     }
@@ -451,13 +453,14 @@ export class ZmtpSession implements WireSession {
 
   readonly #onFrame = (flags: number, body: Uint8Array): void => {
     if (this.#phase === Phase.CLOSED) return;
-    if (this.#asking === undefined && this.#held.length === 0) return this.#dispatch(flags, body);
-    // Authentication pending: hold the frame (the mechanism must not see it yet).
+    if (this.#waiting === undefined && this.#held.length === 0) return this.#dispatch(flags, body);
+    // Authentication or a mechanism step pending: hold the frame (the mechanism must not see it).
     this.#heldOctets += body.length + HELD_FRAME_COST;
     if (this.#heldOctets > MAX_HELD_OCTETS) {
+      const what = this.#waiting?.kind === "pending" ? "our handshake step" : "its authentication";
       return this.#fail(
         "EPROTO",
-        `the peer sent more than ${MAX_HELD_OCTETS} octets while its authentication was pending`,
+        `the peer sent more than ${MAX_HELD_OCTETS} octets while ${what} was pending`,
       );
     }
     this.#held.push([flags, body]);
@@ -521,6 +524,7 @@ export class ZmtpSession implements WireSession {
       if (this.#authenticate === undefined) return this.#step(step.resume({ status: 200 }));
       return this.#ask(step, this.#authenticate);
     }
+    if (step.kind === "pending") return this.#await(step);
     if (step.kind === "continue") return;
     if (step.kind === "error") {
       if (step.reply !== undefined) {
@@ -553,7 +557,7 @@ export class ZmtpSession implements WireSession {
 
   /** Holds the handshake until `authenticate` answers (a throw or rejection answers 500). */
   #ask(step: AuthenticateStep, authenticate: ZmtpAuthenticator): void {
-    this.#asking = step;
+    this.#waiting = step;
     const answer = (reply: ZapReply) => this.#answered(step, reply);
     const failed = (error: unknown) =>
       answer({ status: 500, statusText: `the authenticator failed: ${describe(error)}` });
@@ -574,13 +578,39 @@ export class ZmtpSession implements WireSession {
   }
 
   #answered(step: AuthenticateStep, reply: ZapReply): void {
-    // Too late (the handshake timed out, or the peer was dropped): nobody is waiting.
-    if (this.#phase === Phase.CLOSED || this.#asking !== step) return;
-    this.#guarded(() => {
-      this.#asking = undefined;
+    this.#resume(step, () => {
       if (reply.status === 200) this.#zapReply = reply;
-      this.#step(step.resume(reply));
-      while (this.#asking === undefined && this.#held.length > 0 && !this.isClosed) {
+      return step.resume(reply);
+    });
+  }
+
+  /** Holds the handshake until the mechanism's own asynchronous work is done. */
+  #await(step: PendingStep): void {
+    this.#waiting = step;
+    step.next.then(
+      (next) => this.#resume(step, next),
+      (error) =>
+        this.#resume(step, () => ({
+          kind: "error",
+          reason: `${this.#mechanism.name}: a handshake step failed: ${describe(error)}`,
+        })),
+    );
+  }
+
+  /** Goes on from the step waited for, then feeds the frames held meanwhile. */
+  #resume(step: AuthenticateStep | PendingStep, next: () => MechanismStep): void {
+    // Too late (the handshake timed out, or the peer was dropped): nobody is waiting.
+    if (this.#phase === Phase.CLOSED || this.#waiting !== step) return;
+    this.#guarded(() => {
+      this.#waiting = undefined;
+      let result: MechanismStep;
+      try {
+        result = next();
+      } catch (error) {
+        result = { kind: "error", reason: `${this.#mechanism.name}: ${describe(error)}` };
+      }
+      this.#step(result);
+      while (this.#waiting === undefined && this.#held.length > 0 && !this.isClosed) {
         const [flags, body] = this.#held.shift()!;
         this.#dispatch(flags, body);
       }
@@ -662,7 +692,7 @@ export class ZmtpSession implements WireSession {
     this.#pending = [];
     this.#parts = [];
     this.#held = [];
-    this.#asking = undefined;
+    this.#waiting = undefined;
     this.#handshakeDeadline =
       this.#nextPing =
       this.#pingTimeout =

@@ -9,7 +9,8 @@
 
 import { x25519 } from "@noble/curves/ed25519.js";
 import { hsalsa, salsa20, xsalsa20poly1305 } from "@noble/ciphers/salsa.js";
-import { poly1305 } from "@noble/ciphers/_poly1305.js";
+import { Poly1305 } from "@noble/ciphers/_poly1305.js";
+import type { X25519 } from "./x25519.ts";
 
 /** Octets a box adds to its plaintext (the Poly1305 tag). */
 export const BOX_OVERHEAD = 16;
@@ -31,6 +32,23 @@ export function publicKeyOf(secret: Uint8Array): Uint8Array {
  */
 export function beforenm(theirPublic: Uint8Array, ourSecret: Uint8Array): Uint8Array {
   const shared = x25519.getSharedSecret(ourSecret, theirPublic);
+  try {
+    return hsalsaBytes(shared, ZERO_NONCE);
+  } finally {
+    shared.fill(0);
+  }
+}
+
+/**
+ * {@link beforenm} with the given X25519 (WebCrypto's by default in the handshake): resolves to
+ * the precomputed key, rejects when the peer's key is a low-order point.
+ */
+export async function precompute(
+  x: X25519,
+  theirPublic: Uint8Array,
+  ourSecret: Uint8Array,
+): Promise<Uint8Array> {
+  const shared = await x.sharedSecret(ourSecret, theirPublic);
   try {
     return hsalsaBytes(shared, ZERO_NONCE);
   } finally {
@@ -76,6 +94,8 @@ function readWord(bytes: Uint8Array, at: number): number {
  */
 export class PrefixedBoxes {
   readonly #subkey: Uint8Array;
+  /** The tag computed when opening (reused: one allocation less per box). */
+  readonly #tag = new Uint8Array(BOX_OVERHEAD);
 
   /** `key`: the connection's precomputed key; `prefix`: the direction's 16-octet nonce prefix. */
   constructor(key: Uint8Array, prefix: Uint8Array) {
@@ -90,24 +110,30 @@ export class PrefixedBoxes {
   sealInPlace(counter: Uint8Array, out: Uint8Array): void {
     out.fill(0, 0, 32);
     salsa20(this.#subkey, counter, out, out);
-    const tag = poly1305(out.subarray(32), out.subarray(0, 32));
+    // The MAC copies its one-time key out[0..32) first, so its tag may go straight to out[16..32).
+    mac(out.subarray(0, 32), out.subarray(32), out.subarray(16, 32));
     out.fill(0, 0, 16);
-    out.set(tag, 16);
-    tag.fill(0);
   }
 
   /**
    * Opens a box (tag ‖ ciphertext) sealed with `counter` as the nonce's last 8 octets; null
-   * when it does not authenticate. The returned plaintext is a view of a fresh buffer.
+   * when it does not authenticate. The returned plaintext is a view of a fresh buffer, or of
+   * one taken from `slab` (zero-filled, never handed out twice).
    */
-  open(counter: Uint8Array, box: Uint8Array): Uint8Array | null {
+  open(
+    counter: Uint8Array,
+    box: Uint8Array,
+    slab?: { take(length: number): Uint8Array },
+  ): Uint8Array | null {
     if (box.length < BOX_OVERHEAD) return null;
     const ciphertext = box.subarray(BOX_OVERHEAD);
     // [32 zero octets ‖ ciphertext] through the keystream: the Poly1305 key, then the plaintext.
-    const out = new Uint8Array(32 + ciphertext.length);
+    const length = 32 + ciphertext.length;
+    const out = slab ? slab.take(length) : new Uint8Array(length);
     out.set(ciphertext, 32);
     salsa20(this.#subkey, counter, out, out);
-    const tag = poly1305(ciphertext, out.subarray(0, 32));
+    const tag = this.#tag;
+    mac(out.subarray(0, 32), ciphertext, tag);
     let diff = 0;
     for (let i = 0; i < BOX_OVERHEAD; i++) diff |= tag[i]! ^ box[i]!;
     tag.fill(0);
@@ -118,6 +144,17 @@ export class PrefixedBoxes {
     out.fill(0, 0, 32);
     return out.subarray(32);
   }
+}
+
+/**
+ * `@noble/ciphers`' Poly1305 of `data` under the one-time `key`, written to `tag` (16 octets):
+ * its one-shot `poly1305()` without the copy of the tag, state wiped as `digest()` does.
+ */
+function mac(key: Uint8Array, data: Uint8Array, tag: Uint8Array): void {
+  const state = new Poly1305(key);
+  state.update(data);
+  state.digestInto(tag);
+  state.destroy();
 }
 
 /** `crypto_box_easy_afternm` / `crypto_secretbox_easy`: tag ‖ ciphertext. */

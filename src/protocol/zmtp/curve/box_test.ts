@@ -5,6 +5,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { open, PrefixedBoxes, seal } from "./box.ts";
 import { Prefix } from "./common.ts";
+import { ByteSlab } from "./slab.ts";
 import { prng } from "../../../../tests/_helpers.ts";
 
 const SIZES = [0, 1, 15, 16, 17, 31, 32, 33, 63, 64, 65, 95, 96, 97, 1000, 1024, 4099, 65536];
@@ -53,5 +54,32 @@ describe("PrefixedBoxes", () => {
     const counter = bytes(8);
     const sealed = seal(key, new Uint8Array([...Prefix.MESSAGE_FROM_SERVER, ...counter]), bytes(9));
     assert.equal(wrongPrefix.open(counter, sealed), null, "the other direction's prefix");
+  });
+
+  test("opening into a slab gives the same plaintexts, in fresh views, and wipes a refused one", () => {
+    const key = bytes(32);
+    const boxes = new PrefixedBoxes(key, Prefix.MESSAGE_FROM_CLIENT);
+    const slab = new ByteSlab();
+    const opened: Array<[Uint8Array, Uint8Array]> = [];
+    for (const size of [...SIZES, ...SIZES]) {
+      const plain = bytes(size);
+      const counter = bytes(8);
+      const sealed = seal(key, new Uint8Array([...Prefix.MESSAGE_FROM_CLIENT, ...counter]), plain);
+      const got = boxes.open(counter, sealed, slab);
+      assert.ok(got, `size ${size}`);
+      assert.equal(got.byteOffset % 4, 0, "word-aligned for noble's fast path");
+      opened.push([got, plain]);
+      const flipped = sealed.slice();
+      flipped[0]! ^= 1;
+      const before = slab.take(0).byteOffset;
+      assert.equal(boxes.open(counter, flipped, slab), null);
+      if (size + 32 <= 4096) {
+        // The refused box's view was zero-filled: nothing of the keystream or plaintext left.
+        const view = new Uint8Array(slab.take(0).buffer, before, 32 + size);
+        assert.ok(view.every((b) => b === 0), `size ${size}: refused view wiped`);
+      }
+    }
+    // Every plaintext still holds its own bytes: no view was handed out twice.
+    for (const [got, plain] of opened) assert.deepEqual(got, plain);
   });
 });

@@ -8,7 +8,7 @@
 import { parseError } from "../command.ts";
 import type { FrameTransform, Mechanism, MechanismHost, MechanismStep } from "../mechanism.ts";
 import { encodeMetadata, metadataSize, parseMetadata } from "../metadata.ts";
-import { beforenm, box, KEY_SIZE, open, publicKeyOf, seal } from "./box.ts";
+import { KEY_SIZE, open, precompute, seal } from "./box.ts";
 import {
   commandBody,
   CurveCommand as Command,
@@ -19,6 +19,7 @@ import {
   Size,
 } from "./common.ts";
 import { type RandomSource, systemRandom } from "./keys.ts";
+import { defaultX25519, type X25519 } from "./x25519.ts";
 
 /** Options of {@link CurveClientMechanism}: the three keys as 32 bytes each. */
 export interface CurveClientOptions {
@@ -30,6 +31,8 @@ export interface CurveClientOptions {
   readonly secretKey: Uint8Array;
   /** Random bytes for the transient key and the vouch nonce (tests inject fixed ones). */
   readonly random?: RandomSource;
+  /** The X25519 to use (default: WebCrypto's where the runtime has it, else `@noble/curves`). */
+  readonly x25519?: X25519;
 }
 
 const Stage = { WELCOME: 0, READY: 1, DONE: 2 } as const;
@@ -45,7 +48,9 @@ const HELLO_VERSION_AND_PADDING = (() => {
 /**
  * The client side of CURVE. Short nonces: HELLO 1, INITIATE 2, then MESSAGEs from 3; the
  * server's must keep rising. A client never sends ERROR: anything wrong closes the connection
- * with the reason in the error event.
+ * with the reason in the error event. Its X25519 work is asynchronous (WebCrypto), so `start`
+ * and WELCOME answer with a `pending` step; the session sends HELLO and INITIATE once it
+ * resolves.
  *
  * @example
  * ```ts
@@ -59,7 +64,9 @@ const HELLO_VERSION_AND_PADDING = (() => {
  *   publicKey: z85Decode("Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID"),
  *   secretKey: z85Decode("D:)Q[IlAW!ahhC2ac:9*A}h:p?([4%wOTJ%JR%cs"),
  * });
- * client.start(host);
+ * const step = client.start(host); // pending while X25519 runs
+ * assert.equal(step.kind, "pending");
+ * if (step.kind === "pending") (await step.next)();
  * assert.equal(sent[0]!.length, 200); // HELLO, always 200 octets
  * ```
  */
@@ -72,6 +79,7 @@ export class CurveClientMechanism implements Mechanism {
   readonly #publicKey: Uint8Array;
   readonly #secretKey: Uint8Array;
   readonly #random: RandomSource;
+  readonly #x25519: X25519;
   #transientSecret: Uint8Array = new Uint8Array(KEY_SIZE);
   #transientPublic: Uint8Array = new Uint8Array(KEY_SIZE);
   #key: Uint8Array | null = null;
@@ -86,6 +94,7 @@ export class CurveClientMechanism implements Mechanism {
     this.#publicKey = options.publicKey;
     this.#secretKey = options.secretKey;
     this.#random = options.random ?? systemRandom;
+    this.#x25519 = options.x25519 ?? defaultX25519;
   }
 
   /** The MESSAGE transform (the session uses it only once the handshake is over). */
@@ -94,23 +103,32 @@ export class CurveClientMechanism implements Mechanism {
     decode: (frame) => this.#traffic?.decode(frame) ?? "CURVE: traffic before the handshake ended",
   };
 
-  /** Draws the transient key pair and sends HELLO (short nonce 1). */
-  start(host: MechanismHost): void {
-    this.#transientSecret = this.#random(KEY_SIZE).slice();
-    this.#transientPublic = publicKeyOf(this.#transientSecret);
-    const helloNonce = nonce(Prefix.HELLO, 1);
+  /** Draws the transient key pair; sends HELLO (short nonce 1) once its X25519 work is done. */
+  start(host: MechanismHost): MechanismStep {
+    const secret = this.#random(KEY_SIZE).slice();
+    this.#transientSecret = secret;
+    const x = this.#x25519;
     // HELLO and WELCOME are both boxed between C' and S: one X25519 serves the two.
-    this.#helloKey = beforenm(this.#serverKey, this.#transientSecret);
-    const signature = seal(this.#helloKey, helloNonce, new Uint8Array(64));
-    host.sendCommand(
-      commandBody(
-        Command.HELLO,
-        HELLO_VERSION_AND_PADDING,
-        this.#transientPublic,
-        helloNonce.subarray(16),
-        signature,
-      ),
+    const next = Promise.all([x.publicKey(secret), precompute(x, this.#serverKey, secret)]).then(
+      ([transientPublic, helloKey]) => () => {
+        this.#transientPublic = transientPublic;
+        this.#helloKey = helloKey;
+        const helloNonce = nonce(Prefix.HELLO, 1);
+        const signature = seal(helloKey, helloNonce, new Uint8Array(64));
+        host.sendCommand(
+          commandBody(
+            Command.HELLO,
+            HELLO_VERSION_AND_PADDING,
+            transientPublic,
+            helloNonce.subarray(16),
+            signature,
+          ),
+        );
+        return { kind: "continue" } as const;
+      },
+      () => () => this.#fail("CURVE: curveServerKey is a low-order point"),
     );
+    return { kind: "pending", next };
   }
 
   /** WELCOME → INITIATE, then READY → ready; ERROR from the server ends the handshake. */
@@ -153,24 +171,37 @@ export class CurveClientMechanism implements Mechanism {
           "curveServerKey (wrong server key?)",
       );
     }
-    const serverTransient = plain.subarray(0, KEY_SIZE);
-    const cookie = plain.subarray(KEY_SIZE, KEY_SIZE + Size.COOKIE);
-    try {
-      this.#key = beforenm(serverTransient, this.#transientSecret);
-    } catch {
-      return this.#fail("CURVE: the server's transient key is a low-order point");
-    }
-    // Vouch: Box[C' ‖ S](C → S'), proving we hold c for this very connection.
+    const serverTransient = plain.slice(0, KEY_SIZE);
+    const cookie = plain.slice(KEY_SIZE, KEY_SIZE + Size.COOKIE);
+    plain.fill(0);
     const vouchNonce = this.#random(16).slice();
+    const x = this.#x25519;
+    // The traffic key beforenm(S', c') and the vouch's beforenm(S', c), side by side.
+    const next = Promise.all([
+      precompute(x, serverTransient, this.#transientSecret),
+      precompute(x, serverTransient, this.#secretKey),
+    ]).then(
+      ([key, vouchKey]) => () => this.#initiate(key, vouchKey, vouchNonce, cookie, host),
+      () => () => this.#fail("CURVE: the server's transient key is a low-order point"),
+    );
+    return { kind: "pending", next };
+  }
+
+  /** Sends INITIATE: our long-term key, the vouch, our metadata, boxed with the traffic key. */
+  #initiate(
+    key: Uint8Array,
+    vouchKey: Uint8Array,
+    vouchNonce: Uint8Array,
+    cookie: Uint8Array,
+    host: MechanismHost,
+  ): MechanismStep {
+    this.#key = key;
+    // Vouch: Box[C' ‖ S](C → S'), proving we hold c for this very connection.
     const vouchPlain = new Uint8Array(2 * KEY_SIZE);
     vouchPlain.set(this.#transientPublic);
     vouchPlain.set(this.#serverKey, KEY_SIZE);
-    const vouch = box(
-      vouchPlain,
-      nonce(Prefix.VOUCH, vouchNonce),
-      serverTransient,
-      this.#secretKey,
-    );
+    const vouch = seal(vouchKey, nonce(Prefix.VOUCH, vouchNonce), vouchPlain);
+    vouchKey.fill(0);
     const metadata = host.metadata;
     const inner = new Uint8Array(KEY_SIZE + Size.VOUCH + metadataSize(metadata));
     inner.set(this.#publicKey);
@@ -183,11 +214,11 @@ export class CurveClientMechanism implements Mechanism {
         Command.INITIATE,
         cookie,
         initiateNonce.subarray(16),
-        seal(this.#key, initiateNonce, inner),
+        seal(key, initiateNonce, inner),
       ),
     );
-    plain.fill(0);
     this.#transientSecret.fill(0);
+    this.#x25519.forget?.(this.#transientSecret);
     this.#stage = Stage.READY;
     return { kind: "continue" };
   }
@@ -216,6 +247,7 @@ export class CurveClientMechanism implements Mechanism {
 
   #wipe(): void {
     this.#transientSecret.fill(0);
+    this.#x25519.forget?.(this.#transientSecret);
     this.#helloKey?.fill(0);
     this.#key?.fill(0);
     this.#stage = Stage.DONE;

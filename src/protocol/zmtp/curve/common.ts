@@ -8,6 +8,7 @@
 import { ZmtpFlag } from "../../../codec/zmtp.ts";
 import type { FrameTransform, WireFrame } from "../mechanism.ts";
 import { PrefixedBoxes } from "./box.ts";
+import { ByteSlab } from "./slab.ts";
 
 const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
 
@@ -126,6 +127,8 @@ export class CurveTraffic implements FrameTransform {
   /** The short nonce of the frame being sealed or opened (8 octets, reused). */
   readonly #sendCounter = new Uint8Array(8);
   readonly #recvCounter = new Uint8Array(8);
+  /** Where MESSAGE bodies (sealed) and opened plaintexts are carved from. */
+  readonly #slab = new ByteSlab();
   #sent: number;
   #received: number;
 
@@ -145,7 +148,7 @@ export class CurveTraffic implements FrameTransform {
   /** Boxes one frame into a MESSAGE command body. */
   encode(frame: WireFrame): WireFrame {
     const n = ++this.#sent;
-    const body = new Uint8Array(32 + 1 + frame.body.length);
+    const body = this.#slab.take(32 + 1 + frame.body.length);
     body[32] = ((frame.flags & ZmtpFlag.MORE) !== 0 ? INNER_MORE : 0) |
       ((frame.flags & ZmtpFlag.COMMAND) !== 0 ? INNER_COMMAND : 0);
     body.set(frame.body, 33);
@@ -169,7 +172,7 @@ export class CurveTraffic implements FrameTransform {
         "replayed or reordered";
     }
     this.#recvCounter.set(body.subarray(8, 16));
-    const plain = this.#recvBoxes.open(this.#recvCounter, body.subarray(16));
+    const plain = this.#recvBoxes.open(this.#recvCounter, body.subarray(16), this.#slab);
     if (plain === null) {
       return "CURVE: MESSAGE box does not authenticate (altered in transit or not from this peer)";
     }

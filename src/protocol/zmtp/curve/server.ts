@@ -8,7 +8,7 @@
 import { encodeMetadata, metadataSize, parseMetadata } from "../metadata.ts";
 import type { FrameTransform, Mechanism, MechanismHost, MechanismStep } from "../mechanism.ts";
 import type { ZapReply } from "../zap.ts";
-import { beforenm, BOX_OVERHEAD, boxOpen, KEY_SIZE, open, publicKeyOf, seal } from "./box.ts";
+import { BOX_OVERHEAD, KEY_SIZE, open, precompute, publicKeyOf, seal } from "./box.ts";
 import {
   commandBody,
   CurveCommand as Command,
@@ -20,6 +20,7 @@ import {
   Size,
 } from "./common.ts";
 import { type RandomSource, systemRandom } from "./keys.ts";
+import { defaultX25519, type X25519 } from "./x25519.ts";
 
 /** Options of {@link CurveServerMechanism}. */
 export interface CurveServerOptions {
@@ -35,6 +36,8 @@ export interface CurveServerOptions {
   readonly address?: string;
   /** Our routing id, sent as ZAP's "identity" (libzmq sends the server's own). */
   readonly routingId?: Uint8Array;
+  /** The X25519 to use (default: WebCrypto's where the runtime has it, else `@noble/curves`). */
+  readonly x25519?: X25519;
 }
 
 const Stage = { HELLO: 0, INITIATE: 1, AUTHENTICATING: 2, DONE: 3 } as const;
@@ -47,7 +50,8 @@ const utf8 = new TextEncoder();
  * INITIATE is checked (or the handshake fails); the transient secret is wiped once the
  * precomputed key exists. Short nonces: READY 1, then MESSAGEs from 2; the client's must keep
  * rising from HELLO on. A bad HELLO closes without a word (the client may not know our key); a
- * refused client gets ERROR with the authenticator's status code, as libzmq sends it.
+ * refused client gets ERROR with the authenticator's status code, as libzmq sends it. Its
+ * X25519 work is asynchronous (WebCrypto), so HELLO and INITIATE answer with a `pending` step.
  *
  * @example
  * ```ts
@@ -59,8 +63,13 @@ const utf8 = new TextEncoder();
  *   secretKey: z85Decode("JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6"),
  * });
  * server.start(host); // a server waits for HELLO
- * const step = server.handshakeCommand("HELLO", new Uint8Array(194), host);
- * assert.equal(step.kind, "error"); // its box does not open: closed, no ERROR sent
+ * const hello = new Uint8Array(194); // version 1.0 and short nonce 1, but C' and box all zeros
+ * hello[0] = 1;
+ * hello[113] = 1;
+ * const step = server.handshakeCommand("HELLO", hello, host);
+ * assert.equal(step.kind, "pending"); // X25519 of the client's transient key runs first
+ * const next = step.kind === "pending" ? (await step.next)() : step;
+ * assert.equal(next.kind, "error"); // a low-order C': closed, no ERROR sent
  * ```
  */
 export class CurveServerMechanism implements Mechanism {
@@ -74,6 +83,7 @@ export class CurveServerMechanism implements Mechanism {
   readonly #domain: string;
   readonly #address: string;
   readonly #routingId: Uint8Array;
+  readonly #x25519: X25519;
   #stage: Stage = Stage.HELLO;
   #clientTransient: Uint8Array = new Uint8Array(KEY_SIZE);
   #transientSecret: Uint8Array = new Uint8Array(KEY_SIZE);
@@ -90,6 +100,7 @@ export class CurveServerMechanism implements Mechanism {
     this.#domain = options.domain ?? "";
     this.#address = options.address ?? "";
     this.#routingId = options.routingId ?? new Uint8Array(0);
+    this.#x25519 = options.x25519 ?? defaultX25519;
   }
 
   /** The MESSAGE transform (the session uses it only once the handshake is over). */
@@ -121,51 +132,61 @@ export class CurveServerMechanism implements Mechanism {
     const n = readCounter(data, 106);
     if (n < 1) return this.#fail("CURVE: HELLO nonce 0 is not a valid short nonce");
     this.#clientTransient = data.slice(74, 106);
+    const signed = data.slice(106);
+    return { kind: "pending", next: this.#welcome(signed, n, host) };
+  }
+
+  /** Opens HELLO's signature box and builds WELCOME; the step sends it. */
+  async #welcome(signed: Uint8Array, n: number, host: MechanismHost): Promise<() => MechanismStep> {
     // HELLO and WELCOME are both boxed between C' and S: one X25519 serves the two.
     let helloKey: Uint8Array;
     try {
-      helloKey = beforenm(this.#clientTransient, this.#secretKey);
+      helloKey = await precompute(this.#x25519, this.#clientTransient, this.#secretKey);
     } catch {
-      return this.#fail("CURVE: the client's transient key is a low-order point");
+      return () => this.#fail("CURVE: the client's transient key is a low-order point");
     }
     try {
-      return this.#welcome(helloKey, data, n, host);
+      const signature = open(
+        helloKey,
+        nonce(Prefix.HELLO, signed.subarray(0, 8)),
+        signed.subarray(8),
+      );
+      if (signature === null) {
+        return () =>
+          this.#fail(
+            "CURVE: the HELLO box does not open: the client was not given our public key " +
+              "(wrong curveServerKey on the client?)",
+          );
+      }
+      this.#transientSecret = this.#random(KEY_SIZE).slice();
+      this.#cookieKey = this.#random(KEY_SIZE).slice();
+      const cookieNonce = this.#random(16).slice();
+      const welcomeNonce = this.#random(16).slice();
+      const transientPublic = await this.#x25519.publicKey(this.#transientSecret);
+      // Cookie: secretbox[C' ‖ s'](K), readable only by us, for this connection.
+      const cookiePlain = new Uint8Array(2 * KEY_SIZE);
+      cookiePlain.set(this.#clientTransient);
+      cookiePlain.set(this.#transientSecret, KEY_SIZE);
+      const cookieBox = seal(this.#cookieKey, nonce(Prefix.COOKIE, cookieNonce), cookiePlain);
+      cookiePlain.fill(0);
+      const welcomePlain = new Uint8Array(KEY_SIZE + Size.COOKIE);
+      welcomePlain.set(transientPublic);
+      welcomePlain.set(cookieNonce, KEY_SIZE);
+      welcomePlain.set(cookieBox, KEY_SIZE + 16);
+      const welcome = commandBody(
+        Command.WELCOME,
+        welcomeNonce,
+        seal(helloKey, nonce(Prefix.WELCOME, welcomeNonce), welcomePlain),
+      );
+      return () => {
+        this.#peerNonce = n;
+        host.sendCommand(welcome);
+        this.#stage = Stage.INITIATE;
+        return { kind: "continue" };
+      };
     } finally {
       helloKey.fill(0);
     }
-  }
-
-  #welcome(helloKey: Uint8Array, data: Uint8Array, n: number, host: MechanismHost): MechanismStep {
-    const signature = open(
-      helloKey,
-      nonce(Prefix.HELLO, data.subarray(106, 114)),
-      data.subarray(114),
-    );
-    if (signature === null) {
-      return this.#fail(
-        "CURVE: the HELLO box does not open: the client was not given our public key " +
-          "(wrong curveServerKey on the client?)",
-      );
-    }
-    this.#peerNonce = n;
-    this.#transientSecret = this.#random(KEY_SIZE).slice();
-    this.#cookieKey = this.#random(KEY_SIZE).slice();
-    const cookieNonce = this.#random(16).slice();
-    const welcomeNonce = this.#random(16).slice();
-    // Cookie: secretbox[C' ‖ s'](K), readable only by us, for this connection.
-    const cookiePlain = new Uint8Array(2 * KEY_SIZE);
-    cookiePlain.set(this.#clientTransient);
-    cookiePlain.set(this.#transientSecret, KEY_SIZE);
-    const cookieBox = seal(this.#cookieKey, nonce(Prefix.COOKIE, cookieNonce), cookiePlain);
-    cookiePlain.fill(0);
-    const welcomePlain = new Uint8Array(KEY_SIZE + Size.COOKIE);
-    welcomePlain.set(publicKeyOf(this.#transientSecret));
-    welcomePlain.set(cookieNonce, KEY_SIZE);
-    welcomePlain.set(cookieBox, KEY_SIZE + 16);
-    const welcomeBox = seal(helloKey, nonce(Prefix.WELCOME, welcomeNonce), welcomePlain);
-    host.sendCommand(commandBody(Command.WELCOME, welcomeNonce, welcomeBox));
-    this.#stage = Stage.INITIATE;
-    return { kind: "continue" };
   }
 
   #initiate(data: Uint8Array, host: MechanismHost): MechanismStep {
@@ -194,49 +215,75 @@ export class CurveServerMechanism implements Mechanism {
     if (n <= this.#peerNonce) {
       return this.#fail(`CURVE: INITIATE nonce ${n} is not above HELLO's (${this.#peerNonce})`);
     }
+    return { kind: "pending", next: this.#vouched(data.slice(Size.COOKIE), n, host) };
+  }
+
+  /** Opens INITIATE's box and the vouch in it (two X25519 in turn: C is inside the box). */
+  async #vouched(
+    boxed: Uint8Array,
+    n: number,
+    host: MechanismHost,
+  ): Promise<() => MechanismStep> {
     try {
-      this.#key = beforenm(this.#clientTransient, this.#transientSecret);
-    } catch {
-      return this.#fail("CURVE: the client's transient key is a low-order point");
+      return await this.#openInitiate(boxed, n, host);
+    } finally {
+      this.#transientSecret.fill(0); // s' has done its work: the precomputed key remains
+      this.#x25519.forget?.(this.#transientSecret);
     }
-    const inner = open(
-      this.#key,
-      nonce(Prefix.INITIATE, data.subarray(Size.COOKIE, Size.COOKIE + 8)),
-      data.subarray(Size.COOKIE + 8),
-    );
-    if (inner === null) return this.#fail("CURVE: the INITIATE box does not authenticate");
-    this.#peerNonce = n;
+  }
+
+  async #openInitiate(
+    boxed: Uint8Array,
+    n: number,
+    host: MechanismHost,
+  ): Promise<() => MechanismStep> {
+    const lowOrder = () => this.#fail("CURVE: the client's transient key is a low-order point");
+    try {
+      this.#key = await precompute(this.#x25519, this.#clientTransient, this.#transientSecret);
+    } catch {
+      return lowOrder;
+    }
+    const inner = open(this.#key, nonce(Prefix.INITIATE, boxed.subarray(0, 8)), boxed.subarray(8));
+    if (inner === null) return () => this.#fail("CURVE: the INITIATE box does not authenticate");
     const clientKey = inner.slice(0, KEY_SIZE);
     // Vouch: Box[C' ‖ S](C → S') proves the holder of C made this connection to us.
-    const vouch = boxOpen(
-      inner.subarray(KEY_SIZE + 16, KEY_SIZE + Size.VOUCH),
-      nonce(Prefix.VOUCH, inner.subarray(KEY_SIZE, KEY_SIZE + 16)),
-      clientKey,
-      this.#transientSecret,
-    );
-    this.#transientSecret.fill(0); // s' has done its work: the precomputed key remains
-    if (vouch === null) return this.#fail("CURVE: the INITIATE vouch does not open");
-    if (
-      !sameBytes(vouch.subarray(0, KEY_SIZE), this.#clientTransient) ||
-      !sameBytes(vouch.subarray(KEY_SIZE), this.#publicKey)
-    ) {
-      return this.#fail("CURVE: the INITIATE vouch names another connection or server");
+    let vouchKey: Uint8Array;
+    try {
+      vouchKey = await precompute(this.#x25519, clientKey, this.#transientSecret);
+    } catch {
+      return () => this.#fail("CURVE: the INITIATE vouch does not open");
     }
-    const parsed = parseMetadata(inner.subarray(KEY_SIZE + Size.VOUCH));
-    if (!parsed.ok) return this.#fail(`CURVE: INITIATE ${parsed.reason}`);
-    const rejected = host.validate(parsed.properties);
-    if (rejected !== null) return { ...this.#fail(rejected), reply: rejected };
-    this.#stage = Stage.AUTHENTICATING;
-    return {
-      kind: "authenticate",
-      request: {
-        domain: this.#domain,
-        address: this.#address,
-        routingId: this.#routingId,
-        mechanism: "CURVE",
-        credentials: [clientKey],
-      },
-      resume: (reply) => this.#authenticated(reply, parsed.properties, host),
+    const vouch = open(
+      vouchKey,
+      nonce(Prefix.VOUCH, inner.subarray(KEY_SIZE, KEY_SIZE + 16)),
+      inner.subarray(KEY_SIZE + 16, KEY_SIZE + Size.VOUCH),
+    );
+    vouchKey.fill(0);
+    return () => {
+      if (vouch === null) return this.#fail("CURVE: the INITIATE vouch does not open");
+      if (
+        !sameBytes(vouch.subarray(0, KEY_SIZE), this.#clientTransient) ||
+        !sameBytes(vouch.subarray(KEY_SIZE), this.#publicKey)
+      ) {
+        return this.#fail("CURVE: the INITIATE vouch names another connection or server");
+      }
+      this.#peerNonce = n;
+      const parsed = parseMetadata(inner.subarray(KEY_SIZE + Size.VOUCH));
+      if (!parsed.ok) return this.#fail(`CURVE: INITIATE ${parsed.reason}`);
+      const rejected = host.validate(parsed.properties);
+      if (rejected !== null) return { ...this.#fail(rejected), reply: rejected };
+      this.#stage = Stage.AUTHENTICATING;
+      return {
+        kind: "authenticate",
+        request: {
+          domain: this.#domain,
+          address: this.#address,
+          routingId: this.#routingId,
+          mechanism: "CURVE",
+          credentials: [clientKey],
+        },
+        resume: (reply) => this.#authenticated(reply, parsed.properties, host),
+      };
     };
   }
 
@@ -277,6 +324,7 @@ export class CurveServerMechanism implements Mechanism {
     this.#stage = Stage.DONE;
     this.#cookieKey.fill(0);
     this.#transientSecret.fill(0);
+    this.#x25519.forget?.(this.#transientSecret);
     this.#key?.fill(0);
     return { kind: "error", reason };
   }
