@@ -425,14 +425,15 @@ export class Pipe {
   readonly #flushTask = (): void => {
     if (!this.#flushQueued) return;
     const n = this.#outbox.length;
-    if (this.#flushSeen < 0) {
+    const full = n >= FLUSH_BATCH || this.#outboxBytes >= FLUSH_BYTES;
+    if (this.#flushSeen < 0 && !full) {
       // We were queued inside send(), ahead of the sender's own continuation: look again
       // after it had its turn.
       this.#flushSeen = n;
       queueMicrotask(this.#flushTask);
       return;
     }
-    if (n > this.#flushSeen && n < FLUSH_BATCH && this.#outboxBytes < FLUSH_BYTES) {
+    if (n > this.#flushSeen && !full) {
       this.#flushAtTurnEnd = true;
       if (!this.#turnHookSet) {
         this.#turnHookSet = true;
