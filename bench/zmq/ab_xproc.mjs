@@ -68,17 +68,28 @@ for (let round = 1; round <= runs; round++) {
       const key = `${p.id}|${size}`;
       if (!results.has(key)) results.set(key, []);
       results.get(key).push(r);
+      const snd = r.sender_cpu_ns_per_msg === undefined
+        ? ""
+        : `, sender ${r.sender_cpu_ns_per_msg} ns`;
       log(
-        `  ${p.id.padEnd(12)} ${size} B: ${si(r.msg_per_s)} msg/s · ${r.cpu_ns_per_msg} ns CPU/msg`,
+        `  ${p.id.padEnd(12)} ${size} B: ${
+          si(r.msg_per_s)
+        } msg/s · receiver ${r.cpu_ns_per_msg} ns CPU/msg${snd}`,
       );
     }
   }
 }
 console.log(`\nmedians of ${runs} rounds; load average after: ${load()}\n`);
-console.log("| pair (tcp) | msg/s | receiver CPU/msg | rounds |\n|---|--:|--:|--:|");
+console.log(
+  "| pair (tcp) | msg/s | receiver CPU/msg | sender CPU/msg | rounds |\n|---|--:|--:|--:|--:|",
+);
 for (const [key, rs] of results) {
   const [id, size] = key.split("|");
   const rate = median(rs.map((r) => r.msg_per_s));
   const cpu = median(rs.map((r) => r.cpu_ns_per_msg));
-  console.log(`| ${id} → ${id}, ${size} B | ${si(rate)} | ${cpu.toFixed(0)} ns | ${rs.length} |`);
+  const snd = rs.filter((r) => r.sender_cpu_ns_per_msg !== undefined);
+  const sc = snd.length ? `${median(snd.map((r) => r.sender_cpu_ns_per_msg)).toFixed(0)} ns` : "–";
+  console.log(
+    `| ${id} → ${id}, ${size} B | ${si(rate)} | ${cpu.toFixed(0)} ns | ${sc} | ${rs.length} |`,
+  );
 }
