@@ -48,6 +48,11 @@ export function cpuSeconds(): number {
   return (u.user + u.system) / 1e6;
 }
 
+/** The sender's line: its CPU time per message over the send loop (`count - 1` messages). */
+export function printSenderCpu(p: PeerArgs, cpu: number): void {
+  print({ role: "push", cpu_ns_per_msg: Math.round((cpu * 1e9) / (p.count - 1)) });
+}
+
 /**
  * The receiver's line: `count - 1` messages between the first and the last, and the receiving
  * process's CPU time per message over that window (robust on a loaded machine, unlike msg/s).

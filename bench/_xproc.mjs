@@ -80,7 +80,14 @@ export async function runPair({ scenario, sender, receiver, transport, size, cou
     log(`  ${sender.id} → ${receiver.id} ${scenario} ${transport} ${size} B: no result (${why})`);
     return null;
   }
-  return { ...measured.rec, sender: sender.id, receiver: receiver.id };
+  // weft's PUSH prints its own CPU per message before it waits to be stopped
+  const senderCpu = scenario === "push_pull" ? other.rec?.cpu_ns_per_msg : undefined;
+  return {
+    ...measured.rec,
+    ...(senderCpu !== undefined ? { sender_cpu_ns_per_msg: senderCpu } : {}),
+    sender: sender.id,
+    receiver: receiver.id,
+  };
 }
 
 /**

@@ -21,6 +21,7 @@ import {
   cpuSeconds,
   parsePeerArgs,
   printLatency,
+  printSenderCpu,
   printThroughput,
   timedRoundTrips,
 } from "../_peer.ts";
@@ -51,7 +52,12 @@ if (p.role === "pull") {
   const push = new Push({ linger: -1 });
   push.connect(p.endpoint);
   const buf = new Uint8Array(p.size).fill(0x78);
-  for (let i = 0; i < p.count; i++) await push.send(buf);
+  await push.send(buf);
+  const cpu0 = cpuSeconds();
+  for (let i = 1; i < p.count; i++) await push.send(buf);
+  // The sender's own CPU per message (queued, not yet all written): bench/_xproc.mjs adds it to
+  // the receiver's line as `sender_cpu_ns_per_msg`.
+  printSenderCpu(p, cpuSeconds() - cpu0);
   // Stays up until the orchestrator stops it once PULL has everything: on ipc, `closed` with
   // linger -1 settled before the last bytes were written and exiting then lost messages (seen
   // on both runtimes; see bench/README.md "Across processes").

@@ -5,8 +5,9 @@
  * its connections (unless `immediate`), so messages queued while the peer is away are sent
  * after the reconnect, as libzmq does.
  *
- * Outbound messages are flushed once per microtask: every message queued in one turn of the
- * event loop goes out in one encoder burst and one transport write.
+ * Outbound messages are flushed in bursts: a lone message goes out one microtask after it was
+ * queued; messages queued in consecutive microtasks (a loop of `await send()`) go out once the
+ * event loop's turn ends, or every {@link FLUSH_BATCH} messages, in one encoder burst each.
  *
  * Direct pipes (inproc): when the stream offers a rendezvous ({@link ByteStream.direct}) and
  * the socket's family takes it, the handshake still runs over the bytes (socket types,
@@ -28,6 +29,14 @@ import type { WireLink, WirePeer, WireSession, WireSessionError, WireSessionSink
 const FLUSH_BATCH = 256;
 /** …or until this many bytes are waiting: large messages go out without waiting for more. */
 const FLUSH_BYTES = 256 * 1024;
+
+/**
+ * Runs `fn` once the current turn of the event loop is over (its microtasks included): after a
+ * few µs on an idle loop. `setTimeout(0)` would clamp to 1–4 ms inside a chain of awaits.
+ */
+const afterTurn: (fn: () => void) => void = typeof globalThis.setImmediate === "function"
+  ? (fn) => void globalThis.setImmediate(fn)
+  : (fn) => void setTimeout(fn, 0);
 
 /** How long a connection failed in its handshake may take to flush our ERROR command. */
 const FAIL_FLUSH_MS = 250;
@@ -109,7 +118,10 @@ export class Pipe {
   #ready = false;
   #blocked = false;
   #paused = false;
-  #flushQueued = false;
+  #flushQueued = false; // a flush is due (see #scheduleFlush)
+  #flushAtTurnEnd = false; // …and waits for the end of the turn (the sender is streaming)
+  #turnHookSet = false; // an afterTurn callback is pending
+  #flushSoon = false; // a full batch asked for its flush on the next microtask
   #outboxBytes = 0;
   #flushSeen = -1;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -385,24 +397,64 @@ export class Pipe {
     return this.#closed;
   }
 
+  /**
+   * Queues a flush. A lone message is flushed one microtask later. When more arrived in that
+   * microtask, the sender is streaming (a loop of `await send()` adds one per microtask): the
+   * flush then waits for the end of the turn, or for a full batch ({@link FLUSH_BATCH}
+   * messages or {@link FLUSH_BYTES}), whichever comes first — one encoder burst and one write
+   * per batch, and no wake-up per message to look whether the sender is done.
+   */
   #scheduleFlush(): void {
-    if (this.#flushQueued || !this.#ready) return;
+    // Blocked: the transport's drain flushes everything queued by then.
+    if (!this.#ready || this.#blocked) return;
+    if (this.#flushQueued) {
+      if (
+        this.#flushAtTurnEnd && !this.#flushSoon &&
+        (this.#outbox.length >= FLUSH_BATCH || this.#outboxBytes >= FLUSH_BYTES)
+      ) {
+        this.#flushSoon = true;
+        queueMicrotask(this.#flushNow);
+      }
+      return;
+    }
     this.#flushQueued = true;
     this.#flushSeen = -1;
     queueMicrotask(this.#flushTask);
   }
 
-  // The flush waits one more microtask whenever the outbox grew since the last look: a loop
-  // of `await send()` adds one message per microtask, so its messages share one encoder burst
-  // and one write (up to FLUSH_BATCH) instead of costing one each. A lone send waits one hop.
   readonly #flushTask = (): void => {
+    if (!this.#flushQueued) return;
     const n = this.#outbox.length;
-    if (n > this.#flushSeen && n < FLUSH_BATCH && this.#outboxBytes < FLUSH_BYTES) {
+    const full = n >= FLUSH_BATCH || this.#outboxBytes >= FLUSH_BYTES;
+    if (this.#flushSeen < 0 && !full) {
+      // We were queued inside send(), ahead of the sender's own continuation: look again
+      // after it had its turn.
       this.#flushSeen = n;
       queueMicrotask(this.#flushTask);
       return;
     }
+    if (n > this.#flushSeen && !full) {
+      this.#flushAtTurnEnd = true;
+      if (!this.#turnHookSet) {
+        this.#turnHookSet = true;
+        afterTurn(this.#turnEnded);
+      }
+      return;
+    }
+    this.#flushNow();
+  };
+
+  // No microtask is left when this runs, so any flush still due waits for the turn's end.
+  readonly #turnEnded = (): void => {
+    this.#turnHookSet = false;
+    this.#flushNow();
+  };
+
+  readonly #flushNow = (): void => {
+    if (!this.#flushQueued) return;
     this.#flushQueued = false;
+    this.#flushAtTurnEnd = false;
+    this.#flushSoon = false;
     this.#flush();
     if (this.#draining && this.#directEnd) this.#drainStep(); // a direct peer made room
   };

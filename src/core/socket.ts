@@ -16,6 +16,12 @@ import type { SocketEvent } from "./events.ts";
 import { Dialer } from "./dialer.ts";
 import type { DialerHost } from "./dialer.ts";
 import { Lingering } from "./linger.ts";
+
+/**
+ * What `send()` returns for a message queued at once: one settled promise shared by every such
+ * call (a promise per message was a measurable share of the sender's garbage).
+ */
+const ACCEPTED: Promise<void> = Promise.resolve();
 import { Listeners } from "./listener.ts";
 import type { ListenerHost } from "./listener.ts";
 import type { CoreOptions, OptionTable } from "./options.ts";
@@ -266,7 +272,7 @@ export abstract class SocketCore<O extends CoreOptions = CoreOptions> implements
   protected sendFrames(frames: Message): Promise<void> {
     if (this.#isClosed) return Promise.reject(this.closedError("send"));
     try {
-      if (this.#sendWaiters.length === 0 && this.xsend(frames)) return Promise.resolve();
+      if (this.#sendWaiters.length === 0 && this.xsend(frames)) return ACCEPTED;
     } catch (error) {
       return Promise.reject(error);
     }

@@ -494,6 +494,11 @@ export class ZmtpSession implements WireSession {
           `got ${b.length}`,
       );
     }
+    if ((f & ZmtpFlag.MORE) === 0 && this.#parts.length === 0) {
+      // A one-frame message: a literal, not an empty array grown by a push (a second, larger
+      // allocation per message, which showed in the receiver's GC time).
+      return this.#deliver([b]);
+    }
     this.#parts.push(b);
     if ((f & ZmtpFlag.MORE) !== 0) return;
     const frames = this.#parts;
