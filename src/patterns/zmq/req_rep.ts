@@ -98,8 +98,14 @@ export class ReqSocket extends Socket {
     const pipe = this.#lb.pick();
     if (!pipe) return false;
     this.#requestId = (this.#requestId + 1) >>> 0;
-    const envelope = this.#correlate ? [this.#idFrame(this.#requestId), DELIMITER] : [DELIMITER];
-    if (!pipe.send([...envelope, ...message])) return false;
+    // The frames are laid out by hand: spreading an envelope array and the message cost ~400 B
+    // of garbage per request on V8 (minor GCs, hence round trips that meet one).
+    const head = this.#correlate ? 2 : 1;
+    const frames = new Array<Uint8Array>(head + message.length);
+    if (this.#correlate) frames[0] = this.#idFrame(this.#requestId);
+    frames[head - 1] = DELIMITER;
+    for (let i = 0; i < message.length; i++) frames[head + i] = message[i]!;
+    if (!pipe.send(frames)) return false;
     this.#replyPipe = pipe;
     this.#awaitingReply = true;
     return true;
@@ -188,8 +194,10 @@ export class RepSocket extends Socket {
     }
     for (let next = this.#fq.read(); next; next = this.#fq.read()) {
       const frames = next.message;
-      const delimiter = frames.findIndex((f) => f.length === 0);
-      if (delimiter < 0 || delimiter === frames.length - 1) continue; // malformed: drop
+      let delimiter = 0;
+      while (delimiter < frames.length && frames[delimiter]!.length !== 0) delimiter++;
+      // No delimiter, or nothing after it: malformed, drop.
+      if (delimiter >= frames.length - 1) continue;
       this.#replyTo = { pipe: next.pipe, envelope: frames.slice(0, delimiter + 1) };
       return frames.slice(delimiter + 1);
     }
@@ -202,7 +210,7 @@ export class RepSocket extends Socket {
     if (!to) throw new WeftError("ESTATE", "REP send: expected receive() of a request first");
     this.#replyTo = undefined;
     // The requester may be gone, or full: the reply is dropped, as libzmq does.
-    if (!to.pipe.closed) to.pipe.send([...to.envelope, ...message]);
+    if (!to.pipe.closed) to.pipe.send(to.envelope.concat(message));
     this.wakeReceivers();
     return true;
   }
