@@ -5,6 +5,7 @@
 //                              [--size N]... [--mode plain|batch]... [--only a,b] [--json FILE]
 //                              [--timeout S] [--quick] [--cross-process-only]
 //   npm run bench:zmq -- --quick          # cross-process only, one round, small counts: < 1 min
+//   npm run bench:zmq -- --quick --scenario req_rep --runs 7   # the round trips alone, 7 rounds
 //
 // Across processes (bench/_xproc.mjs): each receiver (PULL, REP) in its own process, each sender
 // (PUSH, REQ) in another: `zmq_bench --role`, `bench/node/zeromqjs_peer.mjs`, `bench/zmq/peer.ts`
@@ -67,7 +68,7 @@ function parseArgs(argv) {
     }
     const v = argv[++i];
     if (v === undefined) throw new Error(`missing value for ${a}`);
-    if (a === "--runs") o.runs = Math.max(1, Number(v));
+    if (a === "--runs") (o.runs = Math.max(1, Number(v))), (o.runsGiven = true);
     else if (a === "--seconds") o.seconds = v;
     else if (a === "--mode") o.modes.push(v);
     else if (a === "--only") o.only = new Set(v.split(","));
@@ -286,11 +287,12 @@ function peerPrograms() {
   return progs;
 }
 
-/** Which pairs run (see standardPlan); --transport / --size narrow them. */
+/** Which pairs run (see standardPlan); --scenario / --transport / --size narrow them. */
 function crossPlan(progs) {
   const pickedT = opts.pass.flatMap((v, i) => opts.pass[i - 1] === "--transport" ? [v] : []);
   const pickedZ = opts.pass.flatMap((v, i) => opts.pass[i - 1] === "--size" ? [+v] : []);
-  return standardPlan(progs, {
+  const pickedS = opts.pass.flatMap((v, i) => opts.pass[i - 1] === "--scenario" ? [v] : []);
+  const plan = standardPlan(progs, {
     counts: opts.quick
       ? { 16: 300_000, 1024: 100_000, 65536: 5_000, rr: 5_000 }
       : { 16: 2_000_000, 1024: 500_000, 65536: 20_000, rr: 20_000 },
@@ -299,12 +301,14 @@ function crossPlan(progs) {
     sizes: pickedZ.length ? pickedZ : [16, 1024, 65536],
     mixedSizes: opts.quick ? [16] : [16, 1024],
   });
+  // --scenario req_rep: the round trips alone (latency work repeats them many times).
+  return pickedS.length ? plan.filter((p) => pickedS.includes(p.scenario)) : plan;
 }
 
 const progs = peerPrograms();
 log(`across processes: ${progs.map((p) => p.title).join(", ")}; load average ${loadavg()}`);
 const cross = await runPlan(crossPlan(progs), {
-  runs: opts.quick ? 1 : opts.runs,
+  runs: opts.quick && !opts.runsGiven ? 1 : opts.runs,
   timeoutS: opts.quick ? 15 : 60,
 });
 const crossTables = pairTables(cross, progs, "c");
@@ -313,7 +317,7 @@ if (opts.quick || opts.crossOnly) {
     mkdirSync(dirname(opts.json), { recursive: true });
     writeFileSync(opts.json, JSON.stringify({ cross }, null, 1));
   }
-  printCrossAndExit(crossTables, opts.quick ? 1 : opts.runs, versions());
+  printCrossAndExit(crossTables, opts.quick && !opts.runsGiven ? 1 : opts.runs, versions());
 }
 
 function loadavg() {

@@ -34,8 +34,11 @@ const COALESCE_MAX = 256 * 1024;
  * ```
  */
 export class WriteQueue {
+  // Slots head..end hold the queue. The array is kept (not remade) when the queue empties, so a
+  // stream that writes one buffer per turn allocates nothing here per write.
   #chunks: Uint8Array[] = [];
   #head = 0;
+  #end = 0;
   #bytes = 0;
 
   /** Bytes queued or taken but not yet confirmed by {@link WriteQueue.written}. */
@@ -45,12 +48,12 @@ export class WriteQueue {
 
   /** True when nothing is waiting to be taken. */
   get empty(): boolean {
-    return this.#head === this.#chunks.length;
+    return this.#head === this.#end;
   }
 
   /** Appends an owned buffer (not copied). */
   push(bytes: Uint8Array): void {
-    this.#chunks.push(bytes);
+    this.#chunks[this.#end++] = bytes;
     this.#bytes += bytes.length;
   }
 
@@ -60,12 +63,12 @@ export class WriteQueue {
    */
   take(): Uint8Array | undefined {
     const chunks = this.#chunks;
-    const first = chunks[this.#head];
-    if (first === undefined) return undefined;
+    if (this.#head === this.#end) return undefined;
+    const first = chunks[this.#head]!;
     let end = this.#head + 1;
     let total = first.length;
     if (first.length < COALESCE_BELOW) {
-      while (end < chunks.length) {
+      while (end < this.#end) {
         const len = chunks[end]!.length;
         if (len >= COALESCE_BELOW || total + len > COALESCE_MAX) break;
         total += len;
@@ -91,7 +94,10 @@ export class WriteQueue {
   /** Puts the unwritten rest of a taken buffer back at the front (after a partial write). */
   unshift(rest: Uint8Array): void {
     if (this.#head > 0) this.#chunks[--this.#head] = rest;
-    else this.#chunks.unshift(rest);
+    else {
+      this.#chunks.unshift(rest);
+      this.#end++;
+    }
   }
 
   /** Confirms `n` bytes as written (they no longer count against back-pressure). */
@@ -103,6 +109,7 @@ export class WriteQueue {
   clear(): void {
     this.#chunks = [];
     this.#head = 0;
+    this.#end = 0;
     this.#bytes = 0;
   }
 
@@ -111,11 +118,12 @@ export class WriteQueue {
     const chunks = this.#chunks;
     for (let i = this.#head; i < end; i++) chunks[i] = EMPTY;
     this.#head = end;
-    if (end === chunks.length) {
-      this.#chunks = [];
-      this.#head = 0;
-    } else if (end > 1024 && end * 2 > chunks.length) {
-      this.#chunks = chunks.slice(end);
+    if (end === this.#end) {
+      this.#head = this.#end = 0;
+      if (chunks.length > 64) this.#chunks = []; // a burst is over: don't keep its slots
+    } else if (end > 1024 && end * 2 > this.#end) {
+      this.#chunks = chunks.slice(end, this.#end);
+      this.#end -= end;
       this.#head = 0;
     }
   }
