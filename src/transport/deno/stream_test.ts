@@ -72,11 +72,12 @@ describe("deno stream", { skip: !isDeno }, () => {
     const big = pattern(3 << 20);
     for (let at = 0; at < big.length; at += 64 * 1024) client.write(big.slice(at, at + 64 * 1024));
     await got.until(big.length);
-    // Then small reads (one write per turn), enough to finish the 256 KiB slab and shrink.
+    // Then small reads, enough to finish the 256 KiB slab and shrink. Each write waits until
+    // the previous one was read, so a stalled reader (a loaded box) cannot merge them.
     const small = pattern(400_000).map((b) => b ^ 0x5a);
     for (let at = 0; at < small.length; at += 1000) {
       client.write(small.slice(at, at + 1000));
-      await new Promise((r) => setTimeout(r, 0));
+      await got.until(big.length + Math.min(at + 1000, small.length));
     }
     await got.until(big.length + small.length);
     // Checked only now: a chunk reused by a later read would have changed meanwhile.
