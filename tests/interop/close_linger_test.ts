@@ -53,7 +53,9 @@ const zmqRuns: { place: "connects" | "binds" | "connects late"; size: number; mo
 
 for (const scheme of ["tcp", "ipc", "ws"] as const) {
   for (const { place, size, mode } of zmqRuns) {
-    const where = place === "connects late" ? "connects to a listener that appears after close()" : place;
+    const where = place === "connects late"
+      ? "connects to a listener that appears after close()"
+      : place;
     test(`close linger: weft PUSH in a child process ${where} over ${scheme} → libzmq PULL (slow): all 10,000 × ${size} B (${mode}) arrive`, async (t) => {
       if (!requirePeer(t, "python3-zmq")) return;
       const peer = await startZmqPeer();
@@ -137,19 +139,51 @@ function countBlocks(stdout: Readable, size: number) {
   };
 }
 
+/**
+ * `nngcat --pull0 --raw` listening on a fresh endpoint of `scheme`. Its ws listener does not
+ * reuse addresses: a port the kernel still holds in TIME-WAIT fails with "Address in use", so
+ * it tries another port (up to 10 times).
+ */
+async function listeningNngcat(scheme: Scheme) {
+  for (let attempt = 1;; attempt++) {
+    const url = await fixedEndpoint(scheme);
+    const cat = spawn("nngcat", ["--pull0", "--listen", url, "--raw"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    cat.stderr!.on("data", (c: Uint8Array) => (stderr += String(c)));
+    let gone = false;
+    const exited = new Promise<void>((resolve) =>
+      cat.on("exit", () => {
+        gone = true;
+        resolve();
+      })
+    );
+    const listened = url.replace(/^ws:(\/\/[^/]+)\/.*$/, "tcp:$1");
+    for (let waited = 0; !gone && waited < 10_000; waited += 50) {
+      try {
+        await waitForListener(listened, { timeoutMs: 50 });
+        return { url, cat, exited };
+      } catch {
+        // not yet, or never: look again unless it exited
+      }
+    }
+    if (!gone) cat.kill("SIGKILL");
+    await exited;
+    if (attempt === 10 || !/in use/i.test(stderr)) {
+      throw new Error(`nngcat could not listen on ${url}: ${stderr}`);
+    }
+  }
+}
+
 for (const scheme of ["tcp", "ipc", "ws"] as const) {
   for (const size of [16, 1024]) {
     for (const mode of ["fired", "awaited"] as const) {
       test(`close linger: weft Push0 in a child process over ${scheme} → nngcat --pull0 (slow): all 10,000 × ${size} B (${mode}) arrive`, async (t) => {
         if (!requirePeer(t, "nngcat")) return;
-        const url = await fixedEndpoint(scheme);
-        const cat = spawn("nngcat", ["--pull0", "--listen", url, "--raw"], {
-          stdio: ["ignore", "pipe", "pipe"],
-        });
-        const exited = new Promise((resolve) => cat.on("exit", resolve));
+        const { url, cat, exited } = await listeningNngcat(scheme);
         const blocks = countBlocks(cat.stdout!, size);
         try {
-          await waitForListener(url.replace(/^ws:(\/\/[^/]+)\/.*$/, "tcp:$1"));
           const child = startSender({ family: "sp", url, n: N, size, mode });
           try {
             assert.equal(await within(child.exited, "the child to exit"), 0, child.stderr());
