@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import process from "node:process";
 import type { Readable } from "node:stream";
+import { ClusterWatchdog } from "./cluster_watchdog.ts";
 
 /** What to install when `nats-server` is missing. */
 export const NATS_SERVER_HINT =
@@ -179,11 +180,14 @@ function startProcess(
   args: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
   onLine: LaunchOptions["onLine"],
+  watchdog: ClusterWatchdog,
   nodeId?: string,
 ): Started {
   // Its own process group: Ctrl-C in a terminal reaches the launcher only, which forwards it
   // to the nodes and stops nats-server last (else nats-server would quit under the nodes).
+  // The watchdog stops the group if the launcher dies without doing so.
   const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], env, detached: true });
+  if (child.pid) watchdog.guard(child.pid, role === "nats-server" ? "last" : "node");
   eachLine(child.stdout, (line) => onLine(name, "stdout", line));
   eachLine(child.stderr, (line) => onLine(name, "stderr", line));
   const started: Started = {
@@ -201,6 +205,7 @@ function startProcess(
       });
       child.once("exit", (code, signal) => {
         started.done = true;
+        if (child.pid) watchdog.forget(child.pid);
         resolve({ name, code, signal });
       });
     }),
@@ -231,7 +236,9 @@ function launchTag(): string {
  * directory) unless `nats` is given, then `gates` gate and `backends` backend processes running
  * `script` on `runtime`, each with `WEFT_NATS_URL`, `WEFT_SERVER_TYPE`, `WEFT_NODE_ID`,
  * `WEFT_FRONTEND`, `WEFT_REUSE_PORT` and (gates) `PORT` set. Rejects, with the package to
- * install, when no `nats` is given and `nats-server` is not installed.
+ * install, when no `nats` is given and `nats-server` is not installed. If this process dies
+ * without {@link LaunchedCluster.stop} (SIGKILL, a crash), a watchdog stops every process it
+ * started, nats-server last, and removes nats-server's store (see cluster_watchdog.ts).
  *
  * @example
  * ```ts ignore
@@ -250,24 +257,28 @@ export async function launchCluster(options: LaunchOptions): Promise<LaunchedClu
   let natsServer: Started | undefined;
   let storeDir: string | undefined;
   let natsUrl = options.nats;
+  const binary = natsUrl === undefined ? findNatsServer(options.natsServer) : undefined;
+  if (natsUrl === undefined && !binary) throw new Error(NATS_SERVER_HINT);
+  const watchdog = new ClusterWatchdog();
   if (natsUrl === undefined) {
-    const binary = findNatsServer(options.natsServer);
-    if (!binary) throw new Error(NATS_SERVER_HINT);
     const port = await freeLoopbackPort();
     storeDir = mkdtempSync(join(tmpdir(), "weft-cluster-nats-"));
+    watchdog.removeOnDeath(storeDir);
     natsServer = startProcess(
       "nats-server",
       "nats-server",
-      binary,
+      binary!,
       ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", storeDir],
       baseEnv,
       options.onLine,
+      watchdog,
     );
     try {
       await untilAccepting(port, () => natsServer!.done, 10_000);
     } catch (error) {
       await stopAll([natsServer], "SIGTERM", 2000);
       rmSync(storeDir, { recursive: true, force: true });
+      await watchdog.release();
       throw error;
     }
     natsUrl = `nats://127.0.0.1:${port}`;
@@ -289,7 +300,7 @@ export async function launchCluster(options: LaunchOptions): Promise<LaunchedClu
       DENO_NO_UPDATE_CHECK: baseEnv.DENO_NO_UPDATE_CHECK ?? "1",
     };
     if (role !== "gate") delete env.PORT;
-    started.push(startProcess(name, role, command, args, env, options.onLine, nodeId));
+    started.push(startProcess(name, role, command, args, env, options.onLine, watchdog, nodeId));
   };
   for (let i = 1; i <= options.gates; i++) node("gate", i);
   for (let i = 1; i <= options.backends; i++) node("backend", i);
@@ -302,6 +313,7 @@ export async function launchCluster(options: LaunchOptions): Promise<LaunchedClu
         await stopAll(started, signal, graceMs);
         if (natsServer) await stopAll([natsServer], "SIGTERM", graceMs);
         if (storeDir) rmSync(storeDir, { recursive: true, force: true });
+        await watchdog.release();
       })();
       return stopping;
     },

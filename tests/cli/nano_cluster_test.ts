@@ -2,13 +2,15 @@
  * `weft nano cluster`, run as a real process on the test's runtime: it starts a real nats-server
  * on a free port, two gates and one backend (tests/cli/_cluster_node.ts, which connects to that
  * nats-server and prints a ready line); both gates serve clients on the one port; SIGTERM (or
- * SIGINT) reaches every node and leaves no process behind. Plus its usage errors, in-process.
+ * SIGINT) reaches every node and leaves no process behind, and so does a SIGKILL of the launcher
+ * (its watchdog stops what it started). Plus its usage errors, in-process.
  * @module
  */
 
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
@@ -26,7 +28,21 @@ const isDeno = "Deno" in globalThis;
 const MAX_CLIENTS = 100;
 
 const running = new Set<ChildProcess>();
-after(() => running.forEach((c) => c.kill("SIGKILL")));
+after(() => Promise.all([...running].map(stopGracefully)));
+
+/**
+ * Stops a launcher the way a user does (SIGTERM: it stops its nodes, then its nats-server),
+ * SIGKILL only if it is still there 20 s later (its watchdog then stops what it started).
+ */
+async function stopGracefully(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const closed = new Promise<void>((resolve) => child.once("close", () => resolve()));
+  child.kill("SIGTERM");
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<"late">((r) => (timer = setTimeout(() => r("late"), 20_000)));
+  if (await Promise.race([closed, late]) === "late") child.kill("SIGKILL");
+  clearTimeout(timer);
+}
 
 /** The house rule for a missing peer: fail under CI=true, else skip loudly. */
 function requireNatsServer(t: SkippableContext): boolean {
@@ -140,8 +156,22 @@ async function clusterComesUpAndDown(signal: "SIGTERM" | "SIGINT", t: SkippableC
       await until(() => !alive(pid), `process ${pid} to be gone`, 10_000);
     }
   } finally {
-    cli.child.kill("SIGKILL");
+    await stopGracefully(cli.child);
   }
+}
+
+/** Starts a cluster of one gate and one backend; resolves with the pids it printed. */
+async function smallCluster(t: SkippableContext) {
+  if (!requireNatsServer(t)) return undefined;
+  const port = await freePort();
+  const runtime = isDeno ? "deno" : "bun";
+  const args = ["--gates", "1", "--backends", "1", "--port", String(port), "--runtime", runtime];
+  const cli = launch(["nano", "cluster", ...args, NODE]);
+  const ready = () => [...cli.out.matchAll(/^\[\S+\] ready \S+ \S+ pid=(\d+) frontend=\d$/gm)];
+  await until(() => ready().length === 2 || cli.child.exitCode !== null, "two ready lines", 30_000);
+  assert.equal(ready().length, 2, `stdout:\n${cli.out}\nstderr:\n${cli.err}`);
+  const natsPid = Number(/\[weft\] nats-server pid (\d+)/.exec(cli.err)?.[1]);
+  return { cli, natsPid, nodePids: ready().map((m) => Number(m[1])) };
 }
 
 describe("weft nano cluster", () => {
@@ -169,6 +199,27 @@ describe("weft nano cluster", () => {
     assert.match(cli.err, /\[weft\] gate-1 exited with status \d+; nothing is restarted/);
     const natsPid = Number(/\[weft\] nats-server pid (\d+)/.exec(cli.err)?.[1]);
     await until(() => !alive(natsPid), "nats-server to be gone", 10_000);
+  });
+
+  test("the launcher SIGKILLed: its watchdog stops the nodes and nats-server, removes the store", async (t) => {
+    const cluster = await smallCluster(t);
+    if (!cluster) return;
+    const { cli, natsPid, nodePids } = cluster;
+    try {
+      // nats-server's store directory, from its command line (Linux /proc).
+      const args = readFileSync(`/proc/${natsPid}/cmdline`, "utf8").split("\0");
+      const store = args[args.indexOf("-sd") + 1]!;
+      assert.match(store, /weft-cluster-nats-/);
+      assert.ok(existsSync(store));
+      cli.child.kill("SIGKILL"); // no chance to stop anything itself
+      await cli.exited;
+      for (const pid of [natsPid, ...nodePids]) {
+        await until(() => !alive(pid), `process ${pid} to be gone`, 15_000);
+      }
+      await until(() => !existsSync(store), `${store} to be removed`, 5_000);
+    } finally {
+      await stopGracefully(cli.child);
+    }
   });
 
   const io = (errors: string[], out: string[] = []) => ({

@@ -290,8 +290,10 @@ export function closeTests(familyName: "zmq" | "sp", config: CloseConfig): void 
 export function childCloseTests(familyName: "zmq" | "sp", config: CloseConfig): void {
   const family = familyName === "zmq" ? zmq : sp;
   const runs: { size: number; mode: "fired" | "awaited"; late?: boolean }[] = [
+    { size: 16, mode: "fired" },
     { size: 1024, mode: "fired" },
     { size: 16, mode: "awaited" },
+    { size: 1024, mode: "awaited" },
   ];
   if (family.name === "zmq") runs.push({ size: 16, mode: "fired", late: true });
   for (const { size, mode, late } of runs) {

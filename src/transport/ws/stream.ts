@@ -262,7 +262,8 @@ export class WsStream implements ByteStream {
 
   /**
    * Starts the close handshake (code 1000): ends the handler now, waits up to `lingerMs`
-   * (default 5 s) for the peer's close frame, then closes the connection. `0` closes at once.
+   * (default and at most 5 s) for the peer's close frame, then closes the connection, still
+   * writing out what is queued for the rest of `lingerMs`. `0` closes at once.
    */
   close(lingerMs?: number): void {
     this.closeWith(CloseCode.NORMAL, "", lingerMs);
@@ -281,8 +282,12 @@ export class WsStream implements ByteStream {
     // Keep reading (the peer's close frame is what we wait for), whatever the user paused.
     this.#startRaw();
     this.#raw.resume();
+    // The peer's answer is awaited for at most CLOSE_WAIT_MS, whatever the linger: nng's ws
+    // (1.5) often never answers a close frame that follows data. Then the raw stream closes
+    // with the linger left, which still writes out what is queued (a slow reader's backlog).
     const wait = lingerMs ?? CLOSE_WAIT_MS;
-    if (Number.isFinite(wait)) this.#closeTimer = setTimeout(() => this.#raw.close(0), wait);
+    const answer = Math.min(wait, CLOSE_WAIT_MS);
+    this.#closeTimer = setTimeout(() => this.#raw.close(wait - answer), answer);
   }
 
   #startRaw(): void {

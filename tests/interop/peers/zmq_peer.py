@@ -311,6 +311,8 @@ class Peer:
         # Messages numbered 0..count-1 in their first 4 bytes (u32 BE): how many came in order.
         count = int(cmd.get("count", 1))
         timeout_ms = timeout_of(cmd)
+        pause_every = int(cmd.get("pauseEvery", 0))
+        pause_ms = int(cmd.get("pauseMs", 2))
         for i in range(count):
             try:
                 frames = self.recv_frames(timeout_ms)
@@ -319,6 +321,8 @@ class Peer:
             got = int.from_bytes(frames[0][:4], "big")
             if got != i:
                 return {"count": i, "error": "got #%d in place of #%d" % (got, i)}
+            if pause_every and i % pause_every == pause_every - 1:
+                time.sleep(pause_ms / 1000)  # a slow reader: the sender's pipe backs up
         return {"count": count}
 
     def op_monitor(self, cmd):
