@@ -695,7 +695,7 @@ export class App {
     this.#state = "starting";
     if (this.#clusterSettings) await this.#joinCluster(this.#clusterSettings);
     await this.#startComponents(this.#components);
-    this.#cluster?.announce(); // routed to once every component is ready
+    await this.#cluster?.announce(); // routed to once every component is ready; the others known
     const interval = this.#limits.heartbeatInterval;
     const period = Math.max(5, Math.min(1000, interval > 0 ? interval / 4 : 1000));
     this.#ticker = this.#tickClock.every(period, () => {

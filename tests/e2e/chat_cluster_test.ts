@@ -57,8 +57,8 @@ test("chat clustered: two gates, one backend, one room across the gates", async 
       const members = new Promise<{ users: { uid: string }[] }>((resolve) =>
         client.on("onMembers", (b) => resolve(b as { users: { uid: string }[] }))
       );
-      // A gate learns of the backend through discovery (hello/announce over NATS), which may
-      // land just after its ready line: until then a forwarded route answers 502. Bounded retry.
+      // The launcher starts gates and the backend together: a gate ready before the backend
+      // answers a forwarded route with 502 until the backend announces itself. Bounded retry.
       for (let attempt = 1;; attempt++) {
         try {
           await client.request("room.join", { name: `user${i}` });

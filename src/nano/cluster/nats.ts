@@ -17,6 +17,8 @@ export interface Bus {
   publish(subject: string, data: Uint8Array): void;
   /** Hands everything queued to the client now (discovery: announce before saying ready). */
   flush(): void;
+  /** Resolves once the server has seen everything sent so far (a NATS PING/PONG). */
+  roundTrip(): Promise<void>;
   /** Calls `fn` for every message on `subject`; `reply` answers a request. Returns an unsubscriber. */
   subscribe(
     subject: string,
@@ -166,6 +168,11 @@ class NatsBus implements Bus {
         cause: e,
       });
     }
+  }
+
+  async roundTrip(): Promise<void> {
+    this.#flush();
+    await this.#nc.flush();
   }
 
   onReconnect(fn: () => void): void {

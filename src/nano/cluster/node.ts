@@ -130,9 +130,9 @@ export class ClusterNode implements Cluster {
     return node;
   }
 
-  /** Joins the routing tables (after the components started). */
-  announce(): void {
-    this.#registry.start();
+  /** Joins the routing tables (after the components started); resolves once discovery settled. */
+  announce(): Promise<void> {
+    return this.#registry.start();
   }
 
   /** The app listens for clients: it is a gate now (unless `frontend: false`). */

@@ -18,6 +18,11 @@ import { type AnnounceHeader, pack, unpack } from "./envelope.ts";
 import type { NodeInfo } from "./options.ts";
 import type { Subjects } from "./subjects.ts";
 
+/** Discovery has settled when no new node was heard for this long after our hello's round trip. */
+const SETTLE_QUIET_MS = 30;
+/** ...but `start()` never waits longer than this (or one heartbeat). */
+const SETTLE_MAX_MS = 1000;
+
 interface Entry {
   readonly info: NodeInfo;
   seen: number;
@@ -51,8 +56,12 @@ export class Registry {
     this.#add(self); // a node routes to itself too
   }
 
-  /** Starts listening and announcing. */
-  start(): void {
+  /**
+   * Starts listening and announcing. Resolves once discovery has settled: the server has our
+   * hello, and no new node has been heard for {@link SETTLE_QUIET_MS} (at most one heartbeat),
+   * so a gate's first requests find the backends that were already up.
+   */
+  async start(): Promise<void> {
     const s = this.#subjects;
     this.#unsubscribe.push(
       this.#bus.subscribe(s.nodes, (data) => this.#heard(data)),
@@ -69,6 +78,21 @@ export class Registry {
       this.announce();
       this.#sweep();
     }, this.#heartbeat);
+    await this.#settle();
+  }
+
+  async #settle(): Promise<void> {
+    const until = Date.now() + Math.min(this.#heartbeat, SETTLE_MAX_MS);
+    try {
+      await this.#bus.roundTrip();
+    } catch {
+      return; // not connected: the heartbeats will fill the table when it is back
+    }
+    let known = -1;
+    while (known !== this.#nodes.size && Date.now() < until && this.#timer !== undefined) {
+      known = this.#nodes.size;
+      await new Promise((r) => setTimeout(r, SETTLE_QUIET_MS));
+    }
   }
 
   /** Publishes this node's announcement. */

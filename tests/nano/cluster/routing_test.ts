@@ -111,6 +111,36 @@ describe("nano cluster routing", () => {
     assert.deepEqual([await where(fn), await where(fn)], ["w-2", "w-2"]);
   });
 
+  test("start() resolves once discovery settled: the first request finds a backend", async (t) => {
+    const n = ready(t);
+    if (!n) return;
+    // A heartbeat far longer than the test: only the hello round trip can tell the gate.
+    const slow = { heartbeat: 60_000, nodeTimeout: 120_000, timeout: 1000 };
+    const back = new App({
+      logger: quiet,
+      cluster: { nats: n.url, serverType: "late", nodeId: "l-1", ...slow },
+    });
+    back.handle("late.where", () => "l-1");
+    apps.push(back);
+    await back.start();
+    const front = new App({
+      port: 0,
+      host: "127.0.0.1",
+      logger: quiet,
+      cluster: {
+        nats: n.url,
+        serverType: "gate",
+        nodeId: "g-late",
+        routes: { late: "late" },
+        ...slow,
+      },
+    });
+    apps.push(front);
+    const { port } = await front.listen();
+    assert.deepEqual(front.cluster!.nodes("late").map((x) => x.id), ["l-1"]);
+    assert.equal(await (await client(port)).request("late.where"), "l-1"); // no 502
+  });
+
   test("misused cluster options are typed errors naming what was expected", () => {
     assert.throws(
       () => new App({ cluster: { nats: "nats://x", serverType: "a", heartbaet: 1 } as never }),
