@@ -100,18 +100,19 @@ async function flood(port: number, n: number): Promise<net.Socket[]> {
 }
 
 async function tcpEcho(port: number): Promise<string> {
+  let s: net.Socket | undefined;
   return await within(
     new Promise<string>((resolve, reject) => {
-      const s = net.connect(port, "127.0.0.1", () => s.write("hello"));
+      s = net.connect(port, "127.0.0.1", () => s!.write("hello"));
       s.once("data", (d) => {
         resolve(new TextDecoder().decode(d));
-        s.destroy();
+        s!.destroy();
       });
       s.once("error", reject);
     }),
     "an echo after the descriptors came back",
     15_000,
-  );
+  ).finally(() => s?.destroy()); // a timed-out attempt must not hold a connection
 }
 
 /** Runs `body` against a fresh child server; a failure carries what the child printed. */
@@ -173,11 +174,15 @@ describe("running out of file descriptors", { skip: !linux }, () => {
 
   test("the runtime's tcp listener (ZeroMQ, SP) serves a new connection after", async () => {
     await exhaustAndRecover("tcp", async (port) => {
-      for (;;) {
-        const echoed = await tcpEcho(port).catch(() => undefined);
+      // Bounded: a listener that never recovers fails here with what the child printed.
+      const deadline = Date.now() + 60_000;
+      let last: unknown;
+      while (Date.now() < deadline) {
+        const echoed = await tcpEcho(port).catch((e) => void (last = e));
         if (echoed === "hello") return;
         await new Promise((r) => setTimeout(r, 100));
       }
+      throw new Error(`no echo within 60 s after the descriptors came back (last: ${last})`);
     });
   });
 });
