@@ -675,3 +675,30 @@ export function startNngcat(args: string[]): NngcatProcess {
 export function removeIpcFile(path: string): void {
   if (existsSync(path)) rmSync(path, { force: true });
 }
+
+/**
+ * Runs `body` with a fresh scope from `make` when the pyzmq peer is installed (skips loudly
+ * otherwise), and disposes the scope (its sockets and peers) whatever happens.
+ */
+export async function withPyzmqScope<S extends { dispose(): Promise<void> }>(
+  t: SkippableContext,
+  make: () => S,
+  body: (scope: S) => Promise<void>,
+): Promise<void> {
+  if (!requirePeer(t, "python3-zmq")) return;
+  const scope = make();
+  try {
+    await body(scope);
+  } finally {
+    await scope.dispose();
+  }
+}
+
+/** Every event `socket` emits from now on, in order. */
+export function recordEvents<E>(
+  socket: { events: { on(type: "*", fn: (e: E) => void): unknown } },
+): E[] {
+  const seen: E[] = [];
+  socket.events.on("*", (e) => seen.push(e));
+  return seen;
+}

@@ -11,10 +11,10 @@ import type { Socket, SocketEvent, SocketOptions } from "../../src/zmq.ts";
 import {
   freePort,
   removeIpcFile,
-  requirePeer,
   type SkippableContext,
   startZmqPeer,
   tempIpcPath,
+  withPyzmqScope,
   type ZmqPeer,
 } from "./_peers.ts";
 import { texts, until, within } from "../_helpers.ts";
@@ -85,15 +85,8 @@ class Scope {
 }
 
 /** Runs `body` with a scope when pyzmq is present (skips loudly, or fails under CI=true). */
-async function scenario(t: SkippableContext, body: (s: Scope) => Promise<void>): Promise<void> {
-  if (!requirePeer(t, "python3-zmq")) return;
-  const scope = new Scope();
-  try {
-    await body(scope);
-  } finally {
-    await scope.dispose();
-  }
-}
+const scenario = (t: SkippableContext, body: (s: Scope) => Promise<void>) =>
+  withPyzmqScope(t, () => new Scope(), body);
 
 const opts = (extra: SocketOptions = {}): SocketOptions => ({ linger: 0, ...extra });
 

@@ -19,7 +19,7 @@ import {
   Sub,
 } from "../../src/zmq.ts";
 import type { Socket, SocketEvent, SocketOptions } from "../../src/zmq.ts";
-import { requirePeer, type SkippableContext, startZmqPeer, type ZmqPeer } from "./_peers.ts";
+import { type SkippableContext, startZmqPeer, withPyzmqScope, type ZmqPeer } from "./_peers.ts";
 import { texts, until, within } from "../_helpers.ts";
 
 const AUTH_PEER = fileURLToPath(new URL("./peers/zmq_auth_peer.py", import.meta.url));
@@ -59,15 +59,8 @@ class Scope {
   }
 }
 
-async function scenario(t: SkippableContext, body: (s: Scope) => Promise<void>): Promise<void> {
-  if (!requirePeer(t, "python3-zmq")) return;
-  const scope = new Scope();
-  try {
-    await body(scope);
-  } finally {
-    await scope.dispose();
-  }
-}
+const scenario = (t: SkippableContext, body: (s: Scope) => Promise<void>) =>
+  withPyzmqScope(t, () => new Scope(), body);
 
 const client = (user = "admin", password = "secret"): SocketOptions => ({
   linger: 0,

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { Dealer, Pub, Pull, Push, Rep, Req, Router, Sub, XPub, XSub } from "../../src/zmq.ts";
 import type { Socket, SocketEvent, SocketOptions } from "../../src/zmq.ts";
-import { requirePeer, type SkippableContext, startZmqPeer, type ZmqPeer } from "./_peers.ts";
+import { type SkippableContext, startZmqPeer, withPyzmqScope, type ZmqPeer } from "./_peers.ts";
 import { texts, until, within } from "../_helpers.ts";
 
 const enc = new TextEncoder();
@@ -58,15 +58,8 @@ class Scope {
   }
 }
 
-async function scenario(t: SkippableContext, body: (s: Scope) => Promise<void>): Promise<void> {
-  if (!requirePeer(t, "python3-zmq")) return;
-  const scope = new Scope();
-  try {
-    await body(scope);
-  } finally {
-    await scope.dispose();
-  }
-}
+const scenario = (t: SkippableContext, body: (s: Scope) => Promise<void>) =>
+  withPyzmqScope(t, () => new Scope(), body);
 
 const opts = (extra: SocketOptions = {}): SocketOptions => ({ linger: 0, ...extra });
 

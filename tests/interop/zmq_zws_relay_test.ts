@@ -17,9 +17,10 @@ import { Dealer as PageDealer, Req as PageReq } from "../../src/zmq_browser.ts";
 import type { Socket } from "../../src/zmq_browser.ts";
 import {
   type PeerCommand,
-  requirePeer,
+  recordEvents,
   type SkippableContext,
   startZmqPeer,
+  withPyzmqScope,
   type ZmqPeer,
 } from "./_peers.ts";
 import { texts, until, within } from "../_helpers.ts";
@@ -139,21 +140,10 @@ class Scope {
   }
 }
 
-async function scenario(t: SkippableContext, body: (s: Scope) => Promise<void>): Promise<void> {
-  if (!requirePeer(t, "python3-zmq")) return;
-  const scope = new Scope();
-  try {
-    await body(scope);
-  } finally {
-    await scope.dispose();
-  }
-}
+const scenario = (t: SkippableContext, body: (s: Scope) => Promise<void>) =>
+  withPyzmqScope(t, () => new Scope(), body);
 
-function record(socket: Socket): SocketEvent[] {
-  const seen: SocketEvent[] = [];
-  socket.events.on("*", (e) => seen.push(e));
-  return seen;
-}
+const record = (socket: Socket): SocketEvent[] => recordEvents<SocketEvent>(socket);
 
 describe("ZWS relay: token-spelled subprotocols to libzmq 4.3.4", () => {
   test("CURVE: DEALER (ZWS2.0-CURVE) ↔ relay without keys ↔ libzmq ROUTER, both ways", (t) =>

@@ -23,7 +23,13 @@ import type { Socket, SocketEvent, SocketOptions, ZapRequest } from "../../src/z
 import { Dealer as PageDealer, Req as PageReq } from "../../src/zmq_browser.ts";
 import { BrowserWebSocketTransport } from "../../src/transport/browser/websocket.ts";
 import { parseEndpoint } from "../../src/core/endpoint.ts";
-import { requirePeer, type SkippableContext, startZmqPeer, type ZmqPeer } from "./_peers.ts";
+import {
+  recordEvents,
+  type SkippableContext,
+  startZmqPeer,
+  withPyzmqScope,
+  type ZmqPeer,
+} from "./_peers.ts";
 import { texts, until, within } from "../_helpers.ts";
 
 const AUTH_PEER = fileURLToPath(new URL("./peers/zmq_auth_peer.py", import.meta.url));
@@ -124,21 +130,10 @@ class Scope {
   }
 }
 
-async function scenario(t: SkippableContext, body: (s: Scope) => Promise<void>): Promise<void> {
-  if (!requirePeer(t, "python3-zmq")) return;
-  const scope = new Scope();
-  try {
-    await body(scope);
-  } finally {
-    await scope.dispose();
-  }
-}
+const scenario = (t: SkippableContext, body: (s: Scope) => Promise<void>) =>
+  withPyzmqScope(t, () => new Scope(), body);
 
-function record(socket: Socket): SocketEvent[] {
-  const seen: SocketEvent[] = [];
-  socket.events.on("*", (e) => seen.push(e));
-  return seen;
-}
+const record = (socket: Socket): SocketEvent[] => recordEvents<SocketEvent>(socket);
 
 /**
  * The subprotocol a ws listener picks for `offered`, or `<refused>`: a raw upgrade over
