@@ -2,12 +2,12 @@
  * Connection churn of ONE kind, bounded by count, for finding what the soak's slow heap creep on
  * Deno is made of without running the soak for an hour. One process, loopback only: a server
  * (weft's, or a bare runtime listener as the control) and a client that opens, uses and closes
- * `total` connections, `parallel` at a time. After `warmup` connections and at every checkpoint it
- * forces a full GC and prints the JS object heap (V8's new, old and large-object spaces), so the
+ * as many connections as the last checkpoint says (after the warm-up), `parallel` at a time. After
+ * `warmup` connections and at every checkpoint it forces a full GC and prints the JS object heap (V8's new, old and large-object spaces), so the
  * bytes each connection leaves behind are (objects at the end − objects at the first checkpoint) ÷
  * connections in between. `--snapshot DIR` also writes a heap snapshot at each checkpoint.
  *
- *   ./node_modules/deno/deno run -A --v8-flags=--expose-gc tools/churn.ts KIND [--total 20000]
+ *   ./node_modules/deno/deno run -A --v8-flags=--expose-gc tools/churn.ts KIND
  *     [--checkpoints 5000,20000] [--parallel 8] [--warmup 1000] [--snapshot DIR] [--leak BYTES]
  *
  * KIND: plain-deno (bare Deno.listen, accept + close: no weft code), plain-node (bare node:net
@@ -35,7 +35,6 @@ function option(name: string, fallback: string): string {
   return i > 0 ? process.argv[i + 1]! : fallback;
 }
 const kind = process.argv[2] ?? "";
-const total = Number(option("total", "20000"));
 const checkpoints = option("checkpoints", "5000,20000").split(",").map(Number);
 const parallel = Number(option("parallel", "8"));
 const warmup = Number(option("warmup", "1000"));
