@@ -212,7 +212,7 @@ const workers = [
 let h = 0;
 const hostileTimer = setInterval(() => hostiles[h++ % hostiles.length]!(), 100);
 const report = setInterval(() => {
-  console.log(JSON.stringify({ client: { sent, errors, churn } }));
+  process.stdout.write(JSON.stringify({ client: { sent, errors, churn } }) + "\n"); // not console.log: Deno keeps the last 1,000 console messages
 }, 1000);
 
 async function stop(): Promise<void> {
