@@ -1,38 +1,13 @@
 // Shared by the browser tests: build the weft/zmq/browser bundle, serve a page with it on
 // 127.0.0.1, and open that page in headless Chromium through peers/zws_page.mjs.
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { run } from "../_run.ts";
+export { type Ran, run } from "../_run.ts";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const DRIVER = fileURLToPath(new URL("./peers/zws_page.mjs", import.meta.url));
-
-export interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-export function run(cmd: string, args: string[], ms: number): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout!.setEncoding("utf8").on("data", (c: string) => (stdout += c));
-    child.stderr!.setEncoding("utf8").on("data", (c: string) => (stderr += c));
-    const timer = setTimeout(() => child.kill("SIGKILL"), ms);
-    child.once("error", (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.once("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 /** Serves the page and the bundle on 127.0.0.1; resolves the page's base URL. */
 export async function serve(bundle: string, page: string) {

@@ -3,7 +3,6 @@
 // headless Chromium (two tabs, a message typed in one shows in the other).
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,35 +13,9 @@ import { type Client, connect } from "../../src/nano_client.ts";
 import { tcpConnector } from "../../src/nano/client/runtime_connectors.ts";
 import { requirePeer } from "../interop/_peers.ts";
 import { until } from "../_helpers.ts";
+import { type Ran, run } from "../_run.ts";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const PEERS = fileURLToPath(new URL("./peers/", import.meta.url));
-
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a command from the repository root; kills it after `ms`. */
-function run(cmd: string, args: string[], ms: number): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout!.setEncoding("utf8").on("data", (c: string) => (stdout += c));
-    child.stderr!.setEncoding("utf8").on("data", (c: string) => (stderr += c));
-    const timer = setTimeout(() => child.kill("SIGKILL"), ms);
-    child.once("error", (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.once("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 function lastJSON(ran: Ran, what: string): Record<string, unknown> {
   assert.equal(ran.code, 0, `${what} failed (${ran.code}):\n${ran.stderr}\n${ran.stdout}`);
