@@ -105,15 +105,25 @@ export function standardPlan(progs, { counts, quick, transports, sizes, mixedSiz
   for (const transport of transports) {
     for (const size of sizes) {
       if (quick && transport !== "tcp" && size !== 16) continue;
-      for (const p of progs) pair("push_pull", p, p, transport, size, count(size));
+      for (const p of progs) {
+        if (p.transports && !p.transports.includes(transport)) continue;
+        if (p.maxSize !== undefined && size > p.maxSize) continue;
+        pair("push_pull", p, p, transport, size, count(size));
+      }
     }
   }
   for (const size of mixedSizes) {
-    for (const [s, r] of [["deno", "c"], ["c", "deno"], ["bun", "deno"], ["deno", "bun"]]) {
+    const pairs = [["deno", "c"], ["c", "deno"], ["bun", "deno"], ["deno", "bun"]];
+    // Fed by the C anchor, the floors show what each runtime's receive path costs at least.
+    if (size === 16) pairs.push(["c", "floor-deno"], ["c", "floor-bun"], ["c", "bun"]);
+    for (const [s, r] of pairs) {
       if (byId[s] && byId[r]) pair("push_pull", byId[s], byId[r], "tcp", size, count(size));
     }
   }
-  for (const p of progs) pair("req_rep", p, p, "tcp", 16, counts.rr);
+  for (const p of progs) {
+    if (p.transports && !p.transports.includes("tcp")) continue;
+    pair("req_rep", p, p, "tcp", 16, counts.rr);
+  }
   return plan;
 }
 
@@ -200,6 +210,8 @@ export function pairTables(records, programs, anchor) {
   ]
     .sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
   const weft = programs.filter((p) => p.id === "deno" || p.id === "bun");
+  // weft ÷ the zero-framework floor of the same runtime, where one ran (bench/zmq/floor_peer.ts).
+  const floors = weft.filter((p) => programs.some((f) => f.id === `floor-${p.id}`));
   const cellOf = (rs, size) =>
     rs.length
       ? `${fmtRate(median(rs.map((r) => r.msg_per_s)), size)} · ${
@@ -209,11 +221,13 @@ export function pairTables(records, programs, anchor) {
   const rateOf = (id, t, z) =>
     median(pick(records, id, id, "push_pull", t, z).map((r) => r.msg_per_s));
   const anchorTitle = programs.find((p) => p.id === anchor)?.title ?? anchor;
+  const ratio = (a, b) => Number.isFinite(a / b) ? `${(a / b).toFixed(2)}×` : "–";
   out.push(render(
     [
       "PUSH → PULL, two processes (msg/s · receiver CPU/msg)",
       ...programs.map((p) => p.title),
       ...weft.map((p) => `${p.title} ÷ ${anchorTitle}`),
+      ...floors.map((p) => `${p.title} ÷ floor`),
     ],
     keys.map((k) => {
       const [t, z] = k.split("|");
@@ -221,10 +235,8 @@ export function pairTables(records, programs, anchor) {
       return [
         `${t} ${size} B`,
         ...programs.map((p) => cellOf(pick(records, p.id, p.id, "push_pull", t, size), size)),
-        ...weft.map((p) => {
-          const x = rateOf(p.id, t, size) / rateOf(anchor, t, size);
-          return Number.isFinite(x) ? `${x.toFixed(2)}×` : "–";
-        }),
+        ...weft.map((p) => ratio(rateOf(p.id, t, size), rateOf(anchor, t, size))),
+        ...floors.map((p) => ratio(rateOf(p.id, t, size), rateOf(`floor-${p.id}`, t, size))),
       ];
     }),
   ));

@@ -3,7 +3,7 @@
 //
 //   node bench/zmq/compare.mjs [--runs 3] [--seconds 1.5] [--scenario S]... [--transport T]...
 //                              [--size N]... [--mode plain|batch]... [--only a,b] [--json FILE]
-//                              [--timeout S] [--quick] [--cross-process-only]
+//                              [--timeout S] [--quick] [--cross-process-only] [--no-floor]
 //   npm run bench:zmq -- --quick          # cross-process only, one round, small counts: < 1 min
 //   npm run bench:zmq -- --quick --scenario req_rep --runs 7   # the round trips alone, 7 rounds
 //
@@ -12,7 +12,9 @@
 // on Deno and on Bun. PUSH → PULL over tcp and ipc at 16 B / 1 KiB / 64 KiB for every program
 // against itself, REQ → REP 16 B over tcp (p50 / p99 / p99.9), and mixed pairs (weft Deno ↔
 // libzmq, weft Bun ↔ weft Deno) so the slow side shows. Each receiver also reports its CPU time
-// per message, which a loaded machine disturbs far less than msg/s.
+// per message, which a loaded machine disturbs far less than msg/s. Beside weft run the
+// zero-framework floors (bench/zmq/floor_peer.ts, tcp only; --no-floor leaves them out): the
+// least a program on the same runtime must spend to offer `for await` / `await send()`.
 //
 // In one process:
 // Runs, round-robin for each of --runs rounds (so drift on a busy machine hits every column):
@@ -54,6 +56,10 @@ function parseArgs(argv) {
     const a = argv[i];
     if (a === "--quick") {
       o.quick = true;
+      continue;
+    }
+    if (a === "--no-floor") {
+      o.noFloor = true;
       continue;
     }
     if (a === "--cross-process-only") {
@@ -283,6 +289,22 @@ function peerPrograms() {
       ? ["run", "-A", at("bench/zmq/peer.ts")]
       : ["run", at("bench/zmq/peer.ts")];
     progs.push({ id: c.id, title: c.title, cmd: c.spec.cmd, args });
+    // The zero-framework floor on the same runtime (tcp, ≤ 1 KiB: its sender copies every
+    // message into one buffer, so large bodies measure that copy, not the runtime).
+    if ((c.id === "deno" || c.id === "bun") && !opts.noFloor) {
+      const floor = args.map((a) =>
+        a === at("bench/zmq/peer.ts") ? at("bench/zmq/floor_peer.ts") : a
+      );
+      const title = `floor ${c.id === "deno" ? "Deno" : "Bun"}`;
+      progs.push({
+        id: `floor-${c.id}`,
+        title,
+        cmd: c.spec.cmd,
+        args: floor,
+        transports: ["tcp"],
+        maxSize: 1024,
+      });
+    }
   }
   return progs;
 }
@@ -294,7 +316,9 @@ function crossPlan(progs) {
   const pickedS = opts.pass.flatMap((v, i) => opts.pass[i - 1] === "--scenario" ? [v] : []);
   const plan = standardPlan(progs, {
     counts: opts.quick
-      ? { 16: 300_000, 1024: 100_000, 65536: 5_000, rr: 5_000 }
+      // 16 B: 1 M, not fewer: the JIT's warm-up fills the first few 100 k messages (at 300 k,
+      // weft Deno → Deno read 0.38× of libzmq C where 2 M read 0.93×, same box, same hour).
+      ? { 16: 1_000_000, 1024: 100_000, 65536: 5_000, rr: 5_000 }
       : { 16: 2_000_000, 1024: 500_000, 65536: 20_000, rr: 20_000 },
     quick: opts.quick,
     transports: pickedT.length ? pickedT.filter((t) => t !== "inproc") : ["tcp", "ipc"],

@@ -158,7 +158,7 @@ describe("codec/zmtp decoder", () => {
   });
 
   test("bodies inside the chunk are views of it; split bodies are exact-size buffers", () => {
-    const bytes = wire([{ flags: 0, body: new Uint8Array(10) }, {
+    const bytes = wire([{ flags: 0, body: new Uint8Array(100) }, {
       flags: 1,
       body: new Uint8Array(1000),
     }]);
@@ -169,6 +169,20 @@ describe("codec/zmtp decoder", () => {
     assert.equal(bodies[0]!.buffer, bytes.buffer);
     assert.notEqual(bodies[1]!.buffer, bytes.buffer);
     assert.equal(bodies[1]!.buffer.byteLength, 1000);
+  });
+
+  test("bodies of 32 B or less: own copies on Bun (cheaper there than a view), views on V8", () => {
+    const small = Uint8Array.from({ length: 32 }, (_, i) => i + 1);
+    const bytes = wire([{ flags: 0, body: small }, { flags: 0, body: new Uint8Array(33) }]);
+    const dec = new ZmtpFrameDecoder({ codec });
+    const bodies: Uint8Array[] = [];
+    dec.feed(bytes, (_f, b) => bodies.push(b));
+    assert.deepEqual(bodies[0], small);
+    assert.equal(bodies[1]!.buffer, bytes.buffer);
+    if ("Bun" in globalThis) {
+      assert.notEqual(bodies[0]!.buffer, bytes.buffer);
+      assert.equal(bodies[0]!.buffer.byteLength, 32);
+    } else assert.equal(bodies[0]!.buffer, bytes.buffer);
   });
 
   test("64-bit lengths: above 2^32 or above maxBody give TOO_LARGE", () => {
