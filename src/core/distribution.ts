@@ -58,7 +58,7 @@ export class LoadBalancer extends Rotation {
     const n = this.pipes.length;
     for (let i = 0; i < n; i++) {
       const pipe = this.pipes[this.next]!;
-      this.next = (this.next + 1) % n;
+      if (++this.next >= n) this.next = 0;
       if (pipe.writable) return pipe;
     }
     return undefined;
@@ -92,15 +92,37 @@ export class LoadBalancer extends Rotation {
  * ```
  */
 export class FairQueue extends Rotation {
+  /** The pipe {@link FairQueue.readMessage} last took a message from. */
+  #from: Pipe | undefined;
+
+  /** Removes a pipe from the rotation (and forgets it as the last one read). */
+  override remove(pipe: Pipe): void {
+    if (this.#from === pipe) this.#from = undefined;
+    super.remove(pipe);
+  }
+
   /** The next message in fair order, with the pipe it came from. */
   read(): { message: Message; pipe: Pipe } | undefined {
-    const n = this.pipes.length;
+    const message = this.readMessage();
+    return message === undefined ? undefined : { message, pipe: this.#from! };
+  }
+
+  /**
+   * The next message in fair order, without the pipe: for patterns that do not route replies
+   * (PULL, SUB, DEALER), one object less per message.
+   */
+  readMessage(): Message | undefined {
+    const pipes = this.pipes;
+    const n = pipes.length;
     for (let i = 0; i < n; i++) {
-      const pipe = this.pipes[this.next]!;
-      this.next = (this.next + 1) % n;
+      const pipe = pipes[this.next]!;
+      if (++this.next >= n) this.next = 0;
       if (pipe.readable > 0) {
         const message = pipe.read();
-        if (message) return { message, pipe };
+        if (message) {
+          this.#from = pipe;
+          return message;
+        }
       }
     }
     return undefined;

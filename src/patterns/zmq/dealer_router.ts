@@ -61,7 +61,7 @@ export class DealerSocket extends Socket {
 
   /** This pattern's receive: the next message for the user, or undefined. */
   protected override xrecv(): Message | undefined {
-    return this.#fq.read()?.message;
+    return this.#fq.readMessage();
   }
 }
 

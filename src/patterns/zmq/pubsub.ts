@@ -378,6 +378,6 @@ export class XSubSocket extends SubscriberBase {
 
   /** This pattern's receive: the next message for the user, or undefined. */
   protected override xrecv(): Message | undefined {
-    return this.fq.read()?.message;
+    return this.fq.readMessage();
   }
 }

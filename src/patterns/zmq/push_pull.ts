@@ -91,6 +91,6 @@ export class PullSocket extends Socket {
 
   /** This pattern's receive: the next message for the user, or undefined. */
   protected override xrecv(): Message | undefined {
-    return this.#fq.read()?.message;
+    return this.#fq.readMessage();
   }
 }
