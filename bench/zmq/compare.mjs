@@ -4,7 +4,7 @@
 //   node bench/zmq/compare.mjs [--runs 3] [--seconds 1.5] [--scenario S]... [--transport T]...
 //                              [--size N]... [--mode plain|batch]... [--only a,b] [--json FILE]
 //                              [--timeout S] [--quick] [--cross-process-only] [--no-floor]
-//   npm run bench:zmq -- --quick          # cross-process only, one round, small counts: < 1 min
+//   npm run bench:zmq -- --quick          # cross-process only, one round, 1 M messages at 16 B: about a minute
 //   npm run bench:zmq -- --quick --scenario req_rep --runs 7   # the round trips alone, 7 rounds
 //
 // Across processes (bench/_xproc.mjs): each receiver (PULL, REP) in its own process, each sender
