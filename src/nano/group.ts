@@ -126,13 +126,27 @@ export class Group {
 
   /** Pushes to every member; returns how many accepted it. */
   broadcast(route: string, data: unknown): number {
-    return this.multicast(route, data, () => true);
+    return this.#deliver(route, data, undefined);
   }
 
   /** Pushes to the members for which `filter` is true; returns how many accepted it. */
   multicast(route: string, data: unknown, filter: (session: Session) => boolean): number {
+    return this.#deliver(route, data, filter);
+  }
+
+  /**
+   * The loop of a broadcast (no filter) or a multicast: runs once per member, so what does not
+   * change per member (is the app clustered, this node's id) is looked up once, before it.
+   */
+  #deliver(
+    route: string,
+    data: unknown,
+    filter: ((session: Session) => boolean) | undefined,
+  ): number {
     if (this.#closed || this.#members.size === 0) return 0;
     const host = this.#host;
+    const clustered = host.fanout !== undefined;
+    const nodeId = host.nodeId;
     let shared: SharedMessage | null | undefined = null; // encoded on first local member
     let byGate: Map<string, number[]> | undefined;
     let sent = 0;
@@ -142,17 +156,19 @@ export class Group {
     let n = 0;
     for (const session of this.#members.keys()) members[n++] = session;
     for (const session of members) {
-      if (!filter(session)) continue;
-      const gate = session.gate;
-      if (host.fanout && gate !== undefined && gate !== host.nodeId) {
-        // Held by another gate: collected, then one message per gate, encoded there once.
-        if (session.isClosed) continue;
-        byGate ??= new Map();
-        let ids = byGate.get(gate);
-        if (!ids) byGate.set(gate, ids = []);
-        ids.push(session.id);
-        sent++;
-        continue;
+      if (filter !== undefined && !filter(session)) continue;
+      if (clustered) {
+        const gate = session.gate;
+        if (gate !== undefined && gate !== nodeId) {
+          // Held by another gate: collected, then one message per gate, encoded there once.
+          if (session.isClosed) continue;
+          byGate ??= new Map();
+          let ids = byGate.get(gate);
+          if (!ids) byGate.set(gate, ids = []);
+          ids.push(session.id);
+          sent++;
+          continue;
+        }
       }
       if (shared === null) {
         const bytes = host.encodePush(route, data);

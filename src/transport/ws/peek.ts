@@ -146,6 +146,14 @@ export class PeekStream implements ByteStream {
     return this.#raw.write(bytes);
   }
 
+  /**
+   * The stream writes go to (writes pass straight through; only reads are buffered): a layer
+   * above may write there itself and skip this hop (a broadcast writes once per connection).
+   */
+  get writer(): ByteStream {
+    return this.#raw;
+  }
+
   pause(): void {
     this.#flags |= USER_PAUSED;
     this.#raw.pause();

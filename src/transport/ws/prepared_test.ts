@@ -7,6 +7,7 @@ import { FrameDecoder, type FrameEvents } from "./frame.ts";
 import { PreparedMessage, serverFrame } from "./prepared.ts";
 import { SharedMessage, writeShared } from "../shared_message.ts";
 import { WsStream } from "./stream.ts";
+import { PeekStream } from "./peek.ts";
 import type { ByteStream, StreamHandler } from "../types.ts";
 
 /** A raw stream that records what is written to it. */
@@ -93,6 +94,29 @@ describe("ws: prepared messages", () => {
     server.writeShared(new PreparedMessage(text("fragmented")));
     assert.ok(raw2.writes.length >= 3);
     assert.deepEqual(decode(raw2.writes, false), ["fragmented"]);
+  });
+
+  test("over a PeekStream, frames go to the stream beneath: in order, with its back-pressure", () => {
+    // What an upgraded server connection is (front door, upgrade): ws over a PeekStream over
+    // the socket's stream. Writes skip the PeekStream hop, so they must still keep the order
+    // of every write and return what the socket's stream returns.
+    const raw = recorder();
+    let room = 2; // the socket's stream takes two writes, then reports its buffer full
+    const write = raw.write;
+    raw.write = (b) => (write(b), --room > 0);
+    const peek = new PeekStream(raw);
+    assert.equal(peek.writer, raw);
+    const ws = new WsStream(peek, { role: "server" });
+    ws.start({ data() {}, drain() {}, end() {} });
+    const m = new PreparedMessage(text("shared"));
+    assert.equal(ws.write(text("first")), true);
+    assert.equal(ws.writeShared(m), false); // the socket's stream is above its mark
+    assert.equal(ws.write(text("third")), false);
+    assert.equal(raw.writes[1], m.frame); // the shared frame itself, not a copy
+    assert.deepEqual(decode(raw.writes, false), ["first", "shared", "third"]);
+    ws.close(0);
+    assert.equal(ws.writeShared(m), true); // closed: ignored, as write() does
+    assert.equal(raw.writes.length, 4); // the close frame only
   });
 
   test("nothing is written once the stream is closing", () => {

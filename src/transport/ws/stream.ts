@@ -18,6 +18,7 @@ import {
 } from "./frame.ts";
 import type { SharedMessage } from "../shared_message.ts";
 import { serverFrame } from "./prepared.ts";
+import { PeekStream } from "./peek.ts";
 import { endSoon } from "../end_soon.ts";
 
 /** nng 1.5.2 fragments outgoing messages at 1 MiB; so do we by default. */
@@ -100,6 +101,9 @@ export class WsStream implements ByteStream {
   readonly path: string;
   #closed: Promise<void> | undefined;
   #raw: ByteStream;
+  // Where frames are written: the stream beneath a PeekStream (which only buffers reads), so a
+  // write, e.g. each of a broadcast's, skips that hop.
+  #sink: ByteStream;
   #client: boolean;
   #fragment: number;
   #decoder: FrameDecoder;
@@ -163,6 +167,7 @@ export class WsStream implements ByteStream {
   /** Frames `raw` (which must not have been started) as one side of a WebSocket. */
   constructor(raw: ByteStream, options: WsStreamOptions) {
     this.#raw = raw;
+    this.#sink = raw instanceof PeekStream ? raw.writer : raw;
     this.#client = options.role === "client";
     if (options.protocol !== undefined) this.protocol = options.protocol;
     this.path = options.path ?? "/";
@@ -241,7 +246,7 @@ export class WsStream implements ByteStream {
   writeShared(message: SharedMessage): boolean {
     if (this.#state !== OPEN) return true;
     if (this.#client || message.bytes.length > this.#fragment) return this.write(message.bytes);
-    return this.#raw.write(message.framed(serverFrame));
+    return this.#sink.write(message.framed(serverFrame));
   }
 
   /** Sends a ping (payload ≤ 125 bytes); the peer answers with a pong. */
@@ -356,18 +361,18 @@ export class WsStream implements ByteStream {
       writeHeader(out, 0, { fin, opcode, length: n, mask });
       out.set(payload, headLen);
       applyMask(out.subarray(headLen), mask, 0);
-      return this.#raw.write(out);
+      return this.#sink.write(out);
     }
     if (n < JOIN_BELOW) {
       const out = new Uint8Array(headLen + n);
       writeHeader(out, 0, { fin, opcode, length: n });
       out.set(payload, headLen);
-      return this.#raw.write(out);
+      return this.#sink.write(out);
     }
     const head = new Uint8Array(headLen);
     writeHeader(head, 0, { fin, opcode, length: n });
-    this.#raw.write(head);
-    return this.#raw.write(payload);
+    this.#sink.write(head);
+    return this.#sink.write(payload);
   }
 
   #sendFrame(opcode: number, payload: Uint8Array, force = false): void {
