@@ -72,6 +72,34 @@ export function printThroughput(p: PeerArgs, secs: number, cpu: number): void {
   });
 }
 
+/**
+ * The receiver's loop: `for await` over `messages` until `p.count` arrived, timed (wall clock and
+ * this process's CPU) from the first to the last; checks the last one's size (`sizeOf`) and prints
+ * the receiver's line.
+ */
+export async function receiveTimed<T>(
+  p: PeerArgs,
+  messages: AsyncIterable<T>,
+  sizeOf: (message: T) => number,
+): Promise<void> {
+  let n = 0;
+  let t0 = 0;
+  let cpu0 = 0;
+  let last = 0;
+  for await (const message of messages) {
+    if (n === 0) {
+      t0 = performance.now();
+      cpu0 = cpuSeconds();
+    }
+    last = sizeOf(message);
+    if (++n === p.count) break;
+  }
+  const secs = (performance.now() - t0) / 1e3;
+  const cpu = cpuSeconds() - cpu0;
+  if (last !== p.size) throw new Error(`pull: got ${last} B, expected ${p.size}`);
+  printThroughput(p, secs, cpu);
+}
+
 /** 1000 warm-up round trips, then `count` timed ones: their durations in µs. */
 export async function timedRoundTrips(
   count: number,

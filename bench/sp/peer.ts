@@ -13,13 +13,7 @@
 
 import { Pull0, Push0, Rep0, Req0 } from "../../src/sp.ts";
 import { closeAll, proc } from "../_scenario.ts";
-import {
-  cpuSeconds,
-  parsePeerArgs,
-  printLatency,
-  printThroughput,
-  timedRoundTrips,
-} from "../_peer.ts";
+import { parsePeerArgs, printLatency, receiveTimed, timedRoundTrips } from "../_peer.ts";
 
 const BUFFER = 128;
 const p = parsePeerArgs(proc.argv.slice(2));
@@ -27,22 +21,7 @@ const p = parsePeerArgs(proc.argv.slice(2));
 if (p.role === "pull") {
   const pull = new Pull0({ recvBuffer: BUFFER, recvMaxSize: 0 });
   await pull.listen(p.endpoint);
-  let n = 0;
-  let t0 = 0;
-  let cpu0 = 0;
-  let last = 0;
-  for await (const body of pull) {
-    if (n === 0) {
-      t0 = performance.now();
-      cpu0 = cpuSeconds();
-    }
-    last = body.length;
-    if (++n === p.count) break;
-  }
-  const secs = (performance.now() - t0) / 1e3;
-  const cpu = cpuSeconds() - cpu0;
-  if (last !== p.size) throw new Error(`pull: got ${last} B, expected ${p.size}`);
-  printThroughput(p, secs, cpu);
+  await receiveTimed(p, pull, (body) => body.length);
   await closeAll(pull);
 } else if (p.role === "push") {
   const push = new Push0({ sendBuffer: BUFFER });

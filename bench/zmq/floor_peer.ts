@@ -29,7 +29,7 @@ import {
   parsePeerArgs,
   printLatency,
   printSenderCpu,
-  printThroughput,
+  receiveTimed,
   timedRoundTrips,
 } from "../_peer.ts";
 
@@ -433,22 +433,7 @@ function encode(msg: Uint8Array[]): Uint8Array {
 if (p.role === "pull") {
   const inbox = new Inbox();
   await listen(inbox, "PULL");
-  let n = 0;
-  let t0 = 0;
-  let last = 0;
-  let cpu0 = 0;
-  for await (const frames of inbox) {
-    if (n === 0) {
-      t0 = performance.now();
-      cpu0 = cpuSeconds();
-    }
-    last = frames[0]!.length;
-    if (++n === p.count) break;
-  }
-  const secs = (performance.now() - t0) / 1e3;
-  const cpu = cpuSeconds() - cpu0;
-  if (last !== p.size) throw new Error(`floor pull: got ${last} B, expected ${p.size}`);
-  printThroughput(p, secs, cpu);
+  await receiveTimed(p, inbox, (frames) => frames[0]!.length);
   proc.exit(0);
 } else if (p.role === "push") {
   const sender = new Sender((await connect("PUSH")).write);

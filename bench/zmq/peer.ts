@@ -22,7 +22,7 @@ import {
   parsePeerArgs,
   printLatency,
   printSenderCpu,
-  printThroughput,
+  receiveTimed,
   timedRoundTrips,
 } from "../_peer.ts";
 
@@ -31,22 +31,7 @@ const p = parsePeerArgs(proc.argv.slice(2));
 if (p.role === "pull") {
   const pull = new Pull();
   await pull.bind(p.endpoint);
-  let n = 0;
-  let t0 = 0;
-  let last = 0;
-  let cpu0 = 0;
-  for await (const frames of pull) {
-    if (n === 0) {
-      t0 = performance.now();
-      cpu0 = cpuSeconds();
-    }
-    last = frames[0]!.length;
-    if (++n === p.count) break;
-  }
-  const secs = (performance.now() - t0) / 1e3;
-  const cpu = cpuSeconds() - cpu0;
-  if (last !== p.size) throw new Error(`pull: got ${last} B, expected ${p.size}`);
-  printThroughput(p, secs, cpu);
+  await receiveTimed(p, pull, (frames) => frames[0]!.length);
   await closeAll(pull);
 } else if (p.role === "push") {
   const push = new Push({ linger: -1 });
