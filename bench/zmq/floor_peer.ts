@@ -23,7 +23,7 @@
  * @module
  */
 
-import { closeAll, proc, RUNTIME } from "../_scenario.ts";
+import { proc, RUNTIME } from "../_scenario.ts";
 import {
   cpuSeconds,
   parsePeerArgs,
@@ -40,7 +40,6 @@ const [host, port] = (() => {
   const at = rest.lastIndexOf(":");
   return [rest.slice(0, at), Number(rest.slice(at + 1))] as const;
 })();
-void closeAll;
 
 /** Our greeting (NULL, as-server 0) and READY command with `Socket-Type`. */
 function handshake(type: string): Uint8Array {
@@ -229,16 +228,14 @@ async function listen(inbox: Inbox, type: string): Promise<Side> {
   // The next read starts when the user has taken every message (one pending while it waits):
   // bytes that arrive meanwhile gather in the kernel and come in one read op. Reading again at
   // once after each chunk measured 3–4× the CPU per 16 B message (many small reads).
-  let free = new Uint8Array(SLAB);
+  const read = slabReads(conn);
   let reading = false;
   const readOnce = (): void => {
     if (reading) return;
     reading = true;
-    conn.read(free).then((n) => {
+    read().then((chunk) => {
       reading = false;
-      if (n === null) return;
-      const chunk = free.subarray(0, n);
-      free = free.length - n < 8192 ? new Uint8Array(SLAB) : free.subarray(n);
+      if (chunk === null) return;
       const out: Uint8Array[][] = [];
       frames.parse(chunk, out);
       if (out.length === 0) return readOnce();
@@ -254,18 +251,23 @@ async function listen(inbox: Inbox, type: string): Promise<Side> {
  * Reads into the unfilled rest of a 256 KiB slab (a fresh slab once little is left), so a
  * chunk's views stay valid after hand-off and a read op moves up to 256 KiB.
  */
-function readLoop(conn: Deno.Conn, onChunk: (chunk: Uint8Array) => void): void {
+function slabReads(conn: Deno.Conn): () => Promise<Uint8Array | null> {
   let free = new Uint8Array(SLAB);
-  const next = (): void => {
-    conn.read(free).then((n) => {
-      if (n === null) return;
-      const chunk = free.subarray(0, n);
-      free = free.length - n < 8192 ? new Uint8Array(SLAB) : free.subarray(n);
-      onChunk(chunk);
-      next();
-    }, () => {});
+  return async () => {
+    const n = await conn.read(free);
+    if (n === null) return null;
+    const chunk = free.subarray(0, n);
+    free = free.length - n < 8192 ? new Uint8Array(SLAB) : free.subarray(n);
+    return chunk;
   };
-  next();
+}
+
+/** Reads on as chunks arrive (the connecting side), each to `onChunk`. */
+function readLoop(conn: Deno.Conn, onChunk: (chunk: Uint8Array) => void): void {
+  const read = slabReads(conn);
+  (async () => {
+    for (let chunk = await read(); chunk !== null; chunk = await read()) onChunk(chunk);
+  })().catch(() => {});
 }
 
 async function writeAll(conn: Deno.Conn, b: Uint8Array): Promise<void> {
@@ -406,8 +408,6 @@ async function connect(type: string, inbox?: Inbox): Promise<Side> {
   }
 }
 
-const connectReq = (inbox: Inbox) => connect("REQ", inbox);
-
 /** One message's frames, short headers and MORE flags, in one buffer. */
 function encode(msg: Uint8Array[]): Uint8Array {
   let len = 0;
@@ -455,7 +455,7 @@ if (p.role === "pull") {
   proc.exit(0);
 } else {
   const inbox = new Inbox();
-  const side = await connectReq(inbox);
+  const side = await connect("REQ", inbox);
   const replies = inbox[Symbol.asyncIterator]();
   const request = encode([new Uint8Array(0), new Uint8Array(p.size)]);
   const rtt = await timedRoundTrips(p.count, async () => {
