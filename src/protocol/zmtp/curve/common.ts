@@ -8,7 +8,7 @@
 import { ZmtpFlag } from "../../../codec/zmtp.ts";
 import type { FrameTransform, WireFrame } from "../mechanism.ts";
 import { PrefixedBoxes } from "./box.ts";
-import { ByteSlab } from "./slab.ts";
+import { ByteSlab } from "../../../core/byte_slab.ts";
 
 const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
 
