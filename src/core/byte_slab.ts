@@ -13,10 +13,6 @@
  * @module
  */
 
-/** Blocks of this many octets; requests above {@link MAX_POOLED} get their own buffer. */
-const BLOCK_SIZE = 16384;
-const MAX_POOLED = 2048;
-
 /**
  * A bump allocator of zero-filled, 8-octet-aligned views (aligned so `@noble/ciphers` takes its
  * 32-bit word path).
@@ -25,7 +21,7 @@ const MAX_POOLED = 2048;
  * ```ts
  * import { ByteSlab } from "./byte_slab.ts";
  * import assert from "node:assert/strict";
- * const slab = new ByteSlab();
+ * const slab = new ByteSlab(); // 16 KiB blocks, up to 2 KiB pooled
  * const a = slab.take(100);
  * const b = slab.take(100);
  * assert.equal(a.buffer, b.buffer); // one block
@@ -36,13 +32,21 @@ const MAX_POOLED = 2048;
 export class ByteSlab {
   #block = new ArrayBuffer(0);
   #used = 0;
+  readonly #blockSize: number;
+  readonly #maxPooled: number;
+
+  /** Blocks of `blockSize` octets; requests above `maxPooled` get a buffer of their own. */
+  constructor(blockSize = 16384, maxPooled = 2048) {
+    this.#blockSize = blockSize;
+    this.#maxPooled = maxPooled;
+  }
 
   /** A fresh zero-filled view of `length` octets. */
   take(length: number): Uint8Array {
-    if (length > MAX_POOLED) return new Uint8Array(length);
+    if (length > this.#maxPooled) return new Uint8Array(length);
     const size = (length + 7) & ~7;
     if (this.#used + size > this.#block.byteLength) {
-      this.#block = new ArrayBuffer(BLOCK_SIZE);
+      this.#block = new ArrayBuffer(this.#blockSize);
       this.#used = 0;
     }
     const view = new Uint8Array(this.#block, this.#used, length);

@@ -128,7 +128,7 @@ export class CurveTraffic implements FrameTransform {
   readonly #sendCounter = new Uint8Array(8);
   readonly #recvCounter = new Uint8Array(8);
   /** Where MESSAGE bodies (sealed) and opened plaintexts are carved from. */
-  readonly #slab = new ByteSlab();
+  readonly #slab = new ByteSlab(32768, 4096); // a pipe of 1–4 KiB messages pools them all
   #sent: number;
   #received: number;
 
