@@ -57,14 +57,10 @@ export function utf8Encode(text: string): Uint8Array {
 export function utf8Decode(bytes: Uint8Array): string {
   const n = bytes.length;
   if (n <= SHORT) {
-    let s = "";
     let i = 0;
-    for (; i < n; i++) {
-      const c = bytes[i]!;
-      if (c > 0x7f) break;
-      s += String.fromCharCode(c);
-    }
-    if (i === n) return s;
+    while (i < n && bytes[i]! <= 0x7f) i++;
+    // One flat string (a `+=` loop builds a rope that JSON.parse must flatten first).
+    if (i === n) return String.fromCharCode.apply(null, bytes as unknown as number[]);
   }
   return strict.decode(bytes);
 }
