@@ -7,7 +7,6 @@
 import { type Codec, sharedCodec } from "./wasm.ts";
 import { CodecStatus } from "./status.ts";
 import { WeftError } from "../core/errors.ts";
-import { partOf } from "../core/bytes.ts";
 import type { RouteDictionary } from "./route_dictionary.ts";
 import {
   type MessageType,
@@ -70,7 +69,7 @@ function message(
       }
     }
   }
-  return { type: type as MessageType, id, route, body: partOf(src, bodyStart, end), flags };
+  return { type: type as MessageType, id, route, body: src.subarray(bodyStart, end), flags };
 }
 
 /**

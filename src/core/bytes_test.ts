@@ -1,7 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { partOf } from "./bytes.ts";
 import { ByteSlab, smallBytes } from "./byte_slab.ts";
 import { utf8Decode, utf8Encode } from "./utf8.ts";
 
@@ -35,15 +34,6 @@ test("utf8Decode refuses what is not UTF-8, short or long, as a fatal TextDecode
     }),
     { numRuns: 2000 },
   );
-});
-
-test("partOf gives the bytes of the range, viewed or copied, for every size", () => {
-  const chunk = Uint8Array.from({ length: 300 }, (_, i) => i & 0xff);
-  for (const [start, end] of [[0, 0], [5, 6], [2, 66], [2, 67], [0, 300], [100, 299]]) {
-    const part = partOf(chunk, start!, end!);
-    assert.deepEqual([...part], [...chunk.subarray(start, end)]);
-    assert.equal(part.constructor, Uint8Array);
-  }
 });
 
 test("smallBytes and ByteSlab hand out zero-filled arrays that never overlap", () => {

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { concat, partOf } from "../../core/bytes.ts";
+import { concat } from "../../core/bytes.ts";
 
 /** Frame opcodes (RFC 6455 §5.2). */
 export const Opcode = {
@@ -312,7 +312,7 @@ export class FrameDecoder {
         at = this.#readHeader(chunk, at);
       } else {
         const take = Math.min(this.#remaining, n - at);
-        const part = partOf(chunk, at, at + take);
+        const part = chunk.subarray(at, at + take);
         if (this.#masked) this.#maskPos = unmask(part, this.#maskKey, this.#maskPos);
         this.#remaining -= take;
         at += take;
