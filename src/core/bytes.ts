@@ -30,4 +30,3 @@ export function concat(parts: readonly Uint8Array[]): Uint8Array {
   }
   return out;
 }
-
