@@ -6,6 +6,7 @@
 
 import { type Codec, sharedCodec } from "./wasm.ts";
 import { WeftError } from "../core/errors.ts";
+import { smallBytes } from "../core/byte_slab.ts";
 import type { RouteDictionary } from "./route_dictionary.ts";
 import {
   MessageFlag,
@@ -146,7 +147,7 @@ export class PomeloEncoder {
     const routeLen = type === 2 ? 0 : code >= 0 ? 2 : 1 + route!.length;
     const msgLen = 1 + idLen + routeLen + message.body.length;
     checkLength(msgLen);
-    const out = new Uint8Array(4 + msgLen);
+    const out = smallBytes(4 + msgLen);
     out[0] = 4;
     out[1] = msgLen >>> 16;
     out[2] = (msgLen >>> 8) & 0xff;

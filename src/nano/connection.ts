@@ -557,7 +557,7 @@ export class Connection implements SessionLink, HoldsPushes {
           type: MessageType.RESPONSE,
           id,
           body: b,
-          ...(error ? { flags: MessageFlag.ERROR } : {}),
+          flags: error ? MessageFlag.ERROR : 0, // no spread: it cost 1 % of a request on Bun
         });
     } catch (e) {
       this.#host.log.error("encode failures", `could not encode the ${type} on ${route}:`, e);

@@ -13,6 +13,7 @@ import {
   toBinary,
 } from "@bufbuild/protobuf";
 import { WeftError } from "../core/errors.ts";
+import { utf8Decode, utf8Encode } from "../core/utf8.ts";
 
 /**
  * `DescMessage` from `@bufbuild/protobuf`: a protobuf-es message descriptor (e.g. the
@@ -64,8 +65,6 @@ export interface Serializer {
   decode(body: Uint8Array, route: string, kind: BodyKind): unknown;
 }
 
-const te = new TextEncoder();
-const td = new TextDecoder("utf-8", { fatal: true });
 const EMPTY = new Uint8Array(0);
 
 /**
@@ -86,8 +85,8 @@ const EMPTY = new Uint8Array(0);
 export function jsonSerializer(): Serializer {
   return {
     name: "json",
-    encode: (data) => te.encode(data === undefined ? "{}" : JSON.stringify(data)),
-    decode: (body) => (body.length === 0 ? undefined : JSON.parse(td.decode(body))),
+    encode: (data) => utf8Encode(data === undefined ? "{}" : JSON.stringify(data)),
+    decode: (body) => (body.length === 0 ? undefined : JSON.parse(utf8Decode(body))),
   };
 }
 

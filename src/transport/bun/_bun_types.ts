@@ -40,9 +40,11 @@ export interface BunSystemError extends Error {
 
 /** The callbacks Bun calls on a socket (`SocketHandler<Data>` in bun-types). */
 export interface BunSocketHandler<Data> {
+  /** What `data` receives: `"uint8array"` for plain `Uint8Array`s (Bun's default: `Buffer`). */
+  binaryType?: "buffer" | "uint8array" | "arraybuffer";
   /** Connected (dial) or accepted (listen). */
   open?(socket: BunSocket<Data>): void;
-  /** Bytes arrived (Bun passes a `Buffer`). */
+  /** Bytes arrived (a `Buffer`, or a plain `Uint8Array` under `binaryType: "uint8array"`). */
   data?(socket: BunSocket<Data>, data: Uint8Array): void;
   /** The kernel can take more after a partial write. */
   drain?(socket: BunSocket<Data>): void;

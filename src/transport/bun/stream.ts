@@ -29,8 +29,9 @@ export interface BunStreamOptions {
  *
  * Inbound back-pressure uses Bun's `socket.pause()`/`resume()` (they stop and restart reading
  * from the kernel); a chunk Bun had already read when `pause()` came is held until `resume()`.
- * Bun hands each `data` callback a freshly allocated `Buffer`; the stream passes it on as a
- * plain `Uint8Array` view (so `slice()` copies, as protocols expect), without copying bytes.
+ * Bun hands each `data` callback a freshly allocated array; {@link socketHandler} asks for plain
+ * `Uint8Array`s (so `slice()` copies, as protocols expect), which the stream passes on as they
+ * are.
  * A turn's first write goes to the socket at once (inside Bun's callback, the cheapest place);
  * later writes in that turn are queued and go out coalesced when it ends.
  *
@@ -172,7 +173,11 @@ export class BunStream implements ByteStream {
   /** Bun's `data` callback. */
   onData(bytes: Uint8Array): void {
     if (this.#closing || this.#ended) return;
-    const chunk = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    // Plain arrays come from `binaryType: "uint8array"`; a Buffer (its `slice` is a view) is
+    // rewrapped. Reading a Buffer's `buffer` cost 2 % of a nano server's samples.
+    const chunk = bytes.constructor === Uint8Array
+      ? bytes
+      : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     if (!this.#handler || this.#paused || this.#held.length > 0) this.#held.push(chunk);
     else this.#handler.data(chunk);
   }
@@ -292,6 +297,7 @@ export function socketHandler(
   onOpen?: (socket: BunSocket<BunStream | undefined>) => void,
 ): BunSocketHandler<BunStream | undefined> {
   return {
+    binaryType: "uint8array",
     open(socket) {
       onOpen?.(socket);
     },

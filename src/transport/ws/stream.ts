@@ -7,6 +7,7 @@
  */
 
 import { WeftError } from "../../core/errors.ts";
+import { smallBytes } from "../../core/byte_slab.ts";
 import type { ByteStream, StreamHandler, TextMessages } from "../types.ts";
 import {
   applyMask,
@@ -364,7 +365,7 @@ export class WsStream implements ByteStream {
       return this.#sink.write(out);
     }
     if (n < JOIN_BELOW) {
-      const out = new Uint8Array(headLen + n);
+      const out = smallBytes(headLen + n);
       writeHeader(out, 0, { fin, opcode, length: n });
       out.set(payload, headLen);
       return this.#sink.write(out);

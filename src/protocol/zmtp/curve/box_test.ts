@@ -5,7 +5,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { open, PrefixedBoxes, seal } from "./box.ts";
 import { Prefix } from "./common.ts";
-import { ByteSlab } from "./slab.ts";
+import { ByteSlab } from "../../../core/byte_slab.ts";
 import { prng } from "../../../../tests/_helpers.ts";
 
 const SIZES = [0, 1, 15, 16, 17, 31, 32, 33, 63, 64, 65, 95, 96, 97, 1000, 1024, 4099, 65536];

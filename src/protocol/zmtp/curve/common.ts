@@ -8,7 +8,7 @@
 import { ZmtpFlag } from "../../../codec/zmtp.ts";
 import type { FrameTransform, WireFrame } from "../mechanism.ts";
 import { PrefixedBoxes } from "./box.ts";
-import { ByteSlab } from "./slab.ts";
+import { ByteSlab } from "../../../core/byte_slab.ts";
 
 const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
 
@@ -128,7 +128,7 @@ export class CurveTraffic implements FrameTransform {
   readonly #sendCounter = new Uint8Array(8);
   readonly #recvCounter = new Uint8Array(8);
   /** Where MESSAGE bodies (sealed) and opened plaintexts are carved from. */
-  readonly #slab = new ByteSlab();
+  readonly #slab = new ByteSlab(32768, 4096); // a pipe of 1–4 KiB messages pools them all
   #sent: number;
   #received: number;
 
