@@ -131,7 +131,10 @@ export class PomeloEncoder {
     return encodePacket(type, body);
   }
 
-  /** Encodes one message as a DATA packet into a new buffer (in TS). */
+  /**
+   * Encodes one message as a DATA packet into a new array (in TS). On V8 the array is a view of a
+   * shared block (`smallBytes` of src/core/byte_slab.ts): use its `byteOffset` with its `buffer`.
+   */
   encodeMessage(message: PomeloMessageInit): Uint8Array {
     const type = message.type;
     const flags = checkMessage(message);

@@ -70,6 +70,8 @@ const EMPTY = new Uint8Array(0);
 /**
  * The JSON serializer (UTF-8 `JSON.stringify` / `JSON.parse`). `undefined` encodes as `{}`
  * (stock clients `JSON.parse` every body); an empty body decodes as `undefined`.
+ * On Deno a short body is a view of a shared block (cheaper than an array of its own there):
+ * read it with its `byteOffset`, never transfer its `buffer`.
  *
  * @example
  * ```ts
