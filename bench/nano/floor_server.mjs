@@ -14,12 +14,18 @@
 //        (Bun.listen, as weft uses; `reuseport` lets several processes share the port — the
 //        multi-core ping-pong floor: start two, then run the load against the port)
 //
+// WEFT_FLOOR_JSON=1: the echo also does the JSON work a pomelo handler needs (UTF-8 decode,
+// JSON.parse, JSON.stringify, UTF-8 encode), to show how much of a framework's gap that is.
+//
 // Prints {"ready":true,"port":P} once listening; exits on SIGTERM/SIGINT.
 import { createHash } from "node:crypto";
 import process from "node:process";
 
 const te = new TextEncoder();
 const td = new TextDecoder();
+const withJson =
+  (globalThis.Deno ? globalThis.Deno.env.get("WEFT_FLOOR_JSON") : process.env.WEFT_FLOOR_JSON) ===
+    "1";
 
 // ---- pomelo and WebSocket bytes -------------------------------------------------------------------
 
@@ -87,7 +93,8 @@ function connection(send, close, server) {
     let answer;
     if (route === "connector.bench.echo") {
       // Echo: the payload goes back as it came, in a frame built here (sizes vary by request).
-      answer = wsFrame(packet(4, new Uint8Array([0x04, id, ...body])));
+      const echoed = withJson ? te.encode(JSON.stringify(JSON.parse(td.decode(body)))) : body;
+      answer = wsFrame(packet(4, new Uint8Array([0x04, id, ...echoed])));
       send(answer);
       return;
     }
