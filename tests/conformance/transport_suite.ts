@@ -213,6 +213,29 @@ export function runTransportSuite(options: TransportSuiteOptions): void {
       await p.cleanup();
     });
 
+    test("bytes sent before start() wait (the sender feels back-pressure), then all arrive", async () => {
+      const p = await connectPair(options);
+      const atClient = new Recorder().attach(p.client); // the server stream is not started yet
+      const chunk = 256 * 1024;
+      let written = 0;
+      let accepted = true;
+      // Until start(), the reader holds a bounded amount and leaves the rest to the kernel, so the
+      // writer must see `false` long before this loop's ceiling.
+      for (let i = 0; accepted && written < 512 * 1024 * 1024; i++) {
+        accepted = p.client.write(pattern(chunk, i + 1));
+        written += chunk;
+        await turn();
+      }
+      assert.equal(accepted, false, "write() never reported back-pressure before start()");
+      const atServer = new Recorder().attach(p.server);
+      await atServer.until(() => atServer.bytes >= written, "all bytes after start()");
+      const want = new Uint8Array(written);
+      for (let i = 0, at = 0; at < written; i++, at += chunk) want.set(pattern(chunk, i + 1), at);
+      sameBytes(atServer.joined(), want, "bytes sent before start()");
+      await atClient.until(() => atClient.drains > 0, "drain once the reader started");
+      await p.cleanup();
+    });
+
     test("write back-pressure: false, then drain; pause stops and resume restarts delivery", async () => {
       const p = await connectPair(options);
       const atServer = new Recorder().attach(p.server);
