@@ -141,6 +141,26 @@ function sameBytes(got: Uint8Array, want: Uint8Array, what: string): void {
 
 const encoder = new TextEncoder();
 
+/** The chunk {@link writeUntilRefused} writes: `pattern(CHUNK, i + 1)` for the i-th. */
+const CHUNK = 256 * 1024;
+
+/**
+ * Writes patterned chunks, one per turn (so the kernel buffers fill before the transport's own
+ * queue does), until `write` returns `false`; fails the test if it never does within 512 MiB.
+ * Returns the bytes written.
+ */
+async function writeUntilRefused(stream: ByteStream, when: string): Promise<number> {
+  let written = 0;
+  let accepted = true;
+  for (let i = 0; accepted && written < 512 * 1024 * 1024; i++) {
+    accepted = stream.write(pattern(CHUNK, i + 1));
+    written += CHUNK;
+    await turn();
+  }
+  assert.equal(accepted, false, `write() never reported back-pressure ${when}`);
+  return written;
+}
+
 /**
  * Registers the conformance tests for one transport implementation.
  *
@@ -216,21 +236,13 @@ export function runTransportSuite(options: TransportSuiteOptions): void {
     test("bytes sent before start() wait (the sender feels back-pressure), then all arrive", async () => {
       const p = await connectPair(options);
       const atClient = new Recorder().attach(p.client); // the server stream is not started yet
-      const chunk = 256 * 1024;
-      let written = 0;
-      let accepted = true;
       // Until start(), the reader holds a bounded amount and leaves the rest to the kernel, so the
-      // writer must see `false` long before this loop's ceiling.
-      for (let i = 0; accepted && written < 512 * 1024 * 1024; i++) {
-        accepted = p.client.write(pattern(chunk, i + 1));
-        written += chunk;
-        await turn();
-      }
-      assert.equal(accepted, false, "write() never reported back-pressure before start()");
+      // writer must see `false` long before the helper's ceiling.
+      const written = await writeUntilRefused(p.client, "before start()");
       const atServer = new Recorder().attach(p.server);
       await atServer.until(() => atServer.bytes >= written, "all bytes after start()");
       const want = new Uint8Array(written);
-      for (let i = 0, at = 0; at < written; i++, at += chunk) want.set(pattern(chunk, i + 1), at);
+      for (let i = 0, at = 0; at < written; i++, at += CHUNK) want.set(pattern(CHUNK, i + 1), at);
       sameBytes(atServer.joined(), want, "bytes sent before start()");
       await atClient.until(() => atClient.drains > 0, "drain once the reader started");
       await p.cleanup();
@@ -241,16 +253,7 @@ export function runTransportSuite(options: TransportSuiteOptions): void {
       const atServer = new Recorder().attach(p.server);
       p.server.pause();
       const atClient = new Recorder().attach(p.client);
-      const chunk = 256 * 1024;
-      let written = 0;
-      let accepted = true;
-      // One write per turn, so the kernel buffers fill before the transport's own queue does.
-      for (let i = 0; accepted && written < 512 * 1024 * 1024; i++) {
-        accepted = p.client.write(pattern(chunk, i + 1));
-        written += chunk;
-        await turn();
-      }
-      assert.equal(accepted, false, "write() never reported back-pressure");
+      const written = await writeUntilRefused(p.client, "while the reader was paused");
       for (let i = 0; i < 20; i++) await turn();
       assert.equal(atServer.bytes, 0, "data was delivered while paused");
       if (!options.relayed) {
