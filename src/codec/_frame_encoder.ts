@@ -13,6 +13,7 @@
 import type { Codec } from "./wasm.ts";
 import type { ByteRing } from "./ring.ts";
 import { WeftError } from "../core/errors.ts";
+import { ByteSlab } from "../core/byte_slab.ts";
 
 /** The largest (and default) number of bytes per write. */
 export const MAX_BUFFER = 256 * 1024;
@@ -50,7 +51,7 @@ const MAX_ENTRY_WORDS = 3;
  * cheaper to copy twice than to track.
  */
 const HOLE_MIN = 256;
-/** Bytes per slab of owned small buffers (see `Layout.#owned`). */
+/** Bytes per block of owned header buffers (`#heads`). */
 const SLAB = 4096;
 /** Scratch spans up to this long are copied to the output with a loop, not `set(subarray)`. */
 const SMALL_SPAN = 32;
@@ -66,8 +67,8 @@ export class Layout {
   readonly #holes: Uint8Array[] = [];
   readonly #holeAt: number[] = [];
   // Owned small buffers are carved from a slab, front to back, never handed out twice.
-  #slab: ArrayBuffer = new ArrayBuffer(0);
-  #slabAt = 0;
+  /** Owned buffers for the headers of large frames (views of one block: see byte_slab.ts). */
+  #heads = new ByteSlab(SLAB, SLAB);
 
   constructor(codec: Codec, bufferSize: number = MAX_BUFFER) {
     if (!(bufferSize >= 64 && bufferSize <= MAX_BUFFER)) {
@@ -169,7 +170,7 @@ export class Layout {
         if (prefix !== undefined) u8.set(prefix, out + hdr);
         total += hdr + size;
         if (typeof sink === "function") {
-          const head = this.#owned(hdr + plen);
+          const head = this.#heads.take(hdr + plen);
           for (let k = 0; k < head.length; k++) head[k] = u8[out + k]!;
           sink(head);
           sink(body);
@@ -199,22 +200,6 @@ export class Layout {
     }
     if (n > 0) emit();
     return total;
-  }
-
-  /**
-   * A fresh `n`-byte buffer for the sink to own: a view of the next unused bytes of a slab.
-   * On V8 every new typed array gets its own off-heap store (hundreds of ns); a view of an
-   * existing one costs tens. The bytes are never handed out again or rewritten, so the sink
-   * owns them as it would a buffer of its own (only `.buffer` is shared).
-   */
-  #owned(n: number): Uint8Array {
-    if (this.#slabAt + n > this.#slab.byteLength) {
-      this.#slab = new ArrayBuffer(SLAB);
-      this.#slabAt = 0;
-    }
-    const view = new Uint8Array(this.#slab, this.#slabAt, n);
-    this.#slabAt += n;
-    return view;
   }
 
   // Copies the scratch spans and the hole bodies, in order, into one owned buffer (or ring).
